@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Zombiesim.Core.Engine;
+
+namespace Zombiesim.Cli.Commands;
+
+/// <summary>`zombiesim bench`: hidden performance figures (benchmarks report, tests assert).</summary>
+public static class BenchCommand
+{
+    public static Command Build()
+    {
+        var bench = new Command("bench", "Performance benchmarks (figures, not pass/fail).") { Hidden = true };
+
+        var pending = new Option<int[]>("--pending")
+        {
+            Description = "Pending events N (repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [1_000, 100_000, 1_000_000],
+        };
+        var events = new Option<long>("--events")
+        {
+            Description = "Events M to run per N.",
+            DefaultValueFactory = _ => 10_000_000,
+        };
+        var json = new Option<bool>("--json") { Description = "Print JSON for programs." };
+        var hold = new Command("hold", "Hold model: pop the earliest event at t, schedule one at t + Exp(1); engine vs a bare PriorityQueue<int, long>.")
+        {
+            pending, events, json,
+        };
+        hold.SetAction(parse =>
+        {
+            TextWriter output = parse.InvocationConfiguration.Output;
+            TextWriter error = parse.InvocationConfiguration.Error;
+            var rows = new List<HoldResult>();
+            foreach (int n in parse.GetValue(pending)!)
+            {
+                if (n < 1 || parse.GetValue(events) < 1)
+                {
+                    error.WriteLine("error: --pending and --events must be at least 1");
+                    return 2;
+                }
+                error.WriteLine($"hold: N={n} ...");
+                rows.Add(HoldBenchmark.Run(n, parse.GetValue(events)));
+            }
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new { benchmark = "hold", results = rows }, JsonOptions.Default));
+                return 0;
+            }
+            output.WriteLine($"{"N",10} {"events",12} {"engine ev/s",14} {"PQ ev/s",14} {"ratio",6} {"B/ev",6}");
+            foreach (var r in rows)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Pending,10} {r.Events,12} {r.EngineEventsPerSecond,14:N0} {r.BaselineEventsPerSecond,14:N0} {r.Ratio,6:F2} {r.EngineBytesPerEvent,6:F2}"));
+            }
+            return 0;
+        });
+        bench.Subcommands.Add(hold);
+        return bench;
+    }
+}

@@ -1,0 +1,3 @@
+using Zombiesim.Cli;
+
+return ZombiesimCli.Run(args, Console.Out, Console.Error);

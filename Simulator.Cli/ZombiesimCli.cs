@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Reflection;
+using Zombiesim.Cli.Commands;
+
+namespace Zombiesim.Cli;
+
+/// <summary>The `zombiesim` command line. Output goes through the writers given, so tests capture it.</summary>
+public static class ZombiesimCli
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand(
+            "zombiesim: a discrete-event simulator of zombie connections between serverless functions and connection-oriented servers.");
+        root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
+        root.Subcommands.Add(BenchCommand.Build());
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        RootCommand root = BuildRoot();
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors)
+                error.WriteLine($"error: {e.Message}");
+            error.WriteLine("Run 'zombiesim --help' for usage.");
+            return ExitCodes.BadInput;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    /// <summary>The tool's own version (the default would report the host process's).</summary>
+    public static string Version { get; } =
+        typeof(ZombiesimCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(Version);
+            return ExitCodes.Ok;
+        }
+    }
+}

@@ -1,0 +1,363 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace Zombiesim.Core.Engine;
+
+/// <summary>Receives the events scheduled for it. One handler object serves many events; the
+/// <c>arg</c> given at scheduling tells them apart, so scheduling never allocates.</summary>
+public interface IEventHandler
+{
+    void OnEvent(long arg);
+}
+
+/// <summary>Decides which of several events due at the same instant runs first. The candidates
+/// are given in insertion order; the answer is an index into them.</summary>
+public interface ISameInstantOrder
+{
+    int ChooseNext(ReadOnlySpan<ScheduledEvent> candidates);
+}
+
+/// <summary>What a same-instant hook sees of an event.</summary>
+public readonly record struct ScheduledEvent(TimeSpan At, long Sequence, IEventHandler Handler, long Arg);
+
+/// <summary>A scheduled event that can be cancelled. The default value refers to nothing.</summary>
+public readonly record struct TimerHandle(int Slot, int Generation)
+{
+    public bool IsNone => Generation == 0;
+}
+
+/// <summary>
+/// The discrete-event engine: one simulated clock and a queue of events ordered by (time,
+/// insertion sequence). Time is integer ticks of 100 ns (<see cref="TimeSpan"/>).
+/// A cancelled event never runs and calls nothing: its queue entry is dropped when it reaches the
+/// front, or all at once when cancelled entries outnumber live ones (the queue is then rebuilt),
+/// so memory stays proportional to live events and a timer re-armed per segment stays cheap.
+/// </summary>
+public sealed class Engine
+{
+    // Event records live in parallel arrays indexed by slot; freed slots are reused, so the steady
+    // state allocates nothing. The queue is a 4-ary min-heap of 16-byte entries: the time, and a
+    // key holding the insertion sequence above the slot, so that comparing keys orders by
+    // sequence. A slot whose handler is null was cancelled and waits for its entry to leave.
+    private struct Entry
+    {
+        public long Time;
+        public long Key;
+    }
+
+    private const int Arity = 4;
+    private const int SlotBits = 24;
+    private const long SlotMask = (1L << SlotBits) - 1;
+    private const long MaxSequence = (1L << (63 - SlotBits)) - 1;
+
+    private Entry[] _heap;
+    private int _count;
+    private int _cancelledInQueue;
+    private struct SlotRecord
+    {
+        public IEventHandler? Handler; // null: free, or cancelled while its entry is still queued
+        public long Arg;
+        public int Generation;
+    }
+
+    private SlotRecord[] _slots;
+    private int[] _freeSlots;
+    private int _freeCount;
+    private int _slotCount;
+    private long _nextSeq;
+    private long _now;
+    private readonly List<Entry> _ready = new();
+    private ScheduledEvent[] _readyView = new ScheduledEvent[8];
+
+    public Engine(int initialCapacity = 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(initialCapacity, 1);
+        _heap = new Entry[initialCapacity];
+        _slots = new SlotRecord[initialCapacity];
+        _freeSlots = new int[initialCapacity];
+    }
+
+    /// <summary>The simulated clock.</summary>
+    public TimeSpan Now => new(_now);
+
+    /// <summary>Events waiting to run (cancelled ones are not counted).</summary>
+    public int Pending => _count + _ready.Count - _cancelledInQueue;
+
+    /// <summary>Events run so far.</summary>
+    public long Executed { get; private set; }
+
+    /// <summary>Decides the order of events due at the same instant; null means insertion order.</summary>
+    public ISameInstantOrder? SameInstantOrder { get; set; }
+
+    /// <summary>Schedules <paramref name="handler"/> to receive <paramref name="arg"/> at the absolute
+    /// instant <paramref name="at"/>, which may not lie in the past.</summary>
+    public TimerHandle Schedule(TimeSpan at, IEventHandler handler, long arg = 0)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        long t = at.Ticks;
+        if (t < _now)
+            throw new ArgumentOutOfRangeException(nameof(at), at, $"cannot schedule in the past (now is {Now})");
+        if (_nextSeq > MaxSequence)
+            throw new InvalidOperationException($"more than {MaxSequence} events scheduled in one run");
+        int slot = AllocateSlot();
+        ref SlotRecord record = ref _slots[slot];
+        record.Handler = handler;
+        record.Arg = arg;
+        if (_count == _heap.Length)
+            Array.Resize(ref _heap, _heap.Length * 2);
+        SiftUp(_count++, new Entry { Time = t, Key = (_nextSeq++ << SlotBits) | (long)slot });
+        return new TimerHandle(slot, record.Generation);
+    }
+
+    /// <summary>Schedules an event <paramref name="delay"/> after now.</summary>
+    public TimerHandle ScheduleAfter(TimeSpan delay, IEventHandler handler, long arg = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        return Schedule(new TimeSpan(_now + delay.Ticks), handler, arg);
+    }
+
+    /// <summary>Cancels an event that has not run yet. Returns false when it already ran or was
+    /// cancelled before (so cancelling twice is harmless).</summary>
+    public bool Cancel(TimerHandle handle)
+    {
+        if (!IsPending(handle))
+            return false;
+        _slots[handle.Slot].Handler = null;
+        _cancelledInQueue++;
+        if (_cancelledInQueue > 64 && _cancelledInQueue > _count / 2)
+            Compact();
+        return true;
+    }
+
+    /// <summary>True while the event behind <paramref name="handle"/> is still waiting.</summary>
+    public bool IsPending(TimerHandle handle) =>
+        !handle.IsNone && (uint)handle.Slot < (uint)_slotCount
+        && _slots[handle.Slot].Generation == handle.Generation && _slots[handle.Slot].Handler is not null;
+
+    /// <summary>Runs the next event. Returns false when nothing is pending.</summary>
+    public bool Step() => Step(long.MaxValue);
+
+    /// <summary>Runs events in order until none is pending or the next one lies after
+    /// <paramref name="horizon"/>; the clock then stands at the horizon (or at the last event
+    /// when the horizon is infinite).</summary>
+    public void RunUntil(TimeSpan horizon)
+    {
+        long h = horizon.Ticks;
+        while (Step(h)) { }
+        if (h != long.MaxValue && h > _now)
+            _now = h;
+    }
+
+    /// <summary>Runs until nothing is pending.</summary>
+    public void RunToCompletion() => RunUntil(TimeSpan.MaxValue);
+
+    private bool Step(long horizon)
+    {
+        if (SameInstantOrder is not null || _ready.Count > 0)
+            return StepOrdered(horizon);
+        while (_count > 0)
+        {
+            Entry top = _heap[0];
+            if (top.Time > horizon)
+                return false;
+            RemoveTop();
+            if (Fire(top))
+                return true;
+        }
+        return false;
+    }
+
+    private bool StepOrdered(long horizon)
+    {
+        // Gather every live event due at the earliest instant, in insertion order, and let the hook pick.
+        while (true)
+        {
+            DropCancelledReady();
+            if (_ready.Count == 0)
+            {
+                while (_count > 0 && _slots[Slot(_heap[0])].Handler is null)
+                {
+                    int dead = Slot(_heap[0]);
+                    RemoveTop();
+                    _cancelledInQueue--;
+                    FreeSlot(dead);
+                }
+                if (_count == 0 || _heap[0].Time > horizon)
+                    return false;
+            }
+            long t = _ready.Count > 0 ? _ready[0].Time : _heap[0].Time;
+            while (_count > 0 && _heap[0].Time == t)
+            {
+                Entry e = _heap[0];
+                RemoveTop();
+                _ready.Add(e); // same-instant pops come out in sequence order; later ones have larger sequences
+            }
+            DropCancelledReady();
+            if (_ready.Count == 0)
+                continue;
+            int pick = 0;
+            if (_ready.Count > 1 && SameInstantOrder is { } order)
+            {
+                if (_readyView.Length < _ready.Count)
+                    _readyView = new ScheduledEvent[_ready.Count * 2];
+                for (int i = 0; i < _ready.Count; i++)
+                {
+                    Entry e = _ready[i];
+                    int slot = Slot(e);
+                    _readyView[i] = new ScheduledEvent(new TimeSpan(e.Time), e.Key >> SlotBits, _slots[slot].Handler!, _slots[slot].Arg);
+                }
+                pick = order.ChooseNext(_readyView.AsSpan(0, _ready.Count));
+                Array.Clear(_readyView, 0, _ready.Count);
+                if ((uint)pick >= (uint)_ready.Count)
+                    throw new InvalidOperationException($"same-instant order chose {pick} of {_ready.Count} events");
+            }
+            Entry chosen = _ready[pick];
+            _ready.RemoveAt(pick);
+            return Fire(chosen) || StepOrdered(horizon);
+        }
+    }
+
+    private void DropCancelledReady()
+    {
+        for (int i = _ready.Count - 1; i >= 0; i--)
+        {
+            int slot = Slot(_ready[i]);
+            if (_slots[slot].Handler is null)
+            {
+                _ready.RemoveAt(i);
+                _cancelledInQueue--;
+                FreeSlot(slot);
+            }
+        }
+    }
+
+    /// <summary>Runs the event, or drops it if it was cancelled. Returns whether it ran.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Fire(Entry e)
+    {
+        int slot = Slot(e);
+        ref SlotRecord record = ref _slots[slot];
+        IEventHandler? handler = record.Handler;
+        long arg = record.Arg;
+        record.Handler = null;
+        _freeSlots[_freeCount++] = slot;
+        if (handler is null)
+        {
+            _cancelledInQueue--;
+            return false;
+        }
+        _now = e.Time;
+        Executed++;
+        if (_count > 0)
+            Prefetch(ref _slots[Slot(_heap[0])]); // the next event's record is likely a cache miss; overlap it with this handler
+        handler.OnEvent(arg);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch(ref SlotRecord record)
+    {
+        if (Sse.IsSupported)
+            Sse.Prefetch0(Unsafe.AsPointer(ref record));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Slot(Entry e) => (int)(e.Key & SlotMask);
+
+    private int AllocateSlot()
+    {
+        int slot;
+        if (_freeCount > 0)
+        {
+            slot = _freeSlots[--_freeCount];
+        }
+        else
+        {
+            if (_slotCount == _slots.Length)
+            {
+                if (_slotCount > SlotMask)
+                    throw new InvalidOperationException($"more than {SlotMask + 1} events pending at once");
+                int n = _slots.Length * 2;
+                Array.Resize(ref _slots, n);
+                Array.Resize(ref _freeSlots, n);
+            }
+            slot = _slotCount++;
+        }
+        if (++_slots[slot].Generation == 0)
+            _slots[slot].Generation = 1; // 0 is reserved for "no timer"
+        return slot;
+    }
+
+    private void FreeSlot(int slot)
+    {
+        _slots[slot].Handler = null;
+        _freeSlots[_freeCount++] = slot;
+    }
+
+    /// <summary>Drops every cancelled entry and rebuilds the heap in O(n).</summary>
+    private void Compact()
+    {
+        int kept = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            int slot = Slot(_heap[i]);
+            if (_slots[slot].Handler is null)
+                FreeSlot(slot);
+            else
+                _heap[kept++] = _heap[i];
+        }
+        _cancelledInQueue -= _count - kept;
+        _count = kept;
+        for (int i = (_count - 2) / Arity; i >= 0; i--)
+            SiftDown(i, _heap[i]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Less(in Entry a, in Entry b) => a.Time < b.Time || (a.Time == b.Time && a.Key < b.Key);
+
+    private void RemoveTop()
+    {
+        int last = --_count;
+        if (last > 0)
+            SiftDown(0, _heap[last]);
+    }
+
+    private void SiftUp(int index, Entry e)
+    {
+        Entry[] heap = _heap;
+        while (index > 0)
+        {
+            int parent = (index - 1) / Arity;
+            Entry p = heap[parent];
+            if (!Less(e, p))
+                break;
+            heap[index] = p;
+            index = parent;
+        }
+        heap[index] = e;
+    }
+
+    private void SiftDown(int index, Entry e)
+    {
+        Entry[] heap = _heap;
+        int count = _count;
+        while (true)
+        {
+            int first = index * Arity + 1;
+            if (first >= count)
+                break;
+            int best = first;
+            int end = Math.Min(first + Arity, count);
+            for (int c = first + 1; c < end; c++)
+            {
+                if (Less(heap[c], heap[best]))
+                    best = c;
+            }
+            if (!Less(heap[best], e))
+                break;
+            heap[index] = heap[best];
+            index = best;
+        }
+        heap[index] = e;
+    }
+}
