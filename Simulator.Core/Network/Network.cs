@@ -1,0 +1,215 @@
+using Zombiesim.Core.Engine;
+using Zombiesim.Core.Random;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Network;
+
+/// <summary>What became of a segment.</summary>
+public enum SegmentFate
+{
+    Sent,
+    Delivered,
+    /// <summary>The path was partitioned when it left.</summary>
+    DroppedPartition,
+    /// <summary>A middlebox dropped it.</summary>
+    DroppedMiddlebox,
+    /// <summary>It arrived at a host that processed nothing (a paused VM or a destroyed machine).</summary>
+    LostAtHost,
+    /// <summary>A middlebox made it (a RST).</summary>
+    Injected,
+}
+
+/// <summary>Everything the network saw, for traces and tests.</summary>
+public interface INetworkObserver
+{
+    void OnSegment(TimeSpan at, string by, in Segment segment, SegmentFate fate);
+    void OnTransition(TimeSpan at, TcpConnection connection, TcpState from, TcpState to, TcpCause cause);
+    void OnEvent(TimeSpan at, TcpConnection connection, in TcpEvent e);
+}
+
+/// <summary>
+/// The driver of Simulator.Tcp: it owns the hosts, carries segments over paths with a latency and
+/// middleboxes, and turns each connection's deadline into an engine timer. Boxes see a segment at
+/// the instant it leaves; what they inject (RSTs) travels the same latency to its receiver.
+/// </summary>
+public sealed class Network : ITcpDriver
+{
+    private readonly Engine.Engine _engine;
+    private readonly Dictionary<uint, TcpHost> _hosts = new();
+    private readonly Dictionary<(uint, uint), Path> _paths = new();
+    private readonly Dictionary<TcpConnection, ConnectionTimer> _timers = new();
+    private readonly Delivery _delivery;
+    private readonly List<Segment> _injected = new();
+    private uint _nextAddress = 0x0A00_0001; // 10.0.0.1, 10.0.0.2, ...
+
+    public Network(Engine.Engine engine, INetworkObserver? observer = null)
+    {
+        _engine = engine;
+        Observer = observer;
+        _delivery = new Delivery(this);
+    }
+
+    public INetworkObserver? Observer { get; set; }
+
+    /// <summary>Called for every application event (connected, readable, peer closed, error).</summary>
+    public Action<TcpConnection, TcpEvent>? Application { get; set; }
+
+    public TimeSpan Now => _engine.Now;
+
+    public TcpHost AddHost(string name, Sysctls? sysctls = null, NoSocketPolicy noSocket = NoSocketPolicy.Reset)
+    {
+        var host = new TcpHost(name, _nextAddress++, this, sysctls, noSocket);
+        _hosts.Add(host.Address, host);
+        return host;
+    }
+
+    /// <summary>Connects two hosts. <paramref name="inside"/> is the side that opens connections
+    /// (the function), for middleboxes that care. Latency is one way, in seconds.</summary>
+    public Path Connect(TcpHost inside, TcpHost outside, Distribution latency, IChoices choices, IReadOnlyList<Middlebox>? boxes = null)
+    {
+        var path = new Path(inside, outside, latency, choices, boxes ?? []);
+        _paths[(inside.Address, outside.Address)] = path;
+        _paths[(outside.Address, inside.Address)] = path;
+        return path;
+    }
+
+    public Path PathBetween(TcpHost a, TcpHost b) =>
+        _paths.TryGetValue((a.Address, b.Address), out var p) ? p : throw new InvalidOperationException($"no path between {a.Name} and {b.Name}");
+
+    // ---------------------------------------------------------------- ITcpDriver
+
+    void ITcpDriver.Transmit(TcpHost from, in Segment segment)
+    {
+        TimeSpan now = _engine.Now;
+        Observer?.OnSegment(now, from.Name, segment, SegmentFate.Sent);
+        if (!_paths.TryGetValue((segment.Source.Address, segment.Destination.Address), out var path))
+            throw new InvalidOperationException($"{from.Name} sent {segment} but no path leads to {segment.Destination}");
+        if (path.Partitioned)
+        {
+            Observer?.OnSegment(now, from.Name, segment, SegmentFate.DroppedPartition);
+            return;
+        }
+        bool fromInside = segment.Source.Address == path.Inside.Address;
+        foreach (var box in path.Boxes)
+        {
+            _injected.Clear();
+            bool pass = box.Process(now, segment, fromInside, _injected);
+            foreach (var rst in _injected)
+            {
+                Observer?.OnSegment(now, box.Name, rst, SegmentFate.Injected);
+                Send(path, rst);
+            }
+            if (!pass)
+            {
+                Observer?.OnSegment(now, box.Name, segment, SegmentFate.DroppedMiddlebox);
+                return;
+            }
+        }
+        Send(path, segment);
+    }
+
+    void ITcpDriver.OnEvent(TcpConnection connection, in TcpEvent e)
+    {
+        Observer?.OnEvent(_engine.Now, connection, e);
+        Application?.Invoke(connection, e);
+    }
+
+    void ITcpDriver.OnTransition(TcpConnection connection, TcpState from, TcpState to, TcpCause cause)
+    {
+        Observer?.OnTransition(_engine.Now, connection, from, to, cause);
+        if (to == TcpState.Closed && _timers.Remove(connection, out var t))
+            _engine.Cancel(t.Handle);
+    }
+
+    void ITcpDriver.OnDeadlineChanged(TcpConnection connection, TimeSpan? deadline)
+    {
+        if (!_timers.TryGetValue(connection, out var timer))
+        {
+            if (deadline is null || connection.State == TcpState.Closed)
+                return;
+            timer = new ConnectionTimer(_engine, connection);
+            _timers[connection] = timer;
+        }
+        _engine.Cancel(timer.Handle);
+        timer.Handle = deadline is { } d ? _engine.Schedule(d < _engine.Now ? _engine.Now : d, timer) : default;
+    }
+
+    // ---------------------------------------------------------------- delivery
+
+    private void Send(Path path, in Segment segment)
+    {
+        TimeSpan delay = path.Latency.SampleDuration(path.Choices);
+        _delivery.Schedule(_engine, _engine.Now + delay, segment);
+    }
+
+    private void Arrive(in Segment segment)
+    {
+        TimeSpan now = _engine.Now;
+        if (!_hosts.TryGetValue(segment.Destination.Address, out var host))
+            throw new InvalidOperationException($"no host at {segment.Destination}");
+        if (host.Destroyed || host.Frozen == FreezeMode.Vm)
+        {
+            Observer?.OnSegment(now, host.Name, segment, SegmentFate.LostAtHost);
+            return;
+        }
+        Observer?.OnSegment(now, host.Name, segment, SegmentFate.Delivered);
+        host.Deliver(now, segment);
+    }
+
+    /// <summary>Segments in flight live in a pooled array; the engine event carries the index.</summary>
+    private sealed class Delivery(Network network) : IEventHandler
+    {
+        private Segment[] _slots = new Segment[64];
+        private readonly Stack<int> _free = new();
+        private int _used;
+
+        public void Schedule(Engine.Engine engine, TimeSpan at, in Segment s)
+        {
+            int i;
+            if (_free.Count > 0)
+            {
+                i = _free.Pop();
+            }
+            else
+            {
+                if (_used == _slots.Length)
+                    Array.Resize(ref _slots, _slots.Length * 2);
+                i = _used++;
+            }
+            _slots[i] = s;
+            engine.Schedule(at, this, i);
+        }
+
+        public void OnEvent(long arg)
+        {
+            int i = (int)arg;
+            Segment s = _slots[i];
+            _free.Push(i);
+            network.Arrive(s);
+        }
+    }
+
+    private sealed class ConnectionTimer(Engine.Engine engine, TcpConnection connection) : IEventHandler
+    {
+        public TimerHandle Handle;
+
+        public void OnEvent(long arg)
+        {
+            Handle = default;
+            connection.Host.OnTimer(engine.Now, connection);
+        }
+    }
+}
+
+/// <summary>The path between two hosts: latency, middleboxes, and whether it is cut.</summary>
+public sealed class Path(TcpHost inside, TcpHost outside, Distribution latency, IChoices choices, IReadOnlyList<Middlebox> boxes)
+{
+    public TcpHost Inside { get; } = inside;
+    public TcpHost Outside { get; } = outside;
+    public Distribution Latency { get; } = latency;
+    internal IChoices Choices { get; } = choices;
+    public IReadOnlyList<Middlebox> Boxes { get; } = boxes;
+
+    /// <summary>While true the path drops everything, in both directions.</summary>
+    public bool Partitioned { get; set; }
+}

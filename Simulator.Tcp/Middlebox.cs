@@ -1,0 +1,155 @@
+namespace Zombiesim.Tcp;
+
+/// <summary>What a middlebox does with a segment of a flow it has forgotten or never saw.</summary>
+public enum FlowAction
+{
+    /// <summary>Pass it on as if nothing happened.</summary>
+    Forward,
+    /// <summary>Drop it silently: the sender's kernel retransmits until its budget runs out.</summary>
+    Drop,
+    /// <summary>Drop it and answer the sender with RST, whichever side it is.</summary>
+    ResetSender,
+    /// <summary>Drop it; answer with RST when the inside (the side that opened the flow) sent it,
+    /// drop silently what comes from outside (a NAT has no mapping for it).</summary>
+    ResetInsideSender,
+    /// <summary>Drop it and send RST to both ends.</summary>
+    ResetBoth,
+}
+
+/// <summary>A middlebox's behaviour: idle timeout and what it does after.</summary>
+public sealed record MiddleboxProfile(string Kind, TimeSpan IdleTimeout, FlowAction OnExpired, FlowAction OnUnknown)
+{
+    /// <summary>AWS NAT gateway: 350 s idle timeout; then "returns an RST packet to any resources behind
+    /// the NAT gateway that attempt to continue the connection (it does not send a FIN packet)" (DOC).</summary>
+    public static MiddleboxProfile AwsNatGateway { get; } =
+        new("aws-nat-gateway", TimeSpan.FromSeconds(350), FlowAction.ResetInsideSender, FlowAction.ResetInsideSender);
+
+    /// <summary>AWS Network Load Balancer (TCP): 350 s by default (60-6000 s); a client or target that
+    /// sends after the timeout receives a RST (DOC).</summary>
+    public static MiddleboxProfile AwsNlb { get; } =
+        new("aws-nlb", TimeSpan.FromSeconds(350), FlowAction.ResetSender, FlowAction.ResetSender);
+
+    /// <summary>A stateful firewall (AWS Network Firewall: 350 s): segments of unknown flows are dropped silently (DOC).</summary>
+    public static MiddleboxProfile StatefulFirewall { get; } =
+        new("stateful-firewall", TimeSpan.FromSeconds(350), FlowAction.Drop, FlowAction.Drop);
+
+    /// <summary>Azure Load Balancer: 4 min idle timeout, drops silently (its optional TCP reset on idle,
+    /// sent at the moment of expiry, is not modelled) (DOC).</summary>
+    public static MiddleboxProfile AzureLoadBalancer { get; } =
+        new("azure-load-balancer", TimeSpan.FromSeconds(240), FlowAction.Drop, FlowAction.Drop);
+
+    public static IReadOnlyDictionary<string, MiddleboxProfile> Presets { get; } = new Dictionary<string, MiddleboxProfile>
+    {
+        [AwsNatGateway.Kind] = AwsNatGateway,
+        [AwsNlb.Kind] = AwsNlb,
+        [StatefulFirewall.Kind] = StatefulFirewall,
+        [AzureLoadBalancer.Kind] = AzureLoadBalancer,
+    };
+}
+
+/// <summary>
+/// A box on the path that tracks flows (a NAT gateway, a load balancer, a stateful firewall). A flow
+/// is opened by a SYN from the inside, lives while segments pass, ends with a RST, and expires after
+/// the idle timeout. Expiry is noticed when the next segment of the flow arrives, so the box needs no
+/// timer; a flow that sees a FIN is kept until it expires (conntrack's shorter FIN timeouts are not
+/// modelled).
+/// </summary>
+public sealed class Middlebox
+{
+    private readonly Dictionary<(Endpoint Inside, Endpoint Outside), TimeSpan> _lastSeen = new();
+    private int _sinceSweep;
+
+    public Middlebox(string name, MiddleboxProfile profile)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Name = name;
+        Profile = profile ?? throw new ArgumentNullException(nameof(profile));
+        if (profile.IdleTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(profile), $"idle timeout must be positive, got {profile.IdleTimeout}");
+    }
+
+    public string Name { get; }
+    public MiddleboxProfile Profile { get; }
+
+    /// <summary>Flows currently remembered (expired ones included until noticed or swept).</summary>
+    public int FlowCount => _lastSeen.Count;
+
+    /// <summary>Flows expired so far.</summary>
+    public long Expired { get; private set; }
+
+    /// <summary>
+    /// A segment passes. Returns true when it goes on; segments the box itself sends (RSTs) are
+    /// added to <paramref name="injected"/>, each addressed to its receiver.
+    /// </summary>
+    public bool Process(TimeSpan now, in Segment s, bool fromInside, List<Segment> injected)
+    {
+        var key = fromInside ? (s.Source, s.Destination) : (s.Destination, s.Source);
+        if (++_sinceSweep >= 4096)
+            Sweep(now);
+        bool expired = false;
+        if (_lastSeen.TryGetValue(key, out TimeSpan last))
+        {
+            if (now - last <= Profile.IdleTimeout)
+            {
+                if (s.Rst)
+                    _lastSeen.Remove(key);
+                else
+                    _lastSeen[key] = now;
+                return true;
+            }
+            _lastSeen.Remove(key);
+            Expired++;
+            expired = true;
+        }
+        if (fromInside && s.Syn && !s.HasAck)
+        {
+            _lastSeen[key] = now; // a new flow (possibly reusing an expired one's addresses)
+            return true;
+        }
+        return Apply(expired ? Profile.OnExpired : Profile.OnUnknown, s, fromInside, injected);
+    }
+
+    /// <summary>Forget every flow idle for longer than the timeout (keeps memory proportional to live flows).</summary>
+    public void Sweep(TimeSpan now)
+    {
+        _sinceSweep = 0;
+        List<(Endpoint, Endpoint)>? dead = null;
+        foreach (var (key, last) in _lastSeen)
+        {
+            if (now - last > Profile.IdleTimeout)
+                (dead ??= new()).Add(key);
+        }
+        if (dead is null)
+            return;
+        foreach (var key in dead)
+            _lastSeen.Remove(key);
+        Expired += dead.Count;
+    }
+
+    private static bool Apply(FlowAction action, in Segment s, bool fromInside, List<Segment> injected)
+    {
+        switch (action)
+        {
+            case FlowAction.Forward:
+                return true;
+            case FlowAction.Drop:
+                return false;
+            case FlowAction.ResetSender:
+                if (!s.Rst) injected.Add(TcpHost.ResetFor(s));
+                return false;
+            case FlowAction.ResetInsideSender:
+                if (fromInside && !s.Rst) injected.Add(TcpHost.ResetFor(s));
+                return false;
+            case FlowAction.ResetBoth:
+                if (!s.Rst)
+                {
+                    injected.Add(TcpHost.ResetFor(s));
+                    // To the receiver, in the sender's name, at the sender's sequence number.
+                    injected.Add(new Segment(s.Source, s.Destination, s.Seq, 0, TcpFlags.Rst, 0));
+                }
+                return false;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(action), action, null);
+        }
+    }
+}

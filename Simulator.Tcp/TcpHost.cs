@@ -1,0 +1,263 @@
+namespace Zombiesim.Tcp;
+
+/// <summary>What the world supplies to a host: a wire, and ears for what happens. The host calls
+/// these synchronously while it processes an input; it never schedules anything itself.</summary>
+public interface ITcpDriver
+{
+    /// <summary>A segment leaves <paramref name="from"/>.</summary>
+    void Transmit(TcpHost from, in Segment segment);
+
+    /// <summary>Something for the application holding <paramref name="connection"/>.</summary>
+    void OnEvent(TcpConnection connection, in TcpEvent e);
+
+    /// <summary>Every state change, with its cause: the trace's raw material.</summary>
+    void OnTransition(TcpConnection connection, TcpState from, TcpState to, TcpCause cause);
+
+    /// <summary>The connection now wants <see cref="TcpHost.OnTimer"/> at <paramref name="deadline"/> (null: never).</summary>
+    void OnDeadlineChanged(TcpConnection connection, TimeSpan? deadline);
+}
+
+/// <summary>How an execution environment is frozen (the platform does not document it: FOLK).</summary>
+public enum FreezeMode
+{
+    /// <summary>The application is stopped (cgroup freezer, SIGSTOP); the kernel still ACKs, resets and runs timers.</summary>
+    Process,
+    /// <summary>The whole microVM is paused: arriving segments are lost and timers wait until the thaw.</summary>
+    Vm,
+}
+
+/// <summary>What a host does with a segment that meets no socket.</summary>
+public enum NoSocketPolicy
+{
+    /// <summary>Answer with RST, as RFC 9293 §3.5.2 requires and Linux does.</summary>
+    Reset,
+    /// <summary>Drop silently (a DROP firewall policy on the host).</summary>
+    Drop,
+}
+
+/// <summary>
+/// A kernel: its sysctls, its sockets, demultiplexing, listeners, orphans, the answer to segments
+/// that meet no socket, and freezing. Sans-I/O like its connections: the driver passes time in.
+/// </summary>
+public sealed class TcpHost
+{
+    private const ushort FirstEphemeralPort = 32768; // net.ipv4.ip_local_port_range default 32768-60999
+    private const ushort LastEphemeralPort = 60999;
+
+    private readonly Dictionary<(Endpoint Local, Endpoint Remote), TcpConnection> _connections = new();
+    private readonly Dictionary<ushort, TcpConnection> _listeners = new();
+    private readonly SortedSet<long> _deferredTimers = new();
+    private readonly Dictionary<long, TcpConnection> _byId = new();
+    private long _nextId;
+    private uint _nextIss;
+    private ushort _nextPort = FirstEphemeralPort;
+
+    public TcpHost(string name, uint address, ITcpDriver driver, Sysctls? sysctls = null, NoSocketPolicy noSocket = NoSocketPolicy.Reset)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Name = name;
+        Address = address;
+        Driver = driver ?? throw new ArgumentNullException(nameof(driver));
+        Sysctls = sysctls ?? new Sysctls();
+        NoSocket = noSocket;
+        _nextIss = unchecked(address * 2654435761u + 1); // deterministic and distinct per host
+    }
+
+    public string Name { get; }
+    public uint Address { get; }
+    public ITcpDriver Driver { get; }
+    public Sysctls Sysctls { get; }
+    public NoSocketPolicy NoSocket { get; set; }
+
+    /// <summary>How the host is frozen, or null when it runs.</summary>
+    public FreezeMode? Frozen { get; private set; }
+
+    /// <summary>The host was destroyed: it processes nothing and sends nothing, ever again.</summary>
+    public bool Destroyed { get; private set; }
+
+    /// <summary>Live sockets (listeners included), in creation order.</summary>
+    public IEnumerable<TcpConnection> Connections => _byId.Values.OrderBy(c => c.Id);
+
+    public int ConnectionCount => _byId.Count;
+
+    // ---------------------------------------------------------------- application side
+
+    /// <summary>listen(): a socket in LISTEN on <paramref name="port"/>.</summary>
+    public TcpConnection Listen(ushort port, SocketOptions? options = null)
+    {
+        EnsureAlive();
+        if (_listeners.ContainsKey(port))
+            throw new InvalidOperationException($"{Name}: port {port} already has a listener (EADDRINUSE)");
+        var l = NewConnection(new Endpoint(Address, port), default, options ?? SocketOptions.Default, passive: false);
+        _listeners[port] = l;
+        l.OpenPassive();
+        return l;
+    }
+
+    /// <summary>connect(): a new socket in SYN_SENT towards <paramref name="remote"/>, from an ephemeral port.</summary>
+    public TcpConnection Connect(TimeSpan now, Endpoint remote, SocketOptions? options = null)
+    {
+        EnsureAlive();
+        var local = new Endpoint(Address, AllocatePort(remote));
+        var c = NewConnection(local, remote, options ?? SocketOptions.Default, passive: false);
+        _connections[(local, remote)] = c;
+        c.OpenActive(now, NextIss());
+        return c;
+    }
+
+    internal void EnsureApplicationRuns(TcpConnection c)
+    {
+        if (Frozen is not null)
+            throw new InvalidOperationException($"{Name} is frozen: its application cannot call into {c}");
+        if (Destroyed)
+            throw new InvalidOperationException($"{Name} was destroyed");
+    }
+
+    // ---------------------------------------------------------------- world side
+
+    /// <summary>A segment arrives from the wire.</summary>
+    public void Deliver(TimeSpan now, in Segment s)
+    {
+        if (Destroyed || Frozen == FreezeMode.Vm)
+            return; // nothing runs to receive it: lost
+        if (s.Destination.Address != Address)
+            throw new ArgumentException($"{Name} ({new Endpoint(Address, 0)}) received a segment for {s.Destination}");
+        if (_connections.TryGetValue((s.Destination, s.Source), out var c))
+        {
+            c.OnSegment(now, s);
+            return;
+        }
+        if (_listeners.TryGetValue(s.Destination.Port, out var listener))
+        {
+            listener.OnSegment(now, s);
+            return;
+        }
+        NoSocketFor(s);
+    }
+
+    /// <summary>The deadline <paramref name="c"/> asked for has come.</summary>
+    public void OnTimer(TimeSpan now, TcpConnection c)
+    {
+        if (Destroyed || !_byId.ContainsKey(c.Id))
+            return;
+        if (Frozen == FreezeMode.Vm)
+        {
+            _deferredTimers.Add(c.Id); // a paused VM runs no timers; they fire late, at the thaw
+            return;
+        }
+        if (c.NextDeadline is { } d && d <= now)
+            c.OnTimer(now);
+    }
+
+    public void Freeze(FreezeMode mode)
+    {
+        EnsureAlive();
+        Frozen = mode;
+    }
+
+    /// <summary>Resume. After a VM pause, every timer that came due meanwhile fires now.</summary>
+    public void Thaw(TimeSpan now)
+    {
+        EnsureAlive();
+        Frozen = null;
+        foreach (long id in _deferredTimers.ToArray())
+        {
+            if (_byId.TryGetValue(id, out var c) && c.NextDeadline is { } d && d <= now)
+                c.OnTimer(now);
+        }
+        _deferredTimers.Clear();
+    }
+
+    /// <summary>The machine is gone (a destroyed execution environment): every socket vanishes and nothing is sent.</summary>
+    public void Destroy()
+    {
+        if (Destroyed)
+            return;
+        foreach (var c in _byId.Values.OrderBy(c => c.Id).ToArray())
+            c.Vanish();
+        Destroyed = true;
+        Frozen = null;
+    }
+
+    // ---------------------------------------------------------------- for connections
+
+    internal void OnListenerSegment(TimeSpan now, TcpConnection listener, in Segment s)
+    {
+        // RFC 9293 §3.10.7.2, LISTEN.
+        if (s.Rst)
+            return;
+        if (s.HasAck)
+        {
+            Transmit(ResetFor(s));
+            return;
+        }
+        if (!s.Syn)
+            return;
+        var child = NewConnection(s.Destination, s.Source, listener.Options, passive: true);
+        _connections[(s.Destination, s.Source)] = child;
+        child.AcceptSyn(now, s, NextIss());
+    }
+
+    internal void Transmit(in Segment s) => Driver.Transmit(this, s);
+
+    internal void RaiseEvent(TcpConnection c, in TcpEvent e) => Driver.OnEvent(c, e);
+
+    internal void ReportTransition(TcpConnection c, TcpState from, TcpState to, TcpCause cause) =>
+        Driver.OnTransition(c, from, to, cause);
+
+    internal void ReportDeadline(TcpConnection c, TimeSpan? deadline) => Driver.OnDeadlineChanged(c, deadline);
+
+    internal void Forget(TcpConnection c)
+    {
+        _byId.Remove(c.Id);
+        if (c.State == TcpState.Closed && _listeners.TryGetValue(c.Local.Port, out var l) && l == c)
+            _listeners.Remove(c.Local.Port);
+        else
+            _connections.Remove((c.Local, c.Remote));
+    }
+
+    /// <summary>RFC 9293 §3.10.7.1: the reset for a segment that meets no connection. If it carried an
+    /// ACK, &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt;; else &lt;SEQ=0&gt;&lt;ACK=SEG.SEQ+SEG.LEN&gt;&lt;CTL=RST,ACK&gt;.</summary>
+    public static Segment ResetFor(in Segment s) => s.HasAck
+        ? new Segment(s.Destination, s.Source, s.Ack, 0, TcpFlags.Rst, 0)
+        : new Segment(s.Destination, s.Source, 0, s.Seq + s.SeqLength, TcpFlags.Rst | TcpFlags.Ack, 0);
+
+    private void NoSocketFor(in Segment s)
+    {
+        if (s.Rst || NoSocket == NoSocketPolicy.Drop)
+            return; // never answer a RST (RFC 9293 §3.10.7.1)
+        Transmit(ResetFor(s));
+    }
+
+    private TcpConnection NewConnection(Endpoint local, Endpoint remote, SocketOptions options, bool passive)
+    {
+        var c = new TcpConnection(this, _nextId++, local, remote, options, passive);
+        _byId[c.Id] = c;
+        return c;
+    }
+
+    private uint NextIss()
+    {
+        uint iss = _nextIss;
+        _nextIss += 64_000; // deterministic ISS, well apart (no clock-driven ISN: the model has no clock)
+        return iss;
+    }
+
+    private ushort AllocatePort(Endpoint remote)
+    {
+        for (int tries = 0; tries <= LastEphemeralPort - FirstEphemeralPort; tries++)
+        {
+            ushort p = _nextPort;
+            _nextPort = p == LastEphemeralPort ? FirstEphemeralPort : (ushort)(p + 1);
+            if (!_connections.ContainsKey((new Endpoint(Address, p), remote)))
+                return p;
+        }
+        throw new InvalidOperationException($"{Name}: no ephemeral port left towards {remote} (EADDRNOTAVAIL)");
+    }
+
+    private void EnsureAlive()
+    {
+        if (Destroyed)
+            throw new InvalidOperationException($"{Name} was destroyed");
+    }
+}
