@@ -94,11 +94,14 @@ public sealed class TcpHost
         return l;
     }
 
-    /// <summary>connect(): a new socket in SYN_SENT towards <paramref name="remote"/>, from an ephemeral port.</summary>
-    public TcpConnection Connect(TimeSpan now, Endpoint remote, SocketOptions? options = null)
+    /// <summary>connect(): a new socket in SYN_SENT towards <paramref name="remote"/>, from an ephemeral
+    /// port or from <paramref name="localPort"/> when given (bind() first).</summary>
+    public TcpConnection Connect(TimeSpan now, Endpoint remote, SocketOptions? options = null, ushort localPort = 0)
     {
         EnsureAlive();
-        var local = new Endpoint(Address, AllocatePort(remote));
+        var local = new Endpoint(Address, localPort != 0 ? localPort : AllocatePort(remote));
+        if (_connections.ContainsKey((local, remote)))
+            throw new InvalidOperationException($"{Name}: {local} is already connected to {remote} (EADDRINUSE)");
         var c = NewConnection(local, remote, options ?? SocketOptions.Default, passive: false);
         _connections[(local, remote)] = c;
         c.OpenActive(now, NextIss());

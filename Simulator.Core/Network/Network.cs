@@ -36,7 +36,7 @@ public sealed class Network : ITcpDriver
 {
     private readonly Engine.Engine _engine;
     private readonly Dictionary<uint, TcpHost> _hosts = new();
-    private readonly Dictionary<(uint, uint), Path> _paths = new();
+    private readonly Dictionary<(uint, uint), NetworkPath> _paths = new();
     private readonly Dictionary<TcpConnection, ConnectionTimer> _timers = new();
     private readonly Delivery _delivery;
     private readonly List<Segment> _injected = new();
@@ -65,15 +65,15 @@ public sealed class Network : ITcpDriver
 
     /// <summary>Connects two hosts. <paramref name="inside"/> is the side that opens connections
     /// (the function), for middleboxes that care. Latency is one way, in seconds.</summary>
-    public Path Connect(TcpHost inside, TcpHost outside, Distribution latency, IChoices choices, IReadOnlyList<Middlebox>? boxes = null)
+    public NetworkPath Connect(TcpHost inside, TcpHost outside, Distribution latency, IChoices choices, IReadOnlyList<Middlebox>? boxes = null)
     {
-        var path = new Path(inside, outside, latency, choices, boxes ?? []);
+        var path = new NetworkPath(inside, outside, latency, choices, boxes ?? []);
         _paths[(inside.Address, outside.Address)] = path;
         _paths[(outside.Address, inside.Address)] = path;
         return path;
     }
 
-    public Path PathBetween(TcpHost a, TcpHost b) =>
+    public NetworkPath PathBetween(TcpHost a, TcpHost b) =>
         _paths.TryGetValue((a.Address, b.Address), out var p) ? p : throw new InvalidOperationException($"no path between {a.Name} and {b.Name}");
 
     // ---------------------------------------------------------------- ITcpDriver
@@ -136,7 +136,7 @@ public sealed class Network : ITcpDriver
 
     // ---------------------------------------------------------------- delivery
 
-    private void Send(Path path, in Segment segment)
+    private void Send(NetworkPath path, in Segment segment)
     {
         TimeSpan delay = path.Latency.SampleDuration(path.Choices);
         _delivery.Schedule(_engine, _engine.Now + delay, segment);
@@ -202,7 +202,7 @@ public sealed class Network : ITcpDriver
 }
 
 /// <summary>The path between two hosts: latency, middleboxes, and whether it is cut.</summary>
-public sealed class Path(TcpHost inside, TcpHost outside, Distribution latency, IChoices choices, IReadOnlyList<Middlebox> boxes)
+public sealed class NetworkPath(TcpHost inside, TcpHost outside, Distribution latency, IChoices choices, IReadOnlyList<Middlebox> boxes)
 {
     public TcpHost Inside { get; } = inside;
     public TcpHost Outside { get; } = outside;
