@@ -1,0 +1,120 @@
+using FluentAssertions;
+using Xunit;
+using Zombiesim.Core.Network;
+using Zombiesim.Tcp;
+using static Zombiesim.Tests.Tcp.TcpLab;
+
+namespace Zombiesim.Tests.Tcp;
+
+public class MiddleboxTests
+{
+    private static (TcpLab Lab, TcpConnection Client, TcpConnection Server, Middlebox Box) Through(MiddleboxProfile profile, SocketOptions? clientOptions = null)
+    {
+        var box = new Middlebox("box", profile);
+        var lab = new TcpLab(boxes: [box]);
+        var (c, s) = lab.Establish(clientOptions);
+        return (lab, c, s, box);
+    }
+
+    [Fact]
+    public void Presets_carry_the_documented_idle_timeouts_and_behaviours()
+    {
+        MiddleboxProfile.AwsNatGateway.Should().Be(new MiddleboxProfile("aws-nat-gateway", S(350), FlowAction.ResetInsideSender, FlowAction.ResetInsideSender));
+        MiddleboxProfile.AwsNlb.Should().Be(new MiddleboxProfile("aws-nlb", S(350), FlowAction.ResetSender, FlowAction.ResetSender));
+        MiddleboxProfile.StatefulFirewall.Should().Be(new MiddleboxProfile("stateful-firewall", S(350), FlowAction.Drop, FlowAction.Drop));
+        MiddleboxProfile.AzureLoadBalancer.Should().Be(new MiddleboxProfile("azure-load-balancer", S(240), FlowAction.Drop, FlowAction.Drop));
+        MiddleboxProfile.Presets.Should().HaveCount(4);
+    }
+
+    [Fact]
+    public void Nat_gateway_answers_the_inside_host_with_rst_after_350_s_idle_and_the_server_never_knows()
+    {
+        var (lab, c, s, box) = Through(MiddleboxProfile.AwsNatGateway);
+        lab.At(S(400), () => c.Send(lab.Now, 10));
+        lab.RunUntil(S(401));
+        lab.Of(c).Last().Should().Be((S(400.0005), TcpState.Established, TcpState.Closed, TcpCause.RcvRst));
+        c.Read(lab.Now).Errno.Should().Be(Errno.ECONNRESET);
+        s.State.Should().Be(TcpState.Established, "the NAT sends no FIN and nothing to the outside");
+        box.Expired.Should().Be(1);
+    }
+
+    [Fact]
+    public void Nat_gateway_flow_is_kept_alive_by_keepalive_below_its_timeout()
+    {
+        var (lab, c, s, _) = Through(MiddleboxProfile.AwsNatGateway, new SocketOptions { KeepAlive = true, KeepIdle = S(300), KeepInterval = S(30) });
+        lab.At(S(1000), () => c.Send(lab.Now, 10));
+        lab.RunUntil(S(1001));
+        c.State.Should().Be(TcpState.Established);
+        s.Read(lab.Now).Bytes.Should().Be(10);
+    }
+
+    [Fact]
+    public void Nat_gateway_drops_what_comes_from_outside_for_an_expired_flow()
+    {
+        var (lab, c, s, _) = Through(MiddleboxProfile.AwsNatGateway);
+        lab.At(S(400), () => s.Send(lab.Now, 10));
+        lab.RunUntil(S(401));
+        lab.Segments.Should().Contain(x => x.Fate == SegmentFate.DroppedMiddlebox && x.S.Length == 10);
+        lab.Segments.Should().NotContain(x => x.Fate == SegmentFate.Injected);
+        c.State.Should().Be(TcpState.Established);
+    }
+
+    [Fact]
+    public void Nlb_resets_whoever_sends_after_the_idle_timeout()
+    {
+        var (lab, c, s, _) = Through(MiddleboxProfile.AwsNlb);
+        lab.At(S(400), () => s.Send(lab.Now, 10));
+        lab.RunUntil(S(401));
+        s.Read(lab.Now).Errno.Should().Be(Errno.ECONNRESET);
+        c.State.Should().Be(TcpState.Established);
+        lab.At(S(402), () => c.Send(lab.Now, 10));
+        lab.RunUntil(S(403));
+        c.Read(lab.Now).Errno.Should().Be(Errno.ECONNRESET, "the flow is unknown now, and the NLB resets the sender");
+    }
+
+    [Fact]
+    public void A_stateful_firewall_drops_silently_so_the_thawed_write_ends_in_kernel_etimedout()
+    {
+        // The reported ETIMEDOUT needs something that drops: here a firewall forgot the flow.
+        var (lab, c, s, _) = Through(MiddleboxProfile.StatefulFirewall, new SocketOptions { UserTimeout = S(20) });
+        lab.At(S(400), () => c.Send(lab.Now, 10));
+        lab.RunUntil(S(500));
+        lab.Of(c).Last().Should().Be((S(420), TcpState.Established, TcpState.Closed, TcpCause.UserTimeout));
+        var r = c.Read(lab.Now);
+        (r.Errno, r.Origin).Should().Be((Errno.ETIMEDOUT, ErrorOrigin.KernelTimeout));
+        s.State.Should().Be(TcpState.Established);
+    }
+
+    [Theory]
+    [InlineData(239, true)]
+    [InlineData(241, false)]
+    public void Azure_load_balancer_forgets_flows_idle_for_more_than_4_minutes(double idle, bool delivered)
+    {
+        var (lab, c, s, _) = Through(MiddleboxProfile.AzureLoadBalancer);
+        lab.At(S(idle), () => c.Send(lab.Now, 10));
+        lab.RunUntil(S(idle + 1));
+        (s.Read(lab.Now).Bytes == 10).Should().Be(delivered);
+    }
+
+    [Fact]
+    public void Reset_both_tells_each_end()
+    {
+        var (lab, c, s, _) = Through(new MiddleboxProfile("custom", S(100), FlowAction.ResetBoth, FlowAction.Drop));
+        lab.At(S(200), () => c.Send(lab.Now, 10));
+        lab.RunUntil(S(201));
+        c.Read(lab.Now).Errno.Should().Be(Errno.ECONNRESET);
+        s.Read(lab.Now).Errno.Should().Be(Errno.ECONNRESET);
+    }
+
+    [Fact]
+    public void Sweeping_forgets_expired_flows_so_memory_follows_live_flows()
+    {
+        var box = new Middlebox("nat", MiddleboxProfile.AwsNatGateway);
+        var injected = new List<Segment>();
+        for (ushort p = 1; p <= 100; p++)
+            box.Process(S(p), new Segment(new Endpoint(1, p), new Endpoint(2, 80), 0, 0, TcpFlags.Syn, 0), true, injected);
+        box.FlowCount.Should().Be(100);
+        box.Sweep(S(400));
+        box.FlowCount.Should().Be(51, "flows opened before 50 s were idle for more than 350 s; at exactly 350 s a flow still lives");
+    }
+}
