@@ -77,6 +77,20 @@ public sealed class TcpConnection
     /// <summary>Bytes the application has not read yet.</summary>
     public int Readable => _readable;
 
+    /// <summary>Data bytes the peer has acknowledged (SYN and FIN excluded).</summary>
+    public long BytesAcknowledged
+    {
+        get
+        {
+            if (State is TcpState.Listen || !Seq.Gt(_sndUna, _iss))
+                return 0;
+            uint acked = _sndUna - _iss - 1;
+            if (_finSent && Seq.Gt(_sndUna, _finSeq))
+                acked--;
+            return acked;
+        }
+    }
+
     /// <summary>True when sent data, SYN or FIN is unacknowledged.</summary>
     public bool HasUnacknowledged => _sndUna != _sndNxt;
 
