@@ -100,4 +100,30 @@ public class SeedStoryTests
         s.State.Should().Be(TcpState.CloseWait);
         c.State.Should().Be(TcpState.FinWait2);
     }
+
+    [Fact]
+    public void A_paused_vm_runs_no_timers_and_fires_the_overdue_ones_at_the_thaw()
+    {
+        var lab = new TcpLab();
+        var (c, _) = lab.Establish();
+        lab.At(S(1), () => { lab.Path.Partitioned = true; c.Send(lab.Now, 10); });
+        lab.At(S(1.1), () => lab.Client.Freeze(FreezeMode.Vm));
+        lab.RunUntil(S(50));
+        lab.SentBy(lab.Client).Where(x => x.S.Length == 10).Select(x => x.At).Should().Equal(S(1));
+        lab.Client.Thaw(lab.Now);
+        lab.SentBy(lab.Client).Where(x => x.S.Length == 10).Select(x => x.At).Should().Equal(
+            [S(1), S(50)], "the overdue probe goes out at the thaw");
+        c.State.Should().Be(TcpState.Established);
+    }
+
+    [Fact]
+    public void A_process_freeze_keeps_the_kernel_working_but_stops_the_application()
+    {
+        var lab = new TcpLab();
+        var (c, _) = lab.Establish();
+        lab.Client.Freeze(FreezeMode.Process);
+        ((Action)(() => c.Send(lab.Now, 1))).Should().Throw<InvalidOperationException>().WithMessage("*frozen*");
+        lab.Client.Thaw(lab.Now);
+        c.Send(lab.Now, 1).IsOk.Should().BeTrue();
+    }
 }
