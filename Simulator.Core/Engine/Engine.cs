@@ -239,8 +239,7 @@ public sealed class Engine
         ref SlotRecord record = ref _slots[slot];
         IEventHandler? handler = record.Handler;
         long arg = record.Arg;
-        record.Handler = null;
-        _freeSlots[_freeCount++] = slot;
+        FreeSlot(slot);
         if (handler is null)
         {
             _cancelledInQueue--;
@@ -288,6 +287,7 @@ public sealed class Engine
         return slot;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void FreeSlot(int slot)
     {
         _slots[slot].Handler = null;
