@@ -1,0 +1,498 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+using Zombiesim.Core.Random;
+
+namespace Zombiesim.Core.Scenarios;
+
+/// <summary>Bad input in a scenario: where (file, line, column), what was wrong, what would be right.</summary>
+public sealed class ScenarioException(string file, long line, long column, string message)
+    : Exception($"{file}:{line}:{column}: {message}")
+{
+    public string File { get; } = file;
+    public long Line { get; } = line;
+    public long Column { get; } = column;
+    public string Problem { get; } = message;
+}
+
+/// <summary>Where nodes came from: the file, or a <c>--set</c> argument.</summary>
+internal sealed class Origins(string file)
+{
+    public string File { get; } = file;
+    public Dictionary<YamlNode, (string Arg, int Index)> FromSet { get; } = new(ReferenceEqualityComparer.Instance);
+
+    public ScenarioException Error(YamlNode? node, string message)
+    {
+        if (node is not null && FromSet.TryGetValue(node, out var set))
+            return new ScenarioException($"--set #{set.Index + 1} ({set.Arg})", 1, 1, message);
+        return node is null
+            ? new ScenarioException(File, 1, 1, message)
+            : new ScenarioException(File, node.Start.Line, node.Start.Column, message);
+    }
+}
+
+/// <summary>
+/// Reads one YAML mapping of a scenario, strictly: every key must be asked for, values must have
+/// the asked type, and errors carry the node's line and column. In schema mode it reads nothing
+/// and records what it is asked for, so the JSON Schema and the reader cannot disagree.
+/// </summary>
+public sealed class Reader
+{
+    private readonly YamlMappingNode? _map;
+    private readonly YamlNode? _node;
+    private readonly Origins _origins;
+    private readonly string _path;
+    private readonly HashSet<string> _asked = new();
+    private readonly JsonObject? _schema;
+
+    internal Reader(YamlNode? node, Origins origins, string path, JsonObject? schema)
+    {
+        _node = node;
+        _origins = origins;
+        _path = path;
+        _schema = schema;
+        if (node is YamlMappingNode m)
+            _map = m;
+        else if (node is not null && !IsNull(node) && schema is null)
+            throw origins.Error(node, $"{Describe(path)} must be a mapping of keys to values, got {Kind(node)}");
+        if (schema is not null)
+        {
+            schema["type"] = "object";
+            schema["additionalProperties"] = false;
+            schema["properties"] = new JsonObject();
+        }
+    }
+
+    /// <summary>True when the reader only records a schema.</summary>
+    public bool SchemaOnly => _schema is not null;
+
+    public ScenarioException Error(string message) => _origins.Error(_node, message);
+
+    public ScenarioException ErrorAt(string key, string message) => _origins.Error(Value(key) ?? _node, message);
+
+    // ---------------------------------------------------------------- scalars
+
+    public TimeSpan Duration(string key, TimeSpan def, string doc) => OptionalDuration(key, doc, def) ?? def;
+
+    public TimeSpan? OptionalDuration(string key, string doc, TimeSpan? shownDefault = null)
+    {
+        if (Record(key, doc, new JsonObject { ["$ref"] = "#/definitions/duration" }, shownDefault is { } d ? DurationText.Format(d) : null))
+            return null;
+        var node = Value(key);
+        return node is null || IsNull(node) ? null : ParseDuration(node, $"{Describe(_path, key)}");
+    }
+
+    public int Int(string key, int def, string doc, int min = int.MinValue, int max = int.MaxValue) =>
+        OptionalInt(key, doc, min, max, def) ?? def;
+
+    public int? OptionalInt(string key, string doc, int min = int.MinValue, int max = int.MaxValue, int? shownDefault = null)
+    {
+        var type = new JsonObject { ["type"] = "integer" };
+        if (min != int.MinValue) type["minimum"] = min;
+        if (max != int.MaxValue) type["maximum"] = max;
+        if (Record(key, doc, type, shownDefault))
+            return null;
+        var node = Value(key);
+        if (node is null || IsNull(node))
+            return null;
+        string text = Scalar(node, key, "an integer");
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v))
+            throw _origins.Error(node, $"{Describe(_path, key)} must be an integer, got '{text}'");
+        if (v < min || v > max)
+            throw _origins.Error(node, $"{Describe(_path, key)} must be {Range(min, max)}, got {v}");
+        return (int)v;
+    }
+
+    public ulong ULong(string key, ulong def, string doc)
+    {
+        if (Record(key, doc, new JsonObject { ["type"] = "integer", ["minimum"] = 0 }, def))
+            return def;
+        var node = Value(key);
+        if (node is null || IsNull(node))
+            return def;
+        string text = Scalar(node, key, "a non-negative integer");
+        if (!ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v))
+            throw _origins.Error(node, $"{Describe(_path, key)} must be a non-negative integer, got '{text}'");
+        return v;
+    }
+
+    public double Double(string key, double def, string doc, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
+    {
+        if (Record(key, doc, new JsonObject { ["type"] = "number" }, def))
+            return def;
+        var node = Value(key);
+        if (node is null || IsNull(node))
+            return def;
+        string text = Scalar(node, key, "a number");
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+            throw _origins.Error(node, $"{Describe(_path, key)} must be a number, got '{text}'");
+        if (v < min || v > max)
+            throw _origins.Error(node, $"{Describe(_path, key)} must be between {min} and {max}, got {v}");
+        return v;
+    }
+
+    public bool Bool(string key, bool def, string doc)
+    {
+        if (Record(key, doc, new JsonObject { ["type"] = "boolean" }, def))
+            return def;
+        var node = Value(key);
+        if (node is null || IsNull(node))
+            return def;
+        string text = Scalar(node, key, "true or false");
+        return text switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => throw _origins.Error(node, $"{Describe(_path, key)} must be true or false, got '{text}'"),
+        };
+    }
+
+    public string? OptionalString(string key, string doc)
+    {
+        if (Record(key, doc, new JsonObject { ["type"] = "string" }, null))
+            return null;
+        var node = Value(key);
+        return node is null || IsNull(node) ? null : Scalar(node, key, "a string");
+    }
+
+    public string RequiredString(string key, string doc)
+    {
+        if (Record(key, doc, new JsonObject { ["type"] = "string" }, null, required: true))
+            return "";
+        return OptionalString(key, doc) ?? throw Error($"{Describe(_path)} needs '{key}' ({doc})");
+    }
+
+    /// <summary>One of a fixed set of words.</summary>
+    public T Choice<T>(string key, T def, string doc, IReadOnlyDictionary<string, T> values)
+    {
+        var type = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(values.Keys.Select(k => (JsonNode)k).ToArray()) };
+        string shown = values.First(kv => EqualityComparer<T>.Default.Equals(kv.Value, def)).Key;
+        if (Record(key, doc, type, shown))
+            return def;
+        var node = Value(key);
+        if (node is null || IsNull(node))
+            return def;
+        string text = Scalar(node, key, "one of " + string.Join(", ", values.Keys));
+        if (values.TryGetValue(text, out var v))
+            return v;
+        throw _origins.Error(node, $"{Describe(_path, key)} must be one of {string.Join(", ", values.Keys)}, got '{text}'{Suggest(text, values.Keys)}");
+    }
+
+    public T? OptionalChoice<T>(string key, string doc, IReadOnlyDictionary<string, T> values) where T : struct
+    {
+        var type = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(values.Keys.Select(k => (JsonNode)k).ToArray()) };
+        if (Record(key, doc, type, null))
+            return null;
+        var node = Value(key);
+        if (node is null || IsNull(node))
+            return null;
+        string text = Scalar(node, key, "one of " + string.Join(", ", values.Keys));
+        if (values.TryGetValue(text, out var v))
+            return v;
+        throw _origins.Error(node, $"{Describe(_path, key)} must be one of {string.Join(", ", values.Keys)}, got '{text}'{Suggest(text, values.Keys)}");
+    }
+
+    /// <summary>A list of words from a fixed set.</summary>
+    public IReadOnlyList<string> Words(string key, string doc, string[] def, string[] allowed)
+    {
+        var type = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(allowed.Select(a => (JsonNode)a).ToArray()) } };
+        if (Record(key, doc, type, null))
+            return def;
+        var node = Value(key);
+        if (node is null || IsNull(node))
+            return def;
+        if (node is not YamlSequenceNode seq)
+            throw _origins.Error(node, $"{Describe(_path, key)} must be a list like [{string.Join(", ", def)}], got {Kind(node)}");
+        var words = new List<string>();
+        foreach (var item in seq.Children)
+        {
+            string w = Scalar(item, key, "a word");
+            if (!allowed.Contains(w))
+                throw _origins.Error(item, $"'{w}' in {Describe(_path, key)} must be one of {string.Join(", ", allowed)}{Suggest(w, allowed)}");
+            words.Add(w);
+        }
+        return words;
+    }
+
+    // ---------------------------------------------------------------- distributions
+
+    /// <summary>A duration that may vary: a plain duration, or a distribution of durations.</summary>
+    public Distribution Distribution(string key, Distribution def, string doc) => OptionalDistribution(key, doc, def) ?? def;
+
+    public Distribution? OptionalDistribution(string key, string doc, Distribution? shownDefault = null)
+    {
+        if (Record(key, doc, new JsonObject { ["$ref"] = "#/definitions/varying-duration" },
+                shownDefault is Constant c ? DurationText.Format(TimeSpan.FromSeconds(c.Value)) : null))
+            return null;
+        var node = Value(key);
+        return node is null || IsNull(node) ? null : ParseDistribution(node, Describe(_path, key));
+    }
+
+    /// <summary>A list whose items are durations or distributions of durations.</summary>
+    public IReadOnlyList<Distribution> DistributionList(string key, string doc)
+    {
+        if (Record(key, doc, new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/definitions/varying-duration" } }, null))
+            return [];
+        var node = Value(key);
+        if (node is null || IsNull(node))
+            return [];
+        if (node is not YamlSequenceNode seq)
+            throw _origins.Error(node, $"{Describe(_path, key)} must be a list like [0s, 95s, 400s], got {Kind(node)}");
+        return seq.Children.Select((n, i) => ParseDistribution(n, $"{Describe(_path, key)}[{i}]")).ToArray();
+    }
+
+    internal Distribution ParseDistribution(YamlNode node, string what)
+    {
+        if (node is YamlScalarNode)
+            return new Constant(ParseDuration(node, what).TotalSeconds);
+        if (node is not YamlMappingNode m || m.Children.Count != 1)
+            throw _origins.Error(node, $"{what} must be a duration (310s) or one distribution such as {{ uniform: [280s, 320s] }}, {{ exponential: {{ mean: 10m }} }}, {{ normal: {{ mean: 600s, sd: 5s }} }}, {{ lognormal: {{ median: 10m, sigma: 0.25 }} }}, {{ empirical: [{{ value: 5m, weight: 1 }}] }}, {{ mixture: [{{ weight: 0.9, normal: {{ mean: 10m, sd: 5s }} }}] }}");
+        var (k, v) = m.Children.Single();
+        string kind = Scalar(k, "distribution", "a distribution name");
+        string inner = $"{what}.{kind}";
+        try
+        {
+            switch (kind)
+            {
+                case "constant":
+                    return new Constant(ParseDuration(v, inner).TotalSeconds);
+                case "uniform":
+                {
+                    if (v is not YamlSequenceNode s || s.Children.Count != 2)
+                        throw _origins.Error(v, $"{inner} must be a pair [low, high], like [280s, 320s]");
+                    double lo = ParseDuration(s.Children[0], inner + "[0]").TotalSeconds, hi = ParseDuration(s.Children[1], inner + "[1]").TotalSeconds;
+                    if (hi < lo)
+                        throw _origins.Error(v, $"{inner} needs low <= high, got [{DurationText.Format(TimeSpan.FromSeconds(lo))}, {DurationText.Format(TimeSpan.FromSeconds(hi))}]");
+                    return new Uniform(lo, hi);
+                }
+                case "exponential":
+                {
+                    var r = Child(v, inner);
+                    var mean = r.Duration("mean", TimeSpan.Zero, "mean");
+                    r.Done();
+                    if (mean <= TimeSpan.Zero)
+                        throw _origins.Error(v, $"{inner}.mean must be positive, like {{ mean: 200s }}");
+                    return new Exponential(mean.TotalSeconds);
+                }
+                case "normal":
+                {
+                    var r = Child(v, inner);
+                    var mean = r.Duration("mean", TimeSpan.Zero, "mean");
+                    var sd = r.Duration("sd", TimeSpan.Zero, "standard deviation");
+                    r.Done();
+                    if (sd <= TimeSpan.Zero)
+                        throw _origins.Error(v, $"{inner}.sd must be positive, like {{ mean: 600s, sd: 5s }}");
+                    return new Normal(mean.TotalSeconds, sd.TotalSeconds);
+                }
+                case "lognormal":
+                {
+                    var r = Child(v, inner);
+                    var median = r.Duration("median", TimeSpan.Zero, "median");
+                    double sigma = r.Double("sigma", 0, "standard deviation of the logarithm", 0);
+                    r.Done();
+                    if (median <= TimeSpan.Zero || sigma <= 0)
+                        throw _origins.Error(v, $"{inner} needs a positive median and sigma, like {{ median: 10m, sigma: 0.25 }}");
+                    return new LogNormal(Math.Log(median.TotalSeconds), sigma);
+                }
+                case "empirical":
+                {
+                    if (v is not YamlSequenceNode s || s.Children.Count == 0)
+                        throw _origins.Error(v, $"{inner} must be a list like [{{ value: 5m, weight: 9 }}, {{ value: 45m, weight: 1 }}]");
+                    var values = new List<double>();
+                    var weights = new List<double>();
+                    foreach (var item in s.Children)
+                    {
+                        var r = Child(item, inner);
+                        values.Add(r.Duration("value", TimeSpan.Zero, "value").TotalSeconds);
+                        weights.Add(r.Double("weight", 1, "weight", 0));
+                        r.Done();
+                    }
+                    if (weights.Sum() <= 0)
+                        throw _origins.Error(v, $"{inner} weights must not all be zero");
+                    return new Empirical(values, weights);
+                }
+                case "mixture":
+                {
+                    if (v is not YamlSequenceNode s || s.Children.Count == 0)
+                        throw _origins.Error(v, $"{inner} must be a list like [{{ weight: 0.9, normal: {{ mean: 10m, sd: 5s }} }}, {{ weight: 0.1, exponential: {{ mean: 30m }} }}]");
+                    var parts = new List<Distribution>();
+                    var weights = new List<double>();
+                    foreach (var item in s.Children)
+                    {
+                        if (item is not YamlMappingNode im || im.Children.Count != 2 || !im.Children.ContainsKey(new YamlScalarNode("weight")))
+                            throw _origins.Error(item, $"each item of {inner} needs a weight and one distribution, like {{ weight: 0.9, normal: {{ mean: 10m, sd: 5s }} }}");
+                        var r = Child(item, inner);
+                        weights.Add(r.Double("weight", 1, "weight", 0));
+                        var rest = im.Children.First(c => ((YamlScalarNode)c.Key).Value != "weight");
+                        parts.Add(ParseDistribution(new YamlMappingNode(rest.Key, rest.Value), inner));
+                    }
+                    if (weights.Sum() <= 0)
+                        throw _origins.Error(v, $"{inner} weights must not all be zero");
+                    return new Mixture(parts, weights);
+                }
+                default:
+                    throw _origins.Error(k, $"'{kind}' is not a distribution: expected constant, uniform, exponential, normal, lognormal, empirical or mixture{Suggest(kind, ["constant", "uniform", "exponential", "normal", "lognormal", "empirical", "mixture"])}");
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw _origins.Error(v, $"{inner}: {e.Message}");
+        }
+    }
+
+    // ---------------------------------------------------------------- structure
+
+    /// <summary>A nested mapping; absent means all its defaults.</summary>
+    public T Section<T>(string key, string doc, Func<Reader, T> read)
+    {
+        var child = new JsonObject();
+        if (Record(key, doc, child, null))
+        {
+            var r = new Reader(null, _origins, Join(_path, key), child);
+            return read(r);
+        }
+        var node = Value(key);
+        var reader = new Reader(node, _origins, Join(_path, key), null);
+        T value = read(reader);
+        reader.Done();
+        return value;
+    }
+
+    /// <summary>A list of mappings.</summary>
+    public IReadOnlyList<T> List<T>(string key, string doc, Func<Reader, T> readItem)
+    {
+        var item = new JsonObject();
+        if (Record(key, doc, new JsonObject { ["type"] = "array", ["items"] = item }, null))
+        {
+            readItem(new Reader(null, _origins, Join(_path, key) + "[]", item));
+            return [];
+        }
+        var node = Value(key);
+        if (node is null || IsNull(node))
+            return [];
+        if (node is not YamlSequenceNode seq)
+            throw _origins.Error(node, $"{Describe(_path, key)} must be a list (items start with '- '), got {Kind(node)}");
+        var result = new List<T>(seq.Children.Count);
+        for (int i = 0; i < seq.Children.Count; i++)
+        {
+            var r = new Reader(seq.Children[i], _origins, $"{Join(_path, key)}[{i}]", null);
+            if (seq.Children[i] is not YamlMappingNode)
+                throw _origins.Error(seq.Children[i], $"{Describe(_path, key)}[{i}] must be a mapping, got {Kind(seq.Children[i])}");
+            result.Add(readItem(r));
+            r.Done();
+        }
+        return result;
+    }
+
+    /// <summary>True when the mapping has <paramref name="key"/> (in schema mode: records it and says false).</summary>
+    public bool Has(string key) => _map is not null && _map.Children.ContainsKey(new YamlScalarNode(key));
+
+    /// <summary>Every key must have been asked for: an unknown key is an error, with the nearest known key.</summary>
+    public void Done()
+    {
+        if (_map is null || _schema is not null)
+            return;
+        foreach (var (k, _) in _map.Children)
+        {
+            string name = k is YamlScalarNode s ? s.Value ?? "" : "?";
+            if (!_asked.Contains(name))
+                throw _origins.Error(k, $"unknown key '{name}' in {Describe(_path)}{Suggest(name, _asked)}; known keys: {string.Join(", ", _asked.Order())}");
+        }
+    }
+
+    private Reader Child(YamlNode node, string path) => new(node, _origins, path, null);
+
+    private YamlNode? Value(string key)
+    {
+        _asked.Add(key);
+        if (_map is null)
+            return null;
+        return _map.Children.TryGetValue(new YamlScalarNode(key), out var v) ? v : null;
+    }
+
+    private bool Record(string key, string doc, JsonObject type, object? def, bool required = false)
+    {
+        _asked.Add(key);
+        if (_schema is null)
+            return false;
+        type["description"] = doc;
+        if (def is not null)
+            type["default"] = JsonValue.Create(def);
+        ((JsonObject)_schema["properties"]!)[key] = type;
+        if (required)
+        {
+            var req = _schema["required"] as JsonArray ?? new JsonArray();
+            req.Add(key);
+            _schema["required"] = req;
+        }
+        return true;
+    }
+
+    private TimeSpan ParseDuration(YamlNode node, string what)
+    {
+        string text = Scalar(node, what, "a duration");
+        if (!DurationText.TryParse(text, out var value, out var error))
+            throw _origins.Error(node, $"{what}: {error}");
+        return value;
+    }
+
+    private string Scalar(YamlNode node, string what, string expected)
+    {
+        if (node is YamlScalarNode s)
+            return s.Value ?? "";
+        throw _origins.Error(node, $"{Describe(_path, what)} must be {expected}, got {Kind(node)}");
+    }
+
+    private static bool IsNull(YamlNode n) =>
+        n is YamlScalarNode s && s.Style == ScalarStyle.Plain && (s.Value is "" or "~" or "null");
+
+    private static string Kind(YamlNode n) => n switch
+    {
+        YamlMappingNode => "a mapping",
+        YamlSequenceNode => "a list",
+        YamlScalarNode s => $"'{s.Value}'",
+        _ => "something else",
+    };
+
+    private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
+
+    private static string Describe(string path) => path.Length == 0 ? "the scenario" : $"'{path}'";
+
+    private static string Describe(string path, string key) => key.Contains('\'') ? key : $"'{Join(path, key)}'";
+
+    private static string Range(int min, int max) =>
+        max == int.MaxValue ? $"at least {min}" : min == int.MinValue ? $"at most {max}" : $"between {min} and {max}";
+
+    /// <summary>", did you mean 'x'?" when a known word is close (Levenshtein distance at most 2 or a third of the length).</summary>
+    internal static string Suggest(string word, IEnumerable<string> known)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (var k in known)
+        {
+            int d = Levenshtein(word.ToLowerInvariant(), k.ToLowerInvariant());
+            if (d < bestDistance)
+            {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best is not null && bestDistance <= Math.Max(2, word.Length / 3) ? $" (did you mean '{best}'?)" : "";
+    }
+
+    private static int Levenshtein(string a, string b)
+    {
+        var prev = new int[b.Length + 1];
+        var cur = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) prev[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            cur[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (prev, cur) = (cur, prev);
+        }
+        return prev[b.Length];
+    }
+}

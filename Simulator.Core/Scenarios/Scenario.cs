@@ -1,0 +1,127 @@
+using Zombiesim.Core.Random;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Scenarios;
+
+public enum Strategy { Reuse, PerInvocation, Proxy }
+
+public enum IdleCheck
+{
+    /// <summary>The connection is closed exactly when it has been idle for the timeout.</summary>
+    Exact,
+    /// <summary>Redis: a periodic cron compares whole seconds, so the close comes between N and N+1 s.</summary>
+    Cron,
+}
+
+/// <summary>A scenario as read from YAML: every value with its default already applied.</summary>
+public sealed record Scenario
+{
+    public required string Name { get; init; }
+    public string? Description { get; init; }
+    public ulong Seed { get; init; }
+    public TimeSpan Horizon { get; init; }
+    public required PlatformSpec Platform { get; init; }
+    public required IReadOnlyList<FunctionSpec> Functions { get; init; }
+    public required ServerSpec Server { get; init; }
+    public required NetworkSpec Network { get; init; }
+    public required IReadOnlyList<TrafficSpec> Traffic { get; init; }
+    public required IReadOnlyList<EventSpec> Events { get; init; }
+    public required IReadOnlyList<ExpectSpec> Expect { get; init; }
+}
+
+public sealed record PlatformSpec
+{
+    public required Distribution FreezeAfter { get; init; }
+    public FreezeMode FreezeMode { get; init; }
+    public required Distribution ReapAfter { get; init; }
+    public required Distribution ColdStart { get; init; }
+    public bool ShutdownHook { get; init; }
+    public Distribution? MaxLifetime { get; init; }
+    public int Concurrency { get; init; }
+}
+
+public sealed record FunctionSpec
+{
+    public required string Name { get; init; }
+    public int Memory { get; init; }
+    public TimeSpan Timeout { get; init; }
+    public Strategy Strategy { get; init; }
+    public string? Proxy { get; init; }
+    public TimeSpan ProxyInvokeLatency { get; init; }
+    public int? ReservedConcurrency { get; init; }
+    public required Distribution Work { get; init; }
+    public required ClientSpec Client { get; init; }
+    public required Sysctls Host { get; init; }
+}
+
+public sealed record ClientSpec
+{
+    public TimeSpan ConnectTimeout { get; init; }
+    public TimeSpan? CommandTimeout { get; init; }
+    public int Retries { get; init; }
+    public required IReadOnlySet<string> RetryOn { get; init; }
+    public bool ValidateBeforeUse { get; init; }
+    public TimeSpan? MaxIdle { get; init; }
+    public TimeSpan? KeepAlive { get; init; }
+    public TimeSpan? UserTimeout { get; init; }
+    public TimeSpan? PingInterval { get; init; }
+    public Distribution? SetupCost { get; init; }
+}
+
+public sealed record ServerSpec
+{
+    public string Preset { get; init; } = "generic";
+    public ushort Port { get; init; }
+    public TimeSpan? IdleTimeout { get; init; }
+    public IdleCheck IdleCheck { get; init; }
+    public int? MaxClients { get; init; }
+    public int? SoftLimit { get; init; }
+    public int? HardLimit { get; init; }
+    public TimeSpan EvictIdleAfter { get; init; }
+    public TimeSpan? KeepAlive { get; init; }
+    public required Distribution ResponseTime { get; init; }
+    public required Sysctls Host { get; init; }
+    public NoSocketPolicy NoSocket { get; init; }
+}
+
+public sealed record NetworkSpec
+{
+    public required Distribution Latency { get; init; }
+    public required IReadOnlyList<MiddleboxSpec> Middleboxes { get; init; }
+}
+
+public sealed record MiddleboxSpec(string Name, MiddleboxProfile Profile);
+
+public sealed record TrafficSpec
+{
+    public required string Function { get; init; }
+    public required IReadOnlyList<Distribution> At { get; init; }
+    public Distribution? Every { get; init; }
+    public TimeSpan From { get; init; }
+    public TimeSpan? Until { get; init; }
+    public int BurstCount { get; init; }
+    public TimeSpan BurstAt { get; init; }
+    public TimeSpan BurstOver { get; init; }
+}
+
+public enum EventKind { Partition, Redeploy, ServerRestart }
+
+public sealed record EventSpec(EventKind Kind, TimeSpan At, TimeSpan Until, string? Function);
+
+public enum ExpectKind { Outcome, Zombies, ServerConnections }
+
+public sealed record ExpectSpec
+{
+    public ExpectKind Kind { get; init; }
+    public TimeSpan? At { get; init; }
+    public string? Function { get; init; }
+    public string? Outcome { get; init; }
+    public string? Origin { get; init; }
+    public int? Count { get; init; }
+    public int? AtLeast { get; init; }
+    public int? AtMost { get; init; }
+    public TcpState? State { get; init; }
+    /// <summary>The expectation as written, for reports.</summary>
+    public required string Text { get; init; }
+    public long Line { get; init; }
+}
