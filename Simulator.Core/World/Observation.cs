@@ -1,0 +1,166 @@
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.World;
+
+/// <summary>The outcome of one invocation, as the caller saw it.</summary>
+public sealed record RequestRecord(
+    TimeSpan T,
+    string Function,
+    string Environment,
+    string? Connection,
+    string Outcome,
+    string? Errno,
+    string? Origin,
+    double LatencyMs,
+    int Retries,
+    string? Cause)
+{
+    public bool Ok => Outcome == "ok";
+}
+
+/// <summary>A socket changed state. Host is "server" or the environment's name.</summary>
+public sealed record TransitionRecord(TimeSpan T, string Host, string Connection, TcpState From, TcpState To, TcpCause Cause);
+
+/// <summary>An execution environment's life: cold-start, frozen, thawed, destroyed.</summary>
+public sealed record LifecycleRecord(TimeSpan T, string Environment, string Event, string? Detail);
+
+/// <summary>Something a server or the world did that explains later errors (idle close, eviction, rejection, restart, partition).</summary>
+public sealed record NoteRecord(TimeSpan T, string Who, string Text);
+
+/// <summary>Counts at one instant.</summary>
+public sealed record Sample(
+    TimeSpan T,
+    IReadOnlyDictionary<string, int> Server,
+    IReadOnlyDictionary<string, int> Client,
+    int EnvironmentsBusy,
+    int EnvironmentsIdle,
+    int EnvironmentsFrozen,
+    long Rejections,
+    long Evictions,
+    long Throttles)
+{
+    /// <summary>Server-side categories, in stacking order: ESTABLISHED split into in use, idle and zombie.</summary>
+    public static readonly string[] ServerCategories =
+        ["established-in-use", "established-idle", "zombie", "SYN_RECEIVED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"];
+
+    public static readonly string[] ClientCategories =
+        ["SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"];
+}
+
+/// <summary>Receives everything a run produces, as it happens (so long runs can stream).</summary>
+public interface IRunObserver
+{
+    void OnRequest(RequestRecord r) { }
+    void OnTransition(TransitionRecord t) { }
+    void OnLifecycle(LifecycleRecord l) { }
+    void OnNote(NoteRecord n) { }
+    void OnSample(Sample s) { }
+}
+
+/// <summary>Keeps every record in memory: for --json, the text timeline and tests.</summary>
+public sealed class RunRecorder : IRunObserver
+{
+    public List<RequestRecord> Requests { get; } = new();
+    public List<TransitionRecord> Transitions { get; } = new();
+    public List<LifecycleRecord> Lifecycle { get; } = new();
+    public List<NoteRecord> Notes { get; } = new();
+    public List<Sample> Samples { get; } = new();
+
+    public void OnRequest(RequestRecord r) => Requests.Add(r);
+    public void OnTransition(TransitionRecord t) => Transitions.Add(t);
+    public void OnLifecycle(LifecycleRecord l) => Lifecycle.Add(l);
+    public void OnNote(NoteRecord n) => Notes.Add(n);
+    public void OnSample(Sample s) => Samples.Add(s);
+}
+
+/// <summary>Latency percentiles in constant memory: log-spaced buckets 1% wide from 1 us to about 3 h.</summary>
+public sealed class LatencyHistogram
+{
+    private const double Min = 0.001; // ms
+    private const double Growth = 1.01;
+    private readonly long[] _counts = new long[2400];
+    private long _total;
+    private double _max;
+
+    public void Add(double ms)
+    {
+        int i = ms <= Min ? 0 : Math.Min(_counts.Length - 1, (int)Math.Ceiling(Math.Log(ms / Min) / Math.Log(Growth)));
+        _counts[i]++;
+        _total++;
+        _max = Math.Max(_max, ms);
+    }
+
+    public long Count => _total;
+
+    /// <summary>The upper edge of the bucket holding the q-quantile (within 1%), or 0 when empty.</summary>
+    public double Quantile(double q)
+    {
+        if (_total == 0)
+            return 0;
+        long rank = (long)Math.Ceiling(q * _total);
+        long seen = 0;
+        for (int i = 0; i < _counts.Length; i++)
+        {
+            seen += _counts[i];
+            if (seen >= Math.Max(rank, 1))
+                return Math.Min(_max, Min * Math.Pow(Growth, i));
+        }
+        return _max;
+    }
+}
+
+/// <summary>The run's summary, aggregated as records stream by.</summary>
+public sealed class RunSummary : IRunObserver
+{
+    private readonly SortedDictionary<string, long> _outcomes = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, long> _errorsByErrnoOrigin = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, int> _peakServer = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, int> _peakClient = new(StringComparer.Ordinal);
+    private TimeSpan _lastSampleAt;
+
+    public long Requests { get; private set; }
+    public long Errors { get; private set; }
+    public LatencyHistogram Latency { get; } = new();
+    public IReadOnlyDictionary<string, long> Outcomes => _outcomes;
+    public IReadOnlyDictionary<string, long> ErrorsByErrnoAndOrigin => _errorsByErrnoOrigin;
+    public IReadOnlyDictionary<string, int> PeakServer => _peakServer;
+    public IReadOnlyDictionary<string, int> PeakClient => _peakClient;
+    public Sample? Final { get; private set; }
+    public double ZombieSeconds { get; private set; }
+    public int PeakZombies { get; private set; }
+    public int PeakServerConnections { get; private set; }
+    public long ColdStarts { get; private set; }
+    public long Destroyed { get; private set; }
+
+    public void OnRequest(RequestRecord r)
+    {
+        Requests++;
+        _outcomes[r.Outcome] = _outcomes.GetValueOrDefault(r.Outcome) + 1;
+        if (!r.Ok)
+        {
+            Errors++;
+            string key = $"{r.Outcome} ({r.Origin})";
+            _errorsByErrnoOrigin[key] = _errorsByErrnoOrigin.GetValueOrDefault(key) + 1;
+        }
+        if (r.Ok)
+            Latency.Add(r.LatencyMs);
+    }
+
+    public void OnLifecycle(LifecycleRecord l)
+    {
+        if (l.Event == "cold-start") ColdStarts++;
+        if (l.Event == "destroyed") Destroyed++;
+    }
+
+    public void OnSample(Sample s)
+    {
+        if (Final is not null)
+            ZombieSeconds += Final.Server["zombie"] * (s.T - _lastSampleAt).TotalSeconds;
+        _lastSampleAt = s.T;
+        Final = s;
+        foreach (var (k, v) in s.Server) _peakServer[k] = Math.Max(_peakServer.GetValueOrDefault(k), v);
+        foreach (var (k, v) in s.Client) _peakClient[k] = Math.Max(_peakClient.GetValueOrDefault(k), v);
+        PeakZombies = Math.Max(PeakZombies, s.Server["zombie"]);
+        PeakServerConnections = Math.Max(PeakServerConnections, s.Server.Values.Sum());
+    }
+}

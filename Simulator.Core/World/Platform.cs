@@ -1,0 +1,539 @@
+using Zombiesim.Core.Engine;
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.World;
+
+internal enum EnvState { Initializing, Busy, Idle, Frozen, Destroyed }
+
+/// <summary>What an invocation ended with.</summary>
+internal readonly record struct Result(string Outcome, string? Errno, string? Origin, string? Connection, string? Cause)
+{
+    public static Result Ok(string? connection) => new("ok", null, null, connection, null);
+}
+
+/// <summary>A function: its environments, routing, concurrency and redeploys (AWS Lambda's documented behaviour).</summary>
+internal sealed class FunctionRuntime
+{
+    private readonly World _world;
+    private readonly List<Environment> _live = new();
+    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _setup;
+    private int _created;
+
+    public FunctionRuntime(World world, FunctionSpec spec)
+    {
+        _world = world;
+        Spec = spec;
+        _coldStart = world.Stream($"function/{spec.Name}/cold-start");
+        _freeze = world.Stream($"function/{spec.Name}/freeze");
+        _reap = world.Stream($"function/{spec.Name}/reap");
+        _lifetime = world.Stream($"function/{spec.Name}/lifetime");
+        _work = world.Stream($"function/{spec.Name}/work");
+        _setup = world.Stream($"function/{spec.Name}/setup");
+        SetupCost = spec.Client.SetupCost ?? new Constant(DefaultSetupCost(spec.Memory).TotalSeconds);
+    }
+
+    public FunctionSpec Spec { get; }
+    public IReadOnlyList<Environment> Environments => _live;
+    public Distribution SetupCost { get; }
+    public int Busy => _live.Count(e => e.State is EnvState.Busy or EnvState.Initializing);
+
+    /// <summary>
+    /// CPU time to set a connection up and close it. Upstash measured 75 us (p99) on a full CPU and
+    /// up to 6-7 ms in 128 MB functions; Lambda's CPU share is proportional to memory (1,769 MB = one
+    /// vCPU). Between the two measured points the cost is interpolated on a log-log scale (FOLK: the
+    /// shape between them is not measured); at or above 1,769 MB it is 75 us.
+    /// </summary>
+    public static TimeSpan DefaultSetupCost(int memoryMb)
+    {
+        const double fullCpuMb = 1769, fullCpuUs = 75, smallMb = 128, smallUs = 6500;
+        if (memoryMb >= fullCpuMb)
+            return TimeSpan.FromTicks((long)(fullCpuUs * 10));
+        double slope = Math.Log(smallUs / fullCpuUs) / Math.Log(smallMb / fullCpuMb);
+        double us = fullCpuUs * Math.Pow(memoryMb / fullCpuMb, slope);
+        return TimeSpan.FromTicks((long)Math.Round(us * 10));
+    }
+
+    /// <summary>An invocation arrives. <paramref name="done"/> is told the result (for a proxy's caller).</summary>
+    public void Invoke(Action<Result>? done)
+    {
+        TimeSpan arrived = _world.Now;
+        var env = _live.Where(e => e.State is EnvState.Idle or EnvState.Frozen && !e.Abandoned)
+            .OrderByDescending(e => e.LastEnd).ThenBy(e => e.Number).FirstOrDefault();
+        if (env is null)
+        {
+            string? limit = null;
+            if (Spec.ReservedConcurrency is { } reserved && Busy >= reserved)
+                limit = $"reserved concurrency {reserved}";
+            else if (_world.TotalBusy() >= _world.Scenario.Platform.Concurrency)
+                limit = $"regional concurrency {_world.Scenario.Platform.Concurrency}";
+            if (limit is not null)
+            {
+                _world.Throttled();
+                var r = new Result("THROTTLED", null, "platform", null, $"no environment free and {limit} reached");
+                _world.Observer.OnRequest(new RequestRecord(arrived, Spec.Name, "-", null, r.Outcome, null, r.Origin, 0, 0, r.Cause));
+                done?.Invoke(r);
+                return;
+            }
+            env = new Environment(_world, this, ++_created);
+            _live.Add(env);
+            env.ColdStart(new Invocation(this, env, arrived, done), _coldStart, _lifetime);
+            return;
+        }
+        env.Run(new Invocation(this, env, arrived, done));
+    }
+
+    public void Redeploy()
+    {
+        _world.Note(Spec.Name, "redeploy: existing environments are abandoned");
+        foreach (var env in _live.ToArray())
+        {
+            if (env.State is EnvState.Busy or EnvState.Initializing)
+                env.Abandoned = true;
+            else
+                env.Destroy("abandoned by a redeploy");
+        }
+    }
+
+    internal void Forget(Environment env) => _live.Remove(env);
+    internal TimeSpan DrawFreeze() => _world.Scenario.Platform.FreezeAfter.SampleDuration(_freeze);
+    internal TimeSpan DrawReap() => _world.Scenario.Platform.ReapAfter.SampleDuration(_reap);
+    internal TimeSpan DrawWork() => Spec.Work.SampleDuration(_work);
+    internal TimeSpan DrawSetup() => SetupCost.SampleDuration(_setup);
+}
+
+/// <summary>One invocation in flight.</summary>
+internal sealed class Invocation(FunctionRuntime function, Environment env, TimeSpan arrived, Action<Result>? done)
+{
+    public FunctionRuntime Function { get; } = function;
+    public Environment Env { get; } = env;
+    public TimeSpan Arrived { get; } = arrived;
+    public Action<Result>? Done { get; } = done;
+    public int Retries;
+    public bool Finished;
+    public TimerHandle Deadline;
+}
+
+/// <summary>
+/// An execution environment: a Linux host that is cold-started, runs invocations, is frozen after
+/// them, thawed by the next, and destroyed when idle too long (without a packet, unless a shutdown
+/// hook closes its connections). Its client library caches a connection (strategy reuse) or opens
+/// one per invocation, with the library's timeouts, retries, validation, max idle and pings.
+/// </summary>
+internal sealed class Environment
+{
+    private readonly World _world;
+    private readonly FunctionRuntime _fn;
+    private readonly ClientSpec _client;
+    private readonly List<(TcpConnection Socket, TcpEvent Event)> _queued = new();
+    private TimerHandle _freezeTimer, _reapTimer, _pingTimer;
+    private TimeSpan _lifetimeEnd = TimeSpan.MaxValue;
+
+    // The client library's state.
+    private TcpConnection? _cached;
+    private TimeSpan _cachedLastUsed;
+    private Invocation? _current;
+    private TcpConnection? _commandSocket;
+    private bool _connecting, _pinging;
+    private int _received;
+    private TimerHandle _commandTimer;
+
+    public Environment(World world, FunctionRuntime fn, int number)
+    {
+        _world = world;
+        _fn = fn;
+        _client = fn.Spec.Client;
+        Number = number;
+        Name = $"{fn.Spec.Name}#{number}";
+        Host = world.AddEnvironmentHost(this, fn.Spec.Host);
+    }
+
+    public int Number { get; }
+    public string Name { get; }
+    public TcpHost Host { get; }
+    public EnvState State { get; private set; } = EnvState.Initializing;
+    public TimeSpan LastEnd { get; private set; }
+    public bool Abandoned { get; set; }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    public void ColdStart(Invocation inv, IChoices coldStart, IChoices lifetime)
+    {
+        State = EnvState.Initializing;
+        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, "cold-start", null));
+        if (_world.Scenario.Platform.MaxLifetime is { } max)
+            _lifetimeEnd = _world.Now + max.SampleDuration(lifetime);
+        TimeSpan ready = _world.Now + _world.Scenario.Platform.ColdStart.SampleDuration(coldStart);
+        _current = inv;
+        ArmDeadline(inv);
+        _world.Schedule(ready, () =>
+        {
+            if (inv.Finished)
+                return;
+            State = EnvState.Busy;
+            Handle(inv);
+        });
+    }
+
+    public void Run(Invocation inv)
+    {
+        _world.Cancel(ref _freezeTimer);
+        _world.Cancel(ref _reapTimer);
+        _world.Cancel(ref _pingTimer);
+        bool wasFrozen = State == EnvState.Frozen;
+        if (wasFrozen)
+        {
+            Host.Thaw(_world.Now);
+            _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, "thawed", null));
+        }
+        State = EnvState.Busy;
+        _current = inv;
+        ArmDeadline(inv);
+        Handle(inv);
+        // Events the kernel raised while the process was frozen reach the library only now, after
+        // the handler has already written on the cached connection (the race the seed story lost).
+        if (wasFrozen)
+            DeliverQueued();
+    }
+
+    private void Freeze()
+    {
+        _freezeTimer = default;
+        if (State != EnvState.Idle)
+            return;
+        _world.Cancel(ref _pingTimer);
+        State = EnvState.Frozen;
+        Host.Freeze(_world.Scenario.Platform.FreezeMode);
+        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, "frozen", null));
+    }
+
+    public void Destroy(string why)
+    {
+        if (State == EnvState.Destroyed)
+            return;
+        _world.Cancel(ref _freezeTimer);
+        _world.Cancel(ref _reapTimer);
+        _world.Cancel(ref _pingTimer);
+        if (_world.Scenario.Platform.ShutdownHook && _cached is { } c)
+        {
+            if (State == EnvState.Frozen)
+                Host.Thaw(_world.Now);
+            State = EnvState.Idle;
+            Discard(c); // the hook closes the connection cleanly: FIN
+        }
+        State = EnvState.Destroyed;
+        Host.Destroy();
+        _queued.Clear();
+        _fn.Forget(this);
+        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, "destroyed", why));
+    }
+
+    private void ArmDeadline(Invocation inv)
+    {
+        inv.Deadline = _world.Schedule(inv.Arrived + _fn.Spec.Timeout, () =>
+        {
+            if (inv.Finished)
+                return;
+            // Lambda ends the invocation and resets the runtime: the process dies and its kernel
+            // closes its sockets with FIN.
+            var r = new Result("ETIMEDOUT", "ETIMEDOUT", "platform", _commandSocket is null ? null : _world.Label(_commandSocket),
+                $"the invocation ran past the function timeout of {DurationText.Format(_fn.Spec.Timeout)}");
+            if (_commandSocket is { } s) Discard(s);
+            if (_cached is { } c) Discard(c);
+            Finish(inv, r);
+        });
+    }
+
+    // ---------------------------------------------------------------- the handler
+
+    private void Handle(Invocation inv)
+    {
+        TimeSpan work = _fn.DrawWork();
+        if (_fn.Spec.Strategy == Strategy.Proxy)
+        {
+            var proxy = _world.Function(_fn.Spec.Proxy!);
+            TimeSpan hop = _fn.Spec.ProxyInvokeLatency;
+            _world.Schedule(_world.Now + work + hop, () =>
+            {
+                if (inv.Finished) return;
+                proxy.Invoke(r => _world.Schedule(_world.Now + hop, () =>
+                {
+                    if (!inv.Finished) Finish(inv, r);
+                }));
+            });
+            return;
+        }
+        if (work > TimeSpan.Zero)
+            _world.Schedule(_world.Now + work, () => { if (!inv.Finished) Acquire(inv); });
+        else
+            Acquire(inv);
+    }
+
+    private void Acquire(Invocation inv)
+    {
+        if (_fn.Spec.Strategy == Strategy.Reuse && _cached is { } c)
+        {
+            if (_client.MaxIdle is { } maxIdle && _world.Now - _cachedLastUsed > maxIdle)
+                Discard(c);
+            else if (_client.ValidateBeforeUse && c.State != TcpState.Established)
+                Discard(c); // a local check: a FIN or an error has already arrived
+            else
+            {
+                SendCommand(inv, c);
+                return;
+            }
+        }
+        Connect(inv);
+    }
+
+    private void Connect(Invocation inv)
+    {
+        TimeSpan cost = _fn.DrawSetup();
+        _world.Schedule(_world.Now + cost, () =>
+        {
+            if (inv.Finished || State == EnvState.Destroyed) return;
+            var options = new SocketOptions
+            {
+                KeepAlive = _client.KeepAlive is not null, KeepIdle = _client.KeepAlive, UserTimeout = _client.UserTimeout,
+            };
+            var socket = Host.Connect(_world.Now, _world.Server.Endpoint, options);
+            _world.Own(socket, e => OnSocketEvent(socket, e));
+            _commandSocket = socket;
+            _connecting = true;
+            if (_fn.Spec.Strategy == Strategy.Reuse)
+            {
+                _cached = socket;
+                _cachedLastUsed = _world.Now;
+            }
+            _commandTimer = _world.Schedule(_world.Now + _client.ConnectTimeout, () =>
+            {
+                _commandTimer = default;
+                if (_current == inv && _connecting && _commandSocket == socket)
+                    Fail(inv, new Result("ETIMEDOUT", "ETIMEDOUT", "library-timeout", _world.Label(socket),
+                        $"not connected within connectTimeout {DurationText.Format(_client.ConnectTimeout)}"));
+            });
+        });
+    }
+
+    private void SendCommand(Invocation? inv, TcpConnection socket)
+    {
+        _commandSocket = socket;
+        _connecting = false;
+        // A ping still in flight when a command follows: its reply comes first and is not ours.
+        _received = _pinging && inv is not null ? _received - World.ReplyBytes : 0;
+        if (inv is not null)
+            _pinging = false;
+        var sent = socket.Send(_world.Now, World.RequestBytes);
+        if (!sent.IsOk)
+        {
+            var origin = sent.Origin == ErrorOrigin.None ? "rst" : sent.Origin.Name();
+            Fail(inv, new Result(sent.Errno.ToString(), sent.Errno.ToString(), origin, _world.Label(socket), Explain(socket, sent.Errno.ToString())));
+            return;
+        }
+        if (_client.CommandTimeout is { } t)
+        {
+            _world.Cancel(ref _commandTimer);
+            _commandTimer = _world.Schedule(_world.Now + t, () =>
+            {
+                _commandTimer = default;
+                if (_commandSocket == socket && !_connecting && (inv is null ? _pinging : _current == inv))
+                    Fail(inv, new Result("ETIMEDOUT", "ETIMEDOUT", "library-timeout", _world.Label(socket),
+                        $"no reply within commandTimeout {DurationText.Format(t)}; {Explain(socket, "ETIMEDOUT") ?? "the reply never came"}"));
+            });
+        }
+    }
+
+    private void OnSocketEvent(TcpConnection socket, TcpEvent e)
+    {
+        if (State == EnvState.Frozen)
+        {
+            _queued.Add((socket, e)); // the kernel got it; the frozen process will see it after the thaw
+            return;
+        }
+        if (State == EnvState.Destroyed)
+            return;
+        bool active = socket == _commandSocket && (_current is not null || _pinging);
+        if (!active)
+        {
+            // Idle connection: the library learns that it closed and drops it (reconnects lazily).
+            if (e.Kind is TcpEventKind.PeerClosed or TcpEventKind.Error)
+                Discard(socket);
+            return;
+        }
+        Invocation? inv = _pinging ? null : _current;
+        switch (e.Kind)
+        {
+            case TcpEventKind.Connected when _connecting:
+                _world.Cancel(ref _commandTimer);
+                SendCommand(inv, socket);
+                break;
+            case TcpEventKind.Readable:
+            case TcpEventKind.PeerClosed:
+            case TcpEventKind.Error:
+                ReadReply(inv, socket);
+                break;
+        }
+    }
+
+    private void ReadReply(Invocation? inv, TcpConnection socket)
+    {
+        string label = _world.Label(socket);
+        while (true)
+        {
+            var r = socket.Read(_world.Now);
+            if (r.Bytes > 0)
+            {
+                _received += r.Bytes;
+                if (_world.RejectedConnections.Contains(label))
+                {
+                    Fail(inv, new Result("REJECTED", null, "server", label, _world.IncidentOf(label)));
+                    return;
+                }
+                if (_received >= World.ReplyBytes)
+                {
+                    Succeed(inv, socket);
+                    return;
+                }
+                continue;
+            }
+            if (r.Eof)
+            {
+                if (_connecting)
+                    return;
+                Fail(inv, new Result("EOF", null, "fin", label, Explain(socket, "EOF")));
+                return;
+            }
+            if (r.Errno != Errno.None)
+            {
+                Fail(inv, new Result(r.Errno.ToString(), r.Errno.ToString(), r.Origin.Name(), label, Explain(socket, r.Errno.ToString())));
+                return;
+            }
+            return; // nothing yet
+        }
+    }
+
+    private string? Explain(TcpConnection socket, string outcome)
+    {
+        string label = _world.Label(socket);
+        string? incident = _world.IncidentOf(label);
+        return outcome switch
+        {
+            "ECONNREFUSED" => "nothing listened on the server's port",
+            _ when incident is not null => incident,
+            "ETIMEDOUT" => "retransmissions were never acknowledged",
+            _ => null,
+        };
+    }
+
+    private void Succeed(Invocation? inv, TcpConnection socket)
+    {
+        _world.Cancel(ref _commandTimer);
+        _commandSocket = null;
+        if (inv is null)
+        {
+            _pinging = false;
+            _cachedLastUsed = _world.Now;
+            ArmPing();
+            return;
+        }
+        string label = _world.Label(socket);
+        if (_fn.Spec.Strategy == Strategy.PerInvocation)
+        {
+            _world.Disown(socket);
+            socket.Close(_world.Now); // QUIT: the client closes first and ends in TIME_WAIT
+        }
+        else
+        {
+            _cachedLastUsed = _world.Now;
+        }
+        Finish(inv, Result.Ok(label));
+    }
+
+    private void Fail(Invocation? inv, Result r)
+    {
+        _world.Cancel(ref _commandTimer);
+        if (_commandSocket is { } s)
+            Discard(s);
+        _commandSocket = null;
+        _connecting = false;
+        if (inv is null)
+        {
+            _pinging = false; // a failed ping just drops the connection
+            return;
+        }
+        if (inv.Retries < _client.Retries && _client.RetryOn.Contains(r.Outcome))
+        {
+            inv.Retries++;
+            Connect(inv);
+            return;
+        }
+        Finish(inv, r);
+    }
+
+    /// <summary>The library closes a connection it no longer trusts.</summary>
+    private void Discard(TcpConnection socket)
+    {
+        if (_cached == socket)
+            _cached = null;
+        _world.Disown(socket);
+        if (socket.State != TcpState.Closed && !socket.Orphaned)
+            socket.Close(_world.Now);
+    }
+
+    private void Finish(Invocation inv, Result r)
+    {
+        if (inv.Finished)
+            return;
+        inv.Finished = true;
+        _world.Cancel(ref inv.Deadline);
+        _world.Cancel(ref _commandTimer);
+        _current = null;
+        _commandSocket = null;
+        _connecting = false;
+        double latency = (_world.Now - inv.Arrived).TotalMilliseconds;
+        _world.Observer.OnRequest(new RequestRecord(inv.Arrived, _fn.Spec.Name, Name, r.Connection, r.Outcome, r.Errno, r.Origin, latency, inv.Retries, r.Outcome == "ok" ? null : r.Cause));
+        LastEnd = _world.Now;
+        State = EnvState.Idle;
+        if (Abandoned)
+            Destroy("abandoned by a redeploy");
+        else if (_world.Now >= _lifetimeEnd)
+            Destroy("recycled at its maximum lifetime");
+        else
+        {
+            _freezeTimer = _world.Schedule(_world.Now + _fn.DrawFreeze(), Freeze);
+            TimeSpan reap = _fn.DrawReap();
+            _reapTimer = _world.Schedule(_world.Now + reap, () =>
+            {
+                _reapTimer = default;
+                if (State is EnvState.Idle or EnvState.Frozen)
+                    Destroy($"reaped after {DurationText.Format(reap)} idle");
+            });
+            ArmPing();
+        }
+        inv.Done?.Invoke(r);
+    }
+
+    private void ArmPing()
+    {
+        if (_client.PingInterval is not { } interval || _cached is null || _fn.Spec.Strategy != Strategy.Reuse)
+            return;
+        _world.Cancel(ref _pingTimer);
+        _pingTimer = _world.Schedule(_world.Now + interval, () =>
+        {
+            _pingTimer = default;
+            if (State != EnvState.Idle || _cached is not { } c || _current is not null)
+                return;
+            _pinging = true;
+            SendCommand(null, c);
+        });
+    }
+
+    private void DeliverQueued()
+    {
+        var queued = _queued.ToArray();
+        _queued.Clear();
+        foreach (var (socket, e) in queued)
+            OnSocketEvent(socket, e);
+    }
+}

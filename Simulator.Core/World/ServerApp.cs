@@ -1,0 +1,204 @@
+using Zombiesim.Core.Engine;
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.World;
+
+/// <summary>
+/// The server process (Redis, MongoDB, a SQL server, or a generic one): accepts connections up to
+/// its limits, answers each command after its response time, closes idle connections (exactly, or
+/// in Redis's whole-second cron), evicts idle ones above a soft limit and rejects at the hard limit.
+/// The server forgets a connection the moment it closes it; its kernel keeps the socket.
+/// </summary>
+internal sealed class ServerApp
+{
+    private sealed class Conn
+    {
+        public required TcpConnection Socket;
+        public required string Label;
+        public TimeSpan LastActivity;
+        public int Busy;
+        public TimerHandle IdleTimer;
+    }
+
+    private readonly World _world;
+    private readonly ServerSpec _spec;
+    private readonly IChoices _response;
+    private readonly Dictionary<TcpConnection, Conn> _conns = new();
+    private TcpConnection? _listener;
+    private bool _down;
+
+    public ServerApp(World world, ServerSpec spec)
+    {
+        _world = world;
+        _spec = spec;
+        _response = world.Stream("server/response");
+        Host = world.AddServerHost();
+    }
+
+    public TcpHost Host { get; }
+    public long Rejections { get; private set; }
+    public long Evictions { get; private set; }
+
+    /// <summary>Connections the server application knows (accepted and not closed by it).</summary>
+    public int Count => _conns.Count;
+
+    public Endpoint Endpoint => new(Host.Address, _spec.Port);
+
+    public bool InUse(TcpConnection c) => _conns.TryGetValue(c, out var conn) && conn.Busy > 0;
+
+    public void Start()
+    {
+        var options = _spec.KeepAlive is { } k
+            ? new SocketOptions { KeepAlive = true, KeepIdle = k, KeepInterval = k / 3, KeepCount = 3 } // Redis: interval = tcp-keepalive / 3, 3 probes
+            : SocketOptions.Default;
+        _listener = Host.Listen(_spec.Port, options);
+        _world.Own(_listener, _ => { });
+        _down = false;
+    }
+
+    /// <summary>The process exits (its kernel closes every socket with FIN) and comes back after the downtime.</summary>
+    public void Restart(TimeSpan until)
+    {
+        if (_down)
+            return;
+        _world.Note("server", $"restart: the process exits and listens again at {World.Format(until)}");
+        foreach (var c in _conns.Values.OrderBy(c => c.Socket.Id).ToArray())
+            CloseConn(c, "the server restarted");
+        _listener?.Close(_world.Now);
+        _listener = null;
+        _down = true;
+        _world.Schedule(until, Start);
+    }
+
+    /// <summary>A new established connection from the kernel's accept queue.</summary>
+    private void Accept(TcpConnection socket)
+    {
+        var conn = new Conn { Socket = socket, Label = _world.Label(socket), LastActivity = _world.Now };
+        _world.Own(socket, e => OnEvent(conn, e));
+        string? refuse = null;
+        if (_spec.MaxClients is { } max && _conns.Count >= max)
+            refuse = $"max number of clients reached ({max})";
+        else if (_spec.HardLimit is { } hard && _conns.Count >= hard)
+            refuse = $"hard limit reached ({hard})";
+        if (refuse is not null)
+        {
+            // Redis answers "-ERR max number of clients reached" and closes.
+            Rejections++;
+            _world.RejectedConnections.Add(conn.Label);
+            _world.Incident(conn.Label, $"the server refused the connection: {refuse}");
+            _world.Note("server", $"rejects {conn.Label}: {refuse}");
+            socket.Send(_world.Now, World.RejectBytes);
+            socket.Close(_world.Now);
+            _world.Disown(socket);
+            return;
+        }
+        _conns[socket] = conn;
+        ArmIdle(conn);
+        if (_spec.SoftLimit is { } soft && _conns.Count > soft)
+            EvictIdle(soft);
+    }
+
+    private void OnEvent(Conn conn, TcpEvent e)
+    {
+        switch (e.Kind)
+        {
+            case TcpEventKind.Readable:
+                var r = conn.Socket.Read(_world.Now);
+                if (r.Bytes <= 0 || !_conns.ContainsKey(conn.Socket))
+                    return;
+                int commands = Math.Max(1, r.Bytes / World.RequestBytes);
+                conn.Busy += commands;
+                conn.LastActivity = _world.Now;
+                _world.Cancel(ref conn.IdleTimer);
+                for (int i = 0; i < commands; i++)
+                {
+                    TimeSpan at = _world.Now + _spec.ResponseTime.SampleDuration(_response);
+                    _world.Schedule(at, () => Reply(conn));
+                }
+                break;
+            case TcpEventKind.PeerClosed:
+                // The client went away cleanly: read returns 0 and the server closes its side.
+                if (_conns.Remove(conn.Socket))
+                {
+                    _world.Cancel(ref conn.IdleTimer);
+                    conn.Socket.Read(_world.Now);
+                    conn.Socket.Close(_world.Now);
+                }
+                break;
+            case TcpEventKind.Error:
+                if (_conns.Remove(conn.Socket))
+                    _world.Cancel(ref conn.IdleTimer);
+                break;
+        }
+    }
+
+    private void Reply(Conn conn)
+    {
+        if (!_conns.ContainsKey(conn.Socket))
+            return;
+        conn.Busy--;
+        conn.LastActivity = _world.Now;
+        var sent = conn.Socket.Send(_world.Now, World.ReplyBytes);
+        if (!sent.IsOk)
+        {
+            _conns.Remove(conn.Socket);
+            return;
+        }
+        if (conn.Busy == 0)
+            ArmIdle(conn);
+    }
+
+    private void ArmIdle(Conn conn)
+    {
+        if (_spec.IdleTimeout is not { } idle)
+            return;
+        TimeSpan at = _spec.IdleCheck == IdleCheck.Exact
+            ? conn.LastActivity + idle
+            // Redis clientsCron: (now - lastinteraction) > maxidletime in whole seconds.
+            : TimeSpan.FromSeconds(Math.Floor(conn.LastActivity.TotalSeconds) + Math.Floor(idle.TotalSeconds) + 1);
+        _world.Cancel(ref conn.IdleTimer);
+        conn.IdleTimer = _world.Schedule(at, () =>
+        {
+            conn.IdleTimer = default;
+            if (conn.Busy == 0 && _conns.ContainsKey(conn.Socket))
+                CloseConn(conn, $"the server closed it after {DurationText.Format(idle)} idle (idle timeout)");
+        });
+    }
+
+    /// <summary>Upstash: above the soft limit, evict idle connections, longest idle first.</summary>
+    private void EvictIdle(int soft)
+    {
+        var idle = _conns.Values
+            .Where(c => c.Busy == 0 && _world.Now - c.LastActivity >= _spec.EvictIdleAfter)
+            .OrderBy(c => c.LastActivity).ThenBy(c => c.Socket.Id)
+            .ToArray();
+        foreach (var c in idle)
+        {
+            if (_conns.Count <= soft)
+                break;
+            Evictions++;
+            CloseConn(c, $"the server evicted it (idle, above the soft limit of {soft})");
+        }
+    }
+
+    private void CloseConn(Conn conn, string why)
+    {
+        _conns.Remove(conn.Socket);
+        _world.Cancel(ref conn.IdleTimer);
+        var env = _world.EnvironmentAt(conn.Socket.Remote.Address);
+        string state = env is null ? "" : $" while {env.Name} was {env.State.ToString().ToLowerInvariant()}";
+        _world.Incident(conn.Label, why + state);
+        _world.Note("server", $"closes {conn.Label}: {why}{state}");
+        conn.Socket.Close(_world.Now);
+    }
+
+    internal void OnAccepted(TcpConnection socket)
+    {
+        if (!_down)
+            Accept(socket);
+        else
+            socket.Abort(_world.Now);
+    }
+}

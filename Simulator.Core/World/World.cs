@@ -1,0 +1,315 @@
+using Zombiesim.Core.Engine;
+using Zombiesim.Core.Network;
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Tcp;
+using EngineT = Zombiesim.Core.Engine.Engine;
+
+namespace Zombiesim.Core.World;
+
+/// <summary>
+/// The simulated world of a scenario: a platform of functions and execution environments, each
+/// environment a Linux host with a client library, a server host with its application, and the
+/// network between them. Everything runs on one engine; every draw comes from a named stream of the
+/// scenario's seed (common random numbers: a function's traffic does not change when another is added).
+/// </summary>
+public sealed partial class World : INetworkObserver
+{
+    internal const int RequestBytes = 30, ReplyBytes = 10, RejectBytes = 40;
+
+    private readonly Scenario _s;
+    private readonly IRunObserver _observer;
+    private readonly EngineT _engine = new();
+    private readonly Network.Network _network;
+    private readonly SeededChoices _root;
+    private readonly ServerApp _server;
+    private readonly Dictionary<string, FunctionRuntime> _functions = new();
+    private readonly List<Middlebox> _boxes;
+    private readonly Dictionary<TcpConnection, Action<TcpEvent>> _owners = new();
+    private readonly Dictionary<(Endpoint Client, Endpoint Server), string> _labels = new();
+    private readonly Dictionary<uint, Environment> _environmentsByAddress = new();
+    private readonly Dictionary<string, (TimeSpan At, string Why)> _lastIncident = new();
+    private readonly List<NetworkPath> _paths = new();
+    private readonly TimeSpan _sampleInterval;
+    private int _nextLabel = 1;
+    private bool _partitioned;
+    private long _throttles;
+
+    public World(Scenario scenario, IRunObserver observer, ulong? seed = null)
+    {
+        _s = scenario;
+        _observer = observer;
+        Seed = seed ?? scenario.Seed;
+        _root = new SeededChoices(Seed);
+        _network = new Network.Network(_engine, this) { Application = OnApplicationEvent };
+        _boxes = scenario.Network.Middleboxes.Select(b => new Middlebox(b.Name, b.Profile)).ToList();
+        _server = new ServerApp(this, scenario.Server);
+        foreach (var f in scenario.Functions)
+            _functions[f.Name] = new FunctionRuntime(this, f);
+        long step = Math.Max(TimeSpan.TicksPerSecond, scenario.Horizon.Ticks / 2000);
+        step = (step + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond;
+        _sampleInterval = TimeSpan.FromTicks(step);
+    }
+
+    public ulong Seed { get; }
+    public TimeSpan Now => _engine.Now;
+    public long EventsExecuted => _engine.Executed;
+    internal EngineT Engine => _engine;
+    internal Scenario Scenario => _s;
+    internal IRunObserver Observer => _observer;
+    internal ServerApp Server => _server;
+    internal IChoices Stream(string name) => _root.Stream(name);
+
+    private void OnApplicationEvent(TcpConnection c, TcpEvent e)
+    {
+        if (e.Kind == TcpEventKind.Accepted)
+            _server.OnAccepted(c);
+        else if (_owners.TryGetValue(c, out var owner))
+            owner(e);
+    }
+
+    /// <summary>Runs the scenario to its horizon.</summary>
+    public void Run()
+    {
+        _server.Start();
+        ScheduleTraffic();
+        ScheduleEvents();
+        Schedule(TimeSpan.Zero, TakeSample);
+        _engine.RunUntil(_s.Horizon);
+        if (_engine.Now == _s.Horizon)
+            TakeSample();
+    }
+
+    /// <summary>Schedules an action at an absolute instant (clamped to now).</summary>
+    internal TimerHandle Schedule(TimeSpan at, Action action) =>
+        _engine.Schedule(at < _engine.Now ? _engine.Now : at, new ActionEvent(action));
+
+    internal void Cancel(ref TimerHandle handle)
+    {
+        _engine.Cancel(handle);
+        handle = default;
+    }
+
+    private sealed class ActionEvent(Action action) : IEventHandler
+    {
+        public void OnEvent(long arg) => action();
+    }
+
+    // ---------------------------------------------------------------- traffic and events
+
+    private void ScheduleTraffic()
+    {
+        for (int i = 0; i < _s.Traffic.Count; i++)
+        {
+            var t = _s.Traffic[i];
+            var fn = _functions[t.Function];
+            var choices = Stream($"traffic/{i}");
+            for (int j = 0; j < t.At.Count; j++)
+            {
+                TimeSpan at = t.At[j].SampleDuration(choices);
+                if (at <= _s.Horizon)
+                    Schedule(at, () => fn.Invoke(null));
+            }
+            for (int k = 0; k < t.BurstCount; k++)
+            {
+                TimeSpan at = t.BurstAt + (t.BurstCount == 1 ? TimeSpan.Zero : t.BurstOver * k / t.BurstCount);
+                if (at <= _s.Horizon)
+                    Schedule(at, () => fn.Invoke(null));
+            }
+            if (t.Every is { } every)
+            {
+                TimeSpan until = t.Until is { } u && u < _s.Horizon ? u : _s.Horizon;
+                var gaps = Stream($"traffic/{i}/every");
+                void Next(TimeSpan after)
+                {
+                    TimeSpan at = after + every.SampleDuration(gaps);
+                    if (at > until)
+                        return;
+                    Schedule(at, () =>
+                    {
+                        Next(at);
+                        fn.Invoke(null);
+                    });
+                }
+                Next(t.From);
+            }
+        }
+    }
+
+    private void ScheduleEvents()
+    {
+        foreach (var e in _s.Events)
+        {
+            switch (e.Kind)
+            {
+                case EventKind.Partition:
+                    Schedule(e.At, () =>
+                    {
+                        _partitioned = true;
+                        foreach (var p in _paths) p.Partitioned = true;
+                        Note("network", $"partition: the path drops everything until {Format(e.Until)}");
+                    });
+                    Schedule(e.Until, () =>
+                    {
+                        _partitioned = false;
+                        foreach (var p in _paths) p.Partitioned = false;
+                        Note("network", "partition healed");
+                    });
+                    break;
+                case EventKind.Redeploy:
+                    Schedule(e.At, () => _functions[e.Function!].Redeploy());
+                    break;
+                case EventKind.ServerRestart:
+                    Schedule(e.At, () => _server.Restart(e.Until));
+                    break;
+            }
+        }
+        foreach (var x in _s.Expect.Where(x => x.Kind != ExpectKind.Outcome && x.At is not null))
+            Schedule(x.At!.Value, () => _probes[x] = Count(x));
+    }
+
+    // ---------------------------------------------------------------- hosts, paths and labels
+
+    internal TcpHost AddEnvironmentHost(Environment env, Sysctls sysctls)
+    {
+        var host = _network.AddHost(env.Name, sysctls);
+        var path = _network.Connect(host, _server.Host, _s.Network.Latency, Stream($"network/{env.Name}"), _boxes);
+        path.Partitioned = _partitioned;
+        _paths.Add(path);
+        _environmentsByAddress[host.Address] = env;
+        return host;
+    }
+
+    internal TcpHost AddServerHost() => _network.AddHost("server", _s.Server.Host, _s.Server.NoSocket);
+
+    internal void Own(TcpConnection c, Action<TcpEvent> owner) => _owners[c] = owner;
+
+    internal void Disown(TcpConnection c) => _owners.Remove(c);
+
+    internal string Label(TcpConnection c)
+    {
+        if (c.State == TcpState.Listen || c.Remote.Address == 0)
+            return "listener";
+        var key = c.Host == _server.Host ? (c.Remote, c.Local) : (c.Local, c.Remote);
+        if (!_labels.TryGetValue(key, out var label))
+        {
+            label = $"c{_nextLabel++}";
+            _labels[key] = label;
+        }
+        return label;
+    }
+
+    internal Environment? EnvironmentAt(uint address) => _environmentsByAddress.GetValueOrDefault(address);
+
+    /// <summary>Remember the latest thing that happened to a connection, to explain a later error.</summary>
+    internal void Incident(string label, string why) => _lastIncident[label] = (Now, why);
+
+    internal string? IncidentOf(string? label) =>
+        label is not null && _lastIncident.TryGetValue(label, out var i) ? $"{i.Why} at {Format(i.At)}" : null;
+
+    internal void Note(string who, string text) => _observer.OnNote(new NoteRecord(Now, who, text));
+
+    internal void Throttled() => _throttles++;
+
+    internal FunctionRuntime Function(string name) => _functions[name];
+
+    internal int TotalBusy() => _functions.Values.Sum(f => f.Busy);
+
+    /// <summary>Connections the server refused with an error reply (the client reads REJECTED).</summary>
+    internal HashSet<string> RejectedConnections { get; } = new();
+
+    internal static string Format(TimeSpan t) => $"{t.TotalSeconds:0.######}s";
+
+    // ---------------------------------------------------------------- network observer
+
+    void INetworkObserver.OnSegment(TimeSpan at, string by, in Segment segment, SegmentFate fate)
+    {
+        switch (fate)
+        {
+            case SegmentFate.DroppedMiddlebox:
+                Incident(LabelOf(segment), $"{by} dropped a segment of a flow it had forgotten");
+                break;
+            case SegmentFate.Injected when segment.Rst:
+                Incident(LabelOf(segment), $"{by} answered with RST for a flow it had forgotten");
+                break;
+            case SegmentFate.DroppedPartition:
+                Incident(LabelOf(segment), "the partitioned path dropped a segment");
+                break;
+        }
+    }
+
+    private string LabelOf(in Segment s)
+    {
+        bool fromServer = s.Source.Address == _server.Host.Address;
+        var key = fromServer ? (s.Destination, s.Source) : (s.Source, s.Destination);
+        return _labels.TryGetValue(key, out var l) ? l : "?";
+    }
+
+    void INetworkObserver.OnTransition(TimeSpan at, TcpConnection c, TcpState from, TcpState to, TcpCause cause)
+    {
+        _observer.OnTransition(new TransitionRecord(at, c.Host.Name, Label(c), from, to, cause));
+        if (to == TcpState.Closed)
+            _owners.Remove(c);
+    }
+
+    void INetworkObserver.OnEvent(TimeSpan at, TcpConnection connection, in TcpEvent e) { }
+
+    // ---------------------------------------------------------------- samples and expectations
+
+    private readonly Dictionary<ExpectSpec, int> _probes = new();
+
+    private void TakeSample()
+    {
+        var server = Sample.ServerCategories.ToDictionary(k => k, _ => 0);
+        foreach (var c in _server.Host.Connections)
+        {
+            if (c.State == TcpState.Listen)
+                continue;
+            server[ServerCategory(c)]++;
+        }
+        var client = Sample.ClientCategories.ToDictionary(k => k, _ => 0);
+        int busy = 0, idle = 0, frozen = 0;
+        foreach (var f in _functions.Values)
+        {
+            foreach (var env in f.Environments)
+            {
+                switch (env.State)
+                {
+                    case EnvState.Busy or EnvState.Initializing: busy++; break;
+                    case EnvState.Idle: idle++; break;
+                    case EnvState.Frozen: frozen++; break;
+                }
+                foreach (var c in env.Host.Connections)
+                    client[c.State.Name()]++;
+            }
+        }
+        _observer.OnSample(new Sample(Now, server, client, busy, idle, frozen, _server.Rejections, _server.Evictions, _throttles));
+        if (Now + _sampleInterval <= _s.Horizon && Now < _s.Horizon)
+            Schedule(Now + _sampleInterval, TakeSample);
+    }
+
+    private string ServerCategory(TcpConnection c)
+    {
+        if (c.State != TcpState.Established)
+            return c.State.Name();
+        var env = EnvironmentAt(c.Remote.Address);
+        if (env is not null && env.State is EnvState.Frozen or EnvState.Destroyed)
+            return "zombie";
+        return _server.InUse(c) ? "established-in-use" : "established-idle";
+    }
+
+    private int Count(ExpectSpec x)
+    {
+        int n = 0;
+        foreach (var c in _server.Host.Connections)
+        {
+            if (c.State == TcpState.Listen)
+                continue;
+            if (x.Kind == ExpectKind.Zombies ? ServerCategory(c) == "zombie" : x.State is null || c.State == x.State)
+                n++;
+        }
+        return n;
+    }
+
+    internal int? ProbeResult(ExpectSpec x) => _probes.TryGetValue(x, out var n) ? n : null;
+}
