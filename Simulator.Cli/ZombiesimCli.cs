@@ -13,6 +13,9 @@ public static class ZombiesimCli
         var root = new RootCommand(
             "zombiesim: a discrete-event simulator of zombie connections between serverless functions and connection-oriented servers.");
         root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
+        root.Subcommands.Add(RunCommand.Build());
+        root.Subcommands.Add(ValidateCommand.Build());
+        root.Subcommands.Add(ValidateCommand.BuildSchema());
         root.Subcommands.Add(BenchCommand.Build());
         return root;
     }

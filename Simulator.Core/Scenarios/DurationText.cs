@@ -73,11 +73,13 @@ public static class DurationText
         return true;
     }
 
-    /// <summary>The shortest exact form: 310s, 250ms, 5m, 0.5ms.</summary>
+    /// <summary>An exact short form: seconds below an hour (310s, 300s), else the largest whole unit (2h, 90m); 250ms, 0.5ms below a second.</summary>
     public static string Format(TimeSpan value)
     {
         long t = value.Ticks;
         if (t == 0) return "0s";
+        if (t < TimeSpan.TicksPerHour && t % TimeSpan.TicksPerSecond == 0)
+            return $"{t / TimeSpan.TicksPerSecond}s"; // 300s, not 5m: the unit people write timeouts in
         foreach (var (unit, ticks) in new (string, long)[] { ("d", TimeSpan.TicksPerDay), ("h", TimeSpan.TicksPerHour), ("m", TimeSpan.TicksPerMinute), ("s", TimeSpan.TicksPerSecond) })
         {
             if (t % ticks == 0)

@@ -57,8 +57,9 @@ public interface IRunObserver
     void OnSample(Sample s) { }
 }
 
-/// <summary>Keeps every record in memory: for --json, the text timeline and tests.</summary>
-public sealed class RunRecorder : IRunObserver
+/// <summary>Keeps records in memory: for --json, the text timeline and tests. With a limit, each
+/// list keeps only its first records (memory stays bounded on long runs) and counts the rest.</summary>
+public sealed class RunRecorder(int limit = int.MaxValue) : IRunObserver
 {
     public List<RequestRecord> Requests { get; } = new();
     public List<TransitionRecord> Transitions { get; } = new();
@@ -66,11 +67,26 @@ public sealed class RunRecorder : IRunObserver
     public List<NoteRecord> Notes { get; } = new();
     public List<Sample> Samples { get; } = new();
 
-    public void OnRequest(RequestRecord r) => Requests.Add(r);
-    public void OnTransition(TransitionRecord t) => Transitions.Add(t);
-    public void OnLifecycle(LifecycleRecord l) => Lifecycle.Add(l);
-    public void OnNote(NoteRecord n) => Notes.Add(n);
-    public void OnSample(Sample s) => Samples.Add(s);
+    /// <summary>Timeline records (requests, transitions, lifecycle, notes) not kept because of the limit.</summary>
+    public long Dropped { get; private set; }
+
+    public void OnRequest(RequestRecord r) => Keep(Requests, r);
+    public void OnTransition(TransitionRecord t) => Keep(Transitions, t);
+    public void OnLifecycle(LifecycleRecord l) => Keep(Lifecycle, l);
+    public void OnNote(NoteRecord n) => Keep(Notes, n);
+    public void OnSample(Sample s)
+    {
+        if (Samples.Count < limit)
+            Samples.Add(s); // samples are not timeline lines: not counted as dropped
+    }
+
+    private void Keep<T>(List<T> list, T item)
+    {
+        if (list.Count < limit)
+            list.Add(item);
+        else
+            Dropped++;
+    }
 }
 
 /// <summary>Latency percentiles in constant memory: log-spaced buckets 1% wide from 1 us to about 3 h.</summary>

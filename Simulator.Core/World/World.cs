@@ -205,7 +205,7 @@ public sealed partial class World : INetworkObserver
     internal void Incident(string label, string why) => _lastIncident[label] = (Now, why);
 
     internal string? IncidentOf(string? label) =>
-        label is not null && _lastIncident.TryGetValue(label, out var i) ? $"{i.Why} at {Format(i.At)}" : null;
+        label is not null && _lastIncident.TryGetValue(label, out var i) ? $"at {Format(i.At)} {i.Why}" : null;
 
     internal void Note(string who, string text) => _observer.OnNote(new NoteRecord(Now, who, text));
 

@@ -40,11 +40,12 @@ public class DurationTextTests
     [Theory]
     [InlineData("310s")]
     [InlineData("250ms")]
-    [InlineData("5m")]
+    [InlineData("300s")]
+    [InlineData("90m")]
     [InlineData("0.5ms")]
     [InlineData("1h")]
     [InlineData("90.041s")]
-    public void Formatting_gives_back_the_shortest_exact_form(string text)
+    public void Formatting_gives_back_seconds_below_an_hour_and_whole_larger_units_above(string text)
     {
         DurationText.TryParse(text, out var value, out _).Should().BeTrue();
         DurationText.Format(value).Should().Be(text);
