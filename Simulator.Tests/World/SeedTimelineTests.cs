@@ -1,0 +1,104 @@
+using FluentAssertions;
+using Xunit;
+using Zombiesim.Core.World;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Tests.World;
+
+/// <summary>
+/// The seed story (Upstash 2020) replayed, each instant asserted. The first request at 0 s cold
+/// starts the environment (200 ms) and pays the connection set-up cost of a 1,024 MB function; the
+/// server's reply leaves at SYN + 1.6 ms (handshake 1 ms, request 0.5 ms, response 0.1 ms), and the
+/// idle timeout counts from there.
+/// </summary>
+public class SeedTimelineTests
+{
+    private static readonly TimeSpan Syn = TimeSpan.FromMilliseconds(200) + FunctionRuntime.DefaultSetupCost(1024);
+    private static readonly TimeSpan LastActivity = Syn + TimeSpan.FromMilliseconds(1.6);
+    private static readonly TimeSpan FirstEnd = LastActivity + TimeSpan.FromMilliseconds(0.5); // the reply reaches the client
+    private static TimeSpan S(double s) => TimeSpan.FromTicks((long)Math.Round(s * TimeSpan.TicksPerSecond));
+
+    private static TransitionRecord Server(RunRecorder r, string conn, TcpState to) =>
+        r.Transitions.Single(t => t.Host == "server" && t.Connection == conn && t.To == to);
+
+    [Fact]
+    public void Set_up_cost_is_75_us_on_a_full_cpu_and_6_5_ms_at_128_mb()
+    {
+        FunctionRuntime.DefaultSetupCost(1769).Should().Be(TimeSpan.FromMicroseconds(75));
+        FunctionRuntime.DefaultSetupCost(10240).Should().Be(TimeSpan.FromMicroseconds(75));
+        FunctionRuntime.DefaultSetupCost(128).Should().Be(TimeSpan.FromMicroseconds(6500));
+        FunctionRuntime.DefaultSetupCost(1024).Should().BeGreaterThan(TimeSpan.FromMicroseconds(75)).And.BeLessThan(TimeSpan.FromMicroseconds(6500));
+    }
+
+    [Fact]
+    public void Process_freeze_fin_at_60_s_fin_wait_2_gone_30_s_later_eof_at_95_s_destroyed_at_395_s_new_connection_at_400_s()
+    {
+        var (_, r) = Scenarios.Run("upstash-2020-process.yaml");
+        r.Lifecycle.Select(l => (l.T, l.Environment, l.Event)).Should().Equal(
+            (S(0), "hello#1", "cold-start"),
+            (FirstEnd + S(5), "hello#1", "frozen"),
+            (S(95), "hello#1", "thawed"),
+            (S(100), "hello#1", "frozen"),
+            (S(395), "hello#1", "destroyed"),
+            (S(400), "hello#2", "cold-start"),
+            (S(400) + FirstEnd + S(5), "hello#2", "frozen"));
+        Server(r, "c1", TcpState.FinWait1).T.Should().Be(LastActivity + S(60), "the server's idle timeout sends FIN");
+        // The frozen process's kernel ACKs the FIN after its 40 ms delayed ACK: FIN_WAIT_2.
+        Server(r, "c1", TcpState.FinWait2).T.Should().Be(LastActivity + S(60) + TimeSpan.FromMilliseconds(41));
+        Server(r, "c1", TcpState.Closed).Should().Be(new TransitionRecord(LastActivity + S(90.041), "server", "c1", TcpState.FinWait2, TcpState.Closed, TcpCause.FinWait2Timeout));
+        r.Transitions.Single(t => t.Host == "hello#1" && t.To == TcpState.CloseWait).T.Should().Be(LastActivity + S(60.0005));
+        r.Requests.Select(q => (q.T, q.Environment, q.Connection, q.Outcome, q.Origin)).Should().Equal(
+            (S(0), "hello#1", "c1", "ok", null),
+            (S(95), "hello#1", "c1", "EOF", "fin"),
+            (S(400), "hello#2", "c2", "ok", null));
+        r.Requests[1].Cause.Should().Contain("idle timeout").And.Contain("frozen");
+        // The RST for the thawed write comes back one round trip later, after the EOF was read.
+        r.Transitions.Last(t => t.Connection == "c1" && t.Host == "hello#1").Should().Be(
+            new TransitionRecord(S(95.001), "hello#1", "c1", TcpState.LastAck, TcpState.Closed, TcpCause.RcvRst));
+    }
+
+    [Fact]
+    public void Vm_freeze_server_stays_in_fin_wait_1_and_the_thawed_request_gets_econnreset()
+    {
+        var (_, r) = Scenarios.Run("upstash-2020-vm.yaml");
+        Server(r, "c1", TcpState.FinWait1).T.Should().Be(LastActivity + S(60));
+        r.Transitions.Should().NotContain(t => t.Host == "server" && t.Connection == "c1" && t.To == TcpState.FinWait2);
+        r.Transitions.Should().NotContain(t => t.Host == "hello#1" && t.To == TcpState.CloseWait, "the paused VM never saw the FIN");
+        Server(r, "c1", TcpState.Closed).Should().Be(new TransitionRecord(S(95.0005), "server", "c1", TcpState.FinWait1, TcpState.Closed, TcpCause.RcvDataAfterClose));
+        r.Requests[1].Should().Match<RequestRecord>(q => q.T == S(95) && q.Outcome == "ECONNRESET" && q.Errno == "ECONNRESET" && q.Origin == "rst");
+        r.Requests[1].LatencyMs.Should().BeApproximately(1.0, 1e-9, "the RST comes back one round trip after the write");
+        r.Requests[2].Outcome.Should().Be("ok");
+    }
+
+    [Fact]
+    public void With_310_s_every_request_succeeds_and_the_destroyed_environment_leaves_an_established_zombie()
+    {
+        var (outcome, r) = Scenarios.Run("upstash-2020-310s.yaml");
+        r.Requests.Should().OnlyContain(q => q.Ok).And.HaveCount(3);
+        r.Requests[1].Connection.Should().Be("c1", "the connection survived the freeze");
+        r.Lifecycle.Single(l => l.Event == "destroyed").T.Should().Be(S(95) + TimeSpan.FromMilliseconds(1.1) + S(300), "300 s after the second request ended");
+        // The second request reused the connection: its reply left at 95 s + 0.6 ms; the idle clock restarts there.
+        var serverClose = Server(r, "c1", TcpState.FinWait1);
+        serverClose.T.Should().Be(S(95) + TimeSpan.FromMilliseconds(0.6) + S(310));
+        r.Transitions.Where(t => t.Host == "server" && t.Connection == "c1" && t.T > S(395) && t.T < serverClose.T).Should().BeEmpty(
+            "between the destruction and the idle timeout the server socket stays ESTABLISHED: a zombie");
+        outcome.Summary.ZombieSeconds.Should().BeGreaterThan(300);
+    }
+
+    [Fact]
+    public void The_etimedout_variant_names_its_mechanism()
+    {
+        var (_, r) = Scenarios.Run("upstash-2020-etimedout.yaml");
+        var failed = r.Requests.Single(q => !q.Ok);
+        (failed.T, failed.Outcome, failed.Origin, failed.LatencyMs).Should().Be((S(95), "ETIMEDOUT", "library-timeout", 5000.0));
+        failed.Cause.Should().Contain("stateful-firewall dropped a segment of a flow it had forgotten").And.Contain("commandTimeout 5s");
+    }
+
+    [Fact]
+    public void Setting_the_idle_timeout_from_the_command_line_changes_the_story()
+    {
+        var (outcome, r) = Scenarios.Run("upstash-2020-process.yaml", "server.idleTimeout=310s");
+        r.Requests.Should().OnlyContain(q => q.Ok);
+        outcome.ExpectationsMet.Should().BeFalse("the file expects the EOF that 310 s prevents");
+    }
+}
