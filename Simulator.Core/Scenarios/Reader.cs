@@ -417,8 +417,18 @@ public sealed class Reader
         if (_schema is null)
             return false;
         type["description"] = doc;
-        if (def is not null)
-            type["default"] = JsonValue.Create(def);
+        type["default"] = def switch
+        {
+            null => null,
+            string v => JsonValue.Create(v),
+            int v => JsonValue.Create(v),
+            ulong v => JsonValue.Create(v),
+            double v => JsonValue.Create(v),
+            bool v => JsonValue.Create(v),
+            _ => throw new ArgumentException($"no JSON form for a default of type {def.GetType()}"),
+        };
+        if (def is null)
+            type.Remove("default");
         ((JsonObject)_schema["properties"]!)[key] = type;
         if (required)
         {

@@ -76,8 +76,8 @@ public sealed partial class World : INetworkObserver
         ScheduleEvents();
         Schedule(TimeSpan.Zero, TakeSample);
         _engine.RunUntil(_s.Horizon);
-        if (_engine.Now == _s.Horizon)
-            TakeSample();
+        if (_lastSample != _s.Horizon)
+            TakeSample(); // the final counts, at the horizon
     }
 
     /// <summary>Schedules an action at an absolute instant (clamped to now).</summary>
@@ -258,8 +258,11 @@ public sealed partial class World : INetworkObserver
 
     private readonly Dictionary<ExpectSpec, int> _probes = new();
 
+    private TimeSpan _lastSample = TimeSpan.MinValue;
+
     private void TakeSample()
     {
+        _lastSample = Now;
         var server = Sample.ServerCategories.ToDictionary(k => k, _ => 0);
         foreach (var c in _server.Host.Connections)
         {
