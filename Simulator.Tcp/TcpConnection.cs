@@ -63,6 +63,9 @@ public sealed class TcpConnection
 
     public TcpHost Host => _host;
 
+    /// <summary>Whatever the driver wants to attach (a label, an owner). The connection never reads it.</summary>
+    public object? Tag { get; set; }
+
     /// <summary>Unique within its host, in creation order.</summary>
     public long Id { get; }
 
@@ -104,6 +107,11 @@ public sealed class TcpConnection
     public TimeSpan? NextDeadline => Min(Min(_rtxAt, _delackAt), Min(_keepaliveAt, _stateTimerAt));
 
     public override string ToString() => $"{_host.Name}#{Id} {Local}->{Remote} {State.Name()}";
+
+    /// <summary>Identity equality (the default) with a cheap, stable hash: drivers key dictionaries by connection.</summary>
+    public override int GetHashCode() => unchecked((int)Id * 397 ^ (int)Local.Address);
+
+    public override bool Equals(object? obj) => ReferenceEquals(this, obj);
 
     // ---------------------------------------------------------------- application calls
 

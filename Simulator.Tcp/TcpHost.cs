@@ -80,6 +80,9 @@ public sealed class TcpHost
 
     public int ConnectionCount => _byId.Count;
 
+    /// <summary>Live sockets in no particular order (cheap: for counting).</summary>
+    public IReadOnlyCollection<TcpConnection> ConnectionsUnordered => _byId.Values;
+
     // ---------------------------------------------------------------- application side
 
     /// <summary>listen(): a socket in LISTEN on <paramref name="port"/>.</summary>

@@ -57,6 +57,45 @@ public static class BenchCommand
             return 0;
         });
         bench.Subcommands.Add(hold);
+
+        var hours = new Option<double[]>("--hours")
+        {
+            Description = "Simulated hours (repeatable: memory should stay flat as they grow).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [24],
+        };
+        var rate = new Option<double>("--rate") { Description = "Requests per second.", DefaultValueFactory = _ => 100 };
+        var fleetJson = new Option<bool>("--json") { Description = "Print JSON for programs." };
+        var fleet = new Command("fleet", "A fleet at a steady Poisson rate for many simulated hours: wall time, events/s, peak memory.")
+        {
+            hours, rate, fleetJson,
+        };
+        fleet.SetAction(parse =>
+        {
+            var rows = new List<FleetResult>();
+            foreach (double h in parse.GetValue(hours)!)
+            {
+                if (!(h > 0) || !(parse.GetValue(rate) > 0))
+                {
+                    parse.InvocationConfiguration.Error.WriteLine("error: --hours and --rate must be positive");
+                    return 2;
+                }
+                parse.InvocationConfiguration.Error.WriteLine($"fleet: {h} h at {parse.GetValue(rate)} requests/s ...");
+                rows.Add(FleetBench.Run(h, parse.GetValue(rate)));
+            }
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(fleetJson))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new { benchmark = "fleet", results = rows }, JsonOptions.Default));
+                return 0;
+            }
+            output.WriteLine($"{"hours",6} {"requests",12} {"events",14} {"wall s",8} {"events/s",12} {"peak heap MB",13} {"peak WS MB",11}");
+            foreach (var r in rows)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Hours,6} {r.Requests,12:N0} {r.Events,14:N0} {r.WallSeconds,8:F1} {r.EventsPerSecond,12:N0} {r.PeakManagedMb,13:F1} {r.PeakWorkingSetMb,11:F1}"));
+            return 0;
+        });
+        bench.Subcommands.Add(fleet);
         return bench;
     }
 }

@@ -121,17 +121,22 @@ public sealed class Network : ITcpDriver
             _engine.Cancel(t.Handle);
     }
 
+    /// <summary>
+    /// A connection's deadline moves on almost every segment. Rather than cancel and reschedule each
+    /// time, the engine event stays where it is when the new deadline is later (or gone): when it
+    /// fires early it does nothing and re-arms for the current deadline. Only an earlier deadline
+    /// moves the event.
+    /// </summary>
     void ITcpDriver.OnDeadlineChanged(TcpConnection connection, TimeSpan? deadline)
     {
+        if (deadline is not { } d || connection.State == TcpState.Closed)
+            return;
         if (!_timers.TryGetValue(connection, out var timer))
         {
-            if (deadline is null || connection.State == TcpState.Closed)
-                return;
             timer = new ConnectionTimer(_engine, connection);
             _timers[connection] = timer;
         }
-        _engine.Cancel(timer.Handle);
-        timer.Handle = deadline is { } d ? _engine.Schedule(d < _engine.Now ? _engine.Now : d, timer) : default;
+        timer.ArmNoLaterThan(d);
     }
 
     // ---------------------------------------------------------------- delivery
@@ -192,11 +197,30 @@ public sealed class Network : ITcpDriver
     private sealed class ConnectionTimer(Engine.Engine engine, TcpConnection connection) : IEventHandler
     {
         public TimerHandle Handle;
+        private TimeSpan _at;
+
+        public void ArmNoLaterThan(TimeSpan deadline)
+        {
+            if (deadline < engine.Now)
+                deadline = engine.Now;
+            if (engine.IsPending(Handle))
+            {
+                if (_at <= deadline)
+                    return;
+                engine.Cancel(Handle);
+            }
+            _at = deadline;
+            Handle = engine.Schedule(deadline, this);
+        }
 
         public void OnEvent(long arg)
         {
             Handle = default;
             connection.Host.OnTimer(engine.Now, connection);
+            // Fired early for a deadline that moved later: wait for the real one. (A deadline still
+            // due means a paused VM deferred it; its thaw fires it and reports the next one.)
+            if (connection.State != TcpState.Closed && connection.NextDeadline is { } d && d > engine.Now && !engine.IsPending(Handle))
+                ArmNoLaterThan(d);
         }
     }
 }

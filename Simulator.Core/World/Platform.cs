@@ -18,6 +18,7 @@ internal sealed class FunctionRuntime
 {
     private readonly World _world;
     private readonly List<Environment> _live = new();
+    private readonly List<Environment> _idle = new(); // idle or frozen, most recently used last
     private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _setup;
     private int _created;
 
@@ -37,7 +38,8 @@ internal sealed class FunctionRuntime
     public FunctionSpec Spec { get; }
     public IReadOnlyList<Environment> Environments => _live;
     public Distribution SetupCost { get; }
-    public int Busy => _live.Count(e => e.State is EnvState.Busy or EnvState.Initializing);
+    /// <summary>Environments initializing or running an invocation: Lambda's concurrency.</summary>
+    public int Busy { get; private set; }
 
     /// <summary>
     /// CPU time to set a connection up and close it. Upstash measured 75 us (p99) on a full CPU and
@@ -59,8 +61,8 @@ internal sealed class FunctionRuntime
     public void Invoke(Action<Result>? done)
     {
         TimeSpan arrived = _world.Now;
-        var env = _live.Where(e => e.State is EnvState.Idle or EnvState.Frozen && !e.Abandoned)
-            .OrderByDescending(e => e.LastEnd).ThenBy(e => e.Number).FirstOrDefault();
+        // Routing is undocumented; the most recently used warm environment is taken (FOLK).
+        Environment? env = _idle.Count > 0 ? _idle[^1] : null;
         if (env is null)
         {
             string? limit = null;
@@ -78,9 +80,12 @@ internal sealed class FunctionRuntime
             }
             env = new Environment(_world, this, ++_created);
             _live.Add(env);
+            Busy++;
             env.ColdStart(new Invocation(this, env, arrived, done), _coldStart, _lifetime);
             return;
         }
+        _idle.RemoveAt(_idle.Count - 1);
+        Busy++;
         env.Run(new Invocation(this, env, arrived, done));
     }
 
@@ -96,7 +101,17 @@ internal sealed class FunctionRuntime
         }
     }
 
-    internal void Forget(Environment env) => _live.Remove(env);
+    /// <summary>An invocation ended: the environment no longer counts toward concurrency.</summary>
+    internal void Released() => Busy--;
+
+    /// <summary>The environment is warm and free for the next invocation.</summary>
+    internal void Available(Environment env) => _idle.Add(env);
+
+    internal void Forget(Environment env)
+    {
+        _live.Remove(env);
+        _idle.Remove(env);
+    }
     internal TimeSpan DrawFreeze() => _world.Scenario.Platform.FreezeAfter.SampleDuration(_freeze);
     internal TimeSpan DrawReap() => _world.Scenario.Platform.ReapAfter.SampleDuration(_reap);
     internal TimeSpan DrawWork() => Spec.Work.SampleDuration(_work);
@@ -385,9 +400,9 @@ internal sealed class Environment
             if (r.Bytes > 0)
             {
                 _received += r.Bytes;
-                if (_world.RejectedConnections.Contains(label))
+                if (_world.Info(socket).Rejected)
                 {
-                    Fail(inv, new Result("REJECTED", null, "server", label, _world.IncidentOf(label)));
+                    Fail(inv, new Result("REJECTED", null, "server", label, _world.IncidentOf(socket)));
                     return;
                 }
                 if (_received >= World.ReplyBytes)
@@ -415,8 +430,7 @@ internal sealed class Environment
 
     private string? Explain(TcpConnection socket, string outcome)
     {
-        string label = _world.Label(socket);
-        string? incident = _world.IncidentOf(label);
+        string? incident = _world.IncidentOf(socket);
         return outcome switch
         {
             "ECONNREFUSED" => "nothing listened on the server's port",
@@ -495,12 +509,14 @@ internal sealed class Environment
         _world.Observer.OnRequest(new RequestRecord(inv.Arrived, _fn.Spec.Name, Name, r.Connection, r.Outcome, r.Errno, r.Origin, latency, inv.Retries, r.Outcome == "ok" ? null : r.Cause));
         LastEnd = _world.Now;
         State = EnvState.Idle;
+        _fn.Released();
         if (Abandoned)
             Destroy("abandoned by a redeploy");
         else if (_world.Now >= _lifetimeEnd)
             Destroy("recycled at its maximum lifetime");
         else
         {
+            _fn.Available(this);
             _freezeTimer = _world.Schedule(_world.Now + _fn.DrawFreeze(), Freeze);
             TimeSpan reap = _fn.DrawReap();
             _reapTimer = _world.Schedule(_world.Now + reap, () =>

@@ -86,8 +86,8 @@ internal sealed class ServerApp
         {
             // Redis answers "-ERR max number of clients reached" and closes.
             Rejections++;
-            _world.RejectedConnections.Add(conn.Label);
-            _world.Incident(conn.Label, $"the server refused the connection: {refuse}");
+            _world.Info(socket).Rejected = true;
+            _world.Incident(socket, $"the server refused the connection: {refuse}");
             _world.Note("server", $"rejects {conn.Label}: {refuse}");
             socket.Send(_world.Now, World.RejectBytes);
             socket.Close(_world.Now);
@@ -189,7 +189,7 @@ internal sealed class ServerApp
         _world.Cancel(ref conn.IdleTimer);
         var env = _world.EnvironmentAt(conn.Socket.Remote.Address);
         string state = env is null ? "" : $" while {env.Name} was {env.State.ToString().ToLowerInvariant()}";
-        _world.Incident(conn.Label, why + state);
+        _world.Incident(conn.Socket, why + state);
         _world.Note("server", $"closes {conn.Label}: {why}{state}");
         conn.Socket.Close(_world.Now);
     }

@@ -26,9 +26,8 @@ public sealed partial class World : INetworkObserver
     private readonly Dictionary<string, FunctionRuntime> _functions = new();
     private readonly List<Middlebox> _boxes;
     private readonly Dictionary<TcpConnection, Action<TcpEvent>> _owners = new();
-    private readonly Dictionary<(Endpoint Client, Endpoint Server), string> _labels = new();
+    private readonly Dictionary<(Endpoint Client, Endpoint Server), ConnInfo> _live = new();
     private readonly Dictionary<uint, Environment> _environmentsByAddress = new();
-    private readonly Dictionary<string, (TimeSpan At, string Why)> _lastIncident = new();
     private readonly List<NetworkPath> _paths = new();
     private readonly TimeSpan _sampleInterval;
     private int _nextLabel = 1;
@@ -186,26 +185,40 @@ public sealed partial class World : INetworkObserver
 
     internal void Disown(TcpConnection c) => _owners.Remove(c);
 
-    internal string Label(TcpConnection c)
+    /// <summary>What both ends of a connection share: its name in traces (c1, c2, ...), the latest
+    /// incident that may explain a later error, and whether the server refused it. Kept on the
+    /// sockets; the lookup by addresses lives only while the client's socket does.</summary>
+    internal sealed class ConnInfo(string label)
     {
-        if (c.State == TcpState.Listen || c.Remote.Address == 0)
-            return "listener";
-        var key = c.Host == _server.Host ? (c.Remote, c.Local) : (c.Local, c.Remote);
-        if (!_labels.TryGetValue(key, out var label))
-        {
-            label = $"c{_nextLabel++}";
-            _labels[key] = label;
-        }
-        return label;
+        public string Label { get; } = label;
+        public (TimeSpan At, string Why)? Incident;
+        public bool Rejected;
     }
+
+    internal ConnInfo Info(TcpConnection c)
+    {
+        if (c.Tag is ConnInfo cached)
+            return cached;
+        bool serverSide = c.Host == _server.Host;
+        var key = serverSide ? (c.Remote, c.Local) : (c.Local, c.Remote);
+        if (!_live.TryGetValue(key, out var info))
+        {
+            info = new ConnInfo($"c{_nextLabel++}");
+            if (!serverSide)
+                _live[key] = info;
+        }
+        c.Tag = info;
+        return info;
+    }
+
+    internal string Label(TcpConnection c) => c.State == TcpState.Listen || c.Remote.Address == 0 ? "listener" : Info(c).Label;
 
     internal Environment? EnvironmentAt(uint address) => _environmentsByAddress.GetValueOrDefault(address);
 
     /// <summary>Remember the latest thing that happened to a connection, to explain a later error.</summary>
-    internal void Incident(string label, string why) => _lastIncident[label] = (Now, why);
+    internal void Incident(TcpConnection c, string why) => Info(c).Incident = (Now, why);
 
-    internal string? IncidentOf(string? label) =>
-        label is not null && _lastIncident.TryGetValue(label, out var i) ? $"at {Format(i.At)} {i.Why}" : null;
+    internal string? IncidentOf(TcpConnection c) => Info(c).Incident is { } i ? $"at {Format(i.At)} {i.Why}" : null;
 
     internal void Note(string who, string text) => _observer.OnNote(new NoteRecord(Now, who, text));
 
@@ -213,10 +226,15 @@ public sealed partial class World : INetworkObserver
 
     internal FunctionRuntime Function(string name) => _functions[name];
 
-    internal int TotalBusy() => _functions.Values.Sum(f => f.Busy);
+    internal int TotalBusy()
+    {
+        int busy = 0;
+        foreach (var f in _functions.Values)
+            busy += f.Busy;
+        return busy;
+    }
 
-    /// <summary>Connections the server refused with an error reply (the client reads REJECTED).</summary>
-    internal HashSet<string> RejectedConnections { get; } = new();
+
 
     internal static string Format(TimeSpan t) => $"{t.TotalSeconds:0.######}s";
 
@@ -224,32 +242,30 @@ public sealed partial class World : INetworkObserver
 
     void INetworkObserver.OnSegment(TimeSpan at, string by, in Segment segment, SegmentFate fate)
     {
-        switch (fate)
+        string? why = fate switch
         {
-            case SegmentFate.DroppedMiddlebox:
-                Incident(LabelOf(segment), $"{by} dropped a segment of a flow it had forgotten");
-                break;
-            case SegmentFate.Injected when segment.Rst:
-                Incident(LabelOf(segment), $"{by} answered with RST for a flow it had forgotten");
-                break;
-            case SegmentFate.DroppedPartition:
-                Incident(LabelOf(segment), "the partitioned path dropped a segment");
-                break;
-        }
-    }
-
-    private string LabelOf(in Segment s)
-    {
-        bool fromServer = s.Source.Address == _server.Host.Address;
-        var key = fromServer ? (s.Destination, s.Source) : (s.Source, s.Destination);
-        return _labels.TryGetValue(key, out var l) ? l : "?";
+            SegmentFate.DroppedMiddlebox => $"{by} dropped a segment of a flow it had forgotten",
+            SegmentFate.Injected when segment.Rst => $"{by} answered with RST for a flow it had forgotten",
+            SegmentFate.DroppedPartition => "the partitioned path dropped a segment",
+            _ => null,
+        };
+        if (why is null)
+            return;
+        bool fromServer = segment.Source.Address == _server.Host.Address;
+        var key = fromServer ? (segment.Destination, segment.Source) : (segment.Source, segment.Destination);
+        if (_live.TryGetValue(key, out var info))
+            info.Incident = (at, why);
     }
 
     void INetworkObserver.OnTransition(TimeSpan at, TcpConnection c, TcpState from, TcpState to, TcpCause cause)
     {
         _observer.OnTransition(new TransitionRecord(at, c.Host.Name, Label(c), from, to, cause));
         if (to == TcpState.Closed)
+        {
             _owners.Remove(c);
+            if (c.Host != _server.Host && c.Tag is ConnInfo)
+                _live.Remove((c.Local, c.Remote));
+        }
     }
 
     void INetworkObserver.OnEvent(TimeSpan at, TcpConnection connection, in TcpEvent e) { }
@@ -264,7 +280,7 @@ public sealed partial class World : INetworkObserver
     {
         _lastSample = Now;
         var server = Sample.ServerCategories.ToDictionary(k => k, _ => 0);
-        foreach (var c in _server.Host.Connections)
+        foreach (var c in _server.Host.ConnectionsUnordered)
         {
             if (c.State == TcpState.Listen)
                 continue;
@@ -282,7 +298,7 @@ public sealed partial class World : INetworkObserver
                     case EnvState.Idle: idle++; break;
                     case EnvState.Frozen: frozen++; break;
                 }
-                foreach (var c in env.Host.Connections)
+                foreach (var c in env.Host.ConnectionsUnordered)
                     client[c.State.Name()]++;
             }
         }
@@ -304,7 +320,7 @@ public sealed partial class World : INetworkObserver
     private int Count(ExpectSpec x)
     {
         int n = 0;
-        foreach (var c in _server.Host.Connections)
+        foreach (var c in _server.Host.ConnectionsUnordered)
         {
             if (c.State == TcpState.Listen)
                 continue;
