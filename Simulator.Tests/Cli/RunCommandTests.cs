@@ -108,3 +108,33 @@ public class RunCommandTests
         doc.RootElement.GetProperty("required").EnumerateArray().Select(e => e.GetString()).Should().Contain("name");
     }
 }
+
+public class ScenarioFormatDocTests
+{
+    [Fact]
+    public void Every_key_the_reader_knows_is_documented_in_scenario_format_md()
+    {
+        var doc = File.ReadAllText(Path.Combine(Scenarios.Root, "docs", "scenario-format.md"));
+        var (_, schema, _) = CliTests.Run("schema");
+        var keys = new SortedSet<string>();
+        void Walk(JsonElement e)
+        {
+            if (e.ValueKind != JsonValueKind.Object)
+                return;
+            if (e.TryGetProperty("properties", out var props))
+            {
+                foreach (var p in props.EnumerateObject())
+                {
+                    keys.Add(p.Name);
+                    Walk(p.Value);
+                }
+            }
+            if (e.TryGetProperty("items", out var items))
+                Walk(items);
+        }
+        using var json = JsonDocument.Parse(schema);
+        Walk(json.RootElement);
+        keys.Should().HaveCountGreaterThan(60);
+        keys.Where(k => !doc.Contains($"`{k}`") && !doc.Contains($".{k}`") && !doc.Contains($"`{k}.") && !doc.Contains($"`{k}[]") && !doc.Contains($"{k}:")).Should().BeEmpty();
+    }
+}
