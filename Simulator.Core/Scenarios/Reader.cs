@@ -164,32 +164,27 @@ public sealed class Reader
     }
 
     /// <summary>One of a fixed set of words.</summary>
-    public T Choice<T>(string key, T def, string doc, IReadOnlyDictionary<string, T> values)
-    {
-        var type = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(values.Keys.Select(k => (JsonNode)k).ToArray()) };
-        string shown = values.First(kv => EqualityComparer<T>.Default.Equals(kv.Value, def)).Key;
-        if (Record(key, doc, type, shown))
-            return def;
-        var node = Value(key);
-        if (node is null || IsNull(node))
-            return def;
-        string text = Scalar(node, key, "one of " + string.Join(", ", values.Keys));
-        if (values.TryGetValue(text, out var v))
-            return v;
-        throw _origins.Error(node, $"{Describe(_path, key)} must be one of {string.Join(", ", values.Keys)}, got '{text}'{Suggest(text, values.Keys)}");
-    }
+    public T Choice<T>(string key, T def, string doc, IReadOnlyDictionary<string, T> values) =>
+        TryChoice(key, doc, values, values.First(kv => EqualityComparer<T>.Default.Equals(kv.Value, def)).Key, out T v) ? v : def;
 
-    public T? OptionalChoice<T>(string key, string doc, IReadOnlyDictionary<string, T> values) where T : struct
+    public T? OptionalChoice<T>(string key, string doc, IReadOnlyDictionary<string, T> values) where T : struct =>
+        TryChoice(key, doc, values, null, out T v) ? v : null;
+
+    private bool TryChoice<T>(string key, string doc, IReadOnlyDictionary<string, T> values, string? shownDefault, out T value)
     {
+        value = default!;
         var type = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(values.Keys.Select(k => (JsonNode)k).ToArray()) };
-        if (Record(key, doc, type, null))
-            return null;
+        if (Record(key, doc, type, shownDefault))
+            return false;
         var node = Value(key);
         if (node is null || IsNull(node))
-            return null;
+            return false;
         string text = Scalar(node, key, "one of " + string.Join(", ", values.Keys));
         if (values.TryGetValue(text, out var v))
-            return v;
+        {
+            value = v;
+            return true;
+        }
         throw _origins.Error(node, $"{Describe(_path, key)} must be one of {string.Join(", ", values.Keys)}, got '{text}'{Suggest(text, values.Keys)}");
     }
 
