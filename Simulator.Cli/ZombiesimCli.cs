@@ -14,6 +14,8 @@ public static class ZombiesimCli
             "zombiesim: a discrete-event simulator of zombie connections between serverless functions and connection-oriented servers.");
         root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
         root.Subcommands.Add(RunCommand.Build());
+        root.Subcommands.Add(SearchCommand.Build());
+        root.Subcommands.Add(SearchCommand.BuildMerge());
         root.Subcommands.Add(ValidateCommand.Build());
         root.Subcommands.Add(ValidateCommand.BuildSchema());
         root.Subcommands.Add(BenchCommand.Build());

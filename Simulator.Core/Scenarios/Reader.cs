@@ -188,6 +188,19 @@ public sealed class Reader
         throw _origins.Error(node, $"{Describe(_path, key)} must be one of {string.Join(", ", values.Keys)}, got '{text}'{Suggest(text, values.Keys)}");
     }
 
+    /// <summary>A list of scalars, as text.</summary>
+    public IReadOnlyList<string> Strings(string key, string doc)
+    {
+        if (Record(key, doc, new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } }, null))
+            return [];
+        var node = Value(key);
+        if (node is null || IsNull(node))
+            return [];
+        if (node is not YamlSequenceNode seq)
+            throw _origins.Error(node, $"{Describe(_path, key)} must be a list like [250s, 300s], got {Kind(node)}");
+        return seq.Children.Select(c => Scalar(c, key, "a value")).ToArray();
+    }
+
     /// <summary>A list of words from a fixed set.</summary>
     public IReadOnlyList<string> Words(string key, string doc, string[] def, string[] allowed)
     {

@@ -27,7 +27,17 @@ public sealed record Scenario
     public required IReadOnlyList<TrafficSpec> Traffic { get; init; }
     public required IReadOnlyList<EventSpec> Events { get; init; }
     public required IReadOnlyList<ExpectSpec> Expect { get; init; }
+    public SearchSection? Search { get; init; }
 }
+
+/// <summary>The scenario's `search:` section, as written; `zombiesim search` flags override it.</summary>
+public sealed record SearchSection(
+    IReadOnlyList<(string Path, IReadOnlyList<string> Values)> Vary,
+    int? Replications,
+    string? Goal,
+    string? Objective,
+    string? Strategy,
+    int? MarginSteps);
 
 public sealed record PlatformSpec
 {

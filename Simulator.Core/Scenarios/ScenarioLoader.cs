@@ -121,6 +121,8 @@ public static class ScenarioLoader
         var traffic = r.List("traffic", "when functions are invoked", ReadTraffic);
         var events = r.List("events", "things that happen: partitions, redeploys, server restarts", ReadEvent);
         var expect = r.List("expect", "assertions that turn the scenario into a regression test (exit code 1 when violated)", ReadExpect);
+        bool hasSearch = r.Has("search");
+        var search = r.Section("search", "what `zombiesim search` varies and looks for (its flags override this)", ReadSearch);
         if (r.SchemaOnly)
             return null!;
 
@@ -161,6 +163,7 @@ public static class ScenarioLoader
         {
             Name = name, Description = description, Seed = seed, Horizon = horizon, Platform = platform, Functions = functions,
             Server = server, Network = network, Traffic = traffic, Events = events, Expect = expect,
+            Search = hasSearch ? search : null,
         };
     }
 
@@ -425,6 +428,36 @@ public static class ScenarioLoader
             : count is { } c ? $"exactly {c} requests {what}"
             : $"{(atLeast is { } l ? $"at least {l} " : "")}{(atMost is { } m ? $"{(atLeast is null ? "" : "and ")}at most {m} " : "")}requests {what}";
         return new ExpectSpec { Kind = ExpectKind.Outcome, At = at, Function = function, Outcome = outcome, Origin = origin, Count = count, AtLeast = atLeast, AtMost = atMost, Text = text };
+    }
+
+    private static SearchSection ReadSearch(Reader r)
+    {
+        var vary = r.List("vary", "the parameters to vary", v =>
+        {
+            string path = v.RequiredString("path", "a scenario path, as for --set: server.idleTimeout");
+            string? range = v.OptionalString("range", "FROM..TO[:STEP], like 60s..400s:10s");
+            var values = v.Strings("values", "the values, instead of a range: [250s, 300s, 310s]");
+            if (v.SchemaOnly)
+                return default;
+            if ((range is null) == (values.Count == 0))
+                throw v.Error($"vary '{path}' needs either 'range' (like 60s..400s:10s) or 'values' (like [250s, 300s, 310s])");
+            try
+            {
+                return (path, range is null ? values : Zombiesim.Core.Search.Parameter.ParseValues(range, "range"));
+            }
+            catch (ScenarioException e)
+            {
+                throw v.ErrorAt("range", e.Problem);
+            }
+        });
+        int? replications = r.OptionalInt("replications", "runs per point, replication i with seed + i at every point (default 100)", 1, 1_000_000);
+        string? goal = r.OptionalString("goal", "'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%'");
+        string? objective = r.OptionalString("objective", "'min server.idleTimeout', 'min peakServerConnections', 'min zombieSeconds', ...");
+        string? strategy = r.OptionalString("strategy", "bisect (one monotone parameter) or grid");
+        int? margin = r.OptionalInt("marginSteps", "steps above the boundary to recommend (default 1)", 0, 1000);
+        if (r.SchemaOnly)
+            return null!;
+        return new SearchSection(vary, replications, goal, objective, strategy, margin);
     }
 
     // ---------------------------------------------------------------- --set

@@ -1,0 +1,178 @@
+using System.Globalization;
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+
+namespace Zombiesim.Core.Search;
+
+/// <summary>A varied scenario path and the values it takes, as YAML text (what --set would get).</summary>
+public sealed record Parameter(string Path, IReadOnlyList<string> Values)
+{
+    /// <summary><c>PATH=FROM..TO[:STEP]</c> (durations or numbers) or <c>PATH=[a, b, c]</c> or <c>PATH=a,b,c</c>.</summary>
+    public static Parameter Parse(string text, string where)
+    {
+        int eq = text.IndexOf('=');
+        if (eq <= 0)
+            throw new ScenarioException(where, 1, 1, $"'{text}' is not PATH=FROM..TO[:STEP] or PATH=[a,b,c], like server.idleTimeout=60s..400s:10s");
+        string path = text[..eq].Trim(), spec = text[(eq + 1)..].Trim();
+        return new Parameter(path, ParseValues(spec, $"{where} ({text})"));
+    }
+
+    public static IReadOnlyList<string> ParseValues(string spec, string where)
+    {
+        if (spec.StartsWith('[') && spec.EndsWith(']'))
+            spec = spec[1..^1];
+        int dots = spec.IndexOf("..", StringComparison.Ordinal);
+        if (dots < 0)
+        {
+            var list = spec.Split(',').Select(v => v.Trim()).Where(v => v.Length > 0).ToArray();
+            if (list.Length == 0)
+                throw new ScenarioException(where, 1, 1, "no values: expected FROM..TO[:STEP] or a list a,b,c");
+            return list;
+        }
+        string from = spec[..dots].Trim(), rest = spec[(dots + 2)..];
+        int colon = rest.IndexOf(':');
+        string to = (colon < 0 ? rest : rest[..colon]).Trim();
+        string? step = colon < 0 ? null : rest[(colon + 1)..].Trim();
+        if (DurationText.TryParse(from, out var f, out _) && DurationText.TryParse(to, out var t, out _))
+        {
+            TimeSpan s = step is null ? TimeSpan.FromSeconds(1)
+                : DurationText.TryParse(step, out var st, out var err) ? st : throw new ScenarioException(where, 1, 1, $"step: {err}");
+            if (s <= TimeSpan.Zero || t < f)
+                throw new ScenarioException(where, 1, 1, $"a range needs FROM <= TO and a positive step, got {spec}");
+            var values = new List<string>();
+            for (TimeSpan v = f; v <= t; v += s)
+            {
+                values.Add(DurationText.Format(v));
+                if (values.Count > 100_000)
+                    throw new ScenarioException(where, 1, 1, $"{spec} has more than 100,000 values: use a larger step");
+            }
+            return values;
+        }
+        if (double.TryParse(from, NumberStyles.Float, CultureInfo.InvariantCulture, out double a)
+            && double.TryParse(to, NumberStyles.Float, CultureInfo.InvariantCulture, out double b))
+        {
+            double s = step is null ? 1 : double.TryParse(step, NumberStyles.Float, CultureInfo.InvariantCulture, out double st) ? st
+                : throw new ScenarioException(where, 1, 1, $"step '{step}' is not a number");
+            if (!(s > 0) || b < a)
+                throw new ScenarioException(where, 1, 1, $"a range needs FROM <= TO and a positive step, got {spec}");
+            var values = new List<string>();
+            for (int k = 0; a + k * s <= b + 1e-9 * Math.Abs(s); k++)
+            {
+                values.Add((a + k * s).ToString("0.##########", CultureInfo.InvariantCulture));
+                if (values.Count > 100_000)
+                    throw new ScenarioException(where, 1, 1, $"{spec} has more than 100,000 values: use a larger step");
+            }
+            return values;
+        }
+        throw new ScenarioException(where, 1, 1, $"'{spec}' is not a range of durations (60s..400s:10s) or numbers (1..10:1)");
+    }
+}
+
+/// <summary>
+/// What a safe point must satisfy: the share of runs in which a request ended in one of the
+/// outcomes must be at most <see cref="MaxRate"/>, judged by the upper bound of its Wilson interval
+/// at <see cref="Confidence"/>. A maximum of zero ("no EOF, ...") can only be judged by observing no
+/// failure at all; the interval's upper bound is then reported as what the runs can vouch for.
+/// </summary>
+public sealed record Goal(IReadOnlySet<string>? Outcomes, double MaxRate, double Confidence, string Text)
+{
+    /// <summary><c>no EOF,ECONNRESET</c>, <c>errors &lt;= 1%</c>, <c>EOF,EPIPE &lt;= 0.02 at 99%</c>.</summary>
+    public static Goal Parse(string text, string where)
+    {
+        string s = text.Trim();
+        double confidence = 0.95;
+        int at = s.LastIndexOf(" at ", StringComparison.Ordinal);
+        if (at > 0)
+        {
+            confidence = ParseRate(s[(at + 4)..], where, "confidence");
+            if (!(confidence > 0 && confidence < 1))
+                throw new ScenarioException(where, 1, 1, $"confidence must lie between 0% and 100%, got {s[(at + 4)..]}");
+            s = s[..at].Trim();
+        }
+        string outcomes;
+        double max;
+        if (s.StartsWith("no ", StringComparison.Ordinal))
+        {
+            outcomes = s[3..];
+            max = 0;
+        }
+        else
+        {
+            int le = s.IndexOf("<=", StringComparison.Ordinal);
+            if (le < 0)
+                throw new ScenarioException(where, 1, 1, $"'{text}' is not a goal: expected 'no OUTCOMES' or 'OUTCOMES <= RATE [at CONFIDENCE]', like 'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%'");
+            outcomes = s[..le];
+            max = ParseRate(s[(le + 2)..], where, "rate");
+            if (max is < 0 or >= 1)
+                throw new ScenarioException(where, 1, 1, $"the rate must lie in [0%, 100%), got {s[(le + 2)..].Trim()}");
+        }
+        var names = outcomes.Split(',').Select(o => o.Trim()).Where(o => o.Length > 0).ToArray();
+        if (names.Length == 0)
+            throw new ScenarioException(where, 1, 1, $"'{text}' names no outcome");
+        IReadOnlySet<string>? set = null;
+        if (!(names.Length == 1 && names[0] is "errors" or "error"))
+        {
+            foreach (var n in names)
+            {
+                if (!ScenarioLoader.Outcomes.Contains(n) || n is "ok" or "error")
+                    throw new ScenarioException(where, 1, 1, $"'{n}' is not an error outcome: expected errors, or some of {string.Join(", ", ScenarioLoader.Outcomes.Where(o => o is not ("ok" or "error")))}");
+            }
+            set = names.ToHashSet();
+        }
+        return new Goal(set, max, confidence, text.Trim());
+    }
+
+    private static double ParseRate(string text, string where, string what)
+    {
+        string t = text.Trim();
+        bool percent = t.EndsWith('%');
+        if (percent) t = t[..^1];
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+            throw new ScenarioException(where, 1, 1, $"{what} '{text.Trim()}' is not a number or a percentage");
+        return percent ? v / 100 : v;
+    }
+
+    public bool IsFailure(string outcome) => outcome != "ok" && (Outcomes is null || Outcomes.Contains(outcome));
+
+    /// <summary>Whether k failures in n runs meet the goal.</summary>
+    public bool Met(int failures, int runs) =>
+        MaxRate == 0 ? failures == 0 : Wilson.Interval(failures, runs, Confidence).High <= MaxRate;
+}
+
+/// <summary>What to optimise among safe points: a varied parameter or a run metric, up or down.</summary>
+public sealed record Objective(string Metric, bool Minimize, string Text)
+{
+    public static readonly string[] Metrics = ["peakServerConnections", "zombieSeconds", "p99LatencyMs", "errorRate"];
+
+    public static Objective Parse(string text, IReadOnlyList<Parameter> vary, string where)
+    {
+        var parts = text.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 2 || parts[0] is not ("min" or "max"))
+            throw new ScenarioException(where, 1, 1, $"'{text}' is not an objective: expected 'min METRIC' or 'max METRIC', METRIC a varied path ({string.Join(", ", vary.Select(v => v.Path))}) or one of {string.Join(", ", Metrics)}");
+        string metric = parts[1];
+        if (!Metrics.Contains(metric) && vary.All(v => v.Path != metric))
+            throw new ScenarioException(where, 1, 1, $"'{metric}' is neither a varied path ({string.Join(", ", vary.Select(v => v.Path))}) nor one of {string.Join(", ", Metrics)}");
+        return new Objective(metric, parts[0] == "min", text.Trim());
+    }
+}
+
+public enum SearchStrategy { Bisect, Grid }
+
+/// <summary>A whole search: what varies, how often each point runs, what is safe and what is best.</summary>
+public sealed record SearchSpec(IReadOnlyList<Parameter> Vary, int Replications, Goal Goal, Objective Objective, SearchStrategy Strategy, int MarginSteps);
+
+/// <summary>Wilson score interval for a binomial proportion (Wilson 1927).</summary>
+public static class Wilson
+{
+    public static (double Low, double High) Interval(int successes, int trials, double confidence)
+    {
+        if (trials <= 0)
+            return (0, 1);
+        double z = StandardNormal.InverseCdf(1 - (1 - confidence) / 2);
+        double p = (double)successes / trials, n = trials, z2 = z * z;
+        double denominator = 1 + z2 / n;
+        double center = (p + z2 / (2 * n)) / denominator;
+        double half = z * Math.Sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator;
+        return (Math.Max(0, center - half), Math.Min(1, center + half));
+    }
+}
