@@ -289,6 +289,29 @@ public sealed class Searcher
                 text = best is null ? "no safe point." : $"safe points are not contiguous; by {spec.Objective.Text}: {Describe(spec, best)} ({Rate(spec, best)}).";
             }
         }
+        else if (spec.Vary.ToList().FindIndex(v => v.Path == spec.Objective.Metric) is var k and >= 0)
+        {
+            // The objective is a varied parameter: a value counts only if it is safe whatever the
+            // other parameters are (each value's worst point decides).
+            var others = string.Join(", ", spec.Vary.Where((_, j) => j != k).Select(v => v.Path));
+            var byValue = ordered.Select((p, i) => (p, safe: safe[i])).GroupBy(x => x.p.Values[k])
+                .Select(g => (Value: g.Key, Safe: g.All(x => x.safe), Worst: g.OrderByDescending(x => x.p.Failures).ThenBy(x => x.p.Key, StringComparer.Ordinal).First().p))
+                .ToList();
+            var robust = byValue.Where(v => v.Safe).ToList();
+            var unsafeValues = byValue.Where(v => !v.Safe).ToList();
+            if (robust.Count == 0)
+            {
+                recommended = null;
+                text = $"no value of {spec.Vary[k].Path} is safe for every {others}.";
+            }
+            else
+            {
+                var chosen = spec.Objective.Minimize ? robust.MinBy(v => MetricOf(spec, v.Worst)) : robust.MaxBy(v => MetricOf(spec, v.Worst));
+                recommended = chosen.Worst;
+                text = $"{spec.Vary[k].Path} = {chosen.Value} is safe for every {others} (worst: {Rate(spec, chosen.Worst)})"
+                    + (unsafeValues.Count == 0 ? "." : $"; unsafe for some {others}: {string.Join(", ", unsafeValues.Select(v => v.Value))} (worst: {Describe(spec, unsafeValues[0].Worst)}, {Rate(spec, unsafeValues[0].Worst)}{(unsafeValues[0].Worst.Cause is null ? "" : $"; typically {unsafeValues[0].Worst.Cause}")}).");
+            }
+        }
         else
         {
             text = best is null
