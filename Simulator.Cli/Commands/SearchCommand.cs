@@ -123,7 +123,9 @@ public static class SearchCommand
             throw new ScenarioException("--vary", 1, 1, "a path is varied twice");
         string goalText = goal ?? section?.Goal ?? "no errors";
         var g = Goal.Parse(goalText, goal is null ? "search.goal" : "--goal");
-        var o = Objective.Parse(objective ?? section?.Objective ?? $"min {parameters[0].Path}", parameters, objective is null ? "search.objective" : "--objective");
+        // The file's objective applies only to what is varied now (--vary may replace the file's parameters).
+        string? fileObjective = section?.Objective is { } fo && (vary.Length == 0 || Objective.Metrics.Contains(fo.Split(' ').Last()) || parameters.Any(p => fo.EndsWith(" " + p.Path, StringComparison.Ordinal))) ? fo : null;
+        var o = Objective.Parse(objective ?? fileObjective ?? $"min {parameters[0].Path}", parameters, objective is null ? "search.objective" : "--objective");
         string s = strategy ?? section?.Strategy ?? (parameters.Count == 1 ? "bisect" : "grid");
         var st = s switch
         {
