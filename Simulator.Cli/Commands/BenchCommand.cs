@@ -96,6 +96,40 @@ public static class BenchCommand
             return 0;
         });
         bench.Subcommands.Add(fleet);
+
+        var runs = new Option<int>("--runs") { Description = "Runs per measurement.", DefaultValueFactory = _ => 400 };
+        var searchJson = new Option<bool>("--json") { Description = "Print JSON for programs." };
+        var search = new Command("search", "Runs per second of a search's inner loop, serial and on all cores: the 2020 scenario and a fleet.")
+        {
+            runs, searchJson,
+        };
+        search.SetAction(parse =>
+        {
+            int n = parse.GetValue(runs);
+            if (n < 1)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("error: --runs must be at least 1");
+                return 2;
+            }
+            var rows = new List<SearchBenchResult>();
+            foreach (var (name, yaml) in SearchBench.Scenarios())
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"search: {name}, {n} runs ...");
+                rows.Add(SearchBench.Run(name, yaml, n));
+            }
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(searchJson))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new { benchmark = "search", cores = System.Environment.ProcessorCount, results = rows }, JsonOptions.Default));
+                return 0;
+            }
+            output.WriteLine($"{"scenario",-14} {"runs",6} {"serial runs/s",14} {"parallel runs/s",16} {"workers",8} {"speed-up",9} {"MB/run",8}");
+            foreach (var r in rows)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Scenario,-14} {r.Runs,6} {r.SerialRunsPerSecond,14:F1} {r.ParallelRunsPerSecond,16:F1} {r.Workers,8} {r.SpeedUp,9:F2} {r.AllocatedMbPerRun,8:F2}"));
+            return 0;
+        });
+        bench.Subcommands.Add(search);
         return bench;
     }
 }

@@ -270,6 +270,7 @@ public static class RunCommand
                 r.LatencyMs.ToString("0.######", Inv), r.Retries.ToString(Inv), Csv(r.Cause)));
         }
 
+        public bool WantsTransitions => true;
         public void OnTransition(TransitionRecord t) => _trace.WriteLine(Line("transition", TransitionJson(t)));
         public void OnLifecycle(LifecycleRecord l) => _trace.WriteLine(Line("lifecycle", LifecycleJson(l)));
         public void OnNote(NoteRecord n) => _trace.WriteLine(Line("note", NoteJson(n)));

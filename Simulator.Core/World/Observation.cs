@@ -30,8 +30,8 @@ public sealed record NoteRecord(TimeSpan T, string Who, string Text);
 /// <summary>Counts at one instant.</summary>
 public sealed record Sample(
     TimeSpan T,
-    IReadOnlyDictionary<string, int> Server,
-    IReadOnlyDictionary<string, int> Client,
+    CategoryCounts Server,
+    CategoryCounts Client,
     int EnvironmentsBusy,
     int EnvironmentsIdle,
     int EnvironmentsFrozen,
@@ -47,9 +47,52 @@ public sealed record Sample(
         ["SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"];
 }
 
+/// <summary>Counts by category over a fixed list of category names: a dictionary's view, an array's cost.</summary>
+public sealed class CategoryCounts(string[] keys) : IReadOnlyDictionary<string, int>
+{
+    private readonly int[] _counts = new int[keys.Length];
+
+    /// <summary>Counts one in the category at <paramref name="index"/>; a negative index (a state with
+    /// no category on that side, such as LISTEN) is not counted.</summary>
+    internal void Add(int index)
+    {
+        if (index >= 0)
+            _counts[index]++;
+    }
+
+    public int this[string key] => _counts[IndexOf(key)];
+    public IEnumerable<string> Keys => keys;
+    public IEnumerable<int> Values => _counts;
+    public int Count => keys.Length;
+    public int Total => _counts.Sum();
+    public bool ContainsKey(string key) => Array.IndexOf(keys, key) >= 0;
+
+    public bool TryGetValue(string key, out int value)
+    {
+        int i = Array.IndexOf(keys, key);
+        value = i >= 0 ? _counts[i] : 0;
+        return i >= 0;
+    }
+
+    public IEnumerator<KeyValuePair<string, int>> GetEnumerator()
+    {
+        for (int i = 0; i < keys.Length; i++)
+            yield return new(keys[i], _counts[i]);
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private int IndexOf(string key) =>
+        Array.IndexOf(keys, key) is var i and >= 0 ? i : throw new KeyNotFoundException($"no category '{key}'");
+}
+
 /// <summary>Receives everything a run produces, as it happens (so long runs can stream).</summary>
 public interface IRunObserver
 {
+    /// <summary>False when the observer ignores transitions: the world then does not build the
+    /// records (a search runs millions of runs and needs none).</summary>
+    bool WantsTransitions => false;
+
     void OnRequest(RequestRecord r) { }
     void OnTransition(TransitionRecord t) { }
     void OnLifecycle(LifecycleRecord l) { }
@@ -71,6 +114,7 @@ public sealed class RunRecorder(int limit = int.MaxValue) : IRunObserver
     public long Dropped { get; private set; }
 
     public void OnRequest(RequestRecord r) => Keep(Requests, r);
+    public bool WantsTransitions => true;
     public void OnTransition(TransitionRecord t) => Keep(Transitions, t);
     public void OnLifecycle(LifecycleRecord l) => Keep(Lifecycle, l);
     public void OnNote(NoteRecord n) => Keep(Notes, n);
@@ -177,6 +221,6 @@ public sealed class RunSummary : IRunObserver
         foreach (var (k, v) in s.Server) _peakServer[k] = Math.Max(_peakServer.GetValueOrDefault(k), v);
         foreach (var (k, v) in s.Client) _peakClient[k] = Math.Max(_peakClient.GetValueOrDefault(k), v);
         PeakZombies = Math.Max(PeakZombies, s.Server["zombie"]);
-        PeakServerConnections = Math.Max(PeakServerConnections, s.Server.Values.Sum());
+        PeakServerConnections = Math.Max(PeakServerConnections, s.Server.Total);
     }
 }

@@ -313,6 +313,7 @@ internal sealed class Environment
                 KeepAlive = _client.KeepAlive is not null, KeepIdle = _client.KeepAlive, UserTimeout = _client.UserTimeout,
             };
             var socket = Host.Connect(_world.Now, _world.Server.Endpoint, options);
+            _world.Info(socket); // name the connection now: the server's side finds it by its addresses
             _world.Own(socket, e => OnSocketEvent(socket, e));
             _commandSocket = socket;
             _connecting = true;

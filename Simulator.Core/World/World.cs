@@ -38,6 +38,7 @@ public sealed partial class World : INetworkObserver
     {
         _s = scenario;
         _observer = observer;
+        _wantsTransitions = observer.WantsTransitions;
         Seed = seed ?? scenario.Seed;
         _root = new SeededChoices(Seed);
         _network = new Network.Network(_engine, this) { Application = OnApplicationEvent };
@@ -49,6 +50,8 @@ public sealed partial class World : INetworkObserver
         step = (step + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond;
         _sampleInterval = TimeSpan.FromTicks(step);
     }
+
+    private readonly bool _wantsTransitions;
 
     public ulong Seed { get; }
     public TimeSpan Now => _engine.Now;
@@ -259,7 +262,8 @@ public sealed partial class World : INetworkObserver
 
     void INetworkObserver.OnTransition(TimeSpan at, TcpConnection c, TcpState from, TcpState to, TcpCause cause)
     {
-        _observer.OnTransition(new TransitionRecord(at, c.Host.Name, Label(c), from, to, cause));
+        if (_wantsTransitions)
+            _observer.OnTransition(new TransitionRecord(at, c.Host.Name, Label(c), from, to, cause));
         if (to == TcpState.Closed)
         {
             _owners.Remove(c);
@@ -279,14 +283,14 @@ public sealed partial class World : INetworkObserver
     private void TakeSample()
     {
         _lastSample = Now;
-        var server = Sample.ServerCategories.ToDictionary(k => k, _ => 0);
+        var server = new CategoryCounts(Sample.ServerCategories);
         foreach (var c in _server.Host.ConnectionsUnordered)
         {
             if (c.State == TcpState.Listen)
                 continue;
-            server[ServerCategory(c)]++;
+            server.Add(ServerCategory(c));
         }
-        var client = Sample.ClientCategories.ToDictionary(k => k, _ => 0);
+        var client = new CategoryCounts(Sample.ClientCategories);
         int busy = 0, idle = 0, frozen = 0;
         foreach (var f in _functions.Values)
         {
@@ -299,7 +303,7 @@ public sealed partial class World : INetworkObserver
                     case EnvState.Frozen: frozen++; break;
                 }
                 foreach (var c in env.Host.ConnectionsUnordered)
-                    client[c.State.Name()]++;
+                    client.Add(ClientIndex[(int)c.State]);
             }
         }
         _observer.OnSample(new Sample(Now, server, client, busy, idle, frozen, _server.Rejections, _server.Evictions, _throttles));
@@ -307,14 +311,19 @@ public sealed partial class World : INetworkObserver
             Schedule(Now + _sampleInterval, TakeSample);
     }
 
-    private string ServerCategory(TcpConnection c)
+    private static readonly int[] ServerIndex = Enum.GetValues<TcpState>().Select(st => Array.IndexOf(Sample.ServerCategories, st.Name())).ToArray();
+    private static readonly int[] ClientIndex = Enum.GetValues<TcpState>().Select(st => Array.IndexOf(Sample.ClientCategories, st.Name())).ToArray();
+    private const int InUse = 0, Idle = 1, Zombie = 2; // the ESTABLISHED split, first in Sample.ServerCategories
+
+    /// <summary>The index of a server socket's category in <see cref="Sample.ServerCategories"/>.</summary>
+    private int ServerCategory(TcpConnection c)
     {
         if (c.State != TcpState.Established)
-            return c.State.Name();
+            return ServerIndex[(int)c.State];
         var env = EnvironmentAt(c.Remote.Address);
         if (env is not null && env.State is EnvState.Frozen or EnvState.Destroyed)
-            return "zombie";
-        return _server.InUse(c) ? "established-in-use" : "established-idle";
+            return Zombie;
+        return _server.InUse(c) ? InUse : Idle;
     }
 
     private int Count(ExpectSpec x)
@@ -324,7 +333,7 @@ public sealed partial class World : INetworkObserver
         {
             if (c.State == TcpState.Listen)
                 continue;
-            if (x.Kind == ExpectKind.Zombies ? ServerCategory(c) == "zombie" : x.State is null || c.State == x.State)
+            if (x.Kind == ExpectKind.Zombies ? ServerCategory(c) == Zombie : x.State is null || c.State == x.State)
                 n++;
         }
         return n;
