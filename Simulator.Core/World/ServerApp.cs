@@ -13,13 +13,24 @@ namespace Zombiesim.Core.World;
 /// </summary>
 internal sealed class ServerApp
 {
-    private sealed class Conn
+    /// <summary>A connection the server knows; also the handler of its own reply and idle events,
+    /// so that a command schedules nothing that allocates.</summary>
+    private sealed class Conn(ServerApp server) : IEventHandler
     {
+        public const long ReplyEvent = 0, IdleEvent = 1;
         public required TcpConnection Socket;
         public required string Label;
         public TimeSpan LastActivity;
         public int Busy;
         public TimerHandle IdleTimer;
+
+        public void OnEvent(long arg)
+        {
+            if (arg == ReplyEvent)
+                server.Reply(this);
+            else
+                server.IdleExpired(this);
+        }
     }
 
     private readonly World _world;
@@ -75,7 +86,7 @@ internal sealed class ServerApp
     /// <summary>A new established connection from the kernel's accept queue.</summary>
     private void Accept(TcpConnection socket)
     {
-        var conn = new Conn { Socket = socket, Label = _world.Label(socket), LastActivity = _world.Now };
+        var conn = new Conn(this) { Socket = socket, Label = _world.Label(socket), LastActivity = _world.Now };
         _world.Own(socket, e => OnEvent(conn, e));
         string? refuse = null;
         if (_spec.MaxClients is { } max && _conns.Count >= max)
@@ -111,25 +122,22 @@ internal sealed class ServerApp
                 int commands = Math.Max(1, r.Bytes / World.RequestBytes);
                 conn.Busy += commands;
                 conn.LastActivity = _world.Now;
-                _world.Cancel(ref conn.IdleTimer);
+                CancelIdle(conn);
                 for (int i = 0; i < commands; i++)
-                {
-                    TimeSpan at = _world.Now + _spec.ResponseTime.SampleDuration(_response);
-                    _world.Schedule(at, () => Reply(conn));
-                }
+                    _world.Engine.Schedule(_world.Now + _spec.ResponseTime.SampleDuration(_response), conn, Conn.ReplyEvent);
                 break;
             case TcpEventKind.PeerClosed:
                 // The client went away cleanly: read returns 0 and the server closes its side.
                 if (_conns.Remove(conn.Socket))
                 {
-                    _world.Cancel(ref conn.IdleTimer);
+                    CancelIdle(conn);
                     conn.Socket.Read(_world.Now);
                     conn.Socket.Close(_world.Now);
                 }
                 break;
             case TcpEventKind.Error:
                 if (_conns.Remove(conn.Socket))
-                    _world.Cancel(ref conn.IdleTimer);
+                    CancelIdle(conn);
                 break;
         }
     }
@@ -158,13 +166,21 @@ internal sealed class ServerApp
             ? conn.LastActivity + idle
             // Redis clientsCron: (now - lastinteraction) > maxidletime in whole seconds.
             : TimeSpan.FromSeconds(Math.Floor(conn.LastActivity.TotalSeconds) + Math.Floor(idle.TotalSeconds) + 1);
-        _world.Cancel(ref conn.IdleTimer);
-        conn.IdleTimer = _world.Schedule(at, () =>
-        {
-            conn.IdleTimer = default;
-            if (conn.Busy == 0 && _conns.ContainsKey(conn.Socket))
-                CloseConn(conn, $"the server closed it after {DurationText.Format(idle)} idle (idle timeout)");
-        });
+        CancelIdle(conn);
+        conn.IdleTimer = _world.Engine.Schedule(at, conn, Conn.IdleEvent);
+    }
+
+    private void CancelIdle(Conn conn)
+    {
+        _world.Engine.Cancel(conn.IdleTimer);
+        conn.IdleTimer = default;
+    }
+
+    private void IdleExpired(Conn conn)
+    {
+        conn.IdleTimer = default;
+        if (conn.Busy == 0 && _conns.ContainsKey(conn.Socket))
+            CloseConn(conn, $"the server closed it after {DurationText.Format(_spec.IdleTimeout!.Value)} idle (idle timeout)");
     }
 
     /// <summary>Upstash: above the soft limit, evict idle connections, longest idle first.</summary>
@@ -186,7 +202,7 @@ internal sealed class ServerApp
     private void CloseConn(Conn conn, string why)
     {
         _conns.Remove(conn.Socket);
-        _world.Cancel(ref conn.IdleTimer);
+        CancelIdle(conn);
         var env = _world.EnvironmentAt(conn.Socket.Remote.Address);
         string state = env is null ? "" : $" while {env.Name} was {env.State.ToString().ToLowerInvariant()}";
         _world.Incident(conn.Socket, why + state);

@@ -82,19 +82,54 @@ public sealed partial class World : INetworkObserver
             TakeSample(); // the final counts, at the horizon
     }
 
-    /// <summary>Schedules an action at an absolute instant (clamped to now).</summary>
+    /// <summary>Schedules an action at an absolute instant (clamped to now). The actions wait in a
+    /// pooled table; the engine event carries the index, so scheduling allocates no wrapper.</summary>
     internal TimerHandle Schedule(TimeSpan at, Action action) =>
-        _engine.Schedule(at < _engine.Now ? _engine.Now : at, new ActionEvent(action));
+        _engine.Schedule(at < _engine.Now ? _engine.Now : at, _actions, _actions.Add(action));
 
+    /// <summary>Cancels an action scheduled with <see cref="Schedule"/>.</summary>
     internal void Cancel(ref TimerHandle handle)
     {
-        _engine.Cancel(handle);
+        if (_engine.Cancel(handle, out long arg))
+            _actions.Release(arg);
         handle = default;
     }
 
-    private sealed class ActionEvent(Action action) : IEventHandler
+    private readonly ActionTable _actions = new();
+
+    private sealed class ActionTable : IEventHandler
     {
-        public void OnEvent(long arg) => action();
+        private Action?[] _slots = new Action?[64];
+        private readonly Stack<int> _free = new();
+        private int _used;
+
+        public long Add(Action action)
+        {
+            int i;
+            if (_free.Count > 0)
+                i = _free.Pop();
+            else
+            {
+                if (_used == _slots.Length)
+                    Array.Resize(ref _slots, _slots.Length * 2);
+                i = _used++;
+            }
+            _slots[i] = action;
+            return i;
+        }
+
+        public void OnEvent(long arg) => Take((int)arg)();
+
+        private Action Take(int i)
+        {
+            var a = _slots[i]!;
+            _slots[i] = null;
+            _free.Push(i);
+            return a;
+        }
+
+        /// <summary>The engine never runs a cancelled event, so its action is released here.</summary>
+        public void Release(long arg) => Take((int)arg);
     }
 
     // ---------------------------------------------------------------- traffic and events
