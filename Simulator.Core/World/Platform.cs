@@ -136,11 +136,19 @@ internal sealed class Invocation(FunctionRuntime function, Environment env, Time
 /// hook closes its connections). Its client library caches a connection (strategy reuse) or opens
 /// one per invocation, with the library's timeouts, retries, validation, max idle and pings.
 /// </summary>
-internal sealed class Environment
+internal sealed class Environment : IEventHandler
 {
+    // Timed events of an environment, handled by the environment itself (no closure per event).
+    // The argument carries the kind in its low byte and, for an invocation's events, the
+    // invocation's number above it, so that a late event of a finished invocation does nothing.
+    private const int ReadyEvent = 1, DeadlineEvent = 2, WorkEvent = 3, ConnectEvent = 4, ConnectTimeoutEvent = 5,
+        CommandTimeoutEvent = 6, FreezeEvent = 7, ReapEvent = 8, PingEvent = 9;
+    private long _invocationNumber;
+    private TimeSpan _reapAfter;
     private readonly World _world;
     private readonly FunctionRuntime _fn;
     private readonly ClientSpec _client;
+    private readonly SocketOptions _socketOptions;
     private readonly List<(TcpConnection Socket, TcpEvent Event)> _queued = new();
     private TimerHandle _freezeTimer, _reapTimer, _pingTimer;
     private TimeSpan _lifetimeEnd = TimeSpan.MaxValue;
@@ -159,6 +167,7 @@ internal sealed class Environment
         _world = world;
         _fn = fn;
         _client = fn.Spec.Client;
+        _socketOptions = new SocketOptions { KeepAlive = _client.KeepAlive is not null, KeepIdle = _client.KeepAlive, UserTimeout = _client.UserTimeout };
         Number = number;
         Name = $"{fn.Spec.Name}#{number}";
         Host = world.AddEnvironmentHost(this, fn.Spec.Host);
@@ -180,22 +189,83 @@ internal sealed class Environment
         if (_world.Scenario.Platform.MaxLifetime is { } max)
             _lifetimeEnd = _world.Now + max.SampleDuration(lifetime);
         TimeSpan ready = _world.Now + _world.Scenario.Platform.ColdStart.SampleDuration(coldStart);
+        Begin(inv);
+        At(ready, ReadyEvent);
+    }
+
+    private void Begin(Invocation inv)
+    {
         _current = inv;
-        ArmDeadline(inv);
-        _world.Schedule(ready, () =>
+        _invocationNumber++;
+        inv.Deadline = At(inv.Arrived + _fn.Spec.Timeout, DeadlineEvent);
+    }
+
+    private TimerHandle At(TimeSpan at, int kind) =>
+        _world.Engine.Schedule(at < _world.Now ? _world.Now : at, this, (_invocationNumber << 8) + kind);
+
+    private void CancelTimer(ref TimerHandle handle)
+    {
+        _world.Engine.Cancel(handle);
+        handle = default;
+    }
+
+    public void OnEvent(long arg)
+    {
+        int kind = (int)(arg & 0xFF);
+        var inv = _current;
+        bool live = inv is not null && !inv.Finished && arg >> 8 == _invocationNumber;
+        switch (kind)
         {
-            if (inv.Finished)
-                return;
-            State = EnvState.Busy;
-            Handle(inv);
-        });
+            case ReadyEvent when live:
+                State = EnvState.Busy;
+                Handle(inv!);
+                break;
+            case DeadlineEvent when live:
+                inv!.Deadline = default;
+                TimedOut(inv);
+                break;
+            case WorkEvent when live:
+                Acquire(inv!);
+                break;
+            case ConnectEvent when live && State != EnvState.Destroyed:
+                OpenConnection();
+                break;
+            case ConnectTimeoutEvent:
+                _commandTimer = default;
+                if (live && _connecting && _commandSocket is { } connecting)
+                    Fail(inv, new Result("ETIMEDOUT", "ETIMEDOUT", "library-timeout", _world.Label(connecting),
+                        $"not connected within connectTimeout {DurationText.Format(_client.ConnectTimeout)}"));
+                break;
+            case CommandTimeoutEvent:
+                _commandTimer = default;
+                if (_commandSocket is { } socket && !_connecting && (_pinging || live))
+                    Fail(_pinging ? null : inv, new Result("ETIMEDOUT", "ETIMEDOUT", "library-timeout", _world.Label(socket),
+                        $"no reply within commandTimeout {DurationText.Format(_client.CommandTimeout!.Value)}; {Explain(socket, "ETIMEDOUT") ?? "the reply never came"}"));
+                break;
+            case FreezeEvent:
+                Freeze();
+                break;
+            case ReapEvent:
+                _reapTimer = default;
+                if (State is EnvState.Idle or EnvState.Frozen)
+                    Destroy($"reaped after {DurationText.Format(_reapAfter)} idle");
+                break;
+            case PingEvent:
+                _pingTimer = default;
+                if (State == EnvState.Idle && _cached is { } c && _current is null)
+                {
+                    _pinging = true;
+                    SendCommand(null, c);
+                }
+                break;
+        }
     }
 
     public void Run(Invocation inv)
     {
-        _world.Cancel(ref _freezeTimer);
-        _world.Cancel(ref _reapTimer);
-        _world.Cancel(ref _pingTimer);
+        CancelTimer(ref _freezeTimer);
+        CancelTimer(ref _reapTimer);
+        CancelTimer(ref _pingTimer);
         bool wasFrozen = State == EnvState.Frozen;
         if (wasFrozen)
         {
@@ -203,8 +273,7 @@ internal sealed class Environment
             _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, "thawed", null));
         }
         State = EnvState.Busy;
-        _current = inv;
-        ArmDeadline(inv);
+        Begin(inv);
         Handle(inv);
         // Events the kernel raised while the process was frozen reach the library only now, after
         // the handler has already written on the cached connection (the race the seed story lost).
@@ -217,7 +286,7 @@ internal sealed class Environment
         _freezeTimer = default;
         if (State != EnvState.Idle)
             return;
-        _world.Cancel(ref _pingTimer);
+        CancelTimer(ref _pingTimer);
         State = EnvState.Frozen;
         Host.Freeze(_world.Scenario.Platform.FreezeMode);
         _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, "frozen", null));
@@ -227,9 +296,9 @@ internal sealed class Environment
     {
         if (State == EnvState.Destroyed)
             return;
-        _world.Cancel(ref _freezeTimer);
-        _world.Cancel(ref _reapTimer);
-        _world.Cancel(ref _pingTimer);
+        CancelTimer(ref _freezeTimer);
+        CancelTimer(ref _reapTimer);
+        CancelTimer(ref _pingTimer);
         if (_world.Scenario.Platform.ShutdownHook && _cached is { } c)
         {
             if (State == EnvState.Frozen)
@@ -244,20 +313,15 @@ internal sealed class Environment
         _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, "destroyed", why));
     }
 
-    private void ArmDeadline(Invocation inv)
+    /// <summary>Lambda ends the invocation and resets the runtime: the process dies and its kernel
+    /// closes its sockets with FIN.</summary>
+    private void TimedOut(Invocation inv)
     {
-        inv.Deadline = _world.Schedule(inv.Arrived + _fn.Spec.Timeout, () =>
-        {
-            if (inv.Finished)
-                return;
-            // Lambda ends the invocation and resets the runtime: the process dies and its kernel
-            // closes its sockets with FIN.
-            var r = new Result("ETIMEDOUT", "ETIMEDOUT", "platform", _commandSocket is null ? null : _world.Label(_commandSocket),
-                $"the invocation ran past the function timeout of {DurationText.Format(_fn.Spec.Timeout)}");
-            if (_commandSocket is { } s) Discard(s);
-            if (_cached is { } c) Discard(c);
-            Finish(inv, r);
-        });
+        var r = new Result("ETIMEDOUT", "ETIMEDOUT", "platform", _commandSocket is null ? null : _world.Label(_commandSocket),
+            $"the invocation ran past the function timeout of {DurationText.Format(_fn.Spec.Timeout)}");
+        if (_commandSocket is { } s) Discard(s);
+        if (_cached is { } c) Discard(c);
+        Finish(inv, r);
     }
 
     // ---------------------------------------------------------------- the handler
@@ -280,7 +344,7 @@ internal sealed class Environment
             return;
         }
         if (work > TimeSpan.Zero)
-            _world.Schedule(_world.Now + work, () => { if (!inv.Finished) Acquire(inv); });
+            At(_world.Now + work, WorkEvent);
         else
             Acquire(inv);
     }
@@ -302,34 +366,22 @@ internal sealed class Environment
         Connect(inv);
     }
 
-    private void Connect(Invocation inv)
+    /// <summary>The set-up cost is CPU time spent before the SYN leaves.</summary>
+    private void Connect(Invocation inv) => At(_world.Now + _fn.DrawSetup(), ConnectEvent);
+
+    private void OpenConnection()
     {
-        TimeSpan cost = _fn.DrawSetup();
-        _world.Schedule(_world.Now + cost, () =>
+        var socket = Host.Connect(_world.Now, _world.Server.Endpoint, _socketOptions);
+        _world.Info(socket); // name the connection now: the server's side finds it by its addresses
+        _world.Own(socket, e => OnSocketEvent(socket, e));
+        _commandSocket = socket;
+        _connecting = true;
+        if (_fn.Spec.Strategy == Strategy.Reuse)
         {
-            if (inv.Finished || State == EnvState.Destroyed) return;
-            var options = new SocketOptions
-            {
-                KeepAlive = _client.KeepAlive is not null, KeepIdle = _client.KeepAlive, UserTimeout = _client.UserTimeout,
-            };
-            var socket = Host.Connect(_world.Now, _world.Server.Endpoint, options);
-            _world.Info(socket); // name the connection now: the server's side finds it by its addresses
-            _world.Own(socket, e => OnSocketEvent(socket, e));
-            _commandSocket = socket;
-            _connecting = true;
-            if (_fn.Spec.Strategy == Strategy.Reuse)
-            {
-                _cached = socket;
-                _cachedLastUsed = _world.Now;
-            }
-            _commandTimer = _world.Schedule(_world.Now + _client.ConnectTimeout, () =>
-            {
-                _commandTimer = default;
-                if (_current == inv && _connecting && _commandSocket == socket)
-                    Fail(inv, new Result("ETIMEDOUT", "ETIMEDOUT", "library-timeout", _world.Label(socket),
-                        $"not connected within connectTimeout {DurationText.Format(_client.ConnectTimeout)}"));
-            });
-        });
+            _cached = socket;
+            _cachedLastUsed = _world.Now;
+        }
+        _commandTimer = At(_world.Now + _client.ConnectTimeout, ConnectTimeoutEvent);
     }
 
     private void SendCommand(Invocation? inv, TcpConnection socket)
@@ -349,14 +401,8 @@ internal sealed class Environment
         }
         if (_client.CommandTimeout is { } t)
         {
-            _world.Cancel(ref _commandTimer);
-            _commandTimer = _world.Schedule(_world.Now + t, () =>
-            {
-                _commandTimer = default;
-                if (_commandSocket == socket && !_connecting && (inv is null ? _pinging : _current == inv))
-                    Fail(inv, new Result("ETIMEDOUT", "ETIMEDOUT", "library-timeout", _world.Label(socket),
-                        $"no reply within commandTimeout {DurationText.Format(t)}; {Explain(socket, "ETIMEDOUT") ?? "the reply never came"}"));
-            });
+            CancelTimer(ref _commandTimer);
+            _commandTimer = At(_world.Now + t, CommandTimeoutEvent);
         }
     }
 
@@ -381,7 +427,7 @@ internal sealed class Environment
         switch (e.Kind)
         {
             case TcpEventKind.Connected when _connecting:
-                _world.Cancel(ref _commandTimer);
+                CancelTimer(ref _commandTimer);
                 SendCommand(inv, socket);
                 break;
             case TcpEventKind.Readable:
@@ -443,7 +489,7 @@ internal sealed class Environment
 
     private void Succeed(Invocation? inv, TcpConnection socket)
     {
-        _world.Cancel(ref _commandTimer);
+        CancelTimer(ref _commandTimer);
         _commandSocket = null;
         if (inv is null)
         {
@@ -467,7 +513,7 @@ internal sealed class Environment
 
     private void Fail(Invocation? inv, Result r)
     {
-        _world.Cancel(ref _commandTimer);
+        CancelTimer(ref _commandTimer);
         if (_commandSocket is { } s)
             Discard(s);
         _commandSocket = null;
@@ -501,8 +547,8 @@ internal sealed class Environment
         if (inv.Finished)
             return;
         inv.Finished = true;
-        _world.Cancel(ref inv.Deadline);
-        _world.Cancel(ref _commandTimer);
+        CancelTimer(ref inv.Deadline);
+        CancelTimer(ref _commandTimer);
         _current = null;
         _commandSocket = null;
         _connecting = false;
@@ -518,14 +564,9 @@ internal sealed class Environment
         else
         {
             _fn.Available(this);
-            _freezeTimer = _world.Schedule(_world.Now + _fn.DrawFreeze(), Freeze);
-            TimeSpan reap = _fn.DrawReap();
-            _reapTimer = _world.Schedule(_world.Now + reap, () =>
-            {
-                _reapTimer = default;
-                if (State is EnvState.Idle or EnvState.Frozen)
-                    Destroy($"reaped after {DurationText.Format(reap)} idle");
-            });
+            _freezeTimer = At(_world.Now + _fn.DrawFreeze(), FreezeEvent);
+            _reapAfter = _fn.DrawReap();
+            _reapTimer = At(_world.Now + _reapAfter, ReapEvent);
             ArmPing();
         }
         inv.Done?.Invoke(r);
@@ -535,15 +576,8 @@ internal sealed class Environment
     {
         if (_client.PingInterval is not { } interval || _cached is null || _fn.Spec.Strategy != Strategy.Reuse)
             return;
-        _world.Cancel(ref _pingTimer);
-        _pingTimer = _world.Schedule(_world.Now + interval, () =>
-        {
-            _pingTimer = default;
-            if (State != EnvState.Idle || _cached is not { } c || _current is not null)
-                return;
-            _pinging = true;
-            SendCommand(null, c);
-        });
+        CancelTimer(ref _pingTimer);
+        _pingTimer = At(_world.Now + interval, PingEvent);
     }
 
     private void DeliverQueued()
