@@ -16,6 +16,8 @@ public static class ZombiesimCli
         root.Subcommands.Add(RunCommand.Build());
         root.Subcommands.Add(SearchCommand.Build());
         root.Subcommands.Add(SearchCommand.BuildMerge());
+        root.Subcommands.Add(ExploreCommand.Build());
+        root.Subcommands.Add(ExploreCommand.BuildReplay());
         root.Subcommands.Add(ValidateCommand.Build());
         root.Subcommands.Add(ValidateCommand.BuildSchema());
         root.Subcommands.Add(BenchCommand.Build());

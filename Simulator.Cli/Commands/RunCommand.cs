@@ -74,7 +74,7 @@ public static class RunCommand
 
     // ---------------------------------------------------------------- text
 
-    private static void WriteText(TextWriter o, RunOutcome outcome, RunRecorder rec, string reproduce, int limit)
+    internal static void WriteText(TextWriter o, RunOutcome outcome, RunRecorder rec, string reproduce, int limit)
     {
         var s = outcome.Scenario;
         o.WriteLine($"{s.Name}: seed {outcome.Seed}, horizon {DurationText.Format(s.Horizon)}, {outcome.Events:N0} events");
@@ -211,7 +211,7 @@ public static class RunCommand
 
     internal static JsonObject NoteJson(NoteRecord n) => new() { ["t"] = n.T.TotalSeconds, ["who"] = n.Who, ["text"] = n.Text };
 
-    private static JsonObject ToJson(RunOutcome outcome, RunRecorder rec, string reproduce) => new()
+    internal static JsonObject ToJson(RunOutcome outcome, RunRecorder rec, string reproduce) => new()
     {
         ["scenario"] = outcome.Scenario.Name,
         ["seed"] = outcome.Seed,

@@ -10,6 +10,10 @@ public interface IEventHandler
     void OnEvent(long arg);
 }
 
+/// <summary>Marks an event that only observes (a sample, a probe): it changes nothing, so an order
+/// hook runs it first instead of making its place a choice.</summary>
+public interface IObservationEvent : IEventHandler;
+
 /// <summary>Decides which of several events due at the same instant runs first. The candidates
 /// are given in insertion order; the answer is an index into them.</summary>
 public interface ISameInstantOrder

@@ -25,6 +25,12 @@ public interface IChoices
     IChoices Stream(string name);
 }
 
+/// <summary>Choices that pick durations from a finite set of candidates (systematic exploration).</summary>
+public interface IDiscreteChoices : IChoices
+{
+    TimeSpan ChooseDuration(Distribution distribution);
+}
+
 /// <summary>
 /// The default choices: xoshiro256** seeded through SplitMix64, both fixed here so that results
 /// never change with the runtime. Streams are keyed by (seed, path of names) via FNV-1a, so the

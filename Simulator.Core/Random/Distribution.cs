@@ -21,9 +21,33 @@ public abstract record Distribution
     /// <summary>A draw conditioned on being non-negative (the distribution truncated at zero).</summary>
     public abstract double SampleNonNegative(IChoices choices);
 
-    /// <summary>A duration in seconds, truncated at zero, rounded to the engine's 100 ns tick.</summary>
-    public TimeSpan SampleDuration(IChoices choices) =>
-        TimeSpan.FromTicks((long)Math.Round(SampleNonNegative(choices) * TimeSpan.TicksPerSecond));
+    /// <summary>A duration in seconds, truncated at zero, rounded to the engine's 100 ns tick. Under
+    /// systematic exploration the choices pick one of <see cref="Candidates"/> instead.</summary>
+    public TimeSpan SampleDuration(IChoices choices) => choices is IDiscreteChoices discrete
+        ? discrete.ChooseDuration(this)
+        : TimeSpan.FromTicks((long)Math.Round(SampleNonNegative(choices) * TimeSpan.TicksPerSecond));
+
+    /// <summary>
+    /// The values exploration tries for a duration: the non-negative support on a grid of
+    /// <paramref name="resolution"/>, both ends always included (unbounded supports are cut at
+    /// their 0.1% and 99.9% quantiles, or mean +- 3 sd for the normal). At most 10,001 values.
+    /// </summary>
+    public abstract IReadOnlyList<double> Candidates(double resolution);
+
+    protected static double[] Grid(double low, double high, double resolution)
+    {
+        low = Math.Max(0, low);
+        if (high <= low)
+            return [low];
+        double step = Math.Max(resolution, (high - low) / 10_000);
+        int n = (int)Math.Floor((high - low) / step + 1e-9);
+        var values = new List<double>(n + 2);
+        for (int i = 0; i <= n; i++)
+            values.Add(low + i * step);
+        if (values[^1] < high - 1e-12)
+            values.Add(high);
+        return values.ToArray();
+    }
 
     /// <summary>A uniform in the open interval (0, 1): never exactly 0 or 1, so inverse CDFs stay finite.</summary>
     protected static double OpenUnit(IChoices choices) => choices.NextDouble() + 0.5 / (1UL << 53);
@@ -39,6 +63,8 @@ public sealed record Constant(double Value) : Distribution
 
     public override double SampleNonNegative(IChoices choices) =>
         Value >= 0 ? Value : throw new InvalidOperationException($"constant {Value} has no non-negative values");
+
+    public override IReadOnlyList<double> Candidates(double resolution) => [Math.Max(0, Value)];
 }
 
 /// <summary>Uniform on [Low, High].</summary>
@@ -67,6 +93,8 @@ public sealed record Uniform : Distribution
         double low = Math.Max(0, Low);
         return low + (High - low) * choices.NextDouble();
     }
+
+    public override IReadOnlyList<double> Candidates(double resolution) => Grid(Low, High, resolution);
 }
 
 public sealed record Exponential : Distribution
@@ -85,6 +113,7 @@ public sealed record Exponential : Distribution
     public override double ProbabilityNegative => 0;
     public override double Sample(IChoices choices) => -MeanValue * Math.Log(OpenUnit(choices));
     public override double SampleNonNegative(IChoices choices) => Sample(choices);
+    public override IReadOnlyList<double> Candidates(double resolution) => Grid(0, -MeanValue * Math.Log(0.001), resolution);
 }
 
 public sealed record Normal : Distribution
@@ -112,6 +141,8 @@ public sealed record Normal : Distribution
         double u = p0 + (1 - p0) * OpenUnit(choices);
         return Math.Max(0, Mu + Sigma * StandardNormal.InverseCdf(u));
     }
+
+    public override IReadOnlyList<double> Candidates(double resolution) => Grid(Mu - 3 * Sigma, Mu + 3 * Sigma, resolution);
 }
 
 /// <summary>exp(N(Mu, Sigma²)): Mu and Sigma are those of the logarithm; the median is exp(Mu).</summary>
@@ -133,6 +164,9 @@ public sealed record LogNormal : Distribution
     public override double ProbabilityNegative => 0;
     public override double Sample(IChoices choices) => Math.Exp(Mu + Sigma * StandardNormal.InverseCdf(OpenUnit(choices)));
     public override double SampleNonNegative(IChoices choices) => Sample(choices);
+
+    public override IReadOnlyList<double> Candidates(double resolution) =>
+        Grid(Math.Exp(Mu + Sigma * StandardNormal.InverseCdf(0.001)), Math.Exp(Mu + Sigma * StandardNormal.InverseCdf(0.999)), resolution);
 }
 
 /// <summary>Listed values drawn with the given (not necessarily normalised) weights.</summary>
@@ -217,6 +251,9 @@ public sealed record Empirical : Distribution
         return _values[last];
     }
 
+    public override IReadOnlyList<double> Candidates(double resolution) =>
+        _values.Where((v, i) => v >= 0 && Weight(i) > 0).Distinct().Order().ToArray();
+
     private int Pick(double u)
     {
         int i = Array.BinarySearch(_cumulative, u);
@@ -285,6 +322,9 @@ public sealed record Mixture : Distribution
         }
         return _components[k].SampleNonNegative(choices);
     }
+
+    public override IReadOnlyList<double> Candidates(double resolution) =>
+        _components.Where((c, i) => W(i) > 0).SelectMany(c => c.Candidates(resolution)).Distinct().Order().ToArray();
 
     public bool Equals(Mixture? other) =>
         other is not null && _components.AsSpan().SequenceEqual(other._components) && _pick.Equals(other._pick);

@@ -1,3 +1,4 @@
+using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 
 namespace Zombiesim.Core.World;
@@ -14,12 +15,19 @@ public sealed record RunOutcome(Scenario Scenario, ulong Seed, RunSummary Summar
 /// <summary>Runs a scenario and checks its expectations.</summary>
 public static class Simulation
 {
-    public static RunOutcome Run(Scenario scenario, ulong? seed = null, params IRunObserver[] observers)
+    public static RunOutcome Run(Scenario scenario, ulong? seed = null, params IRunObserver[] observers) =>
+        Run(scenario, seed, null, null, observers);
+
+    /// <summary>A run whose draws come from <paramref name="choices"/> (exploration, replay);
+    /// <paramref name="attach"/> sees the world before it starts. Without <paramref name="sampling"/>
+    /// the summary has no counts over time (peaks, zombie-seconds).</summary>
+    public static RunOutcome Run(Scenario scenario, ulong? seed, IChoices? choices, Action<World>? attach, IRunObserver[] observers, bool sampling = true)
     {
         var summary = new RunSummary();
         var checker = new ExpectationChecker(scenario);
         var fanout = new Fanout([summary, checker, .. observers]);
-        var world = new World(scenario, fanout, seed);
+        var world = new World(scenario, fanout, seed, choices, sampling);
+        attach?.Invoke(world);
         world.Run();
         return new RunOutcome(scenario, world.Seed, summary, checker.Results(world), world.EventsExecuted);
     }

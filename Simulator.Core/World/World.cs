@@ -21,7 +21,7 @@ public sealed partial class World : INetworkObserver
     private readonly IRunObserver _observer;
     private readonly EngineT _engine = new();
     private readonly Network.Network _network;
-    private readonly SeededChoices _root;
+    private readonly IChoices _root;
     private readonly ServerApp _server;
     private readonly Dictionary<string, FunctionRuntime> _functions = new();
     private readonly List<Middlebox> _boxes;
@@ -34,13 +34,22 @@ public sealed partial class World : INetworkObserver
     private bool _partitioned;
     private long _throttles;
 
-    public World(Scenario scenario, IRunObserver observer, ulong? seed = null)
+    /// <param name="scenario">What to simulate.</param>
+    /// <param name="observer">Receives every record as it happens.</param>
+    /// <param name="seed">Replaces the scenario's seed.</param>
+    /// <param name="choices">Where every draw comes from: by default a generator seeded with the
+    /// scenario's seed (or <paramref name="seed"/>); exploration passes its own, which may also
+    /// order events due at the same instant.</param>
+    /// <param name="sampling">Whether to take the counts over time (exploration does without).</param>
+    public World(Scenario scenario, IRunObserver observer, ulong? seed = null, IChoices? choices = null, bool sampling = true)
     {
+        _sampling = sampling;
         _s = scenario;
         _observer = observer;
         _wantsTransitions = observer.WantsTransitions;
         Seed = seed ?? scenario.Seed;
-        _root = new SeededChoices(Seed);
+        _root = choices ?? new SeededChoices(Seed);
+        _engine.SameInstantOrder = choices as ISameInstantOrder;
         _network = new Network.Network(_engine, this) { Application = OnApplicationEvent };
         _boxes = scenario.Network.Middleboxes.Select(b => new Middlebox(b.Name, b.Profile)).ToList();
         _server = new ServerApp(this, scenario.Server);
@@ -52,6 +61,7 @@ public sealed partial class World : INetworkObserver
     }
 
     private readonly bool _wantsTransitions;
+    private readonly bool _sampling;
 
     public ulong Seed { get; }
     public TimeSpan Now => _engine.Now;
@@ -74,11 +84,15 @@ public sealed partial class World : INetworkObserver
     public void Run()
     {
         _server.Start();
+        // Probes first: scheduled before anything else, they count before every event due at their instant.
+        foreach (var x in _s.Expect.Where(x => x.Kind != ExpectKind.Outcome && x.At is not null))
+            Observe(x.At!.Value, () => _probes[x] = Count(x));
         ScheduleTraffic();
         ScheduleEvents();
-        Schedule(TimeSpan.Zero, TakeSample);
+        if (_sampling)
+            Observe(TimeSpan.Zero, TakeSample);
         _engine.RunUntil(_s.Horizon);
-        if (_lastSample != _s.Horizon)
+        if (_sampling && _lastSample != _s.Horizon)
             TakeSample(); // the final counts, at the horizon
     }
 
@@ -96,6 +110,15 @@ public sealed partial class World : INetworkObserver
     }
 
     private readonly ActionTable _actions = new();
+
+    /// <summary>Schedules an action that only looks (a sample, a probe): under an order hook it runs
+    /// before the other events due at the same instant.</summary>
+    private void Observe(TimeSpan at, Action look) => _engine.Schedule(at, new Observation(look));
+
+    private sealed class Observation(Action look) : IObservationEvent
+    {
+        public void OnEvent(long arg) => look();
+    }
 
     private sealed class ActionTable : IEventHandler
     {
@@ -201,8 +224,6 @@ public sealed partial class World : INetworkObserver
                     break;
             }
         }
-        foreach (var x in _s.Expect.Where(x => x.Kind != ExpectKind.Outcome && x.At is not null))
-            Schedule(x.At!.Value, () => _probes[x] = Count(x));
     }
 
     // ---------------------------------------------------------------- hosts, paths and labels
@@ -343,7 +364,7 @@ public sealed partial class World : INetworkObserver
         }
         _observer.OnSample(new Sample(Now, server, client, busy, idle, frozen, _server.Rejections, _server.Evictions, _throttles));
         if (Now + _sampleInterval <= _s.Horizon && Now < _s.Horizon)
-            Schedule(Now + _sampleInterval, TakeSample);
+            Observe(Now + _sampleInterval, TakeSample);
     }
 
     private static readonly int[] ServerIndex = Enum.GetValues<TcpState>().Select(st => Array.IndexOf(Sample.ServerCategories, st.Name())).ToArray();
@@ -375,4 +396,38 @@ public sealed partial class World : INetworkObserver
     }
 
     internal int? ProbeResult(ExpectSpec x) => _probes.TryGetValue(x, out var n) ? n : null;
+
+    /// <summary>Server sockets ESTABLISHED whose client environment is frozen or destroyed.</summary>
+    internal int Zombies()
+    {
+        int n = 0;
+        foreach (var c in _server.Host.ConnectionsUnordered)
+            if (c.State == TcpState.Established && ServerCategory(c) == Zombie) n++;
+        return n;
+    }
+
+    /// <summary>Server sockets that still hold a connection (not the listener, not TIME_WAIT).</summary>
+    internal int ServerConnectionsOpen()
+    {
+        int n = 0;
+        foreach (var c in _server.Host.ConnectionsUnordered)
+            if (c.State is not (TcpState.Listen or TcpState.TimeWait)) n++;
+        return n;
+    }
+
+    /// <summary>Server sockets whose peer is the host at <paramref name="address"/>.</summary>
+    internal int ServerConnectionsOf(uint address)
+    {
+        int n = 0;
+        foreach (var c in _server.Host.ConnectionsUnordered)
+            if (c.Remote.Address == address && c.State != TcpState.Listen) n++;
+        return n;
+    }
+
+    internal uint? AddressOf(string environment)
+    {
+        foreach (var (address, env) in _environmentsByAddress)
+            if (env.Name == environment) return address;
+        return null;
+    }
 }

@@ -1,0 +1,190 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Zombiesim.Core.Explore;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.World;
+
+namespace Zombiesim.Cli.Commands;
+
+/// <summary>`zombiesim explore` and `zombiesim replay`: Coyote searches the schedules; a trace replays one.</summary>
+public static class ExploreCommand
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private const int MaxSavedViolations = 20;
+
+    public static Command Build()
+    {
+        var file = new Argument<string>("FILE") { Description = "The scenario (YAML)." };
+        var iterations = new Option<int>("--iterations") { Description = "Schedules to explore.", DefaultValueFactory = _ => 1000 };
+        var strategy = new Option<string>("--strategy") { Description = "random, prioritization, probabilistic or portfolio (Coyote's tuned mix).", DefaultValueFactory = _ => "portfolio" };
+        var seed = new Option<uint>("--seed") { Description = "Seed of Coyote's strategy: the same seed explores the same schedules.", DefaultValueFactory = _ => 1 };
+        var invariant = new Option<string[]>("--invariant") { Description = $"Invariants to check (repeatable): {Invariant.Syntax}. Default: the scenario's expect, or else no-errors." };
+        var resolution = new Option<string>("--resolution") { Description = "Grid on which drawn durations are explored (ends always included).", DefaultValueFactory = _ => "1s" };
+        var maxSteps = new Option<int>("--max-steps") { Description = "Choices one iteration may make; reaching it fails the exploration.", DefaultValueFactory = _ => 200_000 };
+        var set = new Option<string[]>("--set") { Description = "Override a scenario value: path=value. Repeatable." };
+        var outDir = new Option<string>("--out") { Description = "Where traces and timelines of violations go.", DefaultValueFactory = _ => "zombiesim-explore" };
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var command = new Command("explore", "Let Coyote search the drawn values and the order of simultaneous events for a schedule that breaks an invariant.")
+        {
+            file, iterations, strategy, seed, invariant, resolution, maxSteps, set, outDir, json,
+        };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            string path = parse.GetValue(file)!;
+            try
+            {
+                string[] sets = parse.GetValue(set) ?? [];
+                var scenario = ScenarioLoader.LoadFile(path, sets);
+                var invariants = (parse.GetValue(invariant) ?? []).Select(Invariant.Parse).ToList();
+                if (!DurationText.TryParse(parse.GetValue(resolution), out var res, out var resError) || res <= TimeSpan.Zero)
+                    throw new ScenarioException("--resolution", 1, 1, resError ?? "the resolution must be positive, like 1s or 100ms");
+                if (parse.GetValue(iterations) < 1 || parse.GetValue(maxSteps) < 1)
+                    throw new ScenarioException("--iterations", 1, 1, "--iterations and --max-steps must be at least 1");
+                string strat = parse.GetValue(strategy)!;
+                if (!ExploreOptions.Strategies.Contains(strat))
+                    throw new ScenarioException("--strategy", 1, 1, $"'{strat}' is not a strategy: expected {string.Join(", ", ExploreOptions.Strategies)}");
+                var options = new ExploreOptions(parse.GetValue(iterations), strat, parse.GetValue(seed), invariants, res.TotalSeconds, parse.GetValue(maxSteps));
+                var result = Explorer.Explore(scenario, options, m => error.WriteLine(m));
+                string dir = parse.GetValue(outDir)!;
+                var saved = Save(result, scenario, sets, options, dir, path);
+                Report(result, scenario, options, saved, parse.GetValue(json), output);
+                return result.Violations.Count > 0 || result.ExplorationFailure is not null ? ExitCodes.Violated : ExitCodes.Ok;
+            }
+            catch (ScenarioException e)
+            {
+                error.WriteLine($"error: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+        });
+        return command;
+    }
+
+    public static Command BuildReplay()
+    {
+        var file = new Argument<string>("FILE") { Description = "The scenario the trace was explored on." };
+        var trace = new Argument<string>("TRACE") { Description = "A .trace file written by `zombiesim explore`." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document, as `run --json`." };
+        var limit = new Option<int>("--timeline-lines") { Description = "At most this many timeline lines in text output.", DefaultValueFactory = _ => 400 };
+        var command = new Command("replay", "Run exactly the schedule of a trace again and show its timeline, as `run` does.") { file, trace, json, limit };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            try
+            {
+                var t = ExploreTrace.Read(parse.GetValue(trace)!);
+                var scenario = ScenarioLoader.LoadFile(parse.GetValue(file)!, t.Sets);
+                var recorder = new RunRecorder();
+                var (outcome, breaches) = Explorer.Replay(scenario, t, recorder);
+                string reproduce = $"zombiesim replay {parse.GetValue(file)} {parse.GetValue(trace)}";
+                if (parse.GetValue(json))
+                {
+                    var doc = RunCommand.ToJson(outcome, recorder, reproduce);
+                    doc["violations"] = new JsonArray(breaches.Select(b => (JsonNode)b).ToArray());
+                    output.WriteLine(doc.ToJsonString(Indented));
+                }
+                else
+                {
+                    RunCommand.WriteText(output, outcome, recorder, reproduce, parse.GetValue(limit));
+                    output.WriteLine();
+                    output.WriteLine(breaches.Count == 0 ? "invariants: all held" : "invariants violated:");
+                    foreach (var b in breaches)
+                        output.WriteLine($"  {b}");
+                }
+                return breaches.Count > 0 || !outcome.ExpectationsMet ? ExitCodes.Violated : ExitCodes.Ok;
+            }
+            catch (ScenarioException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+        });
+        return command;
+    }
+
+    private sealed record Saved(Violation Violation, string Trace, string Timeline, string Replay);
+
+    /// <summary>Each violating outcome class: its trace, and the timeline of its replay.</summary>
+    private static List<Saved> Save(ExploreResult result, Scenario scenario, string[] sets, ExploreOptions options, string dir, string file)
+    {
+        var saved = new List<Saved>();
+        if (result.Violations.Count == 0)
+            return saved;
+        Directory.CreateDirectory(dir);
+        int k = 0;
+        foreach (var v in result.Violations.Take(MaxSavedViolations))
+        {
+            k++;
+            var trace = new ExploreTrace(scenario.Name, sets, options.Resolution, options.Invariants.Select(i => i.Text).ToList(), v.Choices, v.Message,
+                k == 1 ? result.CoyoteTrace : null);
+            string tracePath = Path.Combine(dir, $"violation-{k}.trace");
+            File.WriteAllText(tracePath, trace.ToJson() + "\n");
+            string replay = $"zombiesim replay {file} {tracePath}";
+            var recorder = new RunRecorder();
+            var (outcome, breaches) = Explorer.Replay(scenario, trace, recorder);
+            var text = new StringWriter { NewLine = "\n" };
+            RunCommand.WriteText(text, outcome, recorder, replay, int.MaxValue);
+            text.WriteLine();
+            foreach (var b in breaches)
+                text.WriteLine($"violation: {b}");
+            string timelinePath = Path.Combine(dir, $"violation-{k}.timeline.txt");
+            File.WriteAllText(timelinePath, text.ToString());
+            saved.Add(new Saved(v, tracePath, timelinePath, replay));
+        }
+        return saved;
+    }
+
+    private static void Report(ExploreResult r, Scenario scenario, ExploreOptions options, List<Saved> saved, bool asJson, TextWriter o)
+    {
+        var invariants = Explorer.DefaultInvariants(scenario, options.Invariants).Select(i => i.Text).ToList();
+        if (scenario.Expect.Count > 0)
+            invariants.Add("expect");
+        if (asJson)
+        {
+            var classes = new JsonObject();
+            foreach (var (k, v) in r.OutcomeClasses) classes[k] = v;
+            o.WriteLine(new JsonObject
+            {
+                ["scenario"] = scenario.Name,
+                ["strategy"] = options.Strategy,
+                ["seed"] = options.Seed,
+                ["invariants"] = new JsonArray(invariants.Select(i => (JsonNode)i).ToArray()),
+                ["iterations"] = r.Iterations,
+                ["iterationsPerSecond"] = Math.Round(r.IterationsPerSecond, 1),
+                ["outcomeClasses"] = classes,
+                ["violatingIterations"] = r.ViolatingIterations,
+                ["violations"] = new JsonArray(saved.Select(v => (JsonNode)new JsonObject
+                {
+                    ["iteration"] = v.Violation.Iteration, ["outcomes"] = v.Violation.Signature, ["message"] = v.Violation.Message,
+                    ["trace"] = v.Trace, ["timeline"] = v.Timeline, ["replay"] = v.Replay,
+                }).ToArray()),
+                ["explorationFailure"] = r.ExplorationFailure,
+            }.ToJsonString(Indented));
+            return;
+        }
+        o.WriteLine($"{scenario.Name}: {r.Iterations:N0} iterations ({options.Strategy}, seed {options.Seed}) in {r.Seconds.ToString("0.0", CultureInfo.InvariantCulture)} s, {r.IterationsPerSecond:N0} iterations/s");
+        o.WriteLine($"invariants: {string.Join(", ", invariants)}");
+        o.WriteLine();
+        o.WriteLine($"outcome classes (request outcomes in order; ! marks a violation): {r.OutcomeClasses.Count}");
+        foreach (var (k, v) in r.OutcomeClasses.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
+            o.WriteLine($"  {v,8:N0}  {(k.Length == 0 ? "(no request)" : k)}");
+        o.WriteLine();
+        if (r.ExplorationFailure is not null)
+            o.WriteLine($"exploration FAILED: {r.ExplorationFailure}");
+        if (saved.Count == 0)
+        {
+            o.WriteLine(r.ExplorationFailure is null ? "no violation found (which is evidence, not proof)" : "");
+            return;
+        }
+        o.WriteLine($"violations: {r.ViolatingIterations:N0} iterations, {r.Violations.Count} outcome class(es)");
+        foreach (var v in saved)
+        {
+            o.WriteLine($"  first in iteration {v.Violation.Iteration}: {v.Violation.Message}");
+            o.WriteLine($"    timeline: {v.Timeline}");
+            o.WriteLine($"    replay:   {v.Replay}");
+        }
+    }
+}
