@@ -105,22 +105,21 @@ public static class ExploreCommand
         return command;
     }
 
-    private sealed record Saved(Violation Violation, string Trace, string Timeline, string Replay);
+    private sealed record Saved(Example Example, string Trace, string Timeline, string Replay);
 
-    /// <summary>Each violating outcome class: its trace, and the timeline of its replay.</summary>
+    /// <summary>Each outcome class (violating ones first): the trace of its first iteration, and
+    /// the timeline of its replay. The first violation's file also carries Coyote's trace.</summary>
     private static List<Saved> Save(ExploreResult result, Scenario scenario, string[] sets, ExploreOptions options, string dir, string file)
     {
         var saved = new List<Saved>();
-        if (result.Violations.Count == 0)
-            return saved;
         Directory.CreateDirectory(dir);
-        int k = 0;
-        foreach (var v in result.Violations.Take(MaxSavedViolations))
+        int violations = 0, others = 0;
+        foreach (var v in result.Examples.OrderBy(e => e.Breach is null).ThenBy(e => e.Iteration).Take(MaxSavedViolations))
         {
-            k++;
-            var trace = new ExploreTrace(scenario.Name, sets, options.Resolution, options.Invariants.Select(i => i.Text).ToList(), v.Choices, v.Message,
-                k == 1 ? result.CoyoteTrace : null);
-            string tracePath = Path.Combine(dir, $"violation-{k}.trace");
+            string name = v.Breach is null ? $"outcome-{++others}" : $"violation-{++violations}";
+            var trace = new ExploreTrace(scenario.Name, sets, options.Resolution, options.Invariants.Select(i => i.Text).ToList(), v.Choices, v.Breach ?? "",
+                violations == 1 && v.Breach is not null ? result.CoyoteTrace : null);
+            string tracePath = Path.Combine(dir, $"{name}.trace");
             File.WriteAllText(tracePath, trace.ToJson() + "\n");
             string replay = $"zombiesim replay {file} {tracePath}";
             var recorder = new RunRecorder();
@@ -130,12 +129,18 @@ public static class ExploreCommand
             text.WriteLine();
             foreach (var b in breaches)
                 text.WriteLine($"violation: {b}");
-            string timelinePath = Path.Combine(dir, $"violation-{k}.timeline.txt");
+            string timelinePath = Path.Combine(dir, $"{name}.timeline.txt");
             File.WriteAllText(timelinePath, text.ToString());
             saved.Add(new Saved(v, tracePath, timelinePath, replay));
         }
         return saved;
     }
+
+    private static JsonNode Json(Saved v) => new JsonObject
+    {
+        ["iteration"] = v.Example.Iteration, ["outcomes"] = v.Example.Signature, ["message"] = v.Example.Breach,
+        ["trace"] = v.Trace, ["timeline"] = v.Timeline, ["replay"] = v.Replay,
+    };
 
     private static void Report(ExploreResult r, Scenario scenario, ExploreOptions options, List<Saved> saved, bool asJson, TextWriter o)
     {
@@ -156,11 +161,8 @@ public static class ExploreCommand
                 ["iterationsPerSecond"] = Math.Round(r.IterationsPerSecond, 1),
                 ["outcomeClasses"] = classes,
                 ["violatingIterations"] = r.ViolatingIterations,
-                ["violations"] = new JsonArray(saved.Select(v => (JsonNode)new JsonObject
-                {
-                    ["iteration"] = v.Violation.Iteration, ["outcomes"] = v.Violation.Signature, ["message"] = v.Violation.Message,
-                    ["trace"] = v.Trace, ["timeline"] = v.Timeline, ["replay"] = v.Replay,
-                }).ToArray()),
+                ["violations"] = new JsonArray(saved.Where(v => v.Example.Breach is not null).Select(Json).ToArray()),
+                ["examples"] = new JsonArray(saved.Where(v => v.Example.Breach is null).Select(Json).ToArray()),
                 ["explorationFailure"] = r.ExplorationFailure,
             }.ToJsonString(Indented));
             return;
@@ -170,19 +172,23 @@ public static class ExploreCommand
         o.WriteLine();
         o.WriteLine($"outcome classes (request outcomes in order; ! marks a violation): {r.OutcomeClasses.Count}");
         foreach (var (k, v) in r.OutcomeClasses.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
-            o.WriteLine($"  {v,8:N0}  {(k.Length == 0 ? "(no request)" : k)}");
+        {
+            var example = saved.FirstOrDefault(s => s.Example.Signature == k);
+            o.WriteLine($"  {v,8:N0}  {(k.Length == 0 ? "(no request)" : k)}{(example is null ? "" : $"   replay: {example.Replay}")}");
+        }
         o.WriteLine();
         if (r.ExplorationFailure is not null)
             o.WriteLine($"exploration FAILED: {r.ExplorationFailure}");
-        if (saved.Count == 0)
+        var violations = saved.Where(s => s.Example.Breach is not null).ToList();
+        if (violations.Count == 0)
         {
-            o.WriteLine(r.ExplorationFailure is null ? "no violation found (which is evidence, not proof)" : "");
+            o.WriteLine(r.ExplorationFailure is null ? "no violation found (evidence, not proof)" : "");
             return;
         }
         o.WriteLine($"violations: {r.ViolatingIterations:N0} iterations, {r.Violations.Count} outcome class(es)");
-        foreach (var v in saved)
+        foreach (var v in violations)
         {
-            o.WriteLine($"  first in iteration {v.Violation.Iteration}: {v.Violation.Message}");
+            o.WriteLine($"  first in iteration {v.Example.Iteration}: {v.Example.Breach}");
             o.WriteLine($"    timeline: {v.Timeline}");
             o.WriteLine($"    replay:   {v.Replay}");
         }

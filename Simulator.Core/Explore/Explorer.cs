@@ -210,19 +210,20 @@ public sealed record ExploreOptions(int Iterations, string Strategy, uint Seed, 
     public static readonly string[] Strategies = ["random", "prioritization", "probabilistic", "portfolio"];
 }
 
-/// <summary>One violating schedule: the first iteration of its outcome class, its choices and the breach.</summary>
-public sealed record Violation(int Iteration, string Signature, string Message, IReadOnlyList<int> Choices);
+/// <summary>The first iteration of an outcome class: its choices, and its breach when it violates.</summary>
+public sealed record Example(int Iteration, string Signature, string? Breach, IReadOnlyList<int> Choices);
 
 public sealed record ExploreResult(
     int Iterations,
     IReadOnlyDictionary<string, int> OutcomeClasses,
-    IReadOnlyList<Violation> Violations,
+    IReadOnlyList<Example> Examples,
     int ViolatingIterations,
     string? ExplorationFailure,
     string? CoyoteTrace,
     double Seconds)
 {
     public double IterationsPerSecond => Iterations / Math.Max(Seconds, 1e-9);
+    public IReadOnlyList<Example> Violations => Examples.Where(e => e.Breach is not null).ToList();
 }
 
 /// <summary>
@@ -240,8 +241,7 @@ public static class Explorer
     {
         var invariants = DefaultInvariants(scenario, options.Invariants);
         var classes = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var violations = new List<Violation>();
-        var violatingClasses = new HashSet<string>();
+        var examples = new List<Example>();
         int iteration = 0, violating = 0;
         var clock = Stopwatch.StartNew();
 
@@ -256,13 +256,12 @@ public static class Explorer
             // The run goes to its end, so that its trace replays the whole timeline; the first
             // breach is then reported to Coyote.
             string signature = checker.Signature + (breach is null ? "" : "!");
-            classes[signature] = classes.GetValueOrDefault(signature) + 1;
+            int seen = classes.GetValueOrDefault(signature);
+            classes[signature] = seen + 1;
+            if (seen == 0)
+                examples.Add(new Example(number, signature, breach, choices.Log.ToArray()));
             if (breach is not null)
-            {
                 violating++;
-                if (violatingClasses.Add(signature))
-                    violations.Add(new Violation(number, signature, breach, choices.Log.ToArray()));
-            }
             if (progress is not null && number % 1000 == 0)
                 progress($"explore: {number} iterations, {classes.Count} outcome classes, {violating} violating, {number / clock.Elapsed.TotalSeconds:0} iterations/s");
             Spec.Assert(breach is null, (breach ?? "").Replace("{", "{{").Replace("}", "}}"));
@@ -305,7 +304,7 @@ public static class Explorer
         string? failure = report.BugReports.FirstOrDefault(b => b.Contains("bound", StringComparison.OrdinalIgnoreCase) && b.Contains("step", StringComparison.OrdinalIgnoreCase));
         if (failure is not null)
             failure = $"an iteration reached the scheduling-step bound ({options.MaxSteps:N0} choices) and was cut short: {failure}";
-        return new ExploreResult(iteration, classes, violations, violating, failure,
+        return new ExploreResult(iteration, classes, examples, violating, failure,
             report.NumOfFoundBugs > 0 ? engine.ReproducibleTrace : null, clock.Elapsed.TotalSeconds);
     }
 
