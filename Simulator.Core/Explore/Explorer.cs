@@ -270,7 +270,7 @@ public static class Explorer
         var config = Configuration.Create()
             .WithTestingIterations((uint)options.Iterations)
             .WithRandomGeneratorSeed(options.Seed)
-            .WithMaxSchedulingSteps((uint)options.MaxSteps)
+            .WithMaxSchedulingSteps((uint)options.MaxSteps, (uint)options.MaxSteps) // the same bound for fair and unfair strategies
             .WithFailureOnMaxStepsBoundEnabled(true)
             .WithTestIterationsRunToCompletion(true)
             .WithTelemetryEnabled(false)
