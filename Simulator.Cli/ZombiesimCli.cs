@@ -18,6 +18,7 @@ public static class ZombiesimCli
         root.Subcommands.Add(SearchCommand.BuildMerge());
         root.Subcommands.Add(ExploreCommand.Build());
         root.Subcommands.Add(ExploreCommand.BuildReplay());
+        root.Subcommands.Add(PlotCommand.Build());
         root.Subcommands.Add(ValidateCommand.Build());
         root.Subcommands.Add(ValidateCommand.BuildSchema());
         root.Subcommands.Add(BenchCommand.Build());

@@ -56,6 +56,8 @@ public static class RunCommand
             RunOutcome outcome = Simulation.Run(scenario, parse.GetValue(seed), observers);
             string reproduce = Reproduce(path, outcome.Seed, sets);
             files?.Complete(outcome, recorder);
+            if (dir is not null)
+                PlotCommand.Draw([dir], dir, "both", PlotCommand.DefaultWidth, PlotCommand.DefaultHeight);
             if (asJson)
                 output.WriteLine(ToJson(outcome, recorder, reproduce).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             else
@@ -160,6 +162,11 @@ public static class RunCommand
             ["scenario"] = outcome.Scenario.Name,
             ["seed"] = outcome.Seed,
             ["horizonSeconds"] = outcome.Scenario.Horizon.TotalSeconds,
+            ["limits"] = new JsonObject
+            {
+                ["soft"] = outcome.Scenario.Server.SoftLimit, ["hard"] = outcome.Scenario.Server.HardLimit, ["maxClients"] = outcome.Scenario.Server.MaxClients,
+            },
+            ["strategies"] = Obj(outcome.Scenario.Functions.Select(f => (f.Name, (JsonNode)StrategyName(f.Strategy)))),
             ["events"] = outcome.Events,
             ["requests"] = s.Requests,
             ["errors"] = s.Errors,
@@ -184,6 +191,13 @@ public static class RunCommand
         };
         return o;
     }
+
+    private static string StrategyName(Strategy s) => s switch
+    {
+        Strategy.Reuse => "reuse",
+        Strategy.PerInvocation => "per-invocation",
+        _ => "proxy",
+    };
 
     private static JsonObject Obj(IEnumerable<(string Key, JsonNode Value)> items)
     {

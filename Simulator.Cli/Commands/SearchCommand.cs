@@ -178,6 +178,7 @@ public static class SearchCommand
         {
             File.WriteAllText(Path.Combine(dir, "search.json"), doc.ToJsonString(Indented) + "\n");
             File.WriteAllText(Path.Combine(dir, "search.csv"), Csv(result));
+            Plots.Charts.Save(Plots.Charts.Search(doc), Path.Combine(dir, "search"), "both", PlotCommand.DefaultWidth, PlotCommand.DefaultHeight);
         }
         if (asJson)
             output.WriteLine(doc.ToJsonString(Indented));
