@@ -164,34 +164,11 @@ public sealed class Network : ITcpDriver
     /// <summary>Segments in flight live in a pooled array; the engine event carries the index.</summary>
     private sealed class Delivery(Network network) : IEventHandler
     {
-        private Segment[] _slots = new Segment[64];
-        private readonly Stack<int> _free = new();
-        private int _used;
+        private readonly SlotPool<Segment> _inFlight = new();
 
-        public void Schedule(Engine.Engine engine, TimeSpan at, in Segment s)
-        {
-            int i;
-            if (_free.Count > 0)
-            {
-                i = _free.Pop();
-            }
-            else
-            {
-                if (_used == _slots.Length)
-                    Array.Resize(ref _slots, _slots.Length * 2);
-                i = _used++;
-            }
-            _slots[i] = s;
-            engine.Schedule(at, this, i);
-        }
+        public void Schedule(Engine.Engine engine, TimeSpan at, in Segment s) => engine.Schedule(at, this, _inFlight.Add(s));
 
-        public void OnEvent(long arg)
-        {
-            int i = (int)arg;
-            Segment s = _slots[i];
-            _free.Push(i);
-            network.Arrive(s);
-        }
+        public void OnEvent(long arg) => network.Arrive(_inFlight.Take(arg));
     }
 
     private sealed class ConnectionTimer(Engine.Engine engine, TcpConnection connection) : IEventHandler

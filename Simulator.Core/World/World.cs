@@ -122,37 +122,14 @@ public sealed partial class World : INetworkObserver
 
     private sealed class ActionTable : IEventHandler
     {
-        private Action?[] _slots = new Action?[64];
-        private readonly Stack<int> _free = new();
-        private int _used;
+        private readonly SlotPool<Action> _pool = new();
 
-        public long Add(Action action)
-        {
-            int i;
-            if (_free.Count > 0)
-                i = _free.Pop();
-            else
-            {
-                if (_used == _slots.Length)
-                    Array.Resize(ref _slots, _slots.Length * 2);
-                i = _used++;
-            }
-            _slots[i] = action;
-            return i;
-        }
+        public long Add(Action action) => _pool.Add(action);
 
-        public void OnEvent(long arg) => Take((int)arg)();
-
-        private Action Take(int i)
-        {
-            var a = _slots[i]!;
-            _slots[i] = null;
-            _free.Push(i);
-            return a;
-        }
+        public void OnEvent(long arg) => _pool.Take(arg)();
 
         /// <summary>The engine never runs a cancelled event, so its action is released here.</summary>
-        public void Release(long arg) => Take((int)arg);
+        public void Release(long arg) => _pool.Take(arg);
     }
 
     // ---------------------------------------------------------------- traffic and events
