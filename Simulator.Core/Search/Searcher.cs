@@ -171,7 +171,8 @@ public sealed class Searcher
             return;
         double rate = RunsDone / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
         double left = (total - done) * _spec.Replications / Math.Max(rate, 1e-9);
-        _progress($"point {string.Join(", ", _spec.Vary.Select((p, k) => $"{p.Path}={r.Values[k]}"))}: {r.Failures}/{r.Runs} runs failed; {rate:0} runs/s; {done}/{total} points of this batch done, about {left:0} s left");
+        string batch = total > 1 ? $"; {done}/{total} points of this batch done, about {left:0} s left" : "";
+        _progress($"point {string.Join(", ", _spec.Vary.Select((p, k) => $"{p.Path}={r.Values[k]}"))}: {r.Failures}/{r.Runs} runs failed; {rate:0} runs/s, {RunsDone} runs so far{batch}");
     }
 
     private readonly record struct RunMetrics(bool Failed, IReadOnlyDictionary<string, long> Outcomes, int PeakServer, double ZombieSeconds, double P99, string? Cause);
