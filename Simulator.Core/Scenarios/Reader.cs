@@ -156,6 +156,16 @@ public sealed class Reader
         return node is null || IsNull(node) ? null : Scalar(node, key, "a string");
     }
 
+    /// <summary>A name that must be one of <paramref name="known"/> (a function defined above, say):
+    /// a wrong one is reported at its own line and column, with the nearest known name.</summary>
+    public string? Name(string key, string doc, IReadOnlyCollection<string> known, bool required)
+    {
+        string? name = required ? RequiredString(key, doc) : OptionalString(key, doc);
+        if (SchemaOnly || name is null || known.Contains(name))
+            return name;
+        throw _origins.Error(Value(key), $"{Describe(_path, key)} names '{name}', which is not defined{Suggest(name, known)}; defined: {string.Join(", ", known)}");
+    }
+
     public string RequiredString(string key, string doc)
     {
         if (Record(key, doc, new JsonObject { ["type"] = "string" }, null, required: true))

@@ -116,11 +116,12 @@ public static class ScenarioLoader
         TimeSpan horizon = r.Duration("horizon", TimeSpan.FromHours(1), "how much simulated time to run");
         var platform = r.Section("platform", "the serverless platform (AWS Lambda by default)", ReadPlatform);
         var functions = r.List("functions", "the functions and their client libraries", ReadFunction);
+        var names = functions.Where(f => f is not null).Select(f => f.Name).ToHashSet();
         var server = r.Section("server", "the connection-oriented server", ReadServer);
         var network = r.Section("network", "the path between functions and server", ReadNetwork);
-        var traffic = r.List("traffic", "when functions are invoked", ReadTraffic);
-        var events = r.List("events", "things that happen: partitions, redeploys, server restarts", ReadEvent);
-        var expect = r.List("expect", "assertions that turn the scenario into a regression test (exit code 1 when violated)", ReadExpect);
+        var traffic = r.List("traffic", "when functions are invoked", t => ReadTraffic(t, names));
+        var events = r.List("events", "things that happen: partitions, redeploys, server restarts", e => ReadEvent(e, names));
+        var expect = r.List("expect", "assertions that turn the scenario into a regression test (exit code 1 when violated)", x => ReadExpect(x, names));
         bool hasSearch = r.Has("search");
         var search = r.Section("search", "what `zombiesim search` varies and looks for (its flags override this)", ReadSearch);
         if (r.SchemaOnly)
@@ -130,12 +131,8 @@ public static class ScenarioLoader
             throw r.ErrorAt("horizon", "'horizon' must be positive, like 420s or 24h");
         if (functions.Count == 0)
             throw r.Error("the scenario needs at least one function under 'functions'");
-        var names = new HashSet<string>();
-        foreach (var f in functions)
-        {
-            if (!names.Add(f.Name))
-                throw r.ErrorAt("functions", $"two functions are named '{f.Name}'; names must be unique");
-        }
+        if (names.Count != functions.Count)
+            throw r.ErrorAt("functions", $"two functions are named '{functions.GroupBy(f => f.Name).First(g => g.Count() > 1).Key}'; names must be unique");
         foreach (var f in functions.Where(f => f.Strategy == Strategy.Proxy))
         {
             if (f.Proxy is null || !names.Contains(f.Proxy))
@@ -143,21 +140,6 @@ public static class ScenarioLoader
             var target = functions.First(x => x.Name == f.Proxy);
             if (target.Strategy == Strategy.Proxy || target.Name == f.Name)
                 throw r.ErrorAt("functions", $"the proxy of '{f.Name}' ('{target.Name}') must itself connect to the server (reuse or per-invocation)");
-        }
-        foreach (var t in traffic)
-        {
-            if (!names.Contains(t.Function))
-                throw r.ErrorAt("traffic", $"traffic names function '{t.Function}', which is not defined{Reader.Suggest(t.Function, names)}; functions: {string.Join(", ", names)}");
-        }
-        foreach (var e in events.Where(e => e.Function is not null))
-        {
-            if (!names.Contains(e.Function!))
-                throw r.ErrorAt("events", $"event names function '{e.Function}', which is not defined{Reader.Suggest(e.Function!, names)}");
-        }
-        foreach (var x in expect.Where(x => x.Function is not null))
-        {
-            if (!names.Contains(x.Function!))
-                throw r.ErrorAt("expect", $"expectation names function '{x.Function}', which is not defined{Reader.Suggest(x.Function!, names)}");
         }
         return new Scenario
         {
@@ -332,9 +314,9 @@ public static class ScenarioLoader
         return new NetworkSpec { Latency = latency, Middleboxes = boxes };
     }
 
-    private static TrafficSpec ReadTraffic(Reader r)
+    private static TrafficSpec ReadTraffic(Reader r, IReadOnlySet<string> functions)
     {
-        string function = r.RequiredString("function", "the function invoked");
+        string function = r.Name("function", "the function invoked", functions, required: true)!;
         var at = r.DistributionList("at", "explicit instants; each may be a distribution, like [0s, { uniform: [250s, 350s] }]");
         var every = r.OptionalDistribution("every", "time between invocations: a plain duration gives a steady rate, { exponential: { mean: 200s } } Poisson arrivals");
         var from = r.Duration("from", TimeSpan.Zero, "start of 'every' or 'burst' traffic");
@@ -353,10 +335,10 @@ public static class ScenarioLoader
         return new TrafficSpec { Function = function, At = at, Every = every, From = from, Until = until, BurstCount = count, BurstAt = from, BurstOver = over };
     }
 
-    private static EventSpec ReadEvent(Reader r)
+    private static EventSpec ReadEvent(Reader r, IReadOnlySet<string> functions)
     {
         var partition = r.Section("partition", "the path drops everything in both directions", p => (p.OptionalDuration("from", "start"), p.OptionalDuration("to", "end")));
-        var redeploy = r.Section("redeploy", "a new version: environments of the function are abandoned", p => (p.OptionalDuration("at", "when"), p.OptionalString("function", "which function")));
+        var redeploy = r.Section("redeploy", "a new version: environments of the function are abandoned", p => (p.OptionalDuration("at", "when"), p.Name("function", "which function", functions, required: false)));
         var restart = r.Section("serverRestart", "the server process restarts: its connections are closed, and it listens again after the downtime", p => (p.OptionalDuration("at", "when"), p.Duration("downtime", TimeSpan.FromSeconds(1), "how long it is down")));
         if (r.SchemaOnly)
             return null!;
@@ -380,10 +362,10 @@ public static class ScenarioLoader
         return new EventSpec(EventKind.ServerRestart, when, when + restart.Item2, null);
     }
 
-    private static ExpectSpec ReadExpect(Reader r)
+    private static ExpectSpec ReadExpect(Reader r, IReadOnlySet<string> functions)
     {
         var at = r.OptionalDuration("at", "the instant: the request that starts then, or the moment a count is taken");
-        string? function = r.OptionalString("function", "only requests of this function");
+        string? function = r.Name("function", "only requests of this function", functions, required: false);
         string? outcome = r.OptionalString("outcome", "ok, error (any error), EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, REJECTED or THROTTLED");
         string? origin = r.OptionalString("origin", "fin, rst, kernel-timeout, library-timeout, server or platform");
         int? count = r.OptionalInt("count", "exactly this many", 0);

@@ -138,7 +138,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void Unknown_function_in_traffic_suggests_the_defined_one()
     {
-        ShouldBeBadInput(RunWith(Valid.Replace("  - function: hello", "  - function: helo")), "9:3", "traffic names function 'helo'", "did you mean 'hello'?");
+        ShouldBeBadInput(RunWith(Valid.Replace("  - function: hello", "  - function: helo")), "9:15", "'traffic[0].function' names 'helo', which is not defined", "did you mean 'hello'?");
     }
 
     [Fact]
