@@ -310,7 +310,19 @@ public static class Charts
     /// <summary>The distribution (ECDF) of successful requests' latency per function, per run.</summary>
     public static Chart Latency(IReadOnlyList<RunData> runs)
     {
-        var p = NewPlot("Latency of successful requests", "latency (ms)", "share of requests at or below");
+        var ok = runs.SelectMany(r => r.Requests).Where(r => r.Outcome == "ok" && r.LatencyMs > 0).Select(r => r.LatencyMs).ToList();
+        // Cold starts put a tail 100 times above the body: then the axis is logarithmic.
+        bool log = ok.Count > 0 && ok.Max() / ok.Min() > 50;
+        var p = NewPlot("Latency of successful requests", log ? "latency (ms, log scale)" : "latency (ms)", "share of requests at or below");
+        if (log)
+        {
+            p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                IntegerTicksOnly = true,
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                LabelFormatter = v => Math.Pow(10, v).ToString("0.###", CultureInfo.InvariantCulture),
+            };
+        }
         var series = new Dictionary<string, double[]>();
         foreach (var run in runs)
         {
@@ -320,7 +332,8 @@ public static class Charts
                 var ys = Enumerable.Range(1, sorted.Length).Select(i => (double)i / sorted.Length).ToArray();
                 string strategy = run.Strategies.GetValueOrDefault(g.Key, "?");
                 string name = $"{(runs.Count > 1 ? run.Name + ": " : "")}{g.Key} ({strategy})";
-                var line = p.Add.ScatterLine(sorted, ys);
+                var xs = log ? sorted.Select(v => Math.Log10(Math.Max(v, 1e-6))).ToArray() : sorted;
+                var line = p.Add.ScatterLine(xs, ys);
                 line.ConnectStyle = ConnectStyle.StepHorizontal;
                 line.LineWidth = 2;
                 line.LegendText = $"{name}: p50 {Quantile(sorted, 0.5).ToString("0.###", CultureInfo.InvariantCulture)} ms, p99 {Quantile(sorted, 0.99).ToString("0.###", CultureInfo.InvariantCulture)} ms";
