@@ -363,11 +363,11 @@ internal sealed class Environment : IEventHandler
                 return;
             }
         }
-        Connect(inv);
+        Connect();
     }
 
     /// <summary>The set-up cost is CPU time spent before the SYN leaves.</summary>
-    private void Connect(Invocation inv) => At(_world.Now + _fn.DrawSetup(), ConnectEvent);
+    private void Connect() => At(_world.Now + _fn.DrawSetup(), ConnectEvent);
 
     private void OpenConnection()
     {
@@ -526,7 +526,7 @@ internal sealed class Environment : IEventHandler
         if (inv.Retries < _client.Retries && _client.RetryOn.Contains(r.Outcome))
         {
             inv.Retries++;
-            Connect(inv);
+            Connect();
             return;
         }
         Finish(inv, r);
