@@ -19,7 +19,7 @@ public sealed partial class World : INetworkObserver
 
     private readonly Scenario _s;
     private readonly IRunObserver _observer;
-    private readonly EngineT _engine = new();
+    private readonly EngineT _engine = new(initialCapacity: 128); // grows as needed; most runs keep few events pending
     private readonly Network.Network _network;
     private readonly IChoices _root;
     private readonly ServerApp _server;
@@ -90,7 +90,7 @@ public sealed partial class World : INetworkObserver
         ScheduleTraffic();
         ScheduleEvents();
         if (_sampling)
-            Observe(TimeSpan.Zero, TakeSample);
+            _engine.Schedule(TimeSpan.Zero, _sampler = new Observation(TakeSample));
         _engine.RunUntil(_s.Horizon);
         if (_sampling && _lastSample != _s.Horizon)
             TakeSample(); // the final counts, at the horizon
@@ -312,6 +312,7 @@ public sealed partial class World : INetworkObserver
     private readonly Dictionary<ExpectSpec, int> _probes = new();
 
     private TimeSpan _lastSample = TimeSpan.MinValue;
+    private Observation? _sampler;
 
     private void TakeSample()
     {
@@ -341,7 +342,7 @@ public sealed partial class World : INetworkObserver
         }
         _observer.OnSample(new Sample(Now, server, client, busy, idle, frozen, _server.Rejections, _server.Evictions, _throttles));
         if (Now + _sampleInterval <= _s.Horizon && Now < _s.Horizon)
-            Observe(Now + _sampleInterval, TakeSample);
+            _engine.Schedule(Now + _sampleInterval, _sampler!); // one handler for every sample
     }
 
     private static readonly int[] ServerIndex = Enum.GetValues<TcpState>().Select(st => Array.IndexOf(Sample.ServerCategories, st.Name())).ToArray();
