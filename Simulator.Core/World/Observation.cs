@@ -61,10 +61,32 @@ public sealed class CategoryCounts(string[] keys) : IReadOnlyDictionary<string, 
     }
 
     public int this[string key] => _counts[IndexOf(key)];
+
+    /// <summary>The counts in category order.</summary>
+    public ReadOnlySpan<int> Counts => _counts;
+
+    internal void Clear() => Array.Clear(_counts);
+
+    internal void CopyFrom(CategoryCounts other) => other._counts.CopyTo(_counts, 0);
+
+    /// <summary>Each count becomes the larger of itself and <paramref name="other"/>'s.</summary>
+    internal void Max(CategoryCounts other)
+    {
+        for (int i = 0; i < _counts.Length; i++)
+            _counts[i] = Math.Max(_counts[i], other._counts[i]);
+    }
     public IEnumerable<string> Keys => keys;
     public IEnumerable<int> Values => _counts;
     public int Count => keys.Length;
-    public int Total => _counts.Sum();
+    public int Total
+    {
+        get
+        {
+            int t = 0;
+            foreach (int c in _counts) t += c;
+            return t;
+        }
+    }
     public bool ContainsKey(string key) => Array.IndexOf(keys, key) >= 0;
 
     public bool TryGetValue(string key, out int value)
@@ -93,6 +115,10 @@ public interface IRunObserver
     /// records (a search runs millions of runs and needs none).</summary>
     bool WantsTransitions => false;
 
+    /// <summary>False when the observer does not hold on to samples after <see cref="OnSample"/>
+    /// returns: the world may then reuse their counts for the next sample.</summary>
+    bool KeepsSamples => false;
+
     void OnRequest(RequestRecord r) { }
     void OnTransition(TransitionRecord t) { }
     void OnLifecycle(LifecycleRecord l) { }
@@ -118,6 +144,8 @@ public sealed class RunRecorder(int limit = int.MaxValue) : IRunObserver
     public void OnTransition(TransitionRecord t) => Keep(Transitions, t);
     public void OnLifecycle(LifecycleRecord l) => Keep(Lifecycle, l);
     public void OnNote(NoteRecord n) => Keep(Notes, n);
+    public bool KeepsSamples => true;
+
     public void OnSample(Sample s)
     {
         if (Samples.Count < limit)
@@ -174,8 +202,12 @@ public sealed class RunSummary : IRunObserver
 {
     private readonly SortedDictionary<string, long> _outcomes = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, long> _errorsByErrnoOrigin = new(StringComparer.Ordinal);
-    private readonly SortedDictionary<string, int> _peakServer = new(StringComparer.Ordinal);
-    private readonly SortedDictionary<string, int> _peakClient = new(StringComparer.Ordinal);
+    private readonly CategoryCounts _peakServer = new(Sample.ServerCategories);
+    private readonly CategoryCounts _peakClient = new(Sample.ClientCategories);
+    private readonly CategoryCounts _finalServer = new(Sample.ServerCategories);
+    private readonly CategoryCounts _finalClient = new(Sample.ClientCategories);
+    private Sample? _final;
+    private int _lastZombies;
     private TimeSpan _lastSampleAt;
 
     public long Requests { get; private set; }
@@ -185,7 +217,15 @@ public sealed class RunSummary : IRunObserver
     public IReadOnlyDictionary<string, long> ErrorsByErrnoAndOrigin => _errorsByErrnoOrigin;
     public IReadOnlyDictionary<string, int> PeakServer => _peakServer;
     public IReadOnlyDictionary<string, int> PeakClient => _peakClient;
-    public Sample? Final { get; private set; }
+    /// <summary>The last sample (a copy: the world may reuse what it handed out).</summary>
+    public Sample? Final => _final is null ? null : _final with { Server = Copy(_finalServer, Sample.ServerCategories), Client = Copy(_finalClient, Sample.ClientCategories) };
+
+    private static CategoryCounts Copy(CategoryCounts from, string[] keys)
+    {
+        var c = new CategoryCounts(keys);
+        c.CopyFrom(from);
+        return c;
+    }
     public double ZombieSeconds { get; private set; }
     public int PeakZombies { get; private set; }
     public int PeakServerConnections { get; private set; }
@@ -214,13 +254,16 @@ public sealed class RunSummary : IRunObserver
 
     public void OnSample(Sample s)
     {
-        if (Final is not null)
-            ZombieSeconds += Final.Server["zombie"] * (s.T - _lastSampleAt).TotalSeconds;
+        if (_final is not null)
+            ZombieSeconds += _lastZombies * (s.T - _lastSampleAt).TotalSeconds;
         _lastSampleAt = s.T;
-        Final = s;
-        foreach (var (k, v) in s.Server) _peakServer[k] = Math.Max(_peakServer.GetValueOrDefault(k), v);
-        foreach (var (k, v) in s.Client) _peakClient[k] = Math.Max(_peakClient.GetValueOrDefault(k), v);
-        PeakZombies = Math.Max(PeakZombies, s.Server["zombie"]);
+        _final = s;
+        _finalServer.CopyFrom(s.Server);
+        _finalClient.CopyFrom(s.Client);
+        _lastZombies = s.Server.Counts[Array.IndexOf(Sample.ServerCategories, "zombie")];
+        _peakServer.Max(s.Server);
+        _peakClient.Max(s.Client);
+        PeakZombies = Math.Max(PeakZombies, _lastZombies);
         PeakServerConnections = Math.Max(PeakServerConnections, s.Server.Total);
     }
 }

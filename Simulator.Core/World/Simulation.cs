@@ -35,6 +35,7 @@ public static class Simulation
     private sealed class Fanout(IRunObserver[] all) : IRunObserver
     {
         public bool WantsTransitions { get; } = all.Any(o => o.WantsTransitions);
+        public bool KeepsSamples { get; } = all.Any(o => o.KeepsSamples);
         public void OnRequest(RequestRecord r) { foreach (var o in all) o.OnRequest(r); }
         public void OnTransition(TransitionRecord t) { foreach (var o in all) o.OnTransition(t); }
         public void OnLifecycle(LifecycleRecord l) { foreach (var o in all) o.OnLifecycle(l); }

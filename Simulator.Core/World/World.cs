@@ -312,19 +312,29 @@ public sealed partial class World : INetworkObserver
     private readonly Dictionary<ExpectSpec, int> _probes = new();
 
     private TimeSpan _lastSample = TimeSpan.MinValue;
+    private CategoryCounts? _serverCounts, _clientCounts;
+
+    /// <summary>Fresh counts for a sample, or the last ones cleared when no observer keeps samples.</summary>
+    private CategoryCounts NextCounts(ref CategoryCounts? reused, string[] keys)
+    {
+        if (_observer.KeepsSamples || reused is null)
+            return reused = new CategoryCounts(keys);
+        reused.Clear();
+        return reused;
+    }
     private Observation? _sampler;
 
     private void TakeSample()
     {
         _lastSample = Now;
-        var server = new CategoryCounts(Sample.ServerCategories);
+        var server = NextCounts(ref _serverCounts, Sample.ServerCategories);
         foreach (var c in _server.Host.ConnectionsUnordered)
         {
             if (c.State == TcpState.Listen)
                 continue;
             server.Add(ServerCategory(c));
         }
-        var client = new CategoryCounts(Sample.ClientCategories);
+        var client = NextCounts(ref _clientCounts, Sample.ClientCategories);
         int busy = 0, idle = 0, frozen = 0;
         foreach (var f in _functions.Values)
         {
