@@ -122,16 +122,10 @@ public sealed class Engine
 
     /// <summary>Cancels an event that has not run yet. Returns false when it already ran or was
     /// cancelled before (so cancelling twice is harmless).</summary>
-    public bool Cancel(TimerHandle handle) => Cancel(handle, out _);
-
-    /// <summary>Cancels, and hands back the <c>arg</c> the event was scheduled with (so that whatever
-    /// it referred to can be released).</summary>
-    public bool Cancel(TimerHandle handle, out long arg)
+    public bool Cancel(TimerHandle handle)
     {
-        arg = 0;
         if (!IsPending(handle))
             return false;
-        arg = _slots[handle.Slot].Arg;
         _slots[handle.Slot].Handler = null;
         _cancelledInQueue++;
         if (_cancelledInQueue > 64 && _cancelledInQueue > _count / 2)

@@ -73,9 +73,6 @@ public sealed class Network : ITcpDriver
         return path;
     }
 
-    public NetworkPath PathBetween(TcpHost a, TcpHost b) =>
-        _paths.TryGetValue((a.Address, b.Address), out var p) ? p : throw new InvalidOperationException($"no path between {a.Name} and {b.Name}");
-
     // ---------------------------------------------------------------- ITcpDriver
 
     void ITcpDriver.Transmit(TcpHost from, in Segment segment)

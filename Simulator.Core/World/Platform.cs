@@ -81,12 +81,12 @@ internal sealed class FunctionRuntime
             env = new Environment(_world, this, ++_created);
             _live.Add(env);
             Busy++;
-            env.ColdStart(new Invocation(this, env, arrived, done), _coldStart, _lifetime);
+            env.ColdStart(new Invocation(arrived, done), _coldStart, _lifetime);
             return;
         }
         _idle.RemoveAt(_idle.Count - 1);
         Busy++;
-        env.Run(new Invocation(this, env, arrived, done));
+        env.Run(new Invocation(arrived, done));
     }
 
     public void Redeploy()
@@ -119,10 +119,8 @@ internal sealed class FunctionRuntime
 }
 
 /// <summary>One invocation in flight.</summary>
-internal sealed class Invocation(FunctionRuntime function, Environment env, TimeSpan arrived, Action<Result>? done)
+internal sealed class Invocation(TimeSpan arrived, Action<Result>? done)
 {
-    public FunctionRuntime Function { get; } = function;
-    public Environment Env { get; } = env;
     public TimeSpan Arrived { get; } = arrived;
     public Action<Result>? Done { get; } = done;
     public int Retries;
@@ -168,16 +166,13 @@ internal sealed class Environment : IEventHandler
         _fn = fn;
         _client = fn.Spec.Client;
         _socketOptions = new SocketOptions { KeepAlive = _client.KeepAlive is not null, KeepIdle = _client.KeepAlive, UserTimeout = _client.UserTimeout };
-        Number = number;
         Name = $"{fn.Spec.Name}#{number}";
         Host = world.AddEnvironmentHost(this, fn.Spec.Host);
     }
 
-    public int Number { get; }
     public string Name { get; }
     public TcpHost Host { get; }
     public EnvState State { get; private set; } = EnvState.Initializing;
-    public TimeSpan LastEnd { get; private set; }
     public bool Abandoned { get; set; }
 
     // ---------------------------------------------------------------- lifecycle
@@ -261,11 +256,17 @@ internal sealed class Environment : IEventHandler
         }
     }
 
-    public void Run(Invocation inv)
+    /// <summary>The timers of an idle environment, which a new invocation or the end make moot.</summary>
+    private void CancelIdleTimers()
     {
         CancelTimer(ref _freezeTimer);
         CancelTimer(ref _reapTimer);
         CancelTimer(ref _pingTimer);
+    }
+
+    public void Run(Invocation inv)
+    {
+        CancelIdleTimers();
         bool wasFrozen = State == EnvState.Frozen;
         if (wasFrozen)
         {
@@ -296,14 +297,11 @@ internal sealed class Environment : IEventHandler
     {
         if (State == EnvState.Destroyed)
             return;
-        CancelTimer(ref _freezeTimer);
-        CancelTimer(ref _reapTimer);
-        CancelTimer(ref _pingTimer);
+        CancelIdleTimers();
         if (_world.Scenario.Platform.ShutdownHook && _cached is { } c)
         {
             if (State == EnvState.Frozen)
                 Host.Thaw(_world.Now);
-            State = EnvState.Idle;
             Discard(c); // the hook closes the connection cleanly: FIN
         }
         State = EnvState.Destroyed;
@@ -395,8 +393,7 @@ internal sealed class Environment : IEventHandler
         var sent = socket.Send(_world.Now, World.RequestBytes);
         if (!sent.IsOk)
         {
-            var origin = sent.Origin == ErrorOrigin.None ? "rst" : sent.Origin.Name();
-            Fail(inv, new Result(sent.Errno.ToString(), sent.Errno.ToString(), origin, _world.Label(socket), Explain(socket, sent.Errno.ToString())));
+            Fail(inv, SocketError(socket, sent.Errno, sent.Origin == ErrorOrigin.None ? ErrorOrigin.Rst : sent.Origin));
             return;
         }
         if (_client.CommandTimeout is { } t)
@@ -468,12 +465,16 @@ internal sealed class Environment : IEventHandler
             }
             if (r.Errno != Errno.None)
             {
-                Fail(inv, new Result(r.Errno.ToString(), r.Errno.ToString(), r.Origin.Name(), label, Explain(socket, r.Errno.ToString())));
+                Fail(inv, SocketError(socket, r.Errno, r.Origin));
                 return;
             }
             return; // nothing yet
         }
     }
+
+    /// <summary>A request failed with what the socket reported.</summary>
+    private Result SocketError(TcpConnection socket, Errno errno, ErrorOrigin origin) =>
+        new(errno.ToString(), errno.ToString(), origin.Name(), _world.Label(socket), Explain(socket, errno.ToString()));
 
     private string? Explain(TcpConnection socket, string outcome)
     {
@@ -554,7 +555,6 @@ internal sealed class Environment : IEventHandler
         _connecting = false;
         double latency = (_world.Now - inv.Arrived).TotalMilliseconds;
         _world.Observer.OnRequest(new RequestRecord(inv.Arrived, _fn.Spec.Name, Name, r.Connection, r.Outcome, r.Errno, r.Origin, latency, inv.Retries, r.Outcome == "ok" ? null : r.Cause));
-        LastEnd = _world.Now;
         State = EnvState.Idle;
         _fn.Released();
         if (Abandoned)

@@ -52,9 +52,6 @@ internal sealed class ServerApp
     public long Rejections { get; private set; }
     public long Evictions { get; private set; }
 
-    /// <summary>Connections the server application knows (accepted and not closed by it).</summary>
-    public int Count => _conns.Count;
-
     public Endpoint Endpoint => new(Host.Address, _spec.Port);
 
     public bool InUse(TcpConnection c) => _conns.TryGetValue(c, out var conn) && conn.Busy > 0;
@@ -65,7 +62,6 @@ internal sealed class ServerApp
             ? new SocketOptions { KeepAlive = true, KeepIdle = k, KeepInterval = k / 3, KeepCount = 3 } // Redis: interval = tcp-keepalive / 3, 3 probes
             : SocketOptions.Default;
         _listener = Host.Listen(_spec.Port, options);
-        _world.Own(_listener, _ => { });
         _down = false;
     }
 
@@ -87,7 +83,6 @@ internal sealed class ServerApp
     private void Accept(TcpConnection socket)
     {
         var conn = new Conn(this) { Socket = socket, Label = _world.Label(socket), LastActivity = _world.Now };
-        _world.Own(socket, e => OnEvent(conn, e));
         string? refuse = null;
         if (_spec.MaxClients is { } max && _conns.Count >= max)
             refuse = $"max number of clients reached ({max})";
@@ -102,9 +97,9 @@ internal sealed class ServerApp
             _world.Note("server", $"rejects {conn.Label}: {refuse}");
             socket.Send(_world.Now, World.RejectBytes);
             socket.Close(_world.Now);
-            _world.Disown(socket);
             return;
         }
+        _world.Own(socket, e => OnEvent(conn, e));
         _conns[socket] = conn;
         ArmIdle(conn);
         if (_spec.SoftLimit is { } soft && _conns.Count > soft)

@@ -13,7 +13,7 @@ namespace Zombiesim.Core.World;
 /// network between them. Everything runs on one engine; every draw comes from a named stream of the
 /// scenario's seed (common random numbers: a function's traffic does not change when another is added).
 /// </summary>
-public sealed partial class World : INetworkObserver
+public sealed class World : INetworkObserver
 {
     internal const int RequestBytes = 30, ReplyBytes = 10, RejectBytes = 40;
 
@@ -30,6 +30,13 @@ public sealed partial class World : INetworkObserver
     private readonly Dictionary<uint, Environment> _environmentsByAddress = new();
     private readonly List<NetworkPath> _paths = new();
     private readonly TimeSpan _sampleInterval;
+    private readonly bool _wantsTransitions;
+    private readonly bool _sampling;
+    private readonly ActionTable _actions = new();
+    private readonly Dictionary<ExpectSpec, int> _probes = new();
+    private TimeSpan _lastSample = TimeSpan.MinValue;
+    private CategoryCounts? _serverCounts, _clientCounts;
+    private Observation? _sampler;
     private int _nextLabel = 1;
     private bool _partitioned;
     private long _throttles;
@@ -59,9 +66,6 @@ public sealed partial class World : INetworkObserver
         step = (step + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond;
         _sampleInterval = TimeSpan.FromTicks(step);
     }
-
-    private readonly bool _wantsTransitions;
-    private readonly bool _sampling;
 
     public ulong Seed { get; }
     public TimeSpan Now => _engine.Now;
@@ -96,20 +100,11 @@ public sealed partial class World : INetworkObserver
             TakeSample(); // the final counts, at the horizon
     }
 
-    /// <summary>Schedules an action at an absolute instant (clamped to now). The actions wait in a
-    /// pooled table; the engine event carries the index, so scheduling allocates no wrapper.</summary>
-    internal TimerHandle Schedule(TimeSpan at, Action action) =>
+    /// <summary>Schedules a one-off action at an absolute instant (clamped to now). The actions wait
+    /// in a pooled table; the engine event carries the index, so scheduling allocates no wrapper.
+    /// (Timers that get cancelled belong to their owners: environments, server connections.)</summary>
+    internal void Schedule(TimeSpan at, Action action) =>
         _engine.Schedule(at < _engine.Now ? _engine.Now : at, _actions, _actions.Add(action));
-
-    /// <summary>Cancels an action scheduled with <see cref="Schedule"/>.</summary>
-    internal void Cancel(ref TimerHandle handle)
-    {
-        if (_engine.Cancel(handle, out long arg))
-            _actions.Release(arg);
-        handle = default;
-    }
-
-    private readonly ActionTable _actions = new();
 
     /// <summary>Schedules an action that only looks (a sample, a probe): under an order hook it runs
     /// before the other events due at the same instant.</summary>
@@ -127,9 +122,6 @@ public sealed partial class World : INetworkObserver
         public long Add(Action action) => _pool.Add(action);
 
         public void OnEvent(long arg) => _pool.Take(arg)();
-
-        /// <summary>The engine never runs a cancelled event, so its action is released here.</summary>
-        public void Release(long arg) => _pool.Take(arg);
     }
 
     // ---------------------------------------------------------------- traffic and events
@@ -270,8 +262,6 @@ public sealed partial class World : INetworkObserver
         return busy;
     }
 
-
-
     internal static string Format(TimeSpan t) => $"{t.TotalSeconds:0.######}s";
 
     // ---------------------------------------------------------------- network observer
@@ -309,11 +299,6 @@ public sealed partial class World : INetworkObserver
 
     // ---------------------------------------------------------------- samples and expectations
 
-    private readonly Dictionary<ExpectSpec, int> _probes = new();
-
-    private TimeSpan _lastSample = TimeSpan.MinValue;
-    private CategoryCounts? _serverCounts, _clientCounts;
-
     /// <summary>Fresh counts for a sample, or the last ones cleared when no observer keeps samples.</summary>
     private CategoryCounts NextCounts(ref CategoryCounts? reused, string[] keys)
     {
@@ -322,7 +307,6 @@ public sealed partial class World : INetworkObserver
         reused.Clear();
         return reused;
     }
-    private Observation? _sampler;
 
     private void TakeSample()
     {
@@ -372,12 +356,14 @@ public sealed partial class World : INetworkObserver
 
     private int Count(ExpectSpec x)
     {
+        if (x.Kind == ExpectKind.Zombies)
+            return Zombies();
         int n = 0;
         foreach (var c in _server.Host.ConnectionsUnordered)
         {
             if (c.State == TcpState.Listen)
                 continue;
-            if (x.Kind == ExpectKind.Zombies ? ServerCategory(c) == Zombie : x.State is null || c.State == x.State)
+            if (x.State is null || c.State == x.State)
                 n++;
         }
         return n;
@@ -390,7 +376,7 @@ public sealed partial class World : INetworkObserver
     {
         int n = 0;
         foreach (var c in _server.Host.ConnectionsUnordered)
-            if (c.State == TcpState.Established && ServerCategory(c) == Zombie) n++;
+            if (ServerCategory(c) == Zombie) n++; // only ESTABLISHED sockets can be zombies
         return n;
     }
 
