@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
+using Zombiesim.Core.Scenarios;
 using Zombiesim.Cli.Commands;
 
 namespace Zombiesim.Cli;
@@ -36,7 +37,16 @@ public static class ZombiesimCli
             error.WriteLine("Run 'zombiesim --help' for usage.");
             return ExitCodes.BadInput;
         }
-        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (ScenarioException e)
+        {
+            // Every command reports bad input the same way: where, what, what would be right.
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
     }
 
     /// <summary>The tool's own version (the default would report the host process's).</summary>

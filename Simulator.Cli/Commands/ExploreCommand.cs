@@ -11,7 +11,6 @@ namespace Zombiesim.Cli.Commands;
 /// <summary>`zombiesim explore` and `zombiesim replay`: Coyote searches the schedules; a trace replays one.</summary>
 public static class ExploreCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private const int MaxSavedViolations = 20;
 
     public static Command Build()
@@ -35,30 +34,22 @@ public static class ExploreCommand
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             string path = parse.GetValue(file)!;
-            try
-            {
-                string[] sets = parse.GetValue(set) ?? [];
-                var scenario = ScenarioLoader.LoadFile(path, sets);
-                var invariants = (parse.GetValue(invariant) ?? []).Select(Invariant.Parse).ToList();
-                if (!DurationText.TryParse(parse.GetValue(resolution), out var res, out var resError) || res <= TimeSpan.Zero)
-                    throw new ScenarioException("--resolution", 1, 1, resError ?? "the resolution must be positive, like 1s or 100ms");
-                if (parse.GetValue(iterations) < 1 || parse.GetValue(maxSteps) < 1)
-                    throw new ScenarioException("--iterations", 1, 1, "--iterations and --max-steps must be at least 1");
-                string strat = parse.GetValue(strategy)!;
-                if (!ExploreOptions.Strategies.Contains(strat))
-                    throw new ScenarioException("--strategy", 1, 1, $"'{strat}' is not a strategy: expected {string.Join(", ", ExploreOptions.Strategies)}");
-                var options = new ExploreOptions(parse.GetValue(iterations), strat, parse.GetValue(seed), invariants, res.TotalSeconds, parse.GetValue(maxSteps));
-                var result = Explorer.Explore(scenario, options, m => error.WriteLine(m));
-                string dir = parse.GetValue(outDir)!;
-                var saved = Save(result, scenario, sets, options, dir, path);
-                Report(result, scenario, options, saved, parse.GetValue(json), output);
-                return result.Violations.Count > 0 || result.ExplorationFailure is not null ? ExitCodes.Violated : ExitCodes.Ok;
-            }
-            catch (ScenarioException e)
-            {
-                error.WriteLine($"error: {e.Message}");
-                return ExitCodes.BadInput;
-            }
+            string[] sets = parse.GetValue(set) ?? [];
+            var scenario = ScenarioLoader.LoadFile(path, sets);
+            var invariants = (parse.GetValue(invariant) ?? []).Select(Invariant.Parse).ToList();
+            if (!DurationText.TryParse(parse.GetValue(resolution), out var res, out var resError) || res <= TimeSpan.Zero)
+                throw new ScenarioException("--resolution", 1, 1, resError ?? "the resolution must be positive, like 1s or 100ms");
+            if (parse.GetValue(iterations) < 1 || parse.GetValue(maxSteps) < 1)
+                throw new ScenarioException("--iterations", 1, 1, "--iterations and --max-steps must be at least 1");
+            string strat = parse.GetValue(strategy)!;
+            if (!ExploreOptions.Strategies.Contains(strat))
+                throw new ScenarioException("--strategy", 1, 1, $"'{strat}' is not a strategy: expected {string.Join(", ", ExploreOptions.Strategies)}");
+            var options = new ExploreOptions(parse.GetValue(iterations), strat, parse.GetValue(seed), invariants, res.TotalSeconds, parse.GetValue(maxSteps));
+            var result = Explorer.Explore(scenario, options, m => error.WriteLine(m));
+            string dir = parse.GetValue(outDir)!;
+            var saved = Save(result, scenario, sets, options, dir, path);
+            Report(result, scenario, options, saved, parse.GetValue(json), output);
+            return result.Violations.Count > 0 || result.ExplorationFailure is not null ? ExitCodes.Violated : ExitCodes.Ok;
         });
         return command;
     }
@@ -73,34 +64,26 @@ public static class ExploreCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            try
+            var t = ExploreTrace.Read(parse.GetValue(trace)!);
+            var scenario = ScenarioLoader.LoadFile(parse.GetValue(file)!, t.Sets);
+            var recorder = new RunRecorder();
+            var (outcome, breaches) = Explorer.Replay(scenario, t, recorder);
+            string reproduce = $"zombiesim replay {parse.GetValue(file)} {parse.GetValue(trace)}";
+            if (parse.GetValue(json))
             {
-                var t = ExploreTrace.Read(parse.GetValue(trace)!);
-                var scenario = ScenarioLoader.LoadFile(parse.GetValue(file)!, t.Sets);
-                var recorder = new RunRecorder();
-                var (outcome, breaches) = Explorer.Replay(scenario, t, recorder);
-                string reproduce = $"zombiesim replay {parse.GetValue(file)} {parse.GetValue(trace)}";
-                if (parse.GetValue(json))
-                {
-                    var doc = RunCommand.ToJson(outcome, recorder, reproduce);
-                    doc["violations"] = new JsonArray(breaches.Select(b => (JsonNode)b).ToArray());
-                    output.WriteLine(doc.ToJsonString(Indented));
-                }
-                else
-                {
-                    RunCommand.WriteText(output, outcome, recorder, reproduce, parse.GetValue(limit));
-                    output.WriteLine();
-                    output.WriteLine(breaches.Count == 0 ? "invariants: all held" : "invariants violated:");
-                    foreach (var b in breaches)
-                        output.WriteLine($"  {b}");
-                }
-                return breaches.Count > 0 || !outcome.ExpectationsMet ? ExitCodes.Violated : ExitCodes.Ok;
+                var doc = RunCommand.ToJson(outcome, recorder, reproduce);
+                doc["violations"] = new JsonArray(breaches.Select(b => (JsonNode)b).ToArray());
+                output.WriteLine(doc.ToJsonString(JsonOptions.Indented));
             }
-            catch (ScenarioException e)
+            else
             {
-                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.BadInput;
+                RunCommand.WriteText(output, outcome, recorder, reproduce, parse.GetValue(limit));
+                output.WriteLine();
+                output.WriteLine(breaches.Count == 0 ? "invariants: all held" : "invariants violated:");
+                foreach (var b in breaches)
+                    output.WriteLine($"  {b}");
             }
+            return breaches.Count > 0 || !outcome.ExpectationsMet ? ExitCodes.Violated : ExitCodes.Ok;
         });
         return command;
     }
@@ -164,7 +147,7 @@ public static class ExploreCommand
                 ["violations"] = new JsonArray(saved.Where(v => v.Example.Breach is not null).Select(Json).ToArray()),
                 ["examples"] = new JsonArray(saved.Where(v => v.Example.Breach is null).Select(Json).ToArray()),
                 ["explorationFailure"] = r.ExplorationFailure,
-            }.ToJsonString(Indented));
+            }.ToJsonString(JsonOptions.Indented));
             return;
         }
         o.WriteLine($"{scenario.Name}: {r.Iterations:N0} iterations ({options.Strategy}, seed {options.Seed}) in {r.Seconds.ToString("0.0", CultureInfo.InvariantCulture)} s, {r.IterationsPerSecond:N0} iterations/s");

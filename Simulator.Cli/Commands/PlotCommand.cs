@@ -23,26 +23,18 @@ public static class PlotCommand
         };
         command.SetAction(parse =>
         {
-            try
-            {
-                string fmt = parse.GetValue(format)!;
-                if (fmt is not ("png" or "svg" or "both"))
-                    throw new ScenarioException("--format", 1, 1, $"'{fmt}' is not a format: expected png, svg or both");
-                int w = parse.GetValue(width), h = parse.GetValue(height);
-                if (w is < 100 or > 10000 || h is < 100 or > 10000)
-                    throw new ScenarioException("--width", 1, 1, "width and height must lie between 100 and 10000 pixels");
-                var all = parse.GetValue(dirs)!;
-                string target = parse.GetValue(outDir) ?? all[0];
-                Directory.CreateDirectory(target);
-                foreach (var f in Draw(all, target, fmt, w, h))
-                    parse.InvocationConfiguration.Output.WriteLine(f);
-                return ExitCodes.Ok;
-            }
-            catch (ScenarioException e)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.BadInput;
-            }
+            string fmt = parse.GetValue(format)!;
+            if (fmt is not ("png" or "svg" or "both"))
+                throw new ScenarioException("--format", 1, 1, $"'{fmt}' is not a format: expected png, svg or both");
+            int w = parse.GetValue(width), h = parse.GetValue(height);
+            if (w is < 100 or > 10000 || h is < 100 or > 10000)
+                throw new ScenarioException("--width", 1, 1, "width and height must lie between 100 and 10000 pixels");
+            var all = parse.GetValue(dirs)!;
+            string target = parse.GetValue(outDir) ?? all[0];
+            Directory.CreateDirectory(target);
+            foreach (var f in Draw(all, target, fmt, w, h))
+                parse.InvocationConfiguration.Output.WriteLine(f);
+            return ExitCodes.Ok;
         });
         return command;
     }

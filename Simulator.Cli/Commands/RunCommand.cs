@@ -32,16 +32,7 @@ public static class RunCommand
             var error = parse.InvocationConfiguration.Error;
             string path = parse.GetValue(file)!;
             string[] sets = parse.GetValue(set) ?? [];
-            Scenario scenario;
-            try
-            {
-                scenario = ScenarioLoader.LoadFile(path, sets);
-            }
-            catch (ScenarioException e)
-            {
-                error.WriteLine($"error: {e.Message}");
-                return ExitCodes.BadInput;
-            }
+            var scenario = ScenarioLoader.LoadFile(path, sets);
             string? dir = parse.GetValue(outDir);
             bool asJson = parse.GetValue(json);
             int lines = parse.GetValue(limit);
@@ -59,7 +50,7 @@ public static class RunCommand
             if (dir is not null)
                 PlotCommand.Draw([dir], dir, "both", PlotCommand.DefaultWidth, PlotCommand.DefaultHeight);
             if (asJson)
-                output.WriteLine(ToJson(outcome, recorder, reproduce).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                output.WriteLine(ToJson(outcome, recorder, reproduce).ToJsonString(JsonOptions.Indented));
             else
                 WriteText(output, outcome, recorder, reproduce, lines);
             return outcome.ExpectationsMet ? ExitCodes.Ok : ExitCodes.Violated;
@@ -312,7 +303,7 @@ public static class RunCommand
             _trace.Dispose();
             _requests.Dispose();
             _connections.Dispose();
-            File.WriteAllText(Path.Combine(_dir, "summary.json.tmp"), SummaryJson(outcome).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            File.WriteAllText(Path.Combine(_dir, "summary.json.tmp"), SummaryJson(outcome).ToJsonString(JsonOptions.Indented) + "\n");
             foreach (var name in new[] { "trace.jsonl", "requests.csv", "connections.csv", "summary.json" })
                 File.Move(Path.Combine(_dir, name + ".tmp"), Path.Combine(_dir, name), overwrite: true);
             _completed = true;

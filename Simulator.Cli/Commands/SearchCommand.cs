@@ -11,8 +11,6 @@ namespace Zombiesim.Cli.Commands;
 /// <summary>`zombiesim search` and `zombiesim merge`: which settings avoid client errors, with evidence.</summary>
 public static class SearchCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static Command Build()
     {
         var file = new Argument<string>("FILE") { Description = "The scenario (YAML); its `search:` section gives defaults for the flags below." };
@@ -37,34 +35,26 @@ public static class SearchCommand
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             string path = parse.GetValue(file)!;
-            try
+            string yaml = ScenarioLoader.ReadFile(path);
+            string[] sets = parse.GetValue(set) ?? [];
+            var scenario = ScenarioLoader.Load(yaml, path, sets);
+            var spec = Resolve(scenario.Search, parse.GetValue(vary) ?? [], parse.GetValue(replications), parse.GetValue(goal),
+                parse.GetValue(objective), parse.GetValue(strategy), parse.GetValue(margin));
+            var (i, n) = ParseShard(parse.GetValue(shard));
+            string? dir = parse.GetValue(outDir);
+            if (parse.GetValue(resume) && dir is null)
+                throw new ScenarioException("--resume", 1, 1, "--resume needs --out DIR, where the interrupted search wrote points.jsonl");
+            if (parse.GetValue(workers) < 1)
+                throw new ScenarioException("--workers", 1, 1, "--workers must be at least 1");
+            PointStore? store = null;
+            if (dir is not null)
             {
-                string yaml = ReadFile(path);
-                string[] sets = parse.GetValue(set) ?? [];
-                var scenario = ScenarioLoader.Load(yaml, path, sets);
-                var spec = Resolve(scenario.Search, parse.GetValue(vary) ?? [], parse.GetValue(replications), parse.GetValue(goal),
-                    parse.GetValue(objective), parse.GetValue(strategy), parse.GetValue(margin));
-                var (i, n) = ParseShard(parse.GetValue(shard));
-                string? dir = parse.GetValue(outDir);
-                if (parse.GetValue(resume) && dir is null)
-                    throw new ScenarioException("--resume", 1, 1, "--resume needs --out DIR, where the interrupted search wrote points.jsonl");
-                if (parse.GetValue(workers) < 1)
-                    throw new ScenarioException("--workers", 1, 1, "--workers must be at least 1");
-                PointStore? store = null;
-                if (dir is not null)
-                {
-                    Directory.CreateDirectory(dir);
-                    store = PointStore.Open(Path.Combine(dir, "points.jsonl"), Header(yaml, sets, spec), parse.GetValue(resume));
-                }
-                var searcher = new Searcher(yaml, path, sets, spec, parse.GetValue(workers), m => error.WriteLine(m), store);
-                var result = searcher.Run(i, n);
-                return Report(result, scenario.Name, dir, parse.GetValue(json), output);
+                Directory.CreateDirectory(dir);
+                store = PointStore.Open(Path.Combine(dir, "points.jsonl"), Header(yaml, scenario.Name, sets, spec), parse.GetValue(resume));
             }
-            catch (ScenarioException e)
-            {
-                error.WriteLine($"error: {e.Message}");
-                return ExitCodes.BadInput;
-            }
+            var searcher = new Searcher(yaml, path, sets, spec, parse.GetValue(workers), m => error.WriteLine(m), store);
+            var result = searcher.Run(i, n);
+            return Report(result, scenario.Name, dir, parse.GetValue(json), output);
         });
         return command;
     }
@@ -77,39 +67,19 @@ public static class SearchCommand
         var command = new Command("merge", "Combine the shards of a grid search into one result.") { dirs, outDir, json };
         command.SetAction(parse =>
         {
-            try
-            {
-                var stores = parse.GetValue(dirs)!.Select(d => PointStore.Read(Path.Combine(d, "points.jsonl"))).ToList();
-                string header = stores[0].Header;
-                if (stores.Any(s => s.Header != header))
-                    throw new ScenarioException("merge", 1, 1, "the shards belong to different searches (their points.jsonl headers differ)");
-                var (spec, name) = FromHeader(header);
-                var points = stores.SelectMany(s => s.Points).GroupBy(p => p.Key).Select(g => g.First()).ToList();
-                string dir = parse.GetValue(outDir)!;
-                Directory.CreateDirectory(dir);
-                var ordered = Searcher.Conclude(spec, points);
-                File.WriteAllLines(Path.Combine(dir, "points.jsonl"), [header, .. ordered.Points.Select(PointStore.Line)]);
-                return Report(ordered, name, dir, parse.GetValue(json), parse.InvocationConfiguration.Output);
-            }
-            catch (Exception e) when (e is ScenarioException or IOException)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.BadInput;
-            }
+            var stores = parse.GetValue(dirs)!.Select(d => PointStore.Read(Path.Combine(d, "points.jsonl"))).ToList();
+            string header = stores[0].Header;
+            if (stores.Any(s => s.Header != header))
+                throw new ScenarioException("merge", 1, 1, "the shards belong to different searches (their points.jsonl headers differ)");
+            var (spec, name) = FromHeader(header);
+            var points = stores.SelectMany(s => s.Points).GroupBy(p => p.Key).Select(g => g.First()).ToList();
+            string dir = parse.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            var ordered = Searcher.Conclude(spec, points);
+            File.WriteAllLines(Path.Combine(dir, "points.jsonl"), [header, .. ordered.Points.Select(PointStore.Line)]);
+            return Report(ordered, name, dir, parse.GetValue(json), parse.InvocationConfiguration.Output);
         });
         return command;
-    }
-
-    private static string ReadFile(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ScenarioException(path, 0, 0, $"cannot read the file: {e.Message}");
-        }
     }
 
     internal static SearchSpec Resolve(SearchSection? section, string[] vary, int? replications, string? goal, string? objective, string? strategy, int? margin)
@@ -149,10 +119,10 @@ public static class SearchCommand
     }
 
     /// <summary>The store's header pins everything the points and their conclusion depend on.</summary>
-    private static string Header(string yaml, IReadOnlyList<string> sets, SearchSpec spec)
+    private static string Header(string yaml, string name, IReadOnlyList<string> sets, SearchSpec spec)
     {
         var h = JsonNode.Parse(PointStore.HeaderFor(yaml, sets, spec))!.AsObject();
-        h["name"] = ScenarioLoader.Load(yaml, "header", sets).Name;
+        h["name"] = name;
         h["objective"] = spec.Objective.Text;
         h["strategy"] = spec.Strategy.ToString().ToLowerInvariant();
         h["marginSteps"] = spec.MarginSteps;
@@ -176,12 +146,12 @@ public static class SearchCommand
         var doc = ToJson(result, name);
         if (dir is not null)
         {
-            File.WriteAllText(Path.Combine(dir, "search.json"), doc.ToJsonString(Indented) + "\n");
+            File.WriteAllText(Path.Combine(dir, "search.json"), doc.ToJsonString(JsonOptions.Indented) + "\n");
             File.WriteAllText(Path.Combine(dir, "search.csv"), Csv(result));
             Plots.Charts.Save(Plots.Charts.Search(doc), Path.Combine(dir, "search"), "both", PlotCommand.DefaultWidth, PlotCommand.DefaultHeight);
         }
         if (asJson)
-            output.WriteLine(doc.ToJsonString(Indented));
+            output.WriteLine(doc.ToJsonString(JsonOptions.Indented));
         else
             WriteText(result, name, output);
         return ExitCodes.Ok;

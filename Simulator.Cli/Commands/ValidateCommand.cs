@@ -38,7 +38,7 @@ public static class ValidateCommand
         var command = new Command("schema", "Print the JSON Schema of scenario files, for editors.");
         command.SetAction(parse =>
         {
-            parse.InvocationConfiguration.Output.WriteLine(ScenarioLoader.Schema().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            parse.InvocationConfiguration.Output.WriteLine(ScenarioLoader.Schema().ToJsonString(JsonOptions.Indented));
             return ExitCodes.Ok;
         });
         return command;

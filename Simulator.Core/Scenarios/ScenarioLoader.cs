@@ -16,18 +16,19 @@ public static class ScenarioLoader
     public static readonly string[] Outcomes = ["ok", "error", "EOF", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED", "REJECTED", "THROTTLED"];
     public static readonly string[] Origins = ["fin", "rst", "kernel-timeout", "library-timeout", "server", "platform"];
 
-    public static Scenario LoadFile(string path, IReadOnlyList<string>? sets = null)
+    public static Scenario LoadFile(string path, IReadOnlyList<string>? sets = null) => Load(ReadFile(path), path, sets);
+
+    /// <summary>A scenario file's text; a file that cannot be read is bad input.</summary>
+    public static string ReadFile(string path)
     {
-        string text;
         try
         {
-            text = File.ReadAllText(path);
+            return File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ScenarioException(path, 0, 0, $"cannot read the file: {e.Message}");
         }
-        return Load(text, path, sets);
     }
 
     public static Scenario Load(string yaml, string file, IReadOnlyList<string>? sets = null)

@@ -438,7 +438,7 @@ public sealed class PointStore
     /// <summary>Reads a finished store (for merge).</summary>
     public static PointStore Read(string path)
     {
-        var lines = File.ReadAllLines(path);
+        var lines = ScenarioLoader.ReadFile(path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         if (lines.Length == 0)
             throw new ScenarioException(path, 1, 1, "empty: not a search's points.jsonl");
         var store = new PointStore(null, lines[0]);
