@@ -31,7 +31,6 @@ public static class PlotCommand
                 throw new ScenarioException("--width", 1, 1, "width and height must lie between 100 and 10000 pixels");
             var all = parse.GetValue(dirs)!;
             string target = parse.GetValue(outDir) ?? all[0];
-            Directory.CreateDirectory(target);
             foreach (var f in Draw(all, target, fmt, w, h))
                 parse.InvocationConfiguration.Output.WriteLine(f);
             return ExitCodes.Ok;
@@ -44,6 +43,7 @@ public static class PlotCommand
     {
         var files = new List<string>();
         var runs = new List<RunData>();
+        var searches = new List<string>();
         foreach (var d in dirs)
         {
             if (!Directory.Exists(d))
@@ -51,11 +51,14 @@ public static class PlotCommand
             if (RunData.IsRunDirectory(d))
                 runs.Add(RunData.Load(d));
             else if (File.Exists(Path.Combine(d, "search.json")))
-                files.AddRange(Charts.Save(Charts.Search(JsonNode.Parse(File.ReadAllText(Path.Combine(d, "search.json")))!.AsObject()),
-                    Path.Combine(target, dirs.Count > 1 ? $"search-{Path.GetFileName(Path.GetFullPath(d))}" : "search"), format, width, height));
+                searches.Add(d);
             else
                 throw new ScenarioException(d, 0, 0, "holds neither a run's results (connections.csv, summary.json) nor a search's (search.json)");
         }
+        Directory.CreateDirectory(target); // only once every input is known to be readable
+        foreach (var d in searches)
+            files.AddRange(Charts.Save(Charts.Search(JsonNode.Parse(File.ReadAllText(Path.Combine(d, "search.json")))!.AsObject()),
+                Path.Combine(target, dirs.Count > 1 ? $"search-{Path.GetFileName(Path.GetFullPath(d))}" : "search"), format, width, height));
         if (runs.Count > 0)
         {
             files.AddRange(Charts.Save(Charts.Connections(runs), Path.Combine(target, "connections"), format, width, height));

@@ -130,5 +130,10 @@ public sealed class PlotTests : IDisposable
         code.Should().Be(ExitCodes.BadInput);
         error.Should().Contain("holds neither a run's results");
         CliTests.Run("plot", _dir, "--format", "gif").Code.Should().Be(ExitCodes.BadInput);
+        string missing = Path.Combine(_dir, "missing");
+        var absent = CliTests.Run("plot", missing);
+        absent.Code.Should().Be(ExitCodes.BadInput);
+        absent.Err.Should().Contain("no such directory");
+        Directory.Exists(missing).Should().BeFalse("plot must not create the directory it was asked to read");
     }
 }
