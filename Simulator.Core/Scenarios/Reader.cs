@@ -199,29 +199,29 @@ public sealed class Reader
     }
 
     /// <summary>A list of scalars, as text.</summary>
-    public IReadOnlyList<string> Strings(string key, string doc)
+    public IReadOnlyList<string> Strings(string key, string doc) =>
+        SequenceOf(key, doc, new JsonObject { ["type"] = "string" }, "[250s, 300s]") is { } seq
+            ? seq.Children.Select(c => Scalar(c, key, "a value")).ToArray()
+            : [];
+
+    /// <summary>The list under <paramref name="key"/>, or null when absent (or in schema mode).</summary>
+    private YamlSequenceNode? SequenceOf(string key, string doc, JsonObject items, string example)
     {
-        if (Record(key, doc, new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } }, null))
-            return [];
+        if (Record(key, doc, new JsonObject { ["type"] = "array", ["items"] = items }, null))
+            return null;
         var node = Value(key);
         if (node is null || IsNull(node))
-            return [];
-        if (node is not YamlSequenceNode seq)
-            throw _origins.Error(node, $"{Describe(_path, key)} must be a list like [250s, 300s], got {Kind(node)}");
-        return seq.Children.Select(c => Scalar(c, key, "a value")).ToArray();
+            return null;
+        return node as YamlSequenceNode
+            ?? throw _origins.Error(node, $"{Describe(_path, key)} must be a list like {example}, got {Kind(node)}");
     }
 
     /// <summary>A list of words from a fixed set.</summary>
     public IReadOnlyList<string> Words(string key, string doc, string[] def, string[] allowed)
     {
-        var type = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(allowed.Select(a => (JsonNode)a).ToArray()) } };
-        if (Record(key, doc, type, null))
+        var items = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(allowed.Select(a => (JsonNode)a).ToArray()) };
+        if (SequenceOf(key, doc, items, $"[{string.Join(", ", def)}]") is not { } seq)
             return def;
-        var node = Value(key);
-        if (node is null || IsNull(node))
-            return def;
-        if (node is not YamlSequenceNode seq)
-            throw _origins.Error(node, $"{Describe(_path, key)} must be a list like [{string.Join(", ", def)}], got {Kind(node)}");
         var words = new List<string>();
         foreach (var item in seq.Children)
         {
@@ -248,17 +248,10 @@ public sealed class Reader
     }
 
     /// <summary>A list whose items are durations or distributions of durations.</summary>
-    public IReadOnlyList<Distribution> DistributionList(string key, string doc)
-    {
-        if (Record(key, doc, new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/definitions/varying-duration" } }, null))
-            return [];
-        var node = Value(key);
-        if (node is null || IsNull(node))
-            return [];
-        if (node is not YamlSequenceNode seq)
-            throw _origins.Error(node, $"{Describe(_path, key)} must be a list like [0s, 95s, 400s], got {Kind(node)}");
-        return seq.Children.Select((n, i) => ParseDistribution(n, $"{Describe(_path, key)}[{i}]")).ToArray();
-    }
+    public IReadOnlyList<Distribution> DistributionList(string key, string doc) =>
+        SequenceOf(key, doc, new JsonObject { ["$ref"] = "#/definitions/varying-duration" }, "[0s, 95s, 400s]") is { } seq
+            ? seq.Children.Select((n, i) => ParseDistribution(n, $"{Describe(_path, key)}[{i}]")).ToArray()
+            : [];
 
     internal Distribution ParseDistribution(YamlNode node, string what)
     {
