@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using Zombiesim.Core.Random;
+using Zombiesim.Core.Servers;
 using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.Scenarios;
@@ -240,28 +241,11 @@ public static class ScenarioLoader
         return s;
     }
 
-    private sealed record Preset(ushort Port, TimeSpan? IdleTimeout, IdleCheck Check, int? MaxClients, TimeSpan? KeepAlive);
-
-    /// <summary>Server presets and their sources (docs/model.md).</summary>
-    private static readonly Dictionary<string, Preset> Presets = new()
-    {
-        // Redis: timeout 0, tcp-keepalive 300, maxclients 10000, idle checks in a whole-second cron (DOC, redis.conf).
-        ["redis"] = new(6379, null, IdleCheck.Cron, 10000, TimeSpan.FromSeconds(300)),
-        // MongoDB: no idle close; the connection limit depends on version and OS limits, so none by default.
-        ["mongodb"] = new(27017, null, IdleCheck.Exact, null, null),
-        // MySQL: wait_timeout 28800 s, max_connections 151 (DOC).
-        ["mysql"] = new(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null),
-        // PostgreSQL: idle_session_timeout 0 (off), max_connections 100 (DOC).
-        ["postgres"] = new(5432, null, IdleCheck.Exact, 100, null),
-        // A server that closes idle connections exactly at the timeout, with no limits.
-        ["generic"] = new(6379, null, IdleCheck.Exact, null, null),
-    };
-
     private static ServerSpec ReadServer(Reader r)
     {
         string preset = r.Choice("preset", "generic", "defaults for a kind of server: redis, mongodb, mysql, postgres, generic (exact idle close)",
-            Presets.Keys.ToDictionary(k => k, k => k));
-        var p = Presets[preset];
+            ServerPresets.Table.Names.ToDictionary(k => k, k => k));
+        var p = ServerPresets.Table[preset].Values;
         var port = r.OptionalInt("port", "the server's port (preset default)", 1, 65535);
         var idle = r.OptionalDuration("idleTimeout", "close connections idle this long (0s: never; preset default)");
         var check = r.OptionalChoice("idleCheck", "exact: at the timeout; cron: Redis's whole-second check, between N and N+1 s (preset default)",

@@ -1,0 +1,58 @@
+using FluentAssertions;
+using Xunit;
+using Zombiesim.Core.Presets;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Servers;
+using Zombiesim.Tests.World;
+
+namespace Zombiesim.Tests.Core;
+
+/// <summary>Every preset table is shown in docs/model.md exactly as the code holds it, each row with its source.</summary>
+public class PresetDocsTests
+{
+    private static string Model => File.ReadAllText(Path.Combine(Scenarios.Root, "docs", "model.md"));
+
+    [Fact]
+    public void The_server_preset_table_in_docs_model_md_equals_the_code()
+    {
+        Section(Model, ServerPresets.Table.Kind).Should().Be(ServerPresets.Table.ToMarkdown(),
+            "docs/model.md shows the table rendered from ServerPresets (paste ToMarkdown() between the markers)");
+    }
+
+    [Fact]
+    public void Every_server_preset_cites_a_source()
+    {
+        ServerPresets.Table.Rows.Should().OnlyContain(r => r.Source.Citation.Length > 20);
+        ServerPresets.Table.Names.Should().Equal("redis", "mongodb", "mysql", "postgres", "generic");
+    }
+
+    [Fact]
+    public void Server_presets_pin_the_documented_defaults()
+    {
+        var t = ServerPresets.Table;
+        t["redis"].Values.Should().Be(new ServerDefaults(6379, null, IdleCheck.Cron, 10000, TimeSpan.FromSeconds(300)));
+        t["mysql"].Values.Should().Be(new ServerDefaults(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null));
+        t["postgres"].Values.Should().Be(new ServerDefaults(5432, null, IdleCheck.Exact, 100, null));
+        t["redis"].Source.Kind.Should().Be(SourceKind.Doc);
+        t["generic"].Source.Kind.Should().Be(SourceKind.Folk, "the generic server is the model's own construct");
+    }
+
+    [Fact]
+    public void A_preset_name_sets_the_server_defaults_and_its_own_keys_override_them()
+    {
+        var redis = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.preset=redis", "server.idleTimeout=0s", "server.maxClients=5"]).Server;
+        redis.Port.Should().Be(6379);
+        redis.IdleTimeout.Should().BeNull();
+        redis.IdleCheck.Should().Be(IdleCheck.Cron);
+        redis.MaxClients.Should().Be(5);
+        redis.KeepAlive.Should().Be(TimeSpan.FromSeconds(300));
+    }
+
+    private static string Section(string doc, string kind)
+    {
+        string open = $"<!-- presets:{kind} -->\n", close = $"\n<!-- /presets:{kind} -->";
+        int a = doc.IndexOf(open, StringComparison.Ordinal), b = doc.IndexOf(close, StringComparison.Ordinal);
+        (a >= 0 && b > a).Should().BeTrue($"docs/model.md has the markers for the {kind} presets");
+        return doc[(a + open.Length)..b];
+    }
+}
