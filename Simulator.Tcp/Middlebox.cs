@@ -17,35 +17,8 @@ public enum FlowAction
 }
 
 /// <summary>A middlebox's behaviour: idle timeout and what it does after.</summary>
-public sealed record MiddleboxProfile(string Kind, TimeSpan IdleTimeout, FlowAction OnExpired, FlowAction OnUnknown)
-{
-    /// <summary>AWS NAT gateway: 350 s idle timeout; then "returns an RST packet to any resources behind
-    /// the NAT gateway that attempt to continue the connection (it does not send a FIN packet)" (DOC).</summary>
-    public static MiddleboxProfile AwsNatGateway { get; } =
-        new("aws-nat-gateway", TimeSpan.FromSeconds(350), FlowAction.ResetInsideSender, FlowAction.ResetInsideSender);
-
-    /// <summary>AWS Network Load Balancer (TCP): 350 s by default (60-6000 s); a client or target that
-    /// sends after the timeout receives a RST (DOC).</summary>
-    public static MiddleboxProfile AwsNlb { get; } =
-        new("aws-nlb", TimeSpan.FromSeconds(350), FlowAction.ResetSender, FlowAction.ResetSender);
-
-    /// <summary>A stateful firewall (AWS Network Firewall: 350 s): segments of unknown flows are dropped silently (DOC).</summary>
-    public static MiddleboxProfile StatefulFirewall { get; } =
-        new("stateful-firewall", TimeSpan.FromSeconds(350), FlowAction.Drop, FlowAction.Drop);
-
-    /// <summary>Azure Load Balancer: 4 min idle timeout, drops silently (its optional TCP reset on idle,
-    /// sent at the moment of expiry, is not modelled) (DOC).</summary>
-    public static MiddleboxProfile AzureLoadBalancer { get; } =
-        new("azure-load-balancer", TimeSpan.FromSeconds(240), FlowAction.Drop, FlowAction.Drop);
-
-    public static IReadOnlyDictionary<string, MiddleboxProfile> Presets { get; } = new Dictionary<string, MiddleboxProfile>
-    {
-        [AwsNatGateway.Kind] = AwsNatGateway,
-        [AwsNlb.Kind] = AwsNlb,
-        [StatefulFirewall.Kind] = StatefulFirewall,
-        [AzureLoadBalancer.Kind] = AzureLoadBalancer,
-    };
-}
+/// <remarks>The product presets (AWS, Azure) are data in Simulator.Core (Network/MiddleboxPresets.cs).</remarks>
+public sealed record MiddleboxProfile(string Kind, TimeSpan IdleTimeout, FlowAction OnExpired, FlowAction OnUnknown);
 
 /// <summary>
 /// A box on the path that tracks flows (a NAT gateway, a load balancer, a stateful firewall). A flow

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Zombiesim.Core.Network;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Servers;
 using Zombiesim.Tcp;
@@ -280,12 +281,12 @@ public static class ScenarioLoader
         var boxes = r.List("middleboxes", "boxes on the path that forget idle flows", b =>
         {
             string preset = b.Choice("preset", "aws-nat-gateway", "aws-nat-gateway (350s, RST inside), aws-nlb (350s, RST), stateful-firewall (350s, drop), azure-load-balancer (240s, drop)",
-                MiddleboxProfile.Presets.Keys.ToDictionary(k => k, k => k));
+                MiddleboxPresets.Table.Names.ToDictionary(k => k, k => k));
             var idle = b.OptionalDuration("idleTimeout", "override the preset's idle timeout");
             string? name = b.OptionalString("name", "a name for traces (default: the preset)");
             if (b.SchemaOnly)
                 return null!;
-            var profile = MiddleboxProfile.Presets[preset];
+            var profile = MiddleboxPresets.Table[preset].Values;
             if (idle is { } t)
             {
                 if (t <= TimeSpan.Zero)

@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Xunit;
+using Zombiesim.Core.Network;
 using Zombiesim.Core.Presets;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Servers;
@@ -17,6 +18,13 @@ public class PresetDocsTests
     {
         Section(Model, ServerPresets.Table.Kind).Should().Be(ServerPresets.Table.ToMarkdown(),
             "docs/model.md shows the table rendered from ServerPresets (paste ToMarkdown() between the markers)");
+    }
+
+    [Fact]
+    public void The_middlebox_preset_table_in_docs_model_md_equals_the_code()
+    {
+        Section(Model, MiddleboxPresets.Table.Kind).Should().Be(MiddleboxPresets.Table.ToMarkdown());
+        MiddleboxPresets.Table.Rows.Should().OnlyContain(r => r.Source.Kind == SourceKind.Doc && r.Values.Kind == r.Name);
     }
 
     [Fact]

@@ -8,6 +8,8 @@ namespace Zombiesim.Tests.Tcp;
 
 public class MiddleboxTests
 {
+    private static MiddleboxProfile P(string preset) => MiddleboxPresets.Table[preset].Values;
+
     private static (TcpLab Lab, TcpConnection Client, TcpConnection Server, Middlebox Box) Through(MiddleboxProfile profile, SocketOptions? clientOptions = null)
     {
         var box = new Middlebox("box", profile);
@@ -19,17 +21,17 @@ public class MiddleboxTests
     [Fact]
     public void Presets_carry_the_documented_idle_timeouts_and_behaviours()
     {
-        MiddleboxProfile.AwsNatGateway.Should().Be(new MiddleboxProfile("aws-nat-gateway", S(350), FlowAction.ResetInsideSender, FlowAction.ResetInsideSender));
-        MiddleboxProfile.AwsNlb.Should().Be(new MiddleboxProfile("aws-nlb", S(350), FlowAction.ResetSender, FlowAction.ResetSender));
-        MiddleboxProfile.StatefulFirewall.Should().Be(new MiddleboxProfile("stateful-firewall", S(350), FlowAction.Drop, FlowAction.Drop));
-        MiddleboxProfile.AzureLoadBalancer.Should().Be(new MiddleboxProfile("azure-load-balancer", S(240), FlowAction.Drop, FlowAction.Drop));
-        MiddleboxProfile.Presets.Should().HaveCount(4);
+        P("aws-nat-gateway").Should().Be(new MiddleboxProfile("aws-nat-gateway", S(350), FlowAction.ResetInsideSender, FlowAction.ResetInsideSender));
+        P("aws-nlb").Should().Be(new MiddleboxProfile("aws-nlb", S(350), FlowAction.ResetSender, FlowAction.ResetSender));
+        P("stateful-firewall").Should().Be(new MiddleboxProfile("stateful-firewall", S(350), FlowAction.Drop, FlowAction.Drop));
+        P("azure-load-balancer").Should().Be(new MiddleboxProfile("azure-load-balancer", S(240), FlowAction.Drop, FlowAction.Drop));
+        MiddleboxPresets.Table.Rows.Should().HaveCount(4);
     }
 
     [Fact]
     public void Nat_gateway_answers_the_inside_host_with_rst_after_350_s_idle_and_the_server_never_knows()
     {
-        var (lab, c, s, box) = Through(MiddleboxProfile.AwsNatGateway);
+        var (lab, c, s, box) = Through(P("aws-nat-gateway"));
         lab.At(S(400), () => c.Send(lab.Now, 10));
         lab.RunUntil(S(401));
         lab.Of(c).Last().Should().Be((S(400.0005), TcpState.Established, TcpState.Closed, TcpCause.RcvRst));
@@ -41,7 +43,7 @@ public class MiddleboxTests
     [Fact]
     public void Nat_gateway_flow_is_kept_alive_by_keepalive_below_its_timeout()
     {
-        var (lab, c, s, _) = Through(MiddleboxProfile.AwsNatGateway, new SocketOptions { KeepAlive = true, KeepIdle = S(300), KeepInterval = S(30) });
+        var (lab, c, s, _) = Through(P("aws-nat-gateway"), new SocketOptions { KeepAlive = true, KeepIdle = S(300), KeepInterval = S(30) });
         lab.At(S(1000), () => c.Send(lab.Now, 10));
         lab.RunUntil(S(1001));
         c.State.Should().Be(TcpState.Established);
@@ -51,7 +53,7 @@ public class MiddleboxTests
     [Fact]
     public void Nat_gateway_drops_what_comes_from_outside_for_an_expired_flow()
     {
-        var (lab, c, s, _) = Through(MiddleboxProfile.AwsNatGateway);
+        var (lab, c, s, _) = Through(P("aws-nat-gateway"));
         lab.At(S(400), () => s.Send(lab.Now, 10));
         lab.RunUntil(S(401));
         lab.Segments.Should().Contain(x => x.Fate == SegmentFate.DroppedMiddlebox && x.S.Length == 10);
@@ -62,7 +64,7 @@ public class MiddleboxTests
     [Fact]
     public void Nlb_resets_whoever_sends_after_the_idle_timeout()
     {
-        var (lab, c, s, _) = Through(MiddleboxProfile.AwsNlb);
+        var (lab, c, s, _) = Through(P("aws-nlb"));
         lab.At(S(400), () => s.Send(lab.Now, 10));
         lab.RunUntil(S(401));
         s.Read(lab.Now).Errno.Should().Be(Errno.ECONNRESET);
@@ -76,7 +78,7 @@ public class MiddleboxTests
     public void A_stateful_firewall_drops_silently_so_the_thawed_write_ends_in_kernel_etimedout()
     {
         // The reported ETIMEDOUT needs something that drops: here a firewall forgot the flow.
-        var (lab, c, s, _) = Through(MiddleboxProfile.StatefulFirewall, new SocketOptions { UserTimeout = S(20) });
+        var (lab, c, s, _) = Through(P("stateful-firewall"), new SocketOptions { UserTimeout = S(20) });
         lab.At(S(400), () => c.Send(lab.Now, 10));
         lab.RunUntil(S(500));
         lab.Of(c).Last().Should().Be((S(420), TcpState.Established, TcpState.Closed, TcpCause.UserTimeout));
@@ -90,7 +92,7 @@ public class MiddleboxTests
     [InlineData(241, false)]
     public void Azure_load_balancer_forgets_flows_idle_for_more_than_4_minutes(double idle, bool delivered)
     {
-        var (lab, c, s, _) = Through(MiddleboxProfile.AzureLoadBalancer);
+        var (lab, c, s, _) = Through(P("azure-load-balancer"));
         lab.At(S(idle), () => c.Send(lab.Now, 10));
         lab.RunUntil(S(idle + 1));
         (s.Read(lab.Now).Bytes == 10).Should().Be(delivered);
@@ -109,7 +111,7 @@ public class MiddleboxTests
     [Fact]
     public void Sweeping_forgets_expired_flows_so_memory_follows_live_flows()
     {
-        var box = new Middlebox("nat", MiddleboxProfile.AwsNatGateway);
+        var box = new Middlebox("nat", P("aws-nat-gateway"));
         var injected = new List<Segment>();
         for (ushort p = 1; p <= 100; p++)
             box.Process(S(p), new Segment(new Endpoint(1, p), new Endpoint(2, 80), 0, 0, TcpFlags.Syn, 0), true, injected);
