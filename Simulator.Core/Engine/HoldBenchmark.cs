@@ -45,7 +45,7 @@ public static class HoldBenchmark
             (double)engineBytes / events, (double)baseBytes / events);
     }
 
-    private sealed class Hold(Engine engine, long[] increments, long budget) : IEventHandler
+    private sealed class Hold(Scheduler engine, long[] increments, long budget) : IEventHandler
     {
         private int _next;
         public long Remaining = budget;
@@ -61,7 +61,7 @@ public static class HoldBenchmark
 
     private static (double Seconds, long Bytes) RunEngine(int pending, long events, long[] increments)
     {
-        var engine = new Engine(pending + 16);
+        var engine = new Scheduler(pending + 16);
         var hold = new Hold(engine, increments, events);
         for (int i = 0; i < pending; i++)
             engine.Schedule(new TimeSpan(increments[(i * 7919) & (IncrementCount - 1)]), hold, i);

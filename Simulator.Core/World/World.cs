@@ -3,7 +3,6 @@ using Zombiesim.Core.Network;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Tcp;
-using EngineT = Zombiesim.Core.Engine.Engine;
 
 namespace Zombiesim.Core.World;
 
@@ -19,8 +18,8 @@ public sealed class World : INetworkObserver
 
     private readonly Scenario _s;
     private readonly IRunObserver _observer;
-    private readonly EngineT _engine = new(initialCapacity: 128); // grows as needed; most runs keep few events pending
-    private readonly Network.Network _network;
+    private readonly Scheduler _engine = new(initialCapacity: 128); // grows as needed; most runs keep few events pending
+    private readonly NetworkDriver _network;
     private readonly IChoices _root;
     private readonly ServerApp _server;
     private readonly Dictionary<string, FunctionRuntime> _functions = new();
@@ -57,7 +56,7 @@ public sealed class World : INetworkObserver
         Seed = seed ?? scenario.Seed;
         _root = choices ?? new SeededChoices(Seed);
         _engine.SameInstantOrder = choices as ISameInstantOrder;
-        _network = new Network.Network(_engine, this) { Application = OnApplicationEvent };
+        _network = new NetworkDriver(_engine, this) { Application = OnApplicationEvent };
         _boxes = scenario.Network.Middleboxes.Select(b => new Middlebox(b.Name, b.Profile)).ToList();
         _server = new ServerApp(this, scenario.Server);
         foreach (var f in scenario.Functions)
@@ -70,7 +69,7 @@ public sealed class World : INetworkObserver
     public ulong Seed { get; }
     public TimeSpan Now => _engine.Now;
     public long EventsExecuted => _engine.Executed;
-    internal EngineT Engine => _engine;
+    internal Scheduler Engine => _engine;
     internal Scenario Scenario => _s;
     internal IRunObserver Observer => _observer;
     internal ServerApp Server => _server;

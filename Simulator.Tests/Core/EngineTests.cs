@@ -6,7 +6,7 @@ namespace Zombiesim.Tests.Core;
 
 public class EngineTests
 {
-    private sealed class Recorder(Engine engine) : IEventHandler
+    private sealed class Recorder(Scheduler engine) : IEventHandler
     {
         public readonly List<(TimeSpan At, long Arg)> Fired = new();
         public Action<long>? Also;
@@ -34,7 +34,7 @@ public class EngineTests
     [Fact]
     public void Events_run_in_time_order_and_advance_the_clock()
     {
-        var engine = new Engine(2);
+        var engine = new Scheduler(2);
         var r = new Recorder(engine);
         foreach (var (t, a) in new[] { (5.0, 1L), (1.0, 2L), (3.0, 3L), (0.0, 4L), (4.0, 5L) })
             engine.Schedule(S(t), r, a);
@@ -47,7 +47,7 @@ public class EngineTests
     [Fact]
     public void Events_at_the_same_instant_run_in_insertion_order_by_default()
     {
-        var engine = new Engine();
+        var engine = new Scheduler();
         var r = new Recorder(engine);
         for (int i = 0; i < 100; i++)
             engine.Schedule(S(i % 2 == 0 ? 7 : 3), r, i);
@@ -59,7 +59,7 @@ public class EngineTests
     [Fact]
     public void An_event_scheduled_for_now_runs_after_those_already_due_now()
     {
-        var engine = new Engine();
+        var engine = new Scheduler();
         var r = new Recorder(engine);
         r.Also = arg => { if (arg == 1) engine.Schedule(engine.Now, r, 99); };
         engine.Schedule(S(1), r, 1);
@@ -71,7 +71,7 @@ public class EngineTests
     [Fact]
     public void A_custom_same_instant_order_is_honoured()
     {
-        var engine = new Engine();
+        var engine = new Scheduler();
         var order = new Reverse();
         engine.SameInstantOrder = order;
         var r = new Recorder(engine);
@@ -87,7 +87,7 @@ public class EngineTests
     [Fact]
     public void A_cancelled_event_never_runs_and_cancelling_twice_is_harmless()
     {
-        var engine = new Engine();
+        var engine = new Scheduler();
         var r = new Recorder(engine);
         engine.Schedule(S(1), r, 1);
         var h = engine.Schedule(S(2), r, 2);
@@ -106,7 +106,7 @@ public class EngineTests
     [Fact]
     public void A_handle_of_a_fired_event_cannot_cancel_the_slot_s_next_event()
     {
-        var engine = new Engine(1);
+        var engine = new Scheduler(1);
         var r = new Recorder(engine);
         var old = engine.Schedule(S(1), r, 1);
         engine.Step();
@@ -120,7 +120,7 @@ public class EngineTests
     [Fact]
     public void Cancelling_most_events_keeps_the_rest_in_order()
     {
-        var engine = new Engine();
+        var engine = new Scheduler();
         var r = new Recorder(engine);
         var handles = new List<TimerHandle>();
         for (int i = 0; i < 1000; i++)
@@ -135,7 +135,7 @@ public class EngineTests
     [Fact]
     public void Cancellation_is_honoured_under_a_custom_order()
     {
-        var engine = new Engine { SameInstantOrder = new Reverse() };
+        var engine = new Scheduler { SameInstantOrder = new Reverse() };
         var r = new Recorder(engine);
         TimerHandle second = default;
         r.Also = arg => { if (arg == 3) engine.Cancel(second); };
@@ -149,7 +149,7 @@ public class EngineTests
     [Fact]
     public void Running_to_a_horizon_stops_before_later_events_and_sets_the_clock()
     {
-        var engine = new Engine();
+        var engine = new Scheduler();
         var r = new Recorder(engine);
         engine.Schedule(S(10), r, 1);
         engine.Schedule(S(20), r, 2);
@@ -168,7 +168,7 @@ public class EngineTests
     [Fact]
     public void Scheduling_in_the_past_is_rejected()
     {
-        var engine = new Engine();
+        var engine = new Scheduler();
         var r = new Recorder(engine);
         engine.Schedule(S(5), r);
         engine.RunToCompletion();
@@ -181,7 +181,7 @@ public class EngineTests
     {
         static List<(TimeSpan, long)> RunOnce()
         {
-            var engine = new Engine(4);
+            var engine = new Scheduler(4);
             var r = new Recorder(engine);
             var rng = new Zombiesim.Core.Random.SeededChoices(9).Stream("e");
             r.Also = arg => { if (arg < 5000) engine.ScheduleAfter(TimeSpan.FromTicks(rng.NextInt64(0, 3)), r, arg + 10); };

@@ -1,15 +1,15 @@
 using Zombiesim.Core.Network;
 using Zombiesim.Core.Random;
 using Zombiesim.Tcp;
-using EngineT = Zombiesim.Core.Engine.Engine;
+using Zombiesim.Core.Engine;
 
 namespace Zombiesim.Tests.Tcp;
 
 /// <summary>Two hosts on a path, an engine, and a record of everything that happened.</summary>
 internal sealed class TcpLab : INetworkObserver
 {
-    public readonly EngineT Engine = new();
-    public readonly Network Net;
+    public readonly Scheduler Engine = new();
+    public readonly NetworkDriver Net;
     public readonly TcpHost Client;
     public readonly TcpHost Server;
     public readonly NetworkPath Path;
@@ -25,7 +25,7 @@ internal sealed class TcpLab : INetworkObserver
     public TcpLab(Sysctls? client = null, Sysctls? server = null, IReadOnlyList<Middlebox>? boxes = null,
         NoSocketPolicy serverNoSocket = NoSocketPolicy.Reset)
     {
-        Net = new Network(Engine, this);
+        Net = new NetworkDriver(Engine, this);
         Client = Net.AddHost("client", client);
         Server = Net.AddHost("server", server, serverNoSocket);
         Path = Net.Connect(Client, Server, new Constant(OneWay.TotalSeconds), new SeededChoices(1), boxes);

@@ -37,7 +37,7 @@ public readonly record struct TimerHandle(int Slot, int Generation)
 /// front, or all at once when cancelled entries outnumber live ones (the queue is then rebuilt),
 /// so memory stays proportional to live events and a timer re-armed per segment stays cheap.
 /// </summary>
-public sealed class Engine
+public sealed class Scheduler
 {
     // Event records live in parallel arrays indexed by slot; freed slots are reused, so the steady
     // state allocates nothing. The queue is a 4-ary min-heap of 16-byte entries: the time, and a
@@ -73,7 +73,7 @@ public sealed class Engine
     private readonly List<Entry> _ready = new();
     private ScheduledEvent[] _readyView = new ScheduledEvent[8];
 
-    public Engine(int initialCapacity = 1024)
+    public Scheduler(int initialCapacity = 1024)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(initialCapacity, 1);
         _heap = new Entry[initialCapacity];

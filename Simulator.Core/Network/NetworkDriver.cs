@@ -32,9 +32,9 @@ public interface INetworkObserver
 /// middleboxes, and turns each connection's deadline into an engine timer. Boxes see a segment at
 /// the instant it leaves; what they inject (RSTs) travels the same latency to its receiver.
 /// </summary>
-public sealed class Network : ITcpDriver
+public sealed class NetworkDriver : ITcpDriver
 {
-    private readonly Engine.Engine _engine;
+    private readonly Engine.Scheduler _engine;
     private readonly Dictionary<uint, TcpHost> _hosts = new();
     private readonly Dictionary<(uint, uint), NetworkPath> _paths = new();
     private readonly Dictionary<TcpConnection, ConnectionTimer> _timers = new();
@@ -42,7 +42,7 @@ public sealed class Network : ITcpDriver
     private readonly List<Segment> _injected = new();
     private uint _nextAddress = 0x0A00_0001; // 10.0.0.1, 10.0.0.2, ...
 
-    public Network(Engine.Engine engine, INetworkObserver? observer = null)
+    public NetworkDriver(Engine.Scheduler engine, INetworkObserver? observer = null)
     {
         _engine = engine;
         Observer = observer;
@@ -159,16 +159,16 @@ public sealed class Network : ITcpDriver
     }
 
     /// <summary>Segments in flight live in a pooled array; the engine event carries the index.</summary>
-    private sealed class Delivery(Network network) : IEventHandler
+    private sealed class Delivery(NetworkDriver network) : IEventHandler
     {
         private readonly SlotPool<Segment> _inFlight = new();
 
-        public void Schedule(Engine.Engine engine, TimeSpan at, in Segment s) => engine.Schedule(at, this, _inFlight.Add(s));
+        public void Schedule(Engine.Scheduler engine, TimeSpan at, in Segment s) => engine.Schedule(at, this, _inFlight.Add(s));
 
         public void OnEvent(long arg) => network.Arrive(_inFlight.Take(arg));
     }
 
-    private sealed class ConnectionTimer(Engine.Engine engine, TcpConnection connection) : IEventHandler
+    private sealed class ConnectionTimer(Engine.Scheduler engine, TcpConnection connection) : IEventHandler
     {
         public TimerHandle Handle;
         private TimeSpan _at;
