@@ -41,7 +41,7 @@ public static class ZombiesimCli
         {
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (ScenarioException e)
+        catch (BadInputException e)
         {
             // Every command reports bad input the same way: where, what, what would be right.
             error.WriteLine($"error: {e.Message}");

@@ -38,12 +38,12 @@ public static class ExploreCommand
             var scenario = ScenarioLoader.LoadFile(path, sets);
             var invariants = (parse.GetValue(invariant) ?? []).Select(Invariant.Parse).ToList();
             if (!DurationText.TryParse(parse.GetValue(resolution), out var res, out var resError) || res <= TimeSpan.Zero)
-                throw new ScenarioException("--resolution", 1, 1, resError ?? "the resolution must be positive, like 1s or 100ms");
+                throw new UsageException("--resolution", resError ?? "the resolution must be positive, like 1s or 100ms");
             if (parse.GetValue(iterations) < 1 || parse.GetValue(maxSteps) < 1)
-                throw new ScenarioException("--iterations", 1, 1, "--iterations and --max-steps must be at least 1");
+                throw new UsageException("--iterations", "--iterations and --max-steps must be at least 1");
             string strat = parse.GetValue(strategy)!;
             if (!ExploreOptions.Strategies.Contains(strat))
-                throw new ScenarioException("--strategy", 1, 1, $"'{strat}' is not a strategy: expected {string.Join(", ", ExploreOptions.Strategies)}");
+                throw new UsageException("--strategy", $"'{strat}' is not a strategy: expected {string.Join(", ", ExploreOptions.Strategies)}");
             var options = new ExploreOptions(parse.GetValue(iterations), strat, parse.GetValue(seed), invariants, res.TotalSeconds, parse.GetValue(maxSteps));
             var result = Explorer.Explore(scenario, options, m => error.WriteLine(m));
             string dir = parse.GetValue(outDir)!;

@@ -25,10 +25,10 @@ public static class PlotCommand
         {
             string fmt = parse.GetValue(format)!;
             if (fmt is not ("png" or "svg" or "both"))
-                throw new ScenarioException("--format", 1, 1, $"'{fmt}' is not a format: expected png, svg or both");
+                throw new UsageException("--format", $"'{fmt}' is not a format: expected png, svg or both");
             int w = parse.GetValue(width), h = parse.GetValue(height);
             if (w is < 100 or > 10000 || h is < 100 or > 10000)
-                throw new ScenarioException("--width", 1, 1, "width and height must lie between 100 and 10000 pixels");
+                throw new UsageException("--width", "width and height must lie between 100 and 10000 pixels");
             var all = parse.GetValue(dirs)!;
             string target = parse.GetValue(outDir) ?? all[0];
             foreach (var f in Draw(all, target, fmt, w, h))
@@ -47,13 +47,13 @@ public static class PlotCommand
         foreach (var d in dirs)
         {
             if (!Directory.Exists(d))
-                throw new ScenarioException(d, 0, 0, "no such directory");
+                throw new UsageException(d, "no such directory");
             if (RunData.IsRunDirectory(d))
                 runs.Add(RunData.Load(d));
             else if (File.Exists(Path.Combine(d, "search.json")))
                 searches.Add(d);
             else
-                throw new ScenarioException(d, 0, 0, "holds neither a run's results (connections.csv, summary.json) nor a search's (search.json)");
+                throw new UsageException(d, "holds neither a run's results (connections.csv, summary.json) nor a search's (search.json)");
         }
         Directory.CreateDirectory(target); // only once every input is known to be readable
         foreach (var d in searches)

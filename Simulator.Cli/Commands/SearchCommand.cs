@@ -43,9 +43,9 @@ public static class SearchCommand
             var (i, n) = ParseShard(parse.GetValue(shard));
             string? dir = parse.GetValue(outDir);
             if (parse.GetValue(resume) && dir is null)
-                throw new ScenarioException("--resume", 1, 1, "--resume needs --out DIR, where the interrupted search wrote points.jsonl");
+                throw new UsageException("--resume", "--resume needs --out DIR, where the interrupted search wrote points.jsonl");
             if (parse.GetValue(workers) < 1)
-                throw new ScenarioException("--workers", 1, 1, "--workers must be at least 1");
+                throw new UsageException("--workers", "--workers must be at least 1");
             PointStore? store = null;
             if (dir is not null)
             {
@@ -70,7 +70,7 @@ public static class SearchCommand
             var stores = parse.GetValue(dirs)!.Select(d => PointStore.Read(Path.Combine(d, "points.jsonl"))).ToList();
             string header = stores[0].Header;
             if (stores.Any(s => s.Header != header))
-                throw new ScenarioException("merge", 1, 1, "the shards belong to different searches (their points.jsonl headers differ)");
+                throw new UsageException("merge", "the shards belong to different searches (their points.jsonl headers differ)");
             var (spec, name) = FromHeader(header);
             var points = stores.SelectMany(s => s.Points).GroupBy(p => p.Key).Select(g => g.First()).ToList();
             string dir = parse.GetValue(outDir)!;
@@ -88,9 +88,9 @@ public static class SearchCommand
             ? vary.Select((v, k) => Parameter.Parse(v, $"--vary #{k + 1}")).ToList()
             : section?.Vary.Select(v => new Parameter(v.Path, v.Values)).ToList() ?? [];
         if (parameters.Count == 0)
-            throw new ScenarioException("--vary", 1, 1, "nothing to vary: give --vary PATH=FROM..TO[:STEP] (like server.idleTimeout=60s..400s:10s) or a `search: vary:` section");
+            throw new UsageException("--vary", "nothing to vary: give --vary PATH=FROM..TO[:STEP] (like server.idleTimeout=60s..400s:10s) or a `search: vary:` section");
         if (parameters.Select(p => p.Path).Distinct().Count() != parameters.Count)
-            throw new ScenarioException("--vary", 1, 1, "a path is varied twice");
+            throw new UsageException("--vary", "a path is varied twice");
         string goalText = goal ?? section?.Goal ?? "no errors";
         var g = Goal.Parse(goalText, goal is null ? "search.goal" : "--goal");
         // The file's objective applies only to what is varied now (--vary may replace the file's parameters).
@@ -101,10 +101,10 @@ public static class SearchCommand
         {
             "bisect" => SearchStrategy.Bisect,
             "grid" => SearchStrategy.Grid,
-            _ => throw new ScenarioException("--strategy", 1, 1, $"'{s}' is not a strategy: expected bisect or grid"),
+            _ => throw new UsageException("--strategy", $"'{s}' is not a strategy: expected bisect or grid"),
         };
         if (st == SearchStrategy.Bisect && parameters.Count != 1)
-            throw new ScenarioException("--strategy", 1, 1, $"bisect varies one parameter; {parameters.Count} are varied: use --strategy grid");
+            throw new UsageException("--strategy", $"bisect varies one parameter; {parameters.Count} are varied: use --strategy grid");
         return new SearchSpec(parameters, replications ?? section?.Replications ?? 100, g, o, st, margin ?? section?.MarginSteps ?? 1);
     }
 
@@ -114,7 +114,7 @@ public static class SearchCommand
             return (0, 1);
         var parts = text.Split('/');
         if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n) || n < 1 || i < 1 || i > n)
-            throw new ScenarioException("--shard", 1, 1, $"'{text}' is not I/N with 1 <= I <= N, like 1/4");
+            throw new UsageException("--shard", $"'{text}' is not I/N with 1 <= I <= N, like 1/4");
         return (i - 1, n);
     }
 

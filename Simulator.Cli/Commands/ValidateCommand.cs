@@ -22,7 +22,7 @@ public static class ValidateCommand
                     var s = ScenarioLoader.LoadFile(f, parse.GetValue(set) ?? []);
                     parse.InvocationConfiguration.Output.WriteLine($"{f}: ok ({s.Name}: {s.Functions.Count} function(s), {s.Traffic.Count} traffic source(s), {s.Expect.Count} expectation(s))");
                 }
-                catch (ScenarioException e)
+                catch (BadInputException e)
                 {
                     parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
                     bad++;

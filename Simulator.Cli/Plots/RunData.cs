@@ -32,7 +32,7 @@ public sealed class RunData
     {
         string Path_(string f) => Path.Combine(dir, f);
         if (!IsRunDirectory(dir))
-            throw new ScenarioException(dir, 0, 0, "not a run's output: expected connections.csv and summary.json (written by `zombiesim run --out`)");
+            throw new UsageException(dir, "not a run's output: expected connections.csv and summary.json (written by `zombiesim run --out`)");
         var summary = JsonNode.Parse(File.ReadAllText(Path_("summary.json")))!.AsObject();
         var lines = File.ReadAllLines(Path_("connections.csv"));
         var header = lines[0].Split(',');

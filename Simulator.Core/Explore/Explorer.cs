@@ -105,7 +105,7 @@ public abstract record Invariant(string Text)
             foreach (var o in set)
             {
                 if (!ScenarioLoader.Outcomes.Contains(o) || o is "ok" or "error")
-                    throw new ScenarioException("--invariant", 1, 1, $"'{o}' is not an error outcome: expected some of {string.Join(", ", ScenarioLoader.Outcomes.Where(x => x is not ("ok" or "error")))}");
+                    throw new UsageException("--invariant", $"'{o}' is not an error outcome: expected some of {string.Join(", ", ScenarioLoader.Outcomes.Where(x => x is not ("ok" or "error")))}");
             }
             return new NoErrors(set, t);
         }
@@ -116,10 +116,10 @@ public abstract record Invariant(string Text)
         if (t.StartsWith("gone-within=", StringComparison.Ordinal))
         {
             if (!DurationText.TryParse(t[12..], out var d, out var error))
-                throw new ScenarioException("--invariant", 1, 1, $"gone-within: {error}");
+                throw new UsageException("--invariant", $"gone-within: {error}");
             return new GoneWithin(d, t);
         }
-        throw new ScenarioException("--invariant", 1, 1, $"'{t}' is not an invariant: expected one of {Syntax}");
+        throw new UsageException("--invariant", $"'{t}' is not an invariant: expected one of {Syntax}");
     }
 }
 
@@ -282,7 +282,7 @@ public static class Explorer
             "prioritization" => config.WithPrioritizationStrategy(),
             "probabilistic" => config.WithProbabilisticStrategy(),
             "portfolio" => config, // Coyote's default: a tuned portfolio of strategies
-            _ => throw new ScenarioException("--strategy", 1, 1, $"'{options.Strategy}' is not a strategy: expected {string.Join(", ", ExploreOptions.Strategies)}"),
+            _ => throw new UsageException("--strategy", $"'{options.Strategy}' is not a strategy: expected {string.Join(", ", ExploreOptions.Strategies)}"),
         };
         var engine = TestingEngine.Create(config, Iterate);
         // Coyote writes its progress to the console whatever the configuration says; our results

@@ -6,16 +6,6 @@ using Zombiesim.Core.Random;
 
 namespace Zombiesim.Core.Scenarios;
 
-/// <summary>Bad input in a scenario: where (file, line, column), what was wrong, what would be right.</summary>
-public sealed class ScenarioException(string file, long line, long column, string message)
-    : Exception($"{file}:{line}:{column}: {message}")
-{
-    public string File { get; } = file;
-    public long Line { get; } = line;
-    public long Column { get; } = column;
-    public string Problem { get; } = message;
-}
-
 /// <summary>Where nodes came from: the file, or a <c>--set</c> argument.</summary>
 internal sealed class Origins(string file)
 {

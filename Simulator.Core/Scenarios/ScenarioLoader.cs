@@ -413,7 +413,7 @@ public static class ScenarioLoader
             {
                 return (path, range is null ? values : Zombiesim.Core.Search.Parameter.ParseValues(range, "range"));
             }
-            catch (ScenarioException e)
+            catch (BadInputException e)
             {
                 throw v.ErrorAt("range", e.Problem);
             }

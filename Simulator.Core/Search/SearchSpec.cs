@@ -12,7 +12,7 @@ public sealed record Parameter(string Path, IReadOnlyList<string> Values)
     {
         int eq = text.IndexOf('=');
         if (eq <= 0)
-            throw new ScenarioException(where, 1, 1, $"'{text}' is not PATH=FROM..TO[:STEP] or PATH=[a,b,c], like server.idleTimeout=60s..400s:10s");
+            throw new UsageException(where, $"'{text}' is not PATH=FROM..TO[:STEP] or PATH=[a,b,c], like server.idleTimeout=60s..400s:10s");
         string path = text[..eq].Trim(), spec = text[(eq + 1)..].Trim();
         return new Parameter(path, ParseValues(spec, $"{where} ({text})"));
     }
@@ -26,7 +26,7 @@ public sealed record Parameter(string Path, IReadOnlyList<string> Values)
         {
             var list = spec.Split(',').Select(v => v.Trim()).Where(v => v.Length > 0).ToArray();
             if (list.Length == 0)
-                throw new ScenarioException(where, 1, 1, "no values: expected FROM..TO[:STEP] or a list a,b,c");
+                throw new UsageException(where, "no values: expected FROM..TO[:STEP] or a list a,b,c");
             return list;
         }
         string from = spec[..dots].Trim(), rest = spec[(dots + 2)..];
@@ -36,15 +36,15 @@ public sealed record Parameter(string Path, IReadOnlyList<string> Values)
         if (DurationText.TryParse(from, out var f, out _) && DurationText.TryParse(to, out var t, out _))
         {
             TimeSpan s = step is null ? TimeSpan.FromSeconds(1)
-                : DurationText.TryParse(step, out var st, out var err) ? st : throw new ScenarioException(where, 1, 1, $"step: {err}");
+                : DurationText.TryParse(step, out var st, out var err) ? st : throw new UsageException(where, $"step: {err}");
             if (s <= TimeSpan.Zero || t < f)
-                throw new ScenarioException(where, 1, 1, $"a range needs FROM <= TO and a positive step, got {spec}");
+                throw new UsageException(where, $"a range needs FROM <= TO and a positive step, got {spec}");
             var values = new List<string>();
             for (TimeSpan v = f; v <= t; v += s)
             {
                 values.Add(DurationText.Format(v));
                 if (values.Count > 100_000)
-                    throw new ScenarioException(where, 1, 1, $"{spec} has more than 100,000 values: use a larger step");
+                    throw new UsageException(where, $"{spec} has more than 100,000 values: use a larger step");
             }
             return values;
         }
@@ -52,19 +52,19 @@ public sealed record Parameter(string Path, IReadOnlyList<string> Values)
             && double.TryParse(to, NumberStyles.Float, CultureInfo.InvariantCulture, out double b))
         {
             double s = step is null ? 1 : double.TryParse(step, NumberStyles.Float, CultureInfo.InvariantCulture, out double st) ? st
-                : throw new ScenarioException(where, 1, 1, $"step '{step}' is not a number");
+                : throw new UsageException(where, $"step '{step}' is not a number");
             if (!(s > 0) || b < a)
-                throw new ScenarioException(where, 1, 1, $"a range needs FROM <= TO and a positive step, got {spec}");
+                throw new UsageException(where, $"a range needs FROM <= TO and a positive step, got {spec}");
             var values = new List<string>();
             for (int k = 0; a + k * s <= b + 1e-9 * Math.Abs(s); k++)
             {
                 values.Add((a + k * s).ToString("0.##########", CultureInfo.InvariantCulture));
                 if (values.Count > 100_000)
-                    throw new ScenarioException(where, 1, 1, $"{spec} has more than 100,000 values: use a larger step");
+                    throw new UsageException(where, $"{spec} has more than 100,000 values: use a larger step");
             }
             return values;
         }
-        throw new ScenarioException(where, 1, 1, $"'{spec}' is not a range of durations (60s..400s:10s) or numbers (1..10:1)");
+        throw new UsageException(where, $"'{spec}' is not a range of durations (60s..400s:10s) or numbers (1..10:1)");
     }
 }
 
@@ -86,7 +86,7 @@ public sealed record Goal(IReadOnlySet<string>? Outcomes, double MaxRate, double
         {
             confidence = ParseRate(s[(at + 4)..], where, "confidence");
             if (!(confidence > 0 && confidence < 1))
-                throw new ScenarioException(where, 1, 1, $"confidence must lie between 0% and 100%, got {s[(at + 4)..]}");
+                throw new UsageException(where, $"confidence must lie between 0% and 100%, got {s[(at + 4)..]}");
             s = s[..at].Trim();
         }
         string outcomes;
@@ -100,22 +100,22 @@ public sealed record Goal(IReadOnlySet<string>? Outcomes, double MaxRate, double
         {
             int le = s.IndexOf("<=", StringComparison.Ordinal);
             if (le < 0)
-                throw new ScenarioException(where, 1, 1, $"'{text}' is not a goal: expected 'no OUTCOMES' or 'OUTCOMES <= RATE [at CONFIDENCE]', like 'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%'");
+                throw new UsageException(where, $"'{text}' is not a goal: expected 'no OUTCOMES' or 'OUTCOMES <= RATE [at CONFIDENCE]', like 'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%'");
             outcomes = s[..le];
             max = ParseRate(s[(le + 2)..], where, "rate");
             if (max is < 0 or >= 1)
-                throw new ScenarioException(where, 1, 1, $"the rate must lie in [0%, 100%), got {s[(le + 2)..].Trim()}");
+                throw new UsageException(where, $"the rate must lie in [0%, 100%), got {s[(le + 2)..].Trim()}");
         }
         var names = outcomes.Split(',').Select(o => o.Trim()).Where(o => o.Length > 0).ToArray();
         if (names.Length == 0)
-            throw new ScenarioException(where, 1, 1, $"'{text}' names no outcome");
+            throw new UsageException(where, $"'{text}' names no outcome");
         IReadOnlySet<string>? set = null;
         if (!(names.Length == 1 && names[0] is "errors" or "error"))
         {
             foreach (var n in names)
             {
                 if (!ScenarioLoader.Outcomes.Contains(n) || n is "ok" or "error")
-                    throw new ScenarioException(where, 1, 1, $"'{n}' is not an error outcome: expected errors, or some of {string.Join(", ", ScenarioLoader.Outcomes.Where(o => o is not ("ok" or "error")))}");
+                    throw new UsageException(where, $"'{n}' is not an error outcome: expected errors, or some of {string.Join(", ", ScenarioLoader.Outcomes.Where(o => o is not ("ok" or "error")))}");
             }
             set = names.ToHashSet();
         }
@@ -128,7 +128,7 @@ public sealed record Goal(IReadOnlySet<string>? Outcomes, double MaxRate, double
         bool percent = t.EndsWith('%');
         if (percent) t = t[..^1];
         if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-            throw new ScenarioException(where, 1, 1, $"{what} '{text.Trim()}' is not a number or a percentage");
+            throw new UsageException(where, $"{what} '{text.Trim()}' is not a number or a percentage");
         return percent ? v / 100 : v;
     }
 
@@ -148,10 +148,10 @@ public sealed record Objective(string Metric, bool Minimize, string Text)
     {
         var parts = text.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length != 2 || parts[0] is not ("min" or "max"))
-            throw new ScenarioException(where, 1, 1, $"'{text}' is not an objective: expected 'min METRIC' or 'max METRIC', METRIC a varied path ({string.Join(", ", vary.Select(v => v.Path))}) or one of {string.Join(", ", Metrics)}");
+            throw new UsageException(where, $"'{text}' is not an objective: expected 'min METRIC' or 'max METRIC', METRIC a varied path ({string.Join(", ", vary.Select(v => v.Path))}) or one of {string.Join(", ", Metrics)}");
         string metric = parts[1];
         if (!Metrics.Contains(metric) && vary.All(v => v.Path != metric))
-            throw new ScenarioException(where, 1, 1, $"'{metric}' is neither a varied path ({string.Join(", ", vary.Select(v => v.Path))}) nor one of {string.Join(", ", Metrics)}");
+            throw new UsageException(where, $"'{metric}' is neither a varied path ({string.Join(", ", vary.Select(v => v.Path))}) nor one of {string.Join(", ", Metrics)}");
         return new Objective(metric, parts[0] == "min", text.Trim());
     }
 }

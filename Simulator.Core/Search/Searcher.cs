@@ -88,7 +88,7 @@ public sealed class Searcher
             return Conclude(_spec, results);
         }
         if (shards > 1)
-            throw new ScenarioException("--shard", 1, 1, "bisection decides each point from the last one, so it cannot be split into shards: use --strategy grid");
+            throw new UsageException("--shard", "bisection decides each point from the last one, so it cannot be split into shards: use --strategy grid");
         return Bisect();
     }
 

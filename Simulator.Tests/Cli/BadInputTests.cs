@@ -160,4 +160,17 @@ public sealed class BadInputTests : IDisposable
         var files = Directory.GetFiles(Scenarios.Dir, "*.yaml");
         CliTests.Run(["validate", .. files]).Code.Should().Be(0);
     }
+
+    [Theory]
+    [InlineData("plot", "--format", "gif", "error: --format: 'gif' is not a format: expected png, svg or both")]
+    [InlineData("explore", "--strategy", "greedy", "error: --strategy: 'greedy' is not a strategy")]
+    [InlineData("search", "--shard", "3/2", "error: --shard: '3/2' is not")]
+    public void A_bad_flag_is_named_by_the_flag_without_a_line_or_column(string command, string flag, string value, string expected)
+    {
+        string target = command == "plot" ? _dir : Scenarios.File(command == "search" ? "search-upstash-idle-timeout.yaml" : "explore-upstash-2020.yaml");
+        var (code, output, error) = CliTests.Run(command, target, flag, value, "--out", Path.Combine(_dir, "out"));
+        code.Should().Be(ExitCodes.BadInput);
+        output.Should().BeEmpty();
+        error.Should().StartWith(expected).And.NotContain(":1:1").And.NotContain("   at ");
+    }
 }

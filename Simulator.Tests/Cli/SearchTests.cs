@@ -37,7 +37,7 @@ public sealed class SearchTests : IDisposable
         Goal.Parse("errors <= 5%", "t").Met(0, 50).Should().BeFalse("upper bound 7.1% > 5%: zero failures in 50 runs is not proof");
         Parameter.Parse("server.idleTimeout=280s..320s:10s", "t").Values.Should().Equal("280s", "290s", "300s", "310s", "320s");
         Parameter.Parse("server.maxClients=[10, 20]", "t").Values.Should().Equal("10", "20");
-        ((Action)(() => Goal.Parse("no FOO", "--goal"))).Should().Throw<Zombiesim.Core.Scenarios.ScenarioException>().WithMessage("*'FOO' is not an error outcome*");
+        ((Action)(() => Goal.Parse("no FOO", "--goal"))).Should().Throw<Zombiesim.Core.Scenarios.UsageException>().WithMessage("--goal: 'FOO' is not an error outcome*");
     }
 
     [Fact]
