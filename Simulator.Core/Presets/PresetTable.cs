@@ -39,8 +39,6 @@ public sealed class PresetTable<T>
 
     public Preset<T> this[string name] => _byName[name];
 
-    public bool Contains(string name) => _byName.ContainsKey(name);
-
     /// <summary>The table as docs/model.md shows it: name, summary, source.</summary>
     public string ToMarkdown()
     {

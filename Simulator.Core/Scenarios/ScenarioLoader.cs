@@ -244,7 +244,7 @@ public static class ScenarioLoader
 
     private static ServerSpec ReadServer(Reader r)
     {
-        string preset = r.Choice("preset", "generic", "defaults for a kind of server: redis, mongodb, mysql, postgres, generic (exact idle close)",
+        string preset = r.Choice("preset", "generic", $"defaults for a kind of server: {string.Join(", ", ServerPresets.Table.Names)} (values and sources in docs/model.md)",
             ServerPresets.Table.Names.ToDictionary(k => k, k => k));
         var p = ServerPresets.Table[preset].Values;
         var port = r.OptionalInt("port", "the server's port (preset default)", 1, 65535);
@@ -280,7 +280,7 @@ public static class ScenarioLoader
         var latency = r.Distribution("latency", new Constant(0.0005), "one-way latency between a function and the server");
         var boxes = r.List("middleboxes", "boxes on the path that forget idle flows", b =>
         {
-            string preset = b.Choice("preset", "aws-nat-gateway", "aws-nat-gateway (350s, RST inside), aws-nlb (350s, RST), stateful-firewall (350s, drop), azure-load-balancer (240s, drop)",
+            string preset = b.Choice("preset", "aws-nat-gateway", $"a kind of box: {string.Join(", ", MiddleboxPresets.Table.Names)} (timeouts, behaviour and sources in docs/model.md)",
                 MiddleboxPresets.Table.Names.ToDictionary(k => k, k => k));
             var idle = b.OptionalDuration("idleTimeout", "override the preset's idle timeout");
             string? name = b.OptionalString("name", "a name for traces (default: the preset)");
