@@ -16,9 +16,10 @@ public sealed class ScenarioException(string file, long line, long column, strin
     public long Column { get; } = column;
 }
 
-/// <summary>A bad flag or usage (<c>--format gif</c>, <c>--shard 3/2</c>): named by the flag, with no
-/// line or column, since there is no file.</summary>
-public sealed class UsageException(string flag, string message) : BadInputException($"{flag}: {message}", message)
+/// <summary>A bad flag, argument or usage (<c>--format gif</c>, <c>--shard 3/2</c>, a directory that
+/// holds no results): named by what was given, with no line or column where none would be true.</summary>
+public sealed class UsageException(string where, string message) : BadInputException($"{where}: {message}", message)
 {
-    public string Flag { get; } = flag;
+    /// <summary>The flag, argument or file concerned.</summary>
+    public string Where { get; } = where;
 }

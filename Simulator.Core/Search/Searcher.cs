@@ -411,7 +411,7 @@ public sealed class PointStore
         {
             var lines = File.ReadAllLines(path);
             if (lines.Length == 0 || lines[0] != header)
-                throw new ScenarioException(path, 1, 1, "this file belongs to a different search (scenario, --set, parameters, replications or goal differ): resume the same search, or start without --resume");
+                throw new UsageException(path, "this file belongs to a different search (scenario, --set, parameters, replications or goal differ): resume the same search, or start without --resume");
             for (int i = 1; i < lines.Length; i++)
             {
                 if (string.IsNullOrWhiteSpace(lines[i]))
@@ -440,7 +440,7 @@ public sealed class PointStore
     {
         var lines = ScenarioLoader.ReadFile(path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         if (lines.Length == 0)
-            throw new ScenarioException(path, 1, 1, "empty: not a search's points.jsonl");
+            throw new UsageException(path, "empty: not a search's points.jsonl");
         var store = new PointStore(null, lines[0]);
         for (int i = 1; i < lines.Length; i++)
         {
