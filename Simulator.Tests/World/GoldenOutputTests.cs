@@ -31,14 +31,12 @@ public class GoldenOutputTests
         var (code, json, _) = CliTests.Run("run", Scenarios.File(file), "--json");
         code.Should().BeOneOf(0, 1);
         Check($"{name}/run.json", json);
-        string dir = Temp();
-        try
+        InTempDir(dir =>
         {
             CliTests.Run("run", Scenarios.File(file), "--out", dir).Code.Should().BeOneOf(0, 1);
-            foreach (string f in Directory.GetFiles(dir).Where(f => !f.EndsWith(".png", StringComparison.Ordinal) && !f.EndsWith(".svg", StringComparison.Ordinal)).Order())
+            foreach (string f in Directory.GetFiles(dir).Where(f => Path.GetExtension(f) is not (".png" or ".svg")).Order())
                 Check($"{name}/out/{Path.GetFileName(f)}", File.ReadAllText(f), dir);
-        }
-        finally { Directory.Delete(dir, true); }
+        });
     }
 
     [Theory]
@@ -46,14 +44,12 @@ public class GoldenOutputTests
     public void Search_out_files_equal_the_golden_files(string file)
     {
         string name = Path.GetFileNameWithoutExtension(file);
-        string dir = Temp();
-        try
+        InTempDir(dir =>
         {
             CliTests.Run("search", Scenarios.File(file), "--out", dir).Code.Should().BeOneOf(0, 1);
             foreach (string f in new[] { "search.json", "search.csv", "points.jsonl" })
                 Check($"{name}/search/{f}", File.ReadAllText(Path.Combine(dir, f)), dir);
-        }
-        finally { Directory.Delete(dir, true); }
+        });
     }
 
     [Theory]
@@ -61,8 +57,7 @@ public class GoldenOutputTests
     public void Explore_outcome_classes_traces_and_timelines_equal_the_golden_files(string file)
     {
         string name = Path.GetFileNameWithoutExtension(file);
-        string dir = Temp();
-        try
+        InTempDir(dir =>
         {
             var (code, json, _) = CliTests.Run("explore", Scenarios.File(file), "--out", dir, "--json");
             code.Should().BeOneOf(0, 1);
@@ -70,11 +65,16 @@ public class GoldenOutputTests
             Check($"{name}/explore/outcome-classes.json", doc.RootElement.GetProperty("outcomeClasses").ToString());
             foreach (string f in Directory.GetFiles(dir).Order())
                 Check($"{name}/explore/{Path.GetFileName(f)}", File.ReadAllText(f), dir);
-        }
-        finally { Directory.Delete(dir, true); }
+        });
     }
 
-    private static string Temp() => Directory.CreateTempSubdirectory("zombiesim-golden-").FullName;
+    /// <summary>Runs <paramref name="use"/> with a fresh directory, removed afterwards whatever happens.</summary>
+    private static void InTempDir(Action<string> use)
+    {
+        string dir = Directory.CreateTempSubdirectory("zombiesim-golden-").FullName;
+        try { use(dir); }
+        finally { Directory.Delete(dir, true); }
+    }
 
     /// <summary>Compares with the golden file, paths that differ between machines replaced by placeholders.</summary>
     private static void Check(string relative, string actual, string? outDir = null)
