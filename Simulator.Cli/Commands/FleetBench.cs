@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.World;
 

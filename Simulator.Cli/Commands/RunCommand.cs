@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.World;
 using Zombiesim.Tcp;
@@ -98,7 +99,7 @@ public static class RunCommand
         var items = new List<(TimeSpan T, int Order, string Who, string What)>();
         int n = 0;
         foreach (var l in rec.Lifecycle)
-            items.Add((l.T, n++, l.Environment, l.Event + (l.Detail is null ? "" : $" ({l.Detail})")));
+            items.Add((l.T, n++, l.Environment, l.Event.Name() + (l.Detail is null ? "" : $" ({l.Detail})")));
         foreach (var x in rec.Notes)
             items.Add((x.T, n++, x.Who, x.Text));
         foreach (var t in rec.Transitions)
@@ -112,7 +113,7 @@ public static class RunCommand
             string on = r.Connection is null ? "" : $" on {r.Connection}";
             string what = r.Ok
                 ? $"request ok in {r.LatencyMs.ToString("0.###", Inv)} ms{on} ({r.Environment})"
-                : $"request FAILED {r.Outcome} ({r.Origin}) after {r.LatencyMs.ToString("0.###", Inv)} ms{on} ({r.Environment}){(r.Cause is null ? "" : ": " + r.Cause)}";
+                : $"request FAILED {r.Outcome.Name()} ({r.Origin?.Name()}) after {r.LatencyMs.ToString("0.###", Inv)} ms{on} ({r.Environment}){(r.Cause is null ? "" : ": " + r.Cause.Text())}";
             if (r.Retries > 0)
                 what += $", after {r.Retries} retries";
             items.Add((r.T, n++, r.Function, what));
@@ -123,8 +124,8 @@ public static class RunCommand
     private static void WriteSummary(TextWriter o, RunSummary s)
     {
         o.WriteLine("summary");
-        o.WriteLine($"  requests     {s.Requests:N0}: {string.Join(", ", s.Outcomes.Select(kv => $"{kv.Key} {kv.Value:N0}"))}");
-        o.WriteLine($"  errors       {(s.Errors == 0 ? "none" : string.Join(", ", s.ErrorsByErrnoAndOrigin.Select(kv => $"{kv.Key} {kv.Value:N0}")))}");
+        o.WriteLine($"  requests     {s.Requests:N0}: {string.Join(", ", s.Outcomes.Select(kv => $"{kv.Key.Name()} {kv.Value:N0}"))}");
+        o.WriteLine($"  errors       {(s.Errors == 0 ? "none" : string.Join(", ", s.ErrorsByErrnoAndOrigin.Select(kv => $"{RunSummary.ErrorName(kv.Key.Outcome, kv.Key.Origin)} {kv.Value:N0}")))}");
         if (s.Latency.Count > 0)
             o.WriteLine($"  latency ok   p50 {s.Latency.Quantile(0.5).ToString("0.###", Inv)} ms, p99 {s.Latency.Quantile(0.99).ToString("0.###", Inv)} ms");
         o.WriteLine($"  environments {s.ColdStarts:N0} cold starts, {s.Destroyed:N0} destroyed");
@@ -161,8 +162,8 @@ public static class RunCommand
             ["events"] = outcome.Events,
             ["requests"] = s.Requests,
             ["errors"] = s.Errors,
-            ["outcomes"] = Obj(s.Outcomes.Select(kv => (kv.Key, (JsonNode)kv.Value))),
-            ["errorsByErrnoAndOrigin"] = Obj(s.ErrorsByErrnoAndOrigin.Select(kv => (kv.Key, (JsonNode)kv.Value))),
+            ["outcomes"] = Obj(s.Outcomes.Select(kv => (kv.Key.Name(), (JsonNode)kv.Value))),
+            ["errorsByErrnoAndOrigin"] = Obj(s.ErrorsByErrnoAndOrigin.Select(kv => (RunSummary.ErrorName(kv.Key.Outcome, kv.Key.Origin), (JsonNode)kv.Value))),
             ["latencyMs"] = new JsonObject { ["p50"] = s.Latency.Quantile(0.5), ["p99"] = s.Latency.Quantile(0.99) },
             ["coldStarts"] = s.ColdStarts,
             ["environmentsDestroyed"] = s.Destroyed,
@@ -200,8 +201,8 @@ public static class RunCommand
     internal static JsonObject RequestJson(RequestRecord r) => new()
     {
         ["t"] = r.T.TotalSeconds, ["function"] = r.Function, ["environment"] = r.Environment, ["connection"] = r.Connection,
-        ["outcome"] = r.Outcome, ["errno"] = r.Errno, ["origin"] = r.Origin, ["latencyMs"] = Math.Round(r.LatencyMs, 6),
-        ["retries"] = r.Retries, ["cause"] = r.Cause,
+        ["outcome"] = r.Outcome.Name(), ["errno"] = r.Errno, ["origin"] = r.Origin?.Name(), ["latencyMs"] = Math.Round(r.LatencyMs, 6),
+        ["retries"] = r.Retries, ["cause"] = r.Cause?.Text(),
     };
 
     internal static JsonObject TransitionJson(TransitionRecord t) => new()
@@ -211,7 +212,7 @@ public static class RunCommand
 
     internal static JsonObject LifecycleJson(LifecycleRecord l) => new()
     {
-        ["t"] = l.T.TotalSeconds, ["environment"] = l.Environment, ["event"] = l.Event, ["detail"] = l.Detail,
+        ["t"] = l.T.TotalSeconds, ["environment"] = l.Environment, ["event"] = l.Event.Name(), ["detail"] = l.Detail,
     };
 
     internal static JsonObject NoteJson(NoteRecord n) => new() { ["t"] = n.T.TotalSeconds, ["who"] = n.Who, ["text"] = n.Text };
@@ -271,8 +272,8 @@ public static class RunCommand
         public void OnRequest(RequestRecord r)
         {
             _trace.WriteLine(Line("request", RequestJson(r)));
-            _requests.WriteLine(string.Join(',', Seconds(r.T).TrimEnd('s'), r.Function, r.Environment, r.Connection, r.Outcome, r.Errno, r.Origin,
-                r.LatencyMs.ToString("0.######", Inv), r.Retries.ToString(Inv), Csv(r.Cause)));
+            _requests.WriteLine(string.Join(',', Seconds(r.T).TrimEnd('s'), r.Function, r.Environment, r.Connection, r.Outcome.Name(), r.Errno, r.Origin?.Name(),
+                r.LatencyMs.ToString("0.######", Inv), r.Retries.ToString(Inv), Csv(r.Cause?.Text())));
         }
 
         public bool WantsTransitions => true;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.World;
 

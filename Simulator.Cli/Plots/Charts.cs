@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ScottPlot;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.World;
 
 namespace Zombiesim.Cli.Plots;

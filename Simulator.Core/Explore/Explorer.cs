@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Coyote;
 using Microsoft.Coyote.SystematicTesting;
 using Zombiesim.Core.Engine;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.World;
@@ -101,11 +102,12 @@ public abstract record Invariant(string Text)
             return new NoErrors(null, t);
         if (t.StartsWith("no-errors:", StringComparison.Ordinal))
         {
-            var set = t[10..].Split(',').Select(x => x.Trim()).Where(x => x.Length > 0).ToHashSet();
-            foreach (var o in set)
+            var set = new HashSet<Outcome>();
+            foreach (var word in t[10..].Split(',').Select(x => x.Trim()).Where(x => x.Length > 0))
             {
-                if (!ScenarioLoader.Outcomes.Contains(o) || o is "ok" or "error")
-                    throw new UsageException("--invariant", $"'{o}' is not an error outcome: expected some of {string.Join(", ", ScenarioLoader.Outcomes.Where(x => x is not ("ok" or "error")))}");
+                if (!OutcomeNames.TryParse(word, out Outcome o) || o == Outcome.Ok)
+                    throw new UsageException("--invariant", $"'{word}' is not an error outcome: expected some of {string.Join(", ", OutcomeNames.ErrorWords)}");
+                set.Add(o);
             }
             return new NoErrors(set, t);
         }
@@ -123,7 +125,7 @@ public abstract record Invariant(string Text)
     }
 }
 
-public sealed record NoErrors(IReadOnlySet<string>? Outcomes, string Text) : Invariant(Text);
+public sealed record NoErrors(IReadOnlySet<Outcome>? Outcomes, string Text) : Invariant(Text);
 public sealed record HardLimit(string Text) : Invariant(Text);
 public sealed record ZombiesAtMost(int Max, string Text) : Invariant(Text);
 public sealed record GoneWithin(TimeSpan Limit, string Text) : Invariant(Text);
@@ -141,11 +143,11 @@ internal sealed class InvariantChecker(Scenario scenario, IReadOnlyList<Invarian
 
     public void OnRequest(RequestRecord r)
     {
-        _outcomes.Add(r.Outcome);
+        _outcomes.Add(r.Outcome.Name());
         foreach (var inv in invariants.OfType<NoErrors>())
         {
             if (!r.Ok && (inv.Outcomes is null || inv.Outcomes.Contains(r.Outcome)))
-                breach($"[{inv.Text}] the request at {World.World.Format(r.T)} of {r.Function} ({r.Environment}) failed: {r.Outcome}{(r.Origin is null ? "" : $" ({r.Origin})")}{(r.Cause is null ? "" : ": " + r.Cause)}");
+                breach($"[{inv.Text}] the request at {Instant.Format(r.T)} of {r.Function} ({r.Environment}) failed: {r.Outcome.Name()}{(r.Origin is null ? "" : $" ({r.Origin.Value.Name()})")}{(r.Cause is null ? "" : ": " + r.Cause.Text())}");
         }
     }
 
@@ -160,7 +162,7 @@ internal sealed class InvariantChecker(Scenario scenario, IReadOnlyList<Invarian
                 case HardLimit when t.To == TcpState.Established && (scenario.Server.HardLimit ?? scenario.Server.MaxClients) is { } limit:
                     int open = _world.ServerConnectionsOpen();
                     if (open > limit)
-                        breach($"[{inv.Text}] at {World.World.Format(t.T)} the server holds {open} connections, above its limit of {limit} ({t.Connection} just established)");
+                        breach($"[{inv.Text}] at {Instant.Format(t.T)} the server holds {open} connections, above its limit of {limit} ({t.Connection} just established)");
                     break;
                 case ZombiesAtMost z:
                     CheckZombies(z, t.T);
@@ -175,16 +177,16 @@ internal sealed class InvariantChecker(Scenario scenario, IReadOnlyList<Invarian
             return;
         foreach (var inv in invariants)
         {
-            if (inv is ZombiesAtMost z && l.Event is "frozen" or "destroyed")
+            if (inv is ZombiesAtMost z && l.Event is LifecycleEvent.Frozen or LifecycleEvent.Destroyed)
                 CheckZombies(z, l.T);
-            if (inv is GoneWithin g && l.Event == "destroyed" && _world.AddressOf(l.Environment) is { } address)
+            if (inv is GoneWithin g && l.Event == LifecycleEvent.Destroyed && _world.AddressOf(l.Environment) is { } address)
             {
                 var world = _world;
                 world.Schedule(l.T + g.Limit, () =>
                 {
                     int left = world.ServerConnectionsOf(address);
                     if (left > 0)
-                        breach($"[{g.Text}] {l.Environment} was destroyed at {World.World.Format(l.T)}, and {DurationText.Format(g.Limit)} later the server still holds {left} of its connections");
+                        breach($"[{g.Text}] {l.Environment} was destroyed at {Instant.Format(l.T)}, and {DurationText.Format(g.Limit)} later the server still holds {left} of its connections");
                 });
             }
         }
@@ -194,7 +196,7 @@ internal sealed class InvariantChecker(Scenario scenario, IReadOnlyList<Invarian
     {
         int zombies = _world!.Zombies();
         if (zombies > z.Max)
-            breach($"[{z.Text}] at {World.World.Format(at)} the server holds {zombies} zombie connections, above {z.Max}");
+            breach($"[{z.Text}] at {Instant.Format(at)} the server holds {zombies} zombie connections, above {z.Max}");
     }
 
     public void AtEnd(RunOutcome outcome)

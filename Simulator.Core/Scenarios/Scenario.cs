@@ -1,3 +1,4 @@
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Tcp;
 
@@ -69,7 +70,7 @@ public sealed record ClientSpec
     public TimeSpan ConnectTimeout { get; init; }
     public TimeSpan? CommandTimeout { get; init; }
     public int Retries { get; init; }
-    public required IReadOnlySet<string> RetryOn { get; init; }
+    public required IReadOnlySet<Outcome> RetryOn { get; init; }
     public bool ValidateBeforeUse { get; init; }
     public TimeSpan? MaxIdle { get; init; }
     public TimeSpan? KeepAlive { get; init; }
@@ -125,8 +126,10 @@ public sealed record ExpectSpec
     public ExpectKind Kind { get; init; }
     public TimeSpan? At { get; init; }
     public string? Function { get; init; }
-    public string? Outcome { get; init; }
-    public string? Origin { get; init; }
+    /// <summary>The outcome expected; null with <see cref="AnyError"/> for any error, or for any outcome.</summary>
+    public Outcome? Outcome { get; init; }
+    public bool AnyError { get; init; }
+    public Origin? Origin { get; init; }
     public int? Count { get; init; }
     public int? AtLeast { get; init; }
     public int? AtMost { get; init; }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using Zombiesim.Core.Network;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Servers;
 using Zombiesim.Tcp;
@@ -15,8 +16,6 @@ namespace Zombiesim.Core.Scenarios;
 /// </summary>
 public static class ScenarioLoader
 {
-    public static readonly string[] Outcomes = ["ok", "error", "EOF", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED", "REJECTED", "THROTTLED"];
-    public static readonly string[] Origins = ["fin", "rst", "kernel-timeout", "library-timeout", "server", "platform"];
 
     public static Scenario LoadFile(string path, IReadOnlyList<string>? sets = null) => Load(ReadFile(path), path, sets);
 
@@ -202,7 +201,7 @@ public static class ScenarioLoader
         var connect = r.Duration("connectTimeout", TimeSpan.FromSeconds(10), "the library gives up connecting after this (ioredis: 10s, DOC); error ETIMEDOUT, origin library-timeout");
         var command = r.OptionalDuration("commandTimeout", "the library gives up waiting for a reply after this (ioredis: unset, DOC)");
         int retries = r.Int("retries", 0, "how many times a failed command is retried on a new connection", 0, 100);
-        var retryOnNode = r.Words("retryOn", "which outcomes are retried", ["EOF", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED"], Outcomes.Where(o => o is not ("ok" or "error")).ToArray());
+        var retryOnNode = r.Words("retryOn", "which outcomes are retried", ["EOF", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED"], OutcomeNames.ErrorWords.ToArray());
         bool validate = r.Bool("validateBeforeUse", false, "check a cached connection (a read that would show EOF or a pending error) before each command");
         var maxIdle = r.OptionalDuration("maxIdle", "discard a cached connection idle for longer than this before using it");
         var keepAlive = r.OptionalDuration("keepAlive", "SO_KEEPALIVE with this TCP_KEEPIDLE (off by default)");
@@ -213,7 +212,7 @@ public static class ScenarioLoader
             return null!;
         return new ClientSpec
         {
-            ConnectTimeout = connect, CommandTimeout = command, Retries = retries, RetryOn = retryOnNode.ToHashSet(), ValidateBeforeUse = validate,
+            ConnectTimeout = connect, CommandTimeout = command, Retries = retries, RetryOn = retryOnNode.Select(w => OutcomeNames.TryParse(w, out Outcome o) ? o : throw new InvalidOperationException(w)).ToHashSet(), ValidateBeforeUse = validate,
             MaxIdle = maxIdle, KeepAlive = keepAlive, UserTimeout = userTimeout, PingInterval = ping, SetupCost = setup,
         };
     }
@@ -362,10 +361,15 @@ public static class ScenarioLoader
         string? state = r.OptionalString("state", "with serverConnections: a TCP state such as ESTABLISHED or FIN_WAIT_2");
         if (r.SchemaOnly)
             return null!;
-        if (outcome is not null && !Outcomes.Contains(outcome))
-            throw r.ErrorAt("outcome", $"'{outcome}' is not an outcome: expected one of {string.Join(", ", Outcomes)}{Reader.Suggest(outcome, Outcomes)}");
-        if (origin is not null && !Origins.Contains(origin))
-            throw r.ErrorAt("origin", $"'{origin}' is not an origin: expected one of {string.Join(", ", Origins)}");
+        var outcomes = OutcomeNames.ExpectationWords;
+        Outcome? parsedOutcome = null;
+        if (outcome is not null && outcome != OutcomeNames.AnyError)
+            parsedOutcome = OutcomeNames.TryParse(outcome, out Outcome o) ? o
+                : throw r.ErrorAt("outcome", $"'{outcome}' is not an outcome: expected one of {string.Join(", ", outcomes)}{Reader.Suggest(outcome, outcomes)}");
+        Origin? parsedOrigin = null;
+        if (origin is not null)
+            parsedOrigin = OutcomeNames.TryParse(origin, out Origin g) ? g
+                : throw r.ErrorAt("origin", $"'{origin}' is not an origin: expected one of {string.Join(", ", OutcomeNames.OriginWords)}");
         TcpState? parsedState = null;
         if (state is not null)
         {
@@ -395,7 +399,7 @@ public static class ScenarioLoader
         string text = at is { } a ? $"the request at {DurationText.Format(a)}{(function is null ? "" : $" of {function}")} is {outcome ?? "any outcome"}{(origin is null ? "" : $" ({origin})")}"
             : count is { } c ? $"exactly {c} requests {what}"
             : $"{(atLeast is { } l ? $"at least {l} " : "")}{(atMost is { } m ? $"{(atLeast is null ? "" : "and ")}at most {m} " : "")}requests {what}";
-        return new ExpectSpec { Kind = ExpectKind.Outcome, At = at, Function = function, Outcome = outcome, Origin = origin, Count = count, AtLeast = atLeast, AtMost = atMost, Text = text };
+        return new ExpectSpec { Kind = ExpectKind.Outcome, At = at, Function = function, Outcome = parsedOutcome, AnyError = outcome == OutcomeNames.AnyError, Origin = parsedOrigin, Count = count, AtLeast = atLeast, AtMost = atMost, Text = text };
     }
 
     private static SearchSection ReadSearch(Reader r)

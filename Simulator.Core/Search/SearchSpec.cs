@@ -1,4 +1,5 @@
 using System.Globalization;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 
@@ -74,7 +75,7 @@ public sealed record Parameter(string Path, IReadOnlyList<string> Values)
 /// at <see cref="Confidence"/>. A maximum of zero ("no EOF, ...") can only be judged by observing no
 /// failure at all; the interval's upper bound is then reported as what the runs can vouch for.
 /// </summary>
-public sealed record Goal(IReadOnlySet<string>? Outcomes, double MaxRate, double Confidence, string Text)
+public sealed record Goal(IReadOnlySet<Outcome>? Outcomes, double MaxRate, double Confidence, string Text)
 {
     /// <summary><c>no EOF,ECONNRESET</c>, <c>errors &lt;= 1%</c>, <c>EOF,EPIPE &lt;= 0.02 at 99%</c>.</summary>
     public static Goal Parse(string text, string where)
@@ -109,15 +110,16 @@ public sealed record Goal(IReadOnlySet<string>? Outcomes, double MaxRate, double
         var names = outcomes.Split(',').Select(o => o.Trim()).Where(o => o.Length > 0).ToArray();
         if (names.Length == 0)
             throw new UsageException(where, $"'{text}' names no outcome");
-        IReadOnlySet<string>? set = null;
-        if (!(names.Length == 1 && names[0] is "errors" or "error"))
+        HashSet<Outcome>? set = null;
+        if (!(names.Length == 1 && names[0] is "errors" or OutcomeNames.AnyError))
         {
+            set = new();
             foreach (var n in names)
             {
-                if (!ScenarioLoader.Outcomes.Contains(n) || n is "ok" or "error")
-                    throw new UsageException(where, $"'{n}' is not an error outcome: expected errors, or some of {string.Join(", ", ScenarioLoader.Outcomes.Where(o => o is not ("ok" or "error")))}");
+                if (!OutcomeNames.TryParse(n, out Outcome o) || o == Outcome.Ok)
+                    throw new UsageException(where, $"'{n}' is not an error outcome: expected errors, or some of {string.Join(", ", OutcomeNames.ErrorWords)}");
+                set.Add(o);
             }
-            set = names.ToHashSet();
         }
         return new Goal(set, max, confidence, text.Trim());
     }
@@ -132,7 +134,7 @@ public sealed record Goal(IReadOnlySet<string>? Outcomes, double MaxRate, double
         return percent ? v / 100 : v;
     }
 
-    public bool IsFailure(string outcome) => outcome != "ok" && (Outcomes is null || Outcomes.Contains(outcome));
+    public bool IsFailure(Outcome outcome) => outcome != Outcome.Ok && (Outcomes is null || Outcomes.Contains(outcome));
 
     /// <summary>Whether k failures in n runs meet the goal.</summary>
     public bool Met(int failures, int runs) =>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.World;
 
@@ -175,7 +176,7 @@ public sealed class Searcher
         _progress($"point {string.Join(", ", _spec.Vary.Select((p, k) => $"{p.Path}={r.Values[k]}"))}: {r.Failures}/{r.Runs} runs failed; {rate:0} runs/s, {RunsDone} runs so far{batch}");
     }
 
-    private readonly record struct RunMetrics(bool Failed, IReadOnlyDictionary<string, long> Outcomes, int PeakServer, double ZombieSeconds, double P99, string? Cause);
+    private readonly record struct RunMetrics(bool Failed, IReadOnlyDictionary<Outcome, long> Outcomes, int PeakServer, double ZombieSeconds, double P99, string? Cause);
 
     private RunMetrics RunOnce(Scenario scenario, ulong seed)
     {
@@ -195,12 +196,9 @@ public sealed class Searcher
             if (Failed || !goal.IsFailure(r.Outcome))
                 return;
             Failed = true;
-            Cause = $"{r.Outcome}{(r.Origin is null ? "" : $" ({r.Origin})")}{(r.Cause is null ? "" : ": " + StripInstant(r.Cause))}";
+            // Without instants, so that the same cause groups across runs.
+            Cause = $"{r.Outcome.Name()}{(r.Origin is null ? "" : $" ({r.Origin.Value.Name()})")}{(r.Cause is null ? "" : ": " + r.Cause.Text(instants: false))}";
         }
-
-        /// <summary>"at 60.2s the server closed it ..." -> "the server closed it ...": causes group across runs.</summary>
-        private static string StripInstant(string cause) =>
-            cause.StartsWith("at ", StringComparison.Ordinal) && cause.IndexOf("s ", 3, StringComparison.Ordinal) is > 0 and var i ? cause[(i + 2)..] : cause;
     }
 
     private static PointResult Aggregate(IReadOnlyList<string> values, ReadOnlySpan<RunMetrics> runs)
@@ -212,7 +210,7 @@ public sealed class Searcher
         foreach (var r in runs)
         {
             if (r.Failed) failures++;
-            foreach (var (k, v) in r.Outcomes) outcomes[k] = outcomes.GetValueOrDefault(k) + v;
+            foreach (var (k, v) in r.Outcomes) outcomes[k.Name()] = outcomes.GetValueOrDefault(k.Name()) + v;
             peak += r.PeakServer;
             zombie += r.ZombieSeconds;
             p99 += r.P99;

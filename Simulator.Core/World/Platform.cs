@@ -1,16 +1,15 @@
 using Zombiesim.Core.Engine;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.World;
 
-internal enum EnvState { Initializing, Busy, Idle, Frozen, Destroyed }
-
 /// <summary>What an invocation ended with.</summary>
-internal readonly record struct Result(string Outcome, string? Errno, string? Origin, string? Connection, string? Cause)
+internal readonly record struct Result(Outcome Outcome, Origin? Origin, string? Connection, Cause? Cause)
 {
-    public static Result Ok(string? connection) => new("ok", null, null, connection, null);
+    public static Result Ok(string? connection) => new(Outcome.Ok, null, connection, null);
 }
 
 /// <summary>A function: its environments, routing, concurrency and redeploys (AWS Lambda's documented behaviour).</summary>
@@ -65,16 +64,16 @@ internal sealed class FunctionRuntime
         Environment? env = _idle.Count > 0 ? _idle[^1] : null;
         if (env is null)
         {
-            string? limit = null;
+            Cause? limit = null;
             if (Spec.ReservedConcurrency is { } reserved && Busy >= reserved)
-                limit = $"reserved concurrency {reserved}";
+                limit = new Cause(CauseKind.ReservedConcurrency, Limit: reserved);
             else if (_world.TotalBusy() >= _world.Scenario.Platform.Concurrency)
-                limit = $"regional concurrency {_world.Scenario.Platform.Concurrency}";
+                limit = new Cause(CauseKind.RegionalConcurrency, Limit: _world.Scenario.Platform.Concurrency);
             if (limit is not null)
             {
                 _world.Throttled();
-                var r = new Result("THROTTLED", null, "platform", null, $"no environment free and {limit} reached");
-                _world.Observer.OnRequest(new RequestRecord(arrived, Spec.Name, "-", null, r.Outcome, null, r.Origin, 0, 0, r.Cause));
+                var r = new Result(Outcome.Throttled, Origin.Platform, null, limit);
+                _world.Observer.OnRequest(new RequestRecord(arrived, Spec.Name, "-", null, r.Outcome, r.Origin, 0, 0, r.Cause));
                 done?.Invoke(r);
                 return;
             }
@@ -94,10 +93,10 @@ internal sealed class FunctionRuntime
         _world.Note(Spec.Name, "redeploy: existing environments are abandoned");
         foreach (var env in _live.ToArray())
         {
-            if (env.State is EnvState.Busy or EnvState.Initializing)
+            if (env.State is EnvironmentState.Busy or EnvironmentState.Initializing)
                 env.Abandoned = true;
             else
-                env.Destroy("abandoned by a redeploy");
+                env.Destroy(DestroyReason.Redeploy);
         }
     }
 
@@ -172,15 +171,15 @@ internal sealed class Environment : IEventHandler
 
     public string Name { get; }
     public TcpHost Host { get; }
-    public EnvState State { get; private set; } = EnvState.Initializing;
+    public EnvironmentState State { get; private set; } = EnvironmentState.Initializing;
     public bool Abandoned { get; set; }
 
     // ---------------------------------------------------------------- lifecycle
 
     public void ColdStart(Invocation inv, IChoices coldStart, IChoices lifetime)
     {
-        State = EnvState.Initializing;
-        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, "cold-start", null));
+        State = EnvironmentState.Initializing;
+        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, LifecycleEvent.ColdStart));
         if (_world.Scenario.Platform.MaxLifetime is { } max)
             _lifetimeEnd = _world.Now + max.SampleDuration(lifetime);
         TimeSpan ready = _world.Now + _world.Scenario.Platform.ColdStart.SampleDuration(coldStart);
@@ -212,7 +211,7 @@ internal sealed class Environment : IEventHandler
         switch (kind)
         {
             case ReadyEvent when live:
-                State = EnvState.Busy;
+                State = EnvironmentState.Busy;
                 Handle(inv!);
                 break;
             case DeadlineEvent when live:
@@ -222,32 +221,32 @@ internal sealed class Environment : IEventHandler
             case WorkEvent when live:
                 Acquire(inv!);
                 break;
-            case ConnectEvent when live && State != EnvState.Destroyed:
+            case ConnectEvent when live && State != EnvironmentState.Destroyed:
                 OpenConnection();
                 break;
             case ConnectTimeoutEvent:
                 _commandTimer = default;
                 if (live && _connecting && _commandSocket is { } connecting)
-                    Fail(inv, new Result("ETIMEDOUT", "ETIMEDOUT", "library-timeout", _world.Label(connecting),
-                        $"not connected within connectTimeout {DurationText.Format(_client.ConnectTimeout)}"));
+                    Fail(inv, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _world.Label(connecting),
+                        new Cause(CauseKind.ConnectTimeout, Timeout: _client.ConnectTimeout)));
                 break;
             case CommandTimeoutEvent:
                 _commandTimer = default;
                 if (_commandSocket is { } socket && !_connecting && (_pinging || live))
-                    Fail(_pinging ? null : inv, new Result("ETIMEDOUT", "ETIMEDOUT", "library-timeout", _world.Label(socket),
-                        $"no reply within commandTimeout {DurationText.Format(_client.CommandTimeout!.Value)}; {Explain(socket, "ETIMEDOUT") ?? "the reply never came"}"));
+                    Fail(_pinging ? null : inv, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _world.Label(socket),
+                        new Cause(CauseKind.CommandTimeout, _world.IncidentOf(socket), _client.CommandTimeout!.Value)));
                 break;
             case FreezeEvent:
                 Freeze();
                 break;
             case ReapEvent:
                 _reapTimer = default;
-                if (State is EnvState.Idle or EnvState.Frozen)
-                    Destroy($"reaped after {DurationText.Format(_reapAfter)} idle");
+                if (State is EnvironmentState.Idle or EnvironmentState.Frozen)
+                    Destroy(DestroyReason.Reaped);
                 break;
             case PingEvent:
                 _pingTimer = default;
-                if (State == EnvState.Idle && _cached is { } c && _current is null)
+                if (State == EnvironmentState.Idle && _cached is { } c && _current is null)
                 {
                     _pinging = true;
                     SendCommand(null, c);
@@ -267,13 +266,13 @@ internal sealed class Environment : IEventHandler
     public void Run(Invocation inv)
     {
         CancelIdleTimers();
-        bool wasFrozen = State == EnvState.Frozen;
+        bool wasFrozen = State == EnvironmentState.Frozen;
         if (wasFrozen)
         {
             Host.Thaw(_world.Now);
-            _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, "thawed", null));
+            _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, LifecycleEvent.Thawed));
         }
-        State = EnvState.Busy;
+        State = EnvironmentState.Busy;
         Begin(inv);
         Handle(inv);
         // Events the kernel raised while the process was frozen reach the library only now, after
@@ -285,38 +284,38 @@ internal sealed class Environment : IEventHandler
     private void Freeze()
     {
         _freezeTimer = default;
-        if (State != EnvState.Idle)
+        if (State != EnvironmentState.Idle)
             return;
         CancelTimer(ref _pingTimer);
-        State = EnvState.Frozen;
+        State = EnvironmentState.Frozen;
         Host.Freeze(_world.Scenario.Platform.FreezeMode);
-        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, "frozen", null));
+        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, LifecycleEvent.Frozen));
     }
 
-    public void Destroy(string why)
+    public void Destroy(DestroyReason why)
     {
-        if (State == EnvState.Destroyed)
+        if (State == EnvironmentState.Destroyed)
             return;
         CancelIdleTimers();
         if (_world.Scenario.Platform.ShutdownHook && _cached is { } c)
         {
-            if (State == EnvState.Frozen)
+            if (State == EnvironmentState.Frozen)
                 Host.Thaw(_world.Now);
             Discard(c); // the hook closes the connection cleanly: FIN
         }
-        State = EnvState.Destroyed;
+        State = EnvironmentState.Destroyed;
         Host.Destroy();
         _queued.Clear();
         _fn.Forget(this);
-        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, "destroyed", why));
+        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, LifecycleEvent.Destroyed, why, why == DestroyReason.Reaped ? _reapAfter : null));
     }
 
     /// <summary>Lambda ends the invocation and resets the runtime: the process dies and its kernel
     /// closes its sockets with FIN.</summary>
     private void TimedOut(Invocation inv)
     {
-        var r = new Result("ETIMEDOUT", "ETIMEDOUT", "platform", _commandSocket is null ? null : _world.Label(_commandSocket),
-            $"the invocation ran past the function timeout of {DurationText.Format(_fn.Spec.Timeout)}");
+        var r = new Result(Outcome.ETIMEDOUT, Origin.Platform, _commandSocket is null ? null : _world.Label(_commandSocket),
+            new Cause(CauseKind.FunctionTimeout, Timeout: _fn.Spec.Timeout));
         if (_commandSocket is { } s) Discard(s);
         if (_cached is { } c) Discard(c);
         Finish(inv, r);
@@ -405,12 +404,12 @@ internal sealed class Environment : IEventHandler
 
     private void OnSocketEvent(TcpConnection socket, TcpEvent e)
     {
-        if (State == EnvState.Frozen)
+        if (State == EnvironmentState.Frozen)
         {
             _queued.Add((socket, e)); // the kernel got it; the frozen process will see it after the thaw
             return;
         }
-        if (State == EnvState.Destroyed)
+        if (State == EnvironmentState.Destroyed)
             return;
         bool active = socket == _commandSocket && (_current is not null || _pinging);
         if (!active)
@@ -446,7 +445,7 @@ internal sealed class Environment : IEventHandler
                 _received += r.Bytes;
                 if (_world.Info(socket).Rejected)
                 {
-                    Fail(inv, new Result("REJECTED", null, "server", label, _world.IncidentOf(socket)));
+                    Fail(inv, new Result(Outcome.Rejected, Origin.Server, label, _world.IncidentOf(socket) is { } refusal ? Cause.Of(refusal) : null));
                     return;
                 }
                 if (_received >= World.ReplyBytes)
@@ -460,7 +459,7 @@ internal sealed class Environment : IEventHandler
             {
                 if (_connecting)
                     return;
-                Fail(inv, new Result("EOF", null, "fin", label, Explain(socket, "EOF")));
+                Fail(inv, new Result(Outcome.Eof, Origin.Fin, label, Explain(socket, Outcome.Eof)));
                 return;
             }
             if (r.Errno != Errno.None)
@@ -473,17 +472,20 @@ internal sealed class Environment : IEventHandler
     }
 
     /// <summary>A request failed with what the socket reported.</summary>
-    private Result SocketError(TcpConnection socket, Errno errno, ErrorOrigin origin) =>
-        new(errno.ToString(), errno.ToString(), origin.Name(), _world.Label(socket), Explain(socket, errno.ToString()));
-
-    private string? Explain(TcpConnection socket, string outcome)
+    private Result SocketError(TcpConnection socket, Errno errno, ErrorOrigin origin)
     {
-        string? incident = _world.IncidentOf(socket);
+        var outcome = OutcomeNames.FromErrno(errno);
+        return new(outcome, OutcomeNames.FromErrorOrigin(origin), _world.Label(socket), Explain(socket, outcome));
+    }
+
+    private Cause? Explain(TcpConnection socket, Outcome outcome)
+    {
+        var incident = _world.IncidentOf(socket);
         return outcome switch
         {
-            "ECONNREFUSED" => "nothing listened on the server's port",
-            _ when incident is not null => incident,
-            "ETIMEDOUT" => "retransmissions were never acknowledged",
+            Outcome.ECONNREFUSED => new Cause(CauseKind.NothingListening),
+            _ when incident is not null => Cause.Of(incident),
+            Outcome.ETIMEDOUT => new Cause(CauseKind.NeverAcknowledged),
             _ => null,
         };
     }
@@ -554,13 +556,13 @@ internal sealed class Environment : IEventHandler
         _commandSocket = null;
         _connecting = false;
         double latency = (_world.Now - inv.Arrived).TotalMilliseconds;
-        _world.Observer.OnRequest(new RequestRecord(inv.Arrived, _fn.Spec.Name, Name, r.Connection, r.Outcome, r.Errno, r.Origin, latency, inv.Retries, r.Outcome == "ok" ? null : r.Cause));
-        State = EnvState.Idle;
+        _world.Observer.OnRequest(new RequestRecord(inv.Arrived, _fn.Spec.Name, Name, r.Connection, r.Outcome, r.Origin, latency, inv.Retries, r.Outcome == Outcome.Ok ? null : r.Cause));
+        State = EnvironmentState.Idle;
         _fn.Released();
         if (Abandoned)
-            Destroy("abandoned by a redeploy");
+            Destroy(DestroyReason.Redeploy);
         else if (_world.Now >= _lifetimeEnd)
-            Destroy("recycled at its maximum lifetime");
+            Destroy(DestroyReason.MaxLifetime);
         else
         {
             _fn.Available(this);

@@ -1,4 +1,5 @@
 using Zombiesim.Core.Engine;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Tcp;
@@ -70,9 +71,9 @@ internal sealed class ServerApp
     {
         if (_down)
             return;
-        _world.Note("server", $"restart: the process exits and listens again at {World.Format(until)}");
+        _world.Note("server", $"restart: the process exits and listens again at {Instant.Format(until)}");
         foreach (var c in _conns.Values.OrderBy(c => c.Socket.Id).ToArray())
-            CloseConn(c, "the server restarted");
+            CloseConn(c, IncidentKind.Restart);
         _listener?.Close(_world.Now);
         _listener = null;
         _down = true;
@@ -83,18 +84,18 @@ internal sealed class ServerApp
     private void Accept(TcpConnection socket)
     {
         var conn = new Conn(this) { Socket = socket, Label = _world.Label(socket), LastActivity = _world.Now };
-        string? refuse = null;
+        Incident? refusal = null;
         if (_spec.MaxClients is { } max && _conns.Count >= max)
-            refuse = $"max number of clients reached ({max})";
+            refusal = new Incident(_world.Now, IncidentKind.RefusedMaxClients, Limit: max);
         else if (_spec.HardLimit is { } hard && _conns.Count >= hard)
-            refuse = $"hard limit reached ({hard})";
-        if (refuse is not null)
+            refusal = new Incident(_world.Now, IncidentKind.RefusedHardLimit, Limit: hard);
+        if (refusal is not null)
         {
             // Redis answers "-ERR max number of clients reached" and closes.
             Rejections++;
             _world.Info(socket).Rejected = true;
-            _world.Incident(socket, $"the server refused the connection: {refuse}");
-            _world.Note("server", $"rejects {conn.Label}: {refuse}");
+            _world.Incident(socket, refusal);
+            _world.Note("server", $"rejects {conn.Label}: {refusal.Refusal}");
             socket.Send(_world.Now, World.RejectBytes);
             socket.Close(_world.Now);
             return;
@@ -175,7 +176,7 @@ internal sealed class ServerApp
     {
         conn.IdleTimer = default;
         if (conn.Busy == 0 && _conns.ContainsKey(conn.Socket))
-            CloseConn(conn, $"the server closed it after {DurationText.Format(_spec.IdleTimeout!.Value)} idle (idle timeout)");
+            CloseConn(conn, IncidentKind.IdleClose);
     }
 
     /// <summary>Upstash: above the soft limit, evict idle connections, longest idle first.</summary>
@@ -190,18 +191,18 @@ internal sealed class ServerApp
             if (_conns.Count <= soft)
                 break;
             Evictions++;
-            CloseConn(c, $"the server evicted it (idle, above the soft limit of {soft})");
+            CloseConn(c, IncidentKind.Eviction);
         }
     }
 
-    private void CloseConn(Conn conn, string why)
+    private void CloseConn(Conn conn, IncidentKind kind)
     {
         _conns.Remove(conn.Socket);
         CancelIdle(conn);
         var env = _world.EnvironmentAt(conn.Socket.Remote.Address);
-        string state = env is null ? "" : $" while {env.Name} was {env.State.ToString().ToLowerInvariant()}";
-        _world.Incident(conn.Socket, why + state);
-        _world.Note("server", $"closes {conn.Label}: {why}{state}");
+        var incident = new Incident(_world.Now, kind, IdleTimeout: _spec.IdleTimeout, Limit: _spec.SoftLimit, Environment: env?.Name, EnvironmentState: env?.State);
+        _world.Incident(conn.Socket, incident);
+        _world.Note("server", $"closes {conn.Label}: {incident.What}");
         conn.Socket.Close(_world.Now);
     }
 

@@ -1,3 +1,4 @@
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 
@@ -68,7 +69,7 @@ public static class Simulation
         }
 
         private static bool Matches(ExpectSpec x, RequestRecord r) =>
-            (x.Outcome is null || x.Outcome == r.Outcome || (x.Outcome == "error" && !r.Ok))
+            (x.AnyError ? !r.Ok : x.Outcome is null || x.Outcome == r.Outcome)
             && (x.Origin is null || x.Origin == r.Origin);
 
         public IReadOnlyList<ExpectationResult> Results(World world)
@@ -87,7 +88,7 @@ public static class Simulation
                             break;
                         }
                         var r = rs[0];
-                        string actual = $"{r.Outcome}{(r.Origin is null ? "" : $" ({r.Origin})")}" + (rs.Count > 1 ? $" (first of {rs.Count} requests then)" : "");
+                        string actual = $"{r.Outcome.Name()}{(r.Origin is null ? "" : $" ({r.Origin.Value.Name()})")}" + (rs.Count > 1 ? $" (first of {rs.Count} requests then)" : "");
                         results.Add(new(x.Text, Matches(x, r), actual));
                         break;
                     }

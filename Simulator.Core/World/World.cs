@@ -1,5 +1,6 @@
 using Zombiesim.Core.Engine;
 using Zombiesim.Core.Network;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Tcp;
@@ -175,7 +176,7 @@ public sealed class World : INetworkObserver
                     {
                         _partitioned = true;
                         foreach (var p in _paths) p.Partitioned = true;
-                        Note("network", $"partition: the path drops everything until {Format(e.Until)}");
+                        Note("network", $"partition: the path drops everything until {Instant.Format(e.Until)}");
                     });
                     Schedule(e.Until, () =>
                     {
@@ -218,7 +219,7 @@ public sealed class World : INetworkObserver
     internal sealed class ConnInfo(string label)
     {
         public string Label { get; } = label;
-        public (TimeSpan At, string Why)? Incident;
+        public Incident? Incident;
         public bool Rejected;
     }
 
@@ -243,9 +244,9 @@ public sealed class World : INetworkObserver
     internal Environment? EnvironmentAt(uint address) => _environmentsByAddress.GetValueOrDefault(address);
 
     /// <summary>Remember the latest thing that happened to a connection, to explain a later error.</summary>
-    internal void Incident(TcpConnection c, string why) => Info(c).Incident = (Now, why);
+    internal void Incident(TcpConnection c, Incident incident) => Info(c).Incident = incident;
 
-    internal string? IncidentOf(TcpConnection c) => Info(c).Incident is { } i ? $"at {Format(i.At)} {i.Why}" : null;
+    internal Incident? IncidentOf(TcpConnection c) => Info(c).Incident;
 
     internal void Note(string who, string text) => _observer.OnNote(new NoteRecord(Now, who, text));
 
@@ -261,25 +262,23 @@ public sealed class World : INetworkObserver
         return busy;
     }
 
-    internal static string Format(TimeSpan t) => $"{t.TotalSeconds:0.######}s";
-
     // ---------------------------------------------------------------- network observer
 
     void INetworkObserver.OnSegment(TimeSpan at, string by, in Segment segment, SegmentFate fate)
     {
-        string? why = fate switch
+        IncidentKind? kind = fate switch
         {
-            SegmentFate.DroppedMiddlebox => $"{by} dropped a segment of a flow it had forgotten",
-            SegmentFate.Injected when segment.Rst => $"{by} answered with RST for a flow it had forgotten",
-            SegmentFate.DroppedPartition => "the partitioned path dropped a segment",
+            SegmentFate.DroppedMiddlebox => IncidentKind.MiddleboxDrop,
+            SegmentFate.Injected when segment.Rst => IncidentKind.MiddleboxReset,
+            SegmentFate.DroppedPartition => IncidentKind.PartitionDrop,
             _ => null,
         };
-        if (why is null)
+        if (kind is null)
             return;
         bool fromServer = segment.Source.Address == _server.Host.Address;
         var key = fromServer ? (segment.Destination, segment.Source) : (segment.Source, segment.Destination);
         if (_live.TryGetValue(key, out var info))
-            info.Incident = (at, why);
+            info.Incident = new Incident(at, kind.Value, kind == IncidentKind.PartitionDrop ? null : by);
     }
 
     void INetworkObserver.OnTransition(TimeSpan at, TcpConnection c, TcpState from, TcpState to, TcpCause cause)
@@ -325,9 +324,9 @@ public sealed class World : INetworkObserver
             {
                 switch (env.State)
                 {
-                    case EnvState.Busy or EnvState.Initializing: busy++; break;
-                    case EnvState.Idle: idle++; break;
-                    case EnvState.Frozen: frozen++; break;
+                    case EnvironmentState.Busy or EnvironmentState.Initializing: busy++; break;
+                    case EnvironmentState.Idle: idle++; break;
+                    case EnvironmentState.Frozen: frozen++; break;
                 }
                 foreach (var c in env.Host.ConnectionsUnordered)
                     client.Add(ClientIndex[(int)c.State]);
@@ -348,7 +347,7 @@ public sealed class World : INetworkObserver
         if (c.State != TcpState.Established)
             return ServerIndex[(int)c.State];
         var env = EnvironmentAt(c.Remote.Address);
-        if (env is not null && env.State is EnvState.Frozen or EnvState.Destroyed)
+        if (env is not null && env.State is EnvironmentState.Frozen or EnvironmentState.Destroyed)
             return Zombie;
         return _server.InUse(c) ? InUse : Idle;
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FluentAssertions;
 using Xunit;
 using Zombiesim.Cli;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Search;
 using Zombiesim.Tests.World;
 
@@ -31,7 +32,7 @@ public sealed class SearchTests : IDisposable
     [Fact]
     public void Goals_and_ranges_parse_as_documented()
     {
-        Goal.Parse("no EOF,ECONNRESET", "t").Should().Match<Goal>(g => g.MaxRate == 0 && g.Outcomes!.SetEquals(new[] { "EOF", "ECONNRESET" }) && g.Confidence == 0.95);
+        Goal.Parse("no EOF,ECONNRESET", "t").Should().Match<Goal>(g => g.MaxRate == 0 && g.Outcomes!.SetEquals(new[] { Outcome.Eof, Outcome.ECONNRESET }) && g.Confidence == 0.95);
         Goal.Parse("errors <= 1% at 99%", "t").Should().Match<Goal>(g => g.MaxRate == 0.01 && g.Outcomes == null && g.Confidence == 0.99);
         Goal.Parse("errors <= 5%", "t").Met(0, 100).Should().BeTrue("upper bound 3.7% <= 5%");
         Goal.Parse("errors <= 5%", "t").Met(0, 50).Should().BeFalse("upper bound 7.1% > 5%: zero failures in 50 runs is not proof");

@@ -1,3 +1,4 @@
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.World;
 

@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Xunit;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.World;
 using Zombiesim.Tcp;
 
@@ -35,23 +36,26 @@ public class SeedTimelineTests
     {
         var (_, r) = Scenarios.Run("upstash-2020-process.yaml");
         r.Lifecycle.Select(l => (l.T, l.Environment, l.Event)).Should().Equal(
-            (S(0), "hello#1", "cold-start"),
-            (FirstEnd + S(5), "hello#1", "frozen"),
-            (S(95), "hello#1", "thawed"),
-            (S(100), "hello#1", "frozen"),
-            (S(395), "hello#1", "destroyed"),
-            (S(400), "hello#2", "cold-start"),
-            (S(400) + FirstEnd + S(5), "hello#2", "frozen"));
+            (S(0), "hello#1", LifecycleEvent.ColdStart),
+            (FirstEnd + S(5), "hello#1", LifecycleEvent.Frozen),
+            (S(95), "hello#1", LifecycleEvent.Thawed),
+            (S(100), "hello#1", LifecycleEvent.Frozen),
+            (S(395), "hello#1", LifecycleEvent.Destroyed),
+            (S(400), "hello#2", LifecycleEvent.ColdStart),
+            (S(400) + FirstEnd + S(5), "hello#2", LifecycleEvent.Frozen));
         Server(r, "c1", TcpState.FinWait1).T.Should().Be(LastActivity + S(60), "the server's idle timeout sends FIN");
         // The frozen process's kernel ACKs the FIN after its 40 ms delayed ACK: FIN_WAIT_2.
         Server(r, "c1", TcpState.FinWait2).T.Should().Be(LastActivity + S(60) + TimeSpan.FromMilliseconds(41));
         Server(r, "c1", TcpState.Closed).Should().Be(new TransitionRecord(LastActivity + S(90.041), "server", "c1", TcpState.FinWait2, TcpState.Closed, TcpCause.FinWait2Timeout));
         r.Transitions.Single(t => t.Host == "hello#1" && t.To == TcpState.CloseWait).T.Should().Be(LastActivity + S(60.0005));
         r.Requests.Select(q => (q.T, q.Environment, q.Connection, q.Outcome, q.Origin)).Should().Equal(
-            (S(0), "hello#1", "c1", "ok", null),
-            (S(95), "hello#1", "c1", "EOF", "fin"),
-            (S(400), "hello#2", "c2", "ok", null));
-        r.Requests[1].Cause.Should().Contain("idle timeout").And.Contain("frozen");
+            (S(0), "hello#1", "c1", Outcome.Ok, null),
+            (S(95), "hello#1", "c1", Outcome.Eof, Origin.Fin),
+            (S(400), "hello#2", "c2", Outcome.Ok, null));
+        r.Requests[1].Cause!.Incident.Should().Match<Incident>(i =>
+            i.Kind == IncidentKind.IdleClose && i.At == LastActivity + S(60)
+            && i.Environment == "hello#1" && i.EnvironmentState == EnvironmentState.Frozen);
+        r.Requests[1].Cause!.Text().Should().Be("at 60.20179s the server closed it after 60s idle (idle timeout) while hello#1 was frozen");
         // The RST for the thawed write comes back one round trip later, after the EOF was read.
         r.Transitions.Last(t => t.Connection == "c1" && t.Host == "hello#1").Should().Be(
             new TransitionRecord(S(95.001), "hello#1", "c1", TcpState.LastAck, TcpState.Closed, TcpCause.RcvRst));
@@ -65,9 +69,9 @@ public class SeedTimelineTests
         r.Transitions.Should().NotContain(t => t.Host == "server" && t.Connection == "c1" && t.To == TcpState.FinWait2);
         r.Transitions.Should().NotContain(t => t.Host == "hello#1" && t.To == TcpState.CloseWait, "the paused VM never saw the FIN");
         Server(r, "c1", TcpState.Closed).Should().Be(new TransitionRecord(S(95.0005), "server", "c1", TcpState.FinWait1, TcpState.Closed, TcpCause.RcvDataAfterClose));
-        r.Requests[1].Should().Match<RequestRecord>(q => q.T == S(95) && q.Outcome == "ECONNRESET" && q.Errno == "ECONNRESET" && q.Origin == "rst");
+        r.Requests[1].Should().Match<RequestRecord>(q => q.T == S(95) && q.Outcome == Outcome.ECONNRESET && q.Errno == "ECONNRESET" && q.Origin == Origin.Rst);
         r.Requests[1].LatencyMs.Should().BeApproximately(1.0, 1e-9, "the RST comes back one round trip after the write");
-        r.Requests[2].Outcome.Should().Be("ok");
+        r.Requests[2].Outcome.Should().Be(Outcome.Ok);
     }
 
     [Fact]
@@ -76,7 +80,7 @@ public class SeedTimelineTests
         var (outcome, r) = Scenarios.Run("upstash-2020-310s.yaml");
         r.Requests.Should().OnlyContain(q => q.Ok).And.HaveCount(3);
         r.Requests[1].Connection.Should().Be("c1", "the connection survived the freeze");
-        r.Lifecycle.Single(l => l.Event == "destroyed").T.Should().Be(S(95) + TimeSpan.FromMilliseconds(1.1) + S(300), "300 s after the second request ended");
+        r.Lifecycle.Single(l => l.Event == LifecycleEvent.Destroyed).T.Should().Be(S(95) + TimeSpan.FromMilliseconds(1.1) + S(300), "300 s after the second request ended");
         // The second request reused the connection: its reply left at 95 s + 0.6 ms; the idle clock restarts there.
         var serverClose = Server(r, "c1", TcpState.FinWait1);
         serverClose.T.Should().Be(S(95) + TimeSpan.FromMilliseconds(0.6) + S(310));
@@ -90,8 +94,8 @@ public class SeedTimelineTests
     {
         var (_, r) = Scenarios.Run("upstash-2020-etimedout.yaml");
         var failed = r.Requests.Single(q => !q.Ok);
-        (failed.T, failed.Outcome, failed.Origin, failed.LatencyMs).Should().Be((S(95), "ETIMEDOUT", "library-timeout", 5000.0));
-        failed.Cause.Should().Contain("stateful-firewall dropped a segment of a flow it had forgotten").And.Contain("commandTimeout 5s");
+        (failed.T, failed.Outcome, failed.Origin, failed.LatencyMs).Should().Be((S(95), Outcome.ETIMEDOUT, Origin.LibraryTimeout, 5000.0));
+        failed.Cause!.Text().Should().Contain("stateful-firewall dropped a segment of a flow it had forgotten").And.Contain("commandTimeout 5s");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Xunit;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.World;
 using Zombiesim.Tcp;
@@ -55,7 +56,7 @@ public class WorldFeatureTests
         var (_, process) = Story(client: "{ validateBeforeUse: true }");
         At(process, 95).Should().Match<RequestRecord>(q => q.Ok && q.Retries == 0 && q.Connection == "c2");
         var (_, vm) = Story(client: "{ validateBeforeUse: true }", platform: "freeze: { after: 5s, mode: vm }\n  reap: { after: 300s }");
-        At(vm, 95).Outcome.Should().Be("ECONNRESET", "the paused VM's socket is still ESTABLISHED: nothing to see locally");
+        At(vm, 95).Outcome.Should().Be(Outcome.ECONNRESET, "the paused VM's socket is still ESTABLISHED: nothing to see locally");
     }
 
     [Fact]
@@ -75,7 +76,7 @@ public class WorldFeatureTests
         var (_, r) = Story(client: "{ pingInterval: 2s }");
         var close = r.Transitions.Single(t => t.Host == "server" && t.Connection == "c1" && t.To == TcpState.FinWait1).T;
         close.Should().BeGreaterThan(S(62)).And.BeLessThan(S(65.3), "the last ping, before the freeze at about 5.2 s, restarted the idle clock");
-        At(r, 95).Outcome.Should().Be("EOF");
+        At(r, 95).Outcome.Should().Be(Outcome.Eof);
     }
 
     [Fact]
@@ -83,8 +84,8 @@ public class WorldFeatureTests
     {
         var (outcome, r) = Story(server: "idleTimeout: 0s\n  limits: { hard: 1 }", at: "[0s]",
             function: "  - name: other\n    memory: 1024", extra: "  - function: other\n    at: [1s]");
-        r.Requests.Single(q => q.Function == "other").Should().Match<RequestRecord>(q => q.Outcome == "REJECTED" && q.Origin == "server");
-        r.Requests.Single(q => q.Function == "other").Cause.Should().Contain("hard limit reached (1)");
+        r.Requests.Single(q => q.Function == "other").Should().Match<RequestRecord>(q => q.Outcome == Outcome.Rejected && q.Origin == Origin.Server);
+        r.Requests.Single(q => q.Function == "other").Cause!.Text().Should().Contain("hard limit reached (1)");
         outcome.Summary.Final!.Rejections.Should().Be(1);
     }
 
@@ -93,7 +94,7 @@ public class WorldFeatureTests
     {
         var (_, r) = Story(server: "idleTimeout: 0s\n  maxClients: 1", at: "[0s]",
             function: "  - name: other\n    memory: 1024", extra: "  - function: other\n    at: [1s]");
-        r.Requests.Single(q => q.Function == "other").Cause.Should().Contain("max number of clients reached (1)");
+        r.Requests.Single(q => q.Function == "other").Cause!.Text().Should().Contain("max number of clients reached (1)");
     }
 
     [Fact]
@@ -103,7 +104,7 @@ public class WorldFeatureTests
             function: "  - name: other\n    memory: 1024", extra: "  - function: other\n    at: [10s]");
         outcome.Summary.Final!.Evictions.Should().Be(1);
         r.Notes.Should().Contain(n => n.Text.Contains("closes c1: the server evicted it"));
-        At(r, 95).Outcome.Should().Be("EOF", "the evicted connection's FIN reached the frozen environment's kernel");
+        At(r, 95).Outcome.Should().Be(Outcome.Eof, "the evicted connection's FIN reached the frozen environment's kernel");
     }
 
     [Fact]
@@ -111,16 +112,16 @@ public class WorldFeatureTests
     {
         var (_, r) = Story(server: "idleTimeout: 0s", extra: "events:\n  - serverRestart: { at: 50s, downtime: 2s }");
         var failed = At(r, 95);
-        failed.Outcome.Should().Be("EOF");
-        failed.Cause.Should().Contain("the server restarted");
-        At(r, 400).Outcome.Should().Be("ok");
+        failed.Outcome.Should().Be(Outcome.Eof);
+        failed.Cause!.Text().Should().Contain("the server restarted");
+        At(r, 400).Outcome.Should().Be(Outcome.Ok);
     }
 
     [Fact]
     public void Connecting_during_a_restart_is_refused()
     {
         var (_, r) = Story(server: "idleTimeout: 0s", at: "[10s]", extra: "events:\n  - serverRestart: { at: 5s, downtime: 20s }");
-        At(r, 10).Should().Match<RequestRecord>(q => q.Outcome == "ECONNREFUSED" && q.Origin == "rst");
+        At(r, 10).Should().Match<RequestRecord>(q => q.Outcome == Outcome.ECONNREFUSED && q.Origin == Origin.Rst);
     }
 
     [Fact]
@@ -128,15 +129,15 @@ public class WorldFeatureTests
     {
         var (_, r) = Story(client: "{ commandTimeout: 5s }", server: "idleTimeout: 0s", extra: "events:\n  - partition: { from: 90s, to: 200s }");
         var failed = At(r, 95);
-        (failed.Outcome, failed.Origin).Should().Be(("ETIMEDOUT", "library-timeout"));
-        failed.Cause.Should().Contain("partitioned path dropped a segment");
+        (failed.Outcome, failed.Origin).Should().Be((Outcome.ETIMEDOUT, Origin.LibraryTimeout));
+        failed.Cause!.Text().Should().Contain("partitioned path dropped a segment");
     }
 
     [Fact]
     public void Reserved_concurrency_throttles_simultaneous_invocations()
     {
         var (_, r) = Story(at: "[0s, 0s, 0s]", function: "", sets: ["functions.0.reservedConcurrency=2"]);
-        r.Requests.Count(q => q.Outcome == "THROTTLED" && q.Origin == "platform").Should().Be(1);
+        r.Requests.Count(q => q.Outcome == Outcome.Throttled && q.Origin == Origin.Platform).Should().Be(1);
         r.Requests.Count(q => q.Ok).Should().Be(2);
     }
 
@@ -144,14 +145,14 @@ public class WorldFeatureTests
     public void An_invocation_past_the_function_timeout_fails_and_resets_the_runtime()
     {
         var (_, r) = Story(at: "[0s]", sets: ["functions.0.timeout=3s", "functions.0.work=5s"]);
-        r.Requests.Single().Should().Match<RequestRecord>(q => q.Outcome == "ETIMEDOUT" && q.Origin == "platform" && q.LatencyMs == 3000);
+        r.Requests.Single().Should().Match<RequestRecord>(q => q.Outcome == Outcome.ETIMEDOUT && q.Origin == Origin.Platform && q.LatencyMs == 3000);
     }
 
     [Fact]
     public void A_redeploy_abandons_idle_environments_and_leaves_their_connections_as_zombies()
     {
         var (outcome, r) = Story(server: "idleTimeout: 0s", at: "[0s, 95s]", extra: "events:\n  - redeploy: { at: 50s, function: hello }\nexpect:\n  - at: 60s\n    zombies: 1");
-        r.Lifecycle.Should().Contain(l => l.T == S(50) && l.Event == "destroyed" && l.Detail == "abandoned by a redeploy");
+        r.Lifecycle.Should().Contain(l => l.T == S(50) && l.Event == LifecycleEvent.Destroyed && l.Detail == "abandoned by a redeploy");
         At(r, 95).Should().Match<RequestRecord>(q => q.Ok && q.Environment == "hello#2" && q.Connection == "c2");
         outcome.ExpectationsMet.Should().BeTrue();
     }

@@ -1,0 +1,19 @@
+namespace Zombiesim.Core.Observation;
+
+/// <summary>Receives everything a run produces, as it happens (so long runs can stream).</summary>
+public interface IRunObserver
+{
+    /// <summary>False when the observer ignores transitions: the world then does not build the
+    /// records (a search runs millions of runs and needs none).</summary>
+    bool WantsTransitions => false;
+
+    /// <summary>False when the observer does not hold on to samples after <see cref="OnSample"/>
+    /// returns: the world may then reuse their counts for the next sample.</summary>
+    bool KeepsSamples => false;
+
+    void OnRequest(RequestRecord r) { }
+    void OnTransition(TransitionRecord t) { }
+    void OnLifecycle(LifecycleRecord l) { }
+    void OnNote(NoteRecord n) { }
+    void OnSample(Sample s) { }
+}

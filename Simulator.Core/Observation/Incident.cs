@@ -1,0 +1,65 @@
+using Zombiesim.Core.Scenarios;
+
+namespace Zombiesim.Core.Observation;
+
+/// <summary>What can happen to a connection that explains a later error.</summary>
+public enum IncidentKind
+{
+    /// <summary>The server closed it after its idle timeout.</summary>
+    IdleClose,
+    /// <summary>The server evicted it, idle, above its soft limit.</summary>
+    Eviction,
+    /// <summary>The server process restarted and its kernel closed the socket.</summary>
+    Restart,
+    /// <summary>The server refused it at maxclients.</summary>
+    RefusedMaxClients,
+    /// <summary>The server refused it at its hard limit.</summary>
+    RefusedHardLimit,
+    /// <summary>A middlebox dropped a segment of a flow it had forgotten.</summary>
+    MiddleboxDrop,
+    /// <summary>A middlebox answered a segment of a forgotten flow with RST.</summary>
+    MiddleboxReset,
+    /// <summary>The partitioned path dropped a segment.</summary>
+    PartitionDrop,
+}
+
+/// <summary>
+/// Something that happened to a connection, with its instant and parties: the server's limit or
+/// timeout, the middlebox by name, and the client environment's state at that instant (a zombie's
+/// environment is frozen or gone).
+/// </summary>
+public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox = null, TimeSpan? IdleTimeout = null, int? Limit = null,
+    string? Environment = null, EnvironmentState? EnvironmentState = null)
+{
+    /// <summary>The incident in words, without its instant: "the server closed it after 60s idle (idle timeout) while hello#1 was frozen".</summary>
+    public string What
+    {
+        get
+        {
+            string what = Kind switch
+            {
+                IncidentKind.IdleClose => $"the server closed it after {DurationText.Format(IdleTimeout!.Value)} idle (idle timeout)",
+                IncidentKind.Eviction => $"the server evicted it (idle, above the soft limit of {Limit})",
+                IncidentKind.Restart => "the server restarted",
+                IncidentKind.RefusedMaxClients => $"the server refused the connection: {Refusal}",
+                IncidentKind.RefusedHardLimit => $"the server refused the connection: {Refusal}",
+                IncidentKind.MiddleboxDrop => $"{Middlebox} dropped a segment of a flow it had forgotten",
+                IncidentKind.MiddleboxReset => $"{Middlebox} answered with RST for a flow it had forgotten",
+                _ => "the partitioned path dropped a segment",
+            };
+            return EnvironmentState is { } state ? $"{what} while {Environment} was {state.Name()}" : what;
+        }
+    }
+
+    /// <summary>Which limit a refusal hit: "max number of clients reached (100)".</summary>
+    public string Refusal => Kind == IncidentKind.RefusedMaxClients ? $"max number of clients reached ({Limit})" : $"hard limit reached ({Limit})";
+
+    /// <summary>"at 60.20179s " followed by <see cref="What"/>.</summary>
+    public override string ToString() => $"at {Instant.Format(At)} {What}";
+}
+
+/// <summary>How instants are written in causes and notes: seconds, up to the microsecond.</summary>
+public static class Instant
+{
+    public static string Format(TimeSpan t) => $"{t.TotalSeconds:0.######}s";
+}

@@ -1,0 +1,81 @@
+namespace Zombiesim.Core.Observation;
+
+/// <summary>The run's summary, aggregated as records stream by.</summary>
+public sealed class RunSummary : IRunObserver
+{
+    private readonly SortedDictionary<Outcome, long> _outcomes = new(ByName);
+    private readonly SortedDictionary<(Outcome, Origin?), long> _errorsByErrnoOrigin = new(ErrorByName);
+    private readonly CategoryCounts _peakServer = new(Sample.ServerCategories);
+    private readonly CategoryCounts _peakClient = new(Sample.ClientCategories);
+    private readonly CategoryCounts _finalServer = new(Sample.ServerCategories);
+    private readonly CategoryCounts _finalClient = new(Sample.ClientCategories);
+    private Sample? _final;
+    private int _lastZombies;
+    private TimeSpan _lastSampleAt;
+
+    public long Requests { get; private set; }
+    public long Errors { get; private set; }
+    public LatencyHistogram Latency { get; } = new();
+    /// <summary>Requests by outcome, in the order of the outcomes' names.</summary>
+    public IReadOnlyDictionary<Outcome, long> Outcomes => _outcomes;
+    /// <summary>Failed requests by outcome and origin, in the order of "OUTCOME (origin)".</summary>
+    public IReadOnlyDictionary<(Outcome Outcome, Origin? Origin), long> ErrorsByErrnoAndOrigin => _errorsByErrnoOrigin;
+
+    /// <summary>"ETIMEDOUT (library-timeout)": how an error and its origin are named together.</summary>
+    public static string ErrorName(Outcome outcome, Origin? origin) => $"{outcome.Name()} ({origin?.Name()})";
+
+    private static readonly Comparer<Outcome> ByName = Comparer<Outcome>.Create((a, b) => string.CompareOrdinal(a.Name(), b.Name()));
+    private static readonly Comparer<(Outcome, Origin?)> ErrorByName =
+        Comparer<(Outcome O, Origin? G)>.Create((a, b) => string.CompareOrdinal(ErrorName(a.O, a.G), ErrorName(b.O, b.G)));
+    public IReadOnlyDictionary<string, int> PeakServer => _peakServer;
+    public IReadOnlyDictionary<string, int> PeakClient => _peakClient;
+    /// <summary>The last sample (a copy: the world may reuse what it handed out).</summary>
+    public Sample? Final => _final is null ? null : _final with { Server = Copy(_finalServer, Sample.ServerCategories), Client = Copy(_finalClient, Sample.ClientCategories) };
+
+    private static CategoryCounts Copy(CategoryCounts from, string[] keys)
+    {
+        var c = new CategoryCounts(keys);
+        c.CopyFrom(from);
+        return c;
+    }
+    public double ZombieSeconds { get; private set; }
+    public int PeakZombies { get; private set; }
+    public int PeakServerConnections { get; private set; }
+    public long ColdStarts { get; private set; }
+    public long Destroyed { get; private set; }
+
+    public void OnRequest(RequestRecord r)
+    {
+        Requests++;
+        _outcomes[r.Outcome] = _outcomes.GetValueOrDefault(r.Outcome) + 1;
+        if (!r.Ok)
+        {
+            Errors++;
+            var key = (r.Outcome, r.Origin);
+            _errorsByErrnoOrigin[key] = _errorsByErrnoOrigin.GetValueOrDefault(key) + 1;
+        }
+        if (r.Ok)
+            Latency.Add(r.LatencyMs);
+    }
+
+    public void OnLifecycle(LifecycleRecord l)
+    {
+        if (l.Event == LifecycleEvent.ColdStart) ColdStarts++;
+        if (l.Event == LifecycleEvent.Destroyed) Destroyed++;
+    }
+
+    public void OnSample(Sample s)
+    {
+        if (_final is not null)
+            ZombieSeconds += _lastZombies * (s.T - _lastSampleAt).TotalSeconds;
+        _lastSampleAt = s.T;
+        _final = s;
+        _finalServer.CopyFrom(s.Server);
+        _finalClient.CopyFrom(s.Client);
+        _lastZombies = s.Server.Counts[Array.IndexOf(Sample.ServerCategories, "zombie")];
+        _peakServer.Max(s.Server);
+        _peakClient.Max(s.Client);
+        PeakZombies = Math.Max(PeakZombies, _lastZombies);
+        PeakServerConnections = Math.Max(PeakServerConnections, s.Server.Total);
+    }
+}
