@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json;
+using Zombiesim.Core.Checks;
 using Zombiesim.Core.Explore;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
-using Zombiesim.Core.World;
+using Zombiesim.Core.Worlds;
 
 namespace Zombiesim.Cli.Commands;
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
-using Zombiesim.Core.World;
+using Zombiesim.Core.Worlds;
 using Zombiesim.Tcp;
 
 namespace Zombiesim.Cli.Commands;

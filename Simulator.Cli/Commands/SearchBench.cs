@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
-using Zombiesim.Core.World;
+using Zombiesim.Core.Worlds;
 
 namespace Zombiesim.Cli.Commands;
 

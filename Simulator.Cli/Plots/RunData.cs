@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
-using Zombiesim.Core.World;
+using Zombiesim.Core.Worlds;
 
 namespace Zombiesim.Cli.Plots;
 

@@ -3,11 +3,12 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Coyote;
 using Microsoft.Coyote.SystematicTesting;
+using Zombiesim.Core.Checks;
 using Zombiesim.Core.Engine;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
-using Zombiesim.Core.World;
+using Zombiesim.Core.Worlds;
 using Zombiesim.Tcp;
 using CoyoteGenerator = Microsoft.Coyote.Random.Generator;
 using Spec = Microsoft.Coyote.Specifications.Specification;
@@ -89,123 +90,6 @@ public sealed class ReplayChoices(double resolution, IReadOnlyList<int> log) : D
     }
 }
 
-/// <summary>A property every run must keep. Built-ins are chosen by --invariant; the scenario's
-/// expectations are invariants too.</summary>
-public abstract record Invariant(string Text)
-{
-    public static readonly string Syntax = "no-errors, no-errors:EOF,ECONNRESET (these outcomes), hard-limit, zombies<=N, gone-within=DURATION";
-
-    public static Invariant Parse(string text)
-    {
-        string t = text.Trim();
-        if (t == "no-errors")
-            return new NoErrors(null, t);
-        if (t.StartsWith("no-errors:", StringComparison.Ordinal))
-        {
-            var set = new HashSet<Outcome>();
-            foreach (var word in t[10..].Split(',').Select(x => x.Trim()).Where(x => x.Length > 0))
-            {
-                if (!OutcomeNames.TryParse(word, out Outcome o) || o == Outcome.Ok)
-                    throw new UsageException("--invariant", $"'{word}' is not an error outcome: expected some of {string.Join(", ", OutcomeNames.ErrorWords)}");
-                set.Add(o);
-            }
-            return new NoErrors(set, t);
-        }
-        if (t == "hard-limit")
-            return new HardLimit(t);
-        if (t.StartsWith("zombies<=", StringComparison.Ordinal) && int.TryParse(t[9..], NumberStyles.None, CultureInfo.InvariantCulture, out int n))
-            return new ZombiesAtMost(n, t);
-        if (t.StartsWith("gone-within=", StringComparison.Ordinal))
-        {
-            if (!DurationText.TryParse(t[12..], out var d, out var error))
-                throw new UsageException("--invariant", $"gone-within: {error}");
-            return new GoneWithin(d, t);
-        }
-        throw new UsageException("--invariant", $"'{t}' is not an invariant: expected one of {Syntax}");
-    }
-}
-
-public sealed record NoErrors(IReadOnlySet<Outcome>? Outcomes, string Text) : Invariant(Text);
-public sealed record HardLimit(string Text) : Invariant(Text);
-public sealed record ZombiesAtMost(int Max, string Text) : Invariant(Text);
-public sealed record GoneWithin(TimeSpan Limit, string Text) : Invariant(Text);
-
-/// <summary>Checks invariants as a run goes, reporting each breach with what, where and when.</summary>
-internal sealed class InvariantChecker(Scenario scenario, IReadOnlyList<Invariant> invariants, Action<string> breach) : IRunObserver
-{
-    private World.World? _world;
-    private readonly List<string> _outcomes = new();
-
-    public bool WantsTransitions => invariants.Any(i => i is HardLimit or ZombiesAtMost);
-    public string Signature => string.Join(",", _outcomes);
-
-    public void Attach(World.World world) => _world = world;
-
-    public void OnRequest(RequestRecord r)
-    {
-        _outcomes.Add(r.Outcome.Name());
-        foreach (var inv in invariants.OfType<NoErrors>())
-        {
-            if (!r.Ok && (inv.Outcomes is null || inv.Outcomes.Contains(r.Outcome)))
-                breach($"[{inv.Text}] the request at {Instant.Format(r.T)} of {r.Function} ({r.Environment}) failed: {r.Outcome.Name()}{(r.Origin is null ? "" : $" ({r.Origin.Value.Name()})")}{(r.Cause is null ? "" : ": " + r.Cause.Text())}");
-        }
-    }
-
-    public void OnTransition(TransitionRecord t)
-    {
-        if (_world is null || t.Host != "server")
-            return;
-        foreach (var inv in invariants)
-        {
-            switch (inv)
-            {
-                case HardLimit when t.To == TcpState.Established && (scenario.Server.HardLimit ?? scenario.Server.MaxClients) is { } limit:
-                    int open = _world.ServerConnectionsOpen();
-                    if (open > limit)
-                        breach($"[{inv.Text}] at {Instant.Format(t.T)} the server holds {open} connections, above its limit of {limit} ({t.Connection} just established)");
-                    break;
-                case ZombiesAtMost z:
-                    CheckZombies(z, t.T);
-                    break;
-            }
-        }
-    }
-
-    public void OnLifecycle(LifecycleRecord l)
-    {
-        if (_world is null)
-            return;
-        foreach (var inv in invariants)
-        {
-            if (inv is ZombiesAtMost z && l.Event is LifecycleEvent.Frozen or LifecycleEvent.Destroyed)
-                CheckZombies(z, l.T);
-            if (inv is GoneWithin g && l.Event == LifecycleEvent.Destroyed && _world.AddressOf(l.Environment) is { } address)
-            {
-                var world = _world;
-                world.Schedule(l.T + g.Limit, () =>
-                {
-                    int left = world.ServerConnectionsOf(address);
-                    if (left > 0)
-                        breach($"[{g.Text}] {l.Environment} was destroyed at {Instant.Format(l.T)}, and {DurationText.Format(g.Limit)} later the server still holds {left} of its connections");
-                });
-            }
-        }
-    }
-
-    private void CheckZombies(ZombiesAtMost z, TimeSpan at)
-    {
-        int zombies = _world!.Zombies();
-        if (zombies > z.Max)
-            breach($"[{z.Text}] at {Instant.Format(at)} the server holds {zombies} zombie connections, above {z.Max}");
-    }
-
-    public void AtEnd(RunOutcome outcome)
-    {
-        foreach (var e in outcome.Expectations.Where(e => !e.Met))
-            breach($"[expect] {e.Text}: got {e.Actual}");
-    }
-}
-
 /// <summary>How to explore.</summary>
 public sealed record ExploreOptions(int Iterations, string Strategy, uint Seed, IReadOnlyList<Invariant> Invariants, double Resolution, int MaxSteps = 200_000)
 {
@@ -253,7 +137,7 @@ public static class Explorer
             var choices = new CoyoteChoices(options.Resolution);
             string? breach = null;
             var checker = new InvariantChecker(scenario, invariants, message => breach ??= message);
-            var outcome = Simulation.Run(scenario, null, choices, checker.Attach, [checker], sampling: false);
+            var outcome = Simulation.Run(scenario, null, choices, world => checker.Attach(world.Census, world.Clock), [checker], sampling: false);
             checker.AtEnd(outcome);
             // The run goes to its end, so that its trace replays the whole timeline; the first
             // breach is then reported to Coyote.
@@ -316,7 +200,7 @@ public static class Explorer
         var breaches = new List<string>();
         var invariants = trace.Invariants.Select(Invariant.Parse).ToList();
         var checker = new InvariantChecker(scenario, DefaultInvariants(scenario, invariants), breaches.Add);
-        var outcome = Simulation.Run(scenario, null, new ReplayChoices(trace.Resolution, trace.Choices), checker.Attach, [checker, .. observers]);
+        var outcome = Simulation.Run(scenario, null, new ReplayChoices(trace.Resolution, trace.Choices), world => checker.Attach(world.Census, world.Clock), [checker, .. observers]);
         checker.AtEnd(outcome);
         return (outcome, breaches);
     }

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
-using Zombiesim.Core.World;
+using Zombiesim.Core.Worlds;
 
 namespace Zombiesim.Core.Search;
 

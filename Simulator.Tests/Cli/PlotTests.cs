@@ -6,7 +6,7 @@ using Zombiesim.Cli.Plots;
 using Zombiesim.Cli;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
-using Zombiesim.Core.World;
+using Zombiesim.Core.Worlds;
 using Zombiesim.Tests.World;
 
 namespace Zombiesim.Tests.Cli;

@@ -1,6 +1,6 @@
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
-using Zombiesim.Core.World;
+using Zombiesim.Core.Worlds;
 
 namespace Zombiesim.Tests.World;
 

@@ -1,7 +1,8 @@
 using FluentAssertions;
 using Xunit;
 using Zombiesim.Core.Observation;
-using Zombiesim.Core.World;
+using Zombiesim.Core.Platforms;
+using Zombiesim.Core.Worlds;
 using Zombiesim.Tcp;
 
 namespace Zombiesim.Tests.World;

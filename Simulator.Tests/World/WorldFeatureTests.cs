@@ -2,7 +2,7 @@ using FluentAssertions;
 using Xunit;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
-using Zombiesim.Core.World;
+using Zombiesim.Core.Worlds;
 using Zombiesim.Tcp;
 
 namespace Zombiesim.Tests.World;

@@ -1,10 +1,18 @@
+using Zombiesim.Core.Connections;
 using Zombiesim.Core.Engine;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Tcp;
 
-namespace Zombiesim.Core.World;
+namespace Zombiesim.Core.Servers;
+
+/// <summary>Who is at the other end of a server socket: the client environment at an address, and
+/// its state (a zombie's environment is frozen or gone).</summary>
+internal interface IPeers
+{
+    (string Name, EnvironmentState State)? PeerAt(uint address);
+}
 
 /// <summary>
 /// The server process (Redis, MongoDB, a SQL server, or a generic one): accepts connections up to
@@ -34,19 +42,25 @@ internal sealed class ServerApp
         }
     }
 
-    private readonly World _world;
     private readonly ServerSpec _spec;
+    private readonly Clock _clock;
+    private readonly ConnectionRegistry _connections;
+    private readonly IRunObserver _observer;
+    private readonly IPeers _peers;
     private readonly IChoices _response;
     private readonly Dictionary<TcpConnection, Conn> _conns = new();
     private TcpConnection? _listener;
     private bool _down;
 
-    public ServerApp(World world, ServerSpec spec)
+    public ServerApp(ServerSpec spec, TcpHost host, Clock clock, ConnectionRegistry connections, IRunObserver observer, IPeers peers, IChoices response)
     {
-        _world = world;
         _spec = spec;
-        _response = world.Stream("server/response");
-        Host = world.AddServerHost();
+        Host = host;
+        _clock = clock;
+        _connections = connections;
+        _observer = observer;
+        _peers = peers;
+        _response = response;
     }
 
     public TcpHost Host { get; }
@@ -71,36 +85,36 @@ internal sealed class ServerApp
     {
         if (_down)
             return;
-        _world.Note("server", $"restart: the process exits and listens again at {Instant.Format(until)}");
+        Note($"restart: the process exits and listens again at {Instant.Format(until)}");
         foreach (var c in _conns.Values.OrderBy(c => c.Socket.Id).ToArray())
             CloseConn(c, IncidentKind.Restart);
-        _listener?.Close(_world.Now);
+        _listener?.Close(_clock.Now);
         _listener = null;
         _down = true;
-        _world.Schedule(until, Start);
+        _clock.Schedule(until, Start);
     }
 
     /// <summary>A new established connection from the kernel's accept queue.</summary>
     private void Accept(TcpConnection socket)
     {
-        var conn = new Conn(this) { Socket = socket, Label = _world.Label(socket), LastActivity = _world.Now };
+        var conn = new Conn(this) { Socket = socket, Label = _connections.Label(socket), LastActivity = _clock.Now };
         Incident? refusal = null;
         if (_spec.MaxClients is { } max && _conns.Count >= max)
-            refusal = new Incident(_world.Now, IncidentKind.RefusedMaxClients, Limit: max);
+            refusal = new Incident(_clock.Now, IncidentKind.RefusedMaxClients, Limit: max);
         else if (_spec.HardLimit is { } hard && _conns.Count >= hard)
-            refusal = new Incident(_world.Now, IncidentKind.RefusedHardLimit, Limit: hard);
+            refusal = new Incident(_clock.Now, IncidentKind.RefusedHardLimit, Limit: hard);
         if (refusal is not null)
         {
             // Redis answers "-ERR max number of clients reached" and closes.
             Rejections++;
-            _world.Info(socket).Rejected = true;
-            _world.Incident(socket, refusal);
-            _world.Note("server", $"rejects {conn.Label}: {refusal.Refusal}");
-            socket.Send(_world.Now, World.RejectBytes);
-            socket.Close(_world.Now);
+            _connections.Info(socket).Rejected = true;
+            _connections.Incident(socket, refusal);
+            Note($"rejects {conn.Label}: {refusal.Refusal}");
+            socket.Send(_clock.Now, Wire.RejectBytes);
+            socket.Close(_clock.Now);
             return;
         }
-        _world.Own(socket, e => OnEvent(conn, e));
+        _connections.Own(socket, e => OnEvent(conn, e));
         _conns[socket] = conn;
         ArmIdle(conn);
         if (_spec.SoftLimit is { } soft && _conns.Count > soft)
@@ -112,23 +126,23 @@ internal sealed class ServerApp
         switch (e.Kind)
         {
             case TcpEventKind.Readable:
-                var r = conn.Socket.Read(_world.Now);
+                var r = conn.Socket.Read(_clock.Now);
                 if (r.Bytes <= 0 || !_conns.ContainsKey(conn.Socket))
                     return;
-                int commands = Math.Max(1, r.Bytes / World.RequestBytes);
+                int commands = Math.Max(1, r.Bytes / Wire.RequestBytes);
                 conn.Busy += commands;
-                conn.LastActivity = _world.Now;
+                conn.LastActivity = _clock.Now;
                 CancelIdle(conn);
                 for (int i = 0; i < commands; i++)
-                    _world.Engine.Schedule(_world.Now + _spec.ResponseTime.SampleDuration(_response), conn, Conn.ReplyEvent);
+                    _clock.At(_clock.Now + _spec.ResponseTime.SampleDuration(_response), conn, Conn.ReplyEvent);
                 break;
             case TcpEventKind.PeerClosed:
                 // The client went away cleanly: read returns 0 and the server closes its side.
                 if (_conns.Remove(conn.Socket))
                 {
                     CancelIdle(conn);
-                    conn.Socket.Read(_world.Now);
-                    conn.Socket.Close(_world.Now);
+                    conn.Socket.Read(_clock.Now);
+                    conn.Socket.Close(_clock.Now);
                 }
                 break;
             case TcpEventKind.Error:
@@ -143,8 +157,8 @@ internal sealed class ServerApp
         if (!_conns.ContainsKey(conn.Socket))
             return;
         conn.Busy--;
-        conn.LastActivity = _world.Now;
-        var sent = conn.Socket.Send(_world.Now, World.ReplyBytes);
+        conn.LastActivity = _clock.Now;
+        var sent = conn.Socket.Send(_clock.Now, Wire.ReplyBytes);
         if (!sent.IsOk)
         {
             _conns.Remove(conn.Socket);
@@ -163,13 +177,12 @@ internal sealed class ServerApp
             // Redis clientsCron: (now - lastinteraction) > maxidletime in whole seconds.
             : TimeSpan.FromSeconds(Math.Floor(conn.LastActivity.TotalSeconds) + Math.Floor(idle.TotalSeconds) + 1);
         CancelIdle(conn);
-        conn.IdleTimer = _world.Engine.Schedule(at, conn, Conn.IdleEvent);
+        conn.IdleTimer = _clock.At(at, conn, Conn.IdleEvent);
     }
 
     private void CancelIdle(Conn conn)
     {
-        _world.Engine.Cancel(conn.IdleTimer);
-        conn.IdleTimer = default;
+        _clock.Cancel(ref conn.IdleTimer);
     }
 
     private void IdleExpired(Conn conn)
@@ -183,7 +196,7 @@ internal sealed class ServerApp
     private void EvictIdle(int soft)
     {
         var idle = _conns.Values
-            .Where(c => c.Busy == 0 && _world.Now - c.LastActivity >= _spec.EvictIdleAfter)
+            .Where(c => c.Busy == 0 && _clock.Now - c.LastActivity >= _spec.EvictIdleAfter)
             .OrderBy(c => c.LastActivity).ThenBy(c => c.Socket.Id)
             .ToArray();
         foreach (var c in idle)
@@ -199,18 +212,20 @@ internal sealed class ServerApp
     {
         _conns.Remove(conn.Socket);
         CancelIdle(conn);
-        var env = _world.EnvironmentAt(conn.Socket.Remote.Address);
-        var incident = new Incident(_world.Now, kind, IdleTimeout: _spec.IdleTimeout, Limit: _spec.SoftLimit, Environment: env?.Name, EnvironmentState: env?.State);
-        _world.Incident(conn.Socket, incident);
-        _world.Note("server", $"closes {conn.Label}: {incident.What}");
-        conn.Socket.Close(_world.Now);
+        var peer = _peers.PeerAt(conn.Socket.Remote.Address);
+        var incident = new Incident(_clock.Now, kind, IdleTimeout: _spec.IdleTimeout, Limit: _spec.SoftLimit, Environment: peer?.Name, EnvironmentState: peer?.State);
+        _connections.Incident(conn.Socket, incident);
+        Note($"closes {conn.Label}: {incident.What}");
+        conn.Socket.Close(_clock.Now);
     }
+
+    private void Note(string text) => _observer.OnNote(new NoteRecord(_clock.Now, "server", text));
 
     internal void OnAccepted(TcpConnection socket)
     {
         if (!_down)
             Accept(socket);
         else
-            socket.Abort(_world.Now);
+            socket.Abort(_clock.Now);
     }
 }

@@ -1,131 +1,12 @@
+using Zombiesim.Core.Connections;
 using Zombiesim.Core.Engine;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Servers;
 using Zombiesim.Tcp;
 
-namespace Zombiesim.Core.World;
-
-/// <summary>What an invocation ended with.</summary>
-internal readonly record struct Result(Outcome Outcome, Origin? Origin, string? Connection, Cause? Cause)
-{
-    public static Result Ok(string? connection) => new(Outcome.Ok, null, connection, null);
-}
-
-/// <summary>A function: its environments, routing, concurrency and redeploys (AWS Lambda's documented behaviour).</summary>
-internal sealed class FunctionRuntime
-{
-    private readonly World _world;
-    private readonly List<Environment> _live = new();
-    private readonly List<Environment> _idle = new(); // idle or frozen, most recently used last
-    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _setup;
-    private int _created;
-
-    public FunctionRuntime(World world, FunctionSpec spec)
-    {
-        _world = world;
-        Spec = spec;
-        _coldStart = world.Stream($"function/{spec.Name}/cold-start");
-        _freeze = world.Stream($"function/{spec.Name}/freeze");
-        _reap = world.Stream($"function/{spec.Name}/reap");
-        _lifetime = world.Stream($"function/{spec.Name}/lifetime");
-        _work = world.Stream($"function/{spec.Name}/work");
-        _setup = world.Stream($"function/{spec.Name}/setup");
-        SetupCost = spec.Client.SetupCost ?? new Constant(DefaultSetupCost(spec.Memory).TotalSeconds);
-    }
-
-    public FunctionSpec Spec { get; }
-    public IReadOnlyList<Environment> Environments => _live;
-    public Distribution SetupCost { get; }
-    /// <summary>Environments initializing or running an invocation: Lambda's concurrency.</summary>
-    public int Busy { get; private set; }
-
-    /// <summary>
-    /// CPU time to set a connection up and close it. Upstash measured 75 us (p99) on a full CPU and
-    /// up to 6-7 ms in 128 MB functions; Lambda's CPU share is proportional to memory (1,769 MB = one
-    /// vCPU). Between the two measured points the cost is interpolated on a log-log scale (FOLK: the
-    /// shape between them is not measured); at or above 1,769 MB it is 75 us.
-    /// </summary>
-    public static TimeSpan DefaultSetupCost(int memoryMb)
-    {
-        const double fullCpuMb = 1769, fullCpuUs = 75, smallMb = 128, smallUs = 6500;
-        if (memoryMb >= fullCpuMb)
-            return TimeSpan.FromTicks((long)(fullCpuUs * 10));
-        double slope = Math.Log(smallUs / fullCpuUs) / Math.Log(smallMb / fullCpuMb);
-        double us = fullCpuUs * Math.Pow(memoryMb / fullCpuMb, slope);
-        return TimeSpan.FromTicks((long)Math.Round(us * 10));
-    }
-
-    /// <summary>An invocation arrives. <paramref name="done"/> is told the result (for a proxy's caller).</summary>
-    public void Invoke(Action<Result>? done)
-    {
-        TimeSpan arrived = _world.Now;
-        // Routing is undocumented; the most recently used warm environment is taken (FOLK).
-        Environment? env = _idle.Count > 0 ? _idle[^1] : null;
-        if (env is null)
-        {
-            Cause? limit = null;
-            if (Spec.ReservedConcurrency is { } reserved && Busy >= reserved)
-                limit = new Cause(CauseKind.ReservedConcurrency, Limit: reserved);
-            else if (_world.TotalBusy() >= _world.Scenario.Platform.Concurrency)
-                limit = new Cause(CauseKind.RegionalConcurrency, Limit: _world.Scenario.Platform.Concurrency);
-            if (limit is not null)
-            {
-                _world.Throttled();
-                var r = new Result(Outcome.Throttled, Origin.Platform, null, limit);
-                _world.Observer.OnRequest(new RequestRecord(arrived, Spec.Name, "-", null, r.Outcome, r.Origin, 0, 0, r.Cause));
-                done?.Invoke(r);
-                return;
-            }
-            env = new Environment(_world, this, ++_created);
-            _live.Add(env);
-            Busy++;
-            env.ColdStart(new Invocation(arrived, done), _coldStart, _lifetime);
-            return;
-        }
-        _idle.RemoveAt(_idle.Count - 1);
-        Busy++;
-        env.Run(new Invocation(arrived, done));
-    }
-
-    public void Redeploy()
-    {
-        _world.Note(Spec.Name, "redeploy: existing environments are abandoned");
-        foreach (var env in _live.ToArray())
-        {
-            if (env.State is EnvironmentState.Busy or EnvironmentState.Initializing)
-                env.Abandoned = true;
-            else
-                env.Destroy(DestroyReason.Redeploy);
-        }
-    }
-
-    /// <summary>An invocation ended: the environment no longer counts toward concurrency.</summary>
-    internal void Released() => Busy--;
-
-    /// <summary>The environment is warm and free for the next invocation.</summary>
-    internal void Available(Environment env) => _idle.Add(env);
-
-    internal void Forget(Environment env)
-    {
-        _live.Remove(env);
-        _idle.Remove(env);
-    }
-    internal TimeSpan DrawFreeze() => _world.Scenario.Platform.FreezeAfter.SampleDuration(_freeze);
-    internal TimeSpan DrawReap() => _world.Scenario.Platform.ReapAfter.SampleDuration(_reap);
-    internal TimeSpan DrawWork() => Spec.Work.SampleDuration(_work);
-    internal TimeSpan DrawSetup() => SetupCost.SampleDuration(_setup);
-}
-
-/// <summary>One invocation in flight.</summary>
-internal sealed class Invocation(TimeSpan arrived, Action<Result>? done)
-{
-    public TimeSpan Arrived { get; } = arrived;
-    public Action<Result>? Done { get; } = done;
-    public int Retries;
-    public bool Finished;
-    public TimerHandle Deadline;
-}
+namespace Zombiesim.Core.Platforms;
 
 /// <summary>
 /// An execution environment: a Linux host that is cold-started, runs invocations, is frozen after
@@ -142,7 +23,10 @@ internal sealed class Environment : IEventHandler
         CommandTimeoutEvent = 6, FreezeEvent = 7, ReapEvent = 8, PingEvent = 9;
     private long _invocationNumber;
     private TimeSpan _reapAfter;
-    private readonly World _world;
+    private readonly Platform _platform;
+    private readonly Clock _clock;
+    private readonly ConnectionRegistry _connections;
+    private readonly IRunObserver _observer;
     private readonly FunctionRuntime _fn;
     private readonly ClientSpec _client;
     private readonly SocketOptions _socketOptions;
@@ -159,14 +43,17 @@ internal sealed class Environment : IEventHandler
     private int _received;
     private TimerHandle _commandTimer;
 
-    public Environment(World world, FunctionRuntime fn, int number)
+    public Environment(Platform platform, FunctionRuntime fn, int number)
     {
-        _world = world;
+        _platform = platform;
+        _clock = platform.Clock;
+        _connections = platform.Connections;
+        _observer = platform.Observer;
         _fn = fn;
         _client = fn.Spec.Client;
         _socketOptions = new SocketOptions { KeepAlive = _client.KeepAlive is not null, KeepIdle = _client.KeepAlive, UserTimeout = _client.UserTimeout };
         Name = $"{fn.Spec.Name}#{number}";
-        Host = world.AddEnvironmentHost(this, fn.Spec.Host);
+        Host = platform.AddHost(this, fn.Spec.Host);
     }
 
     public string Name { get; }
@@ -179,10 +66,10 @@ internal sealed class Environment : IEventHandler
     public void ColdStart(Invocation inv, IChoices coldStart, IChoices lifetime)
     {
         State = EnvironmentState.Initializing;
-        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, LifecycleEvent.ColdStart));
-        if (_world.Scenario.Platform.MaxLifetime is { } max)
-            _lifetimeEnd = _world.Now + max.SampleDuration(lifetime);
-        TimeSpan ready = _world.Now + _world.Scenario.Platform.ColdStart.SampleDuration(coldStart);
+        _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.ColdStart));
+        if (_platform.Spec.MaxLifetime is { } max)
+            _lifetimeEnd = _clock.Now + max.SampleDuration(lifetime);
+        TimeSpan ready = _clock.Now + _platform.Spec.ColdStart.SampleDuration(coldStart);
         Begin(inv);
         At(ready, ReadyEvent);
     }
@@ -194,14 +81,9 @@ internal sealed class Environment : IEventHandler
         inv.Deadline = At(inv.Arrived + _fn.Spec.Timeout, DeadlineEvent);
     }
 
-    private TimerHandle At(TimeSpan at, int kind) =>
-        _world.Engine.Schedule(at < _world.Now ? _world.Now : at, this, (_invocationNumber << 8) + kind);
+    private TimerHandle At(TimeSpan at, int kind) => _clock.At(at, this, (_invocationNumber << 8) + kind);
 
-    private void CancelTimer(ref TimerHandle handle)
-    {
-        _world.Engine.Cancel(handle);
-        handle = default;
-    }
+    private void CancelTimer(ref TimerHandle handle) => _clock.Cancel(ref handle);
 
     public void OnEvent(long arg)
     {
@@ -227,14 +109,14 @@ internal sealed class Environment : IEventHandler
             case ConnectTimeoutEvent:
                 _commandTimer = default;
                 if (live && _connecting && _commandSocket is { } connecting)
-                    Fail(inv, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _world.Label(connecting),
+                    Fail(inv, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(connecting),
                         new Cause(CauseKind.ConnectTimeout, Timeout: _client.ConnectTimeout)));
                 break;
             case CommandTimeoutEvent:
                 _commandTimer = default;
                 if (_commandSocket is { } socket && !_connecting && (_pinging || live))
-                    Fail(_pinging ? null : inv, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _world.Label(socket),
-                        new Cause(CauseKind.CommandTimeout, _world.IncidentOf(socket), _client.CommandTimeout!.Value)));
+                    Fail(_pinging ? null : inv, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(socket),
+                        new Cause(CauseKind.CommandTimeout, _connections.IncidentOf(socket), _client.CommandTimeout!.Value)));
                 break;
             case FreezeEvent:
                 Freeze();
@@ -269,8 +151,8 @@ internal sealed class Environment : IEventHandler
         bool wasFrozen = State == EnvironmentState.Frozen;
         if (wasFrozen)
         {
-            Host.Thaw(_world.Now);
-            _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, LifecycleEvent.Thawed));
+            Host.Thaw(_clock.Now);
+            _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Thawed));
         }
         State = EnvironmentState.Busy;
         Begin(inv);
@@ -288,8 +170,8 @@ internal sealed class Environment : IEventHandler
             return;
         CancelTimer(ref _pingTimer);
         State = EnvironmentState.Frozen;
-        Host.Freeze(_world.Scenario.Platform.FreezeMode);
-        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, LifecycleEvent.Frozen));
+        Host.Freeze(_platform.Spec.FreezeMode);
+        _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Frozen));
     }
 
     public void Destroy(DestroyReason why)
@@ -297,24 +179,24 @@ internal sealed class Environment : IEventHandler
         if (State == EnvironmentState.Destroyed)
             return;
         CancelIdleTimers();
-        if (_world.Scenario.Platform.ShutdownHook && _cached is { } c)
+        if (_platform.Spec.ShutdownHook && _cached is { } c)
         {
             if (State == EnvironmentState.Frozen)
-                Host.Thaw(_world.Now);
+                Host.Thaw(_clock.Now);
             Discard(c); // the hook closes the connection cleanly: FIN
         }
         State = EnvironmentState.Destroyed;
         Host.Destroy();
         _queued.Clear();
         _fn.Forget(this);
-        _world.Observer.OnLifecycle(new LifecycleRecord(_world.Now, Name, LifecycleEvent.Destroyed, why, why == DestroyReason.Reaped ? _reapAfter : null));
+        _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Destroyed, why, why == DestroyReason.Reaped ? _reapAfter : null));
     }
 
     /// <summary>Lambda ends the invocation and resets the runtime: the process dies and its kernel
     /// closes its sockets with FIN.</summary>
     private void TimedOut(Invocation inv)
     {
-        var r = new Result(Outcome.ETIMEDOUT, Origin.Platform, _commandSocket is null ? null : _world.Label(_commandSocket),
+        var r = new Result(Outcome.ETIMEDOUT, Origin.Platform, _commandSocket is null ? null : _connections.Label(_commandSocket),
             new Cause(CauseKind.FunctionTimeout, Timeout: _fn.Spec.Timeout));
         if (_commandSocket is { } s) Discard(s);
         if (_cached is { } c) Discard(c);
@@ -328,12 +210,12 @@ internal sealed class Environment : IEventHandler
         TimeSpan work = _fn.DrawWork();
         if (_fn.Spec.Strategy == Strategy.Proxy)
         {
-            var proxy = _world.Function(_fn.Spec.Proxy!);
+            var proxy = _platform.Function(_fn.Spec.Proxy!);
             TimeSpan hop = _fn.Spec.ProxyInvokeLatency;
-            _world.Schedule(_world.Now + work + hop, () =>
+            _clock.Schedule(_clock.Now + work + hop, () =>
             {
                 if (inv.Finished) return;
-                proxy.Invoke(r => _world.Schedule(_world.Now + hop, () =>
+                proxy.Invoke(r => _clock.Schedule(_clock.Now + hop, () =>
                 {
                     if (!inv.Finished) Finish(inv, r);
                 }));
@@ -341,7 +223,7 @@ internal sealed class Environment : IEventHandler
             return;
         }
         if (work > TimeSpan.Zero)
-            At(_world.Now + work, WorkEvent);
+            At(_clock.Now + work, WorkEvent);
         else
             Acquire(inv);
     }
@@ -350,7 +232,7 @@ internal sealed class Environment : IEventHandler
     {
         if (_fn.Spec.Strategy == Strategy.Reuse && _cached is { } c)
         {
-            if (_client.MaxIdle is { } maxIdle && _world.Now - _cachedLastUsed > maxIdle)
+            if (_client.MaxIdle is { } maxIdle && _clock.Now - _cachedLastUsed > maxIdle)
                 Discard(c);
             else if (_client.ValidateBeforeUse && c.State != TcpState.Established)
                 Discard(c); // a local check: a FIN or an error has already arrived
@@ -364,21 +246,21 @@ internal sealed class Environment : IEventHandler
     }
 
     /// <summary>The set-up cost is CPU time spent before the SYN leaves.</summary>
-    private void Connect() => At(_world.Now + _fn.DrawSetup(), ConnectEvent);
+    private void Connect() => At(_clock.Now + _fn.DrawSetup(), ConnectEvent);
 
     private void OpenConnection()
     {
-        var socket = Host.Connect(_world.Now, _world.Server.Endpoint, _socketOptions);
-        _world.Info(socket); // name the connection now: the server's side finds it by its addresses
-        _world.Own(socket, e => OnSocketEvent(socket, e));
+        var socket = Host.Connect(_clock.Now, _platform.Server, _socketOptions);
+        _connections.Info(socket); // name the connection now: the server's side finds it by its addresses
+        _connections.Own(socket, e => OnSocketEvent(socket, e));
         _commandSocket = socket;
         _connecting = true;
         if (_fn.Spec.Strategy == Strategy.Reuse)
         {
             _cached = socket;
-            _cachedLastUsed = _world.Now;
+            _cachedLastUsed = _clock.Now;
         }
-        _commandTimer = At(_world.Now + _client.ConnectTimeout, ConnectTimeoutEvent);
+        _commandTimer = At(_clock.Now + _client.ConnectTimeout, ConnectTimeoutEvent);
     }
 
     private void SendCommand(Invocation? inv, TcpConnection socket)
@@ -386,10 +268,10 @@ internal sealed class Environment : IEventHandler
         _commandSocket = socket;
         _connecting = false;
         // A ping still in flight when a command follows: its reply comes first and is not ours.
-        _received = _pinging && inv is not null ? _received - World.ReplyBytes : 0;
+        _received = _pinging && inv is not null ? _received - Wire.ReplyBytes : 0;
         if (inv is not null)
             _pinging = false;
-        var sent = socket.Send(_world.Now, World.RequestBytes);
+        var sent = socket.Send(_clock.Now, Wire.RequestBytes);
         if (!sent.IsOk)
         {
             Fail(inv, SocketError(socket, sent.Errno, sent.Origin == ErrorOrigin.None ? ErrorOrigin.Rst : sent.Origin));
@@ -398,7 +280,7 @@ internal sealed class Environment : IEventHandler
         if (_client.CommandTimeout is { } t)
         {
             CancelTimer(ref _commandTimer);
-            _commandTimer = At(_world.Now + t, CommandTimeoutEvent);
+            _commandTimer = At(_clock.Now + t, CommandTimeoutEvent);
         }
     }
 
@@ -436,19 +318,19 @@ internal sealed class Environment : IEventHandler
 
     private void ReadReply(Invocation? inv, TcpConnection socket)
     {
-        string label = _world.Label(socket);
+        string label = _connections.Label(socket);
         while (true)
         {
-            var r = socket.Read(_world.Now);
+            var r = socket.Read(_clock.Now);
             if (r.Bytes > 0)
             {
                 _received += r.Bytes;
-                if (_world.Info(socket).Rejected)
+                if (_connections.Info(socket).Rejected)
                 {
-                    Fail(inv, new Result(Outcome.Rejected, Origin.Server, label, _world.IncidentOf(socket) is { } refusal ? Cause.Of(refusal) : null));
+                    Fail(inv, new Result(Outcome.Rejected, Origin.Server, label, _connections.IncidentOf(socket) is { } refusal ? Cause.Of(refusal) : null));
                     return;
                 }
-                if (_received >= World.ReplyBytes)
+                if (_received >= Wire.ReplyBytes)
                 {
                     Succeed(inv, socket);
                     return;
@@ -475,12 +357,12 @@ internal sealed class Environment : IEventHandler
     private Result SocketError(TcpConnection socket, Errno errno, ErrorOrigin origin)
     {
         var outcome = OutcomeNames.FromErrno(errno);
-        return new(outcome, OutcomeNames.FromErrorOrigin(origin), _world.Label(socket), Explain(socket, outcome));
+        return new(outcome, OutcomeNames.FromErrorOrigin(origin), _connections.Label(socket), Explain(socket, outcome));
     }
 
     private Cause? Explain(TcpConnection socket, Outcome outcome)
     {
-        var incident = _world.IncidentOf(socket);
+        var incident = _connections.IncidentOf(socket);
         return outcome switch
         {
             Outcome.ECONNREFUSED => new Cause(CauseKind.NothingListening),
@@ -497,19 +379,19 @@ internal sealed class Environment : IEventHandler
         if (inv is null)
         {
             _pinging = false;
-            _cachedLastUsed = _world.Now;
+            _cachedLastUsed = _clock.Now;
             ArmPing();
             return;
         }
-        string label = _world.Label(socket);
+        string label = _connections.Label(socket);
         if (_fn.Spec.Strategy == Strategy.PerInvocation)
         {
-            _world.Disown(socket);
-            socket.Close(_world.Now); // QUIT: the client closes first and ends in TIME_WAIT
+            _connections.Disown(socket);
+            socket.Close(_clock.Now); // QUIT: the client closes first and ends in TIME_WAIT
         }
         else
         {
-            _cachedLastUsed = _world.Now;
+            _cachedLastUsed = _clock.Now;
         }
         Finish(inv, Result.Ok(label));
     }
@@ -540,9 +422,9 @@ internal sealed class Environment : IEventHandler
     {
         if (_cached == socket)
             _cached = null;
-        _world.Disown(socket);
+        _connections.Disown(socket);
         if (socket.State != TcpState.Closed && !socket.Orphaned)
-            socket.Close(_world.Now);
+            socket.Close(_clock.Now);
     }
 
     private void Finish(Invocation inv, Result r)
@@ -555,20 +437,20 @@ internal sealed class Environment : IEventHandler
         _current = null;
         _commandSocket = null;
         _connecting = false;
-        double latency = (_world.Now - inv.Arrived).TotalMilliseconds;
-        _world.Observer.OnRequest(new RequestRecord(inv.Arrived, _fn.Spec.Name, Name, r.Connection, r.Outcome, r.Origin, latency, inv.Retries, r.Outcome == Outcome.Ok ? null : r.Cause));
+        double latency = (_clock.Now - inv.Arrived).TotalMilliseconds;
+        _observer.OnRequest(new RequestRecord(inv.Arrived, _fn.Spec.Name, Name, r.Connection, r.Outcome, r.Origin, latency, inv.Retries, r.Outcome == Outcome.Ok ? null : r.Cause));
         State = EnvironmentState.Idle;
         _fn.Released();
         if (Abandoned)
             Destroy(DestroyReason.Redeploy);
-        else if (_world.Now >= _lifetimeEnd)
+        else if (_clock.Now >= _lifetimeEnd)
             Destroy(DestroyReason.MaxLifetime);
         else
         {
             _fn.Available(this);
-            _freezeTimer = At(_world.Now + _fn.DrawFreeze(), FreezeEvent);
+            _freezeTimer = At(_clock.Now + _fn.DrawFreeze(), FreezeEvent);
             _reapAfter = _fn.DrawReap();
-            _reapTimer = At(_world.Now + _reapAfter, ReapEvent);
+            _reapTimer = At(_clock.Now + _reapAfter, ReapEvent);
             ArmPing();
         }
         inv.Done?.Invoke(r);
@@ -579,7 +461,7 @@ internal sealed class Environment : IEventHandler
         if (_client.PingInterval is not { } interval || _cached is null || _fn.Spec.Strategy != Strategy.Reuse)
             return;
         CancelTimer(ref _pingTimer);
-        _pingTimer = At(_world.Now + interval, PingEvent);
+        _pingTimer = At(_clock.Now + interval, PingEvent);
     }
 
     private void DeliverQueued()

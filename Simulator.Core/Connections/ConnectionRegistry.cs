@@ -1,0 +1,94 @@
+using Zombiesim.Core.Network;
+using Zombiesim.Core.Observation;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Connections;
+
+/// <summary>
+/// Who is who among the sockets: each connection's name in traces (c1, c2, ...), its latest
+/// incident, whether the server refused it, and which part owns each socket's application events.
+/// It watches the network for what explains later errors (a middlebox's drop or RST, a partition)
+/// and hands every socket transition to the run's observer.
+/// </summary>
+internal sealed class ConnectionRegistry(IRunObserver observer, TcpHost server) : INetworkObserver
+{
+    private readonly bool _wantsTransitions = observer.WantsTransitions;
+    private readonly Dictionary<TcpConnection, Action<TcpEvent>> _owners = new();
+    private readonly Dictionary<(Endpoint Client, Endpoint Server), ConnectionInfo> _live = new();
+    private int _nextLabel = 1;
+
+    /// <summary>Routes an application event to the socket's owner, if it still has one.</summary>
+    public void Dispatch(TcpConnection c, TcpEvent e)
+    {
+        if (_owners.TryGetValue(c, out var owner))
+            owner(e);
+    }
+
+    public void Own(TcpConnection c, Action<TcpEvent> owner) => _owners[c] = owner;
+
+    public void Disown(TcpConnection c) => _owners.Remove(c);
+
+    public ConnectionInfo Info(TcpConnection c)
+    {
+        if (c.Tag is ConnectionInfo cached)
+            return cached;
+        bool serverSide = c.Host == server;
+        var key = serverSide ? (c.Remote, c.Local) : (c.Local, c.Remote);
+        if (!_live.TryGetValue(key, out var info))
+        {
+            info = new ConnectionInfo($"c{_nextLabel++}");
+            if (!serverSide)
+                _live[key] = info;
+        }
+        c.Tag = info;
+        return info;
+    }
+
+    public string Label(TcpConnection c) => c.State == TcpState.Listen || c.Remote.Address == 0 ? "listener" : Info(c).Label;
+
+    /// <summary>Remember the latest thing that happened to a connection, to explain a later error.</summary>
+    public void Incident(TcpConnection c, Incident incident) => Info(c).Incident = incident;
+
+    public Incident? IncidentOf(TcpConnection c) => Info(c).Incident;
+
+    void INetworkObserver.OnSegment(TimeSpan at, string by, in Segment segment, SegmentFate fate)
+    {
+        IncidentKind? kind = fate switch
+        {
+            SegmentFate.DroppedMiddlebox => IncidentKind.MiddleboxDrop,
+            SegmentFate.Injected when segment.Rst => IncidentKind.MiddleboxReset,
+            SegmentFate.DroppedPartition => IncidentKind.PartitionDrop,
+            _ => null,
+        };
+        if (kind is null)
+            return;
+        bool fromServer = segment.Source.Address == server.Address;
+        var key = fromServer ? (segment.Destination, segment.Source) : (segment.Source, segment.Destination);
+        if (_live.TryGetValue(key, out var info))
+            info.Incident = new Incident(at, kind.Value, kind == IncidentKind.PartitionDrop ? null : by);
+    }
+
+    void INetworkObserver.OnTransition(TimeSpan at, TcpConnection c, TcpState from, TcpState to, TcpCause cause)
+    {
+        if (_wantsTransitions)
+            observer.OnTransition(new TransitionRecord(at, c.Host.Name, Label(c), from, to, cause));
+        if (to == TcpState.Closed)
+        {
+            _owners.Remove(c);
+            if (c.Host != server && c.Tag is ConnectionInfo)
+                _live.Remove((c.Local, c.Remote));
+        }
+    }
+
+    void INetworkObserver.OnEvent(TimeSpan at, TcpConnection connection, in TcpEvent e) { }
+}
+
+/// <summary>What both ends of a connection share: its name in traces, the latest incident that may
+/// explain a later error, and whether the server refused it. Kept on the sockets; the lookup by
+/// addresses lives only while the client's socket does.</summary>
+internal sealed class ConnectionInfo(string label)
+{
+    public string Label { get; } = label;
+    public Incident? Incident;
+    public bool Rejected;
+}

@@ -1,0 +1,36 @@
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Network;
+
+/// <summary>
+/// The path of a scenario: each client host joins the network with its own path to the server,
+/// with the scenario's latency (drawn from the host's own stream) and the same middleboxes; a
+/// partition cuts every path, including those of hosts that join during it.
+/// </summary>
+internal sealed class Topology(NetworkDriver network, TcpHost server, NetworkSpec spec, IChoices streams)
+{
+    private readonly List<Middlebox> _boxes = spec.Middleboxes.Select(b => new Middlebox(b.Name, b.Profile)).ToList();
+    private readonly List<NetworkPath> _paths = new();
+    private bool _partitioned;
+
+    public TcpHost AddClient(string name, Sysctls sysctls)
+    {
+        var host = network.AddHost(name, sysctls);
+        var path = network.Connect(host, server, spec.Latency, streams.Stream($"network/{name}"), _boxes);
+        path.Partitioned = _partitioned;
+        _paths.Add(path);
+        return host;
+    }
+
+    public bool Partitioned
+    {
+        get => _partitioned;
+        set
+        {
+            _partitioned = value;
+            foreach (var p in _paths) p.Partitioned = value;
+        }
+    }
+}

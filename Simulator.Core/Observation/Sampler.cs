@@ -1,0 +1,62 @@
+using Zombiesim.Core.Engine;
+
+namespace Zombiesim.Core.Observation;
+
+/// <summary>
+/// Takes the counts over time: at 0, every interval (a whole number of seconds, at most 2,000
+/// samples a run) and at the horizon. One handler serves every sample; when no observer keeps
+/// samples, the counts are reused.
+/// </summary>
+internal sealed class Sampler : IObservationEvent
+{
+    private readonly Clock _clock;
+    private readonly Census _census;
+    private readonly IRunObserver _observer;
+    private readonly TimeSpan _horizon, _interval;
+    private CategoryCounts? _serverCounts, _clientCounts;
+    private TimeSpan _last = TimeSpan.MinValue;
+
+    public Sampler(Clock clock, Census census, IRunObserver observer, TimeSpan horizon)
+    {
+        _clock = clock;
+        _census = census;
+        _observer = observer;
+        _horizon = horizon;
+        long step = Math.Max(TimeSpan.TicksPerSecond, horizon.Ticks / 2000);
+        step = (step + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond;
+        _interval = TimeSpan.FromTicks(step);
+    }
+
+    public void Start() => _clock.Observe(TimeSpan.Zero, this);
+
+    /// <summary>The final counts, at the horizon, unless a sample was taken there.</summary>
+    public void Finish()
+    {
+        if (_last != _horizon)
+            Take();
+    }
+
+    public void OnEvent(long arg) => Take();
+
+    private void Take()
+    {
+        TimeSpan now = _clock.Now;
+        _last = now;
+        var server = NextCounts(ref _serverCounts, Sample.ServerCategories);
+        _census.CountServer(server);
+        var client = NextCounts(ref _clientCounts, Sample.ClientCategories);
+        var (busy, idle, frozen) = _census.CountClients(client);
+        _observer.OnSample(new Sample(now, server, client, busy, idle, frozen, _census.Server.Rejections, _census.Server.Evictions, _census.Platform.Throttles));
+        if (now + _interval <= _horizon && now < _horizon)
+            _clock.Observe(now + _interval, this);
+    }
+
+    /// <summary>Fresh counts for a sample, or the last ones cleared when no observer keeps samples.</summary>
+    private CategoryCounts NextCounts(ref CategoryCounts? reused, string[] keys)
+    {
+        if (_observer.KeepsSamples || reused is null)
+            return reused = new CategoryCounts(keys);
+        reused.Clear();
+        return reused;
+    }
+}

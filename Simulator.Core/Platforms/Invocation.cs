@@ -1,0 +1,25 @@
+using Zombiesim.Core.Connections;
+using Zombiesim.Core.Engine;
+using Zombiesim.Core.Observation;
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Servers;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Platforms;
+
+/// <summary>What an invocation ended with.</summary>
+internal readonly record struct Result(Outcome Outcome, Origin? Origin, string? Connection, Cause? Cause)
+{
+    public static Result Ok(string? connection) => new(Outcome.Ok, null, connection, null);
+}
+
+/// <summary>One invocation in flight.</summary>
+internal sealed class Invocation(TimeSpan arrived, Action<Result>? done)
+{
+    public TimeSpan Arrived { get; } = arrived;
+    public Action<Result>? Done { get; } = done;
+    public int Retries;
+    public bool Finished;
+    public TimerHandle Deadline;
+}

@@ -1,0 +1,79 @@
+using Zombiesim.Core.Connections;
+using Zombiesim.Core.Engine;
+using Zombiesim.Core.Network;
+using Zombiesim.Core.Observation;
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Servers;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Platforms;
+
+/// <summary>
+/// The serverless platform: its functions and their execution environments, the account's
+/// concurrency, and which environment lives at which address (the server's peers).
+/// </summary>
+internal sealed class Platform : IPeers
+{
+    private readonly Dictionary<string, FunctionRuntime> _functions = new();
+    private readonly Dictionary<uint, Environment> _byAddress = new();
+    private readonly Topology _topology;
+    private readonly IChoices _streams;
+
+    public Platform(PlatformSpec spec, IReadOnlyList<FunctionSpec> functions, Clock clock, IRunObserver observer,
+        ConnectionRegistry connections, Topology topology, Endpoint server, IChoices streams)
+    {
+        Spec = spec;
+        Clock = clock;
+        Observer = observer;
+        Connections = connections;
+        Server = server;
+        _topology = topology;
+        _streams = streams;
+        foreach (var f in functions)
+            _functions[f.Name] = new FunctionRuntime(this, f);
+    }
+
+    public PlatformSpec Spec { get; }
+    public Clock Clock { get; }
+    public IRunObserver Observer { get; }
+    public ConnectionRegistry Connections { get; }
+    /// <summary>Where the functions' client libraries connect.</summary>
+    public Endpoint Server { get; }
+    public IEnumerable<FunctionRuntime> Functions => _functions.Values;
+    /// <summary>Invocations refused because no environment was free at the concurrency limit.</summary>
+    public long Throttles { get; private set; }
+
+    public IChoices Stream(string name) => _streams.Stream(name);
+
+    public FunctionRuntime Function(string name) => _functions[name];
+
+    /// <summary>A new environment's host joins the network with its own path to the server.</summary>
+    public TcpHost AddHost(Environment env, Sysctls sysctls)
+    {
+        var host = _topology.AddClient(env.Name, sysctls);
+        _byAddress[host.Address] = env;
+        return host;
+    }
+
+    public Environment? EnvironmentAt(uint address) => _byAddress.GetValueOrDefault(address);
+
+    public (string Name, EnvironmentState State)? PeerAt(uint address) => EnvironmentAt(address) is { } env ? (env.Name, env.State) : null;
+
+    public uint? AddressOf(string environment)
+    {
+        foreach (var (address, env) in _byAddress)
+            if (env.Name == environment) return address;
+        return null;
+    }
+
+    internal void Throttled() => Throttles++;
+
+    internal int TotalBusy()
+    {
+        int busy = 0;
+        foreach (var f in _functions.Values)
+            busy += f.Busy;
+        return busy;
+    }
+}

@@ -1,0 +1,44 @@
+using Zombiesim.Core.Checks;
+using Zombiesim.Core.Observation;
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+
+namespace Zombiesim.Core.Worlds;
+
+/// <summary>What a run produced besides its records.</summary>
+public sealed record RunOutcome(Scenario Scenario, ulong Seed, RunSummary Summary, IReadOnlyList<ExpectationResult> Expectations, long Events)
+{
+    public bool ExpectationsMet => Expectations.All(e => e.Met);
+}
+
+/// <summary>Runs a scenario and checks its expectations.</summary>
+public static class Simulation
+{
+    public static RunOutcome Run(Scenario scenario, ulong? seed = null, params IRunObserver[] observers) =>
+        Run(scenario, seed, null, null, observers);
+
+    /// <summary>A run whose draws come from <paramref name="choices"/> (exploration, replay);
+    /// <paramref name="attach"/> sees the world before it starts. Without <paramref name="sampling"/>
+    /// the summary has no counts over time (peaks, zombie-seconds).</summary>
+    internal static RunOutcome Run(Scenario scenario, ulong? seed, IChoices? choices, Action<World>? attach, IRunObserver[] observers, bool sampling = true)
+    {
+        var summary = new RunSummary();
+        var expectations = new Expectations(scenario);
+        var fanout = new Fanout([summary, expectations, .. observers]);
+        var world = new World(scenario, fanout, expectations, seed, choices, sampling);
+        attach?.Invoke(world);
+        world.Run();
+        return new RunOutcome(scenario, world.Seed, summary, expectations.Results(), world.EventsExecuted);
+    }
+
+    private sealed class Fanout(IRunObserver[] all) : IRunObserver
+    {
+        public bool WantsTransitions { get; } = all.Any(o => o.WantsTransitions);
+        public bool KeepsSamples { get; } = all.Any(o => o.KeepsSamples);
+        public void OnRequest(RequestRecord r) { foreach (var o in all) o.OnRequest(r); }
+        public void OnTransition(TransitionRecord t) { foreach (var o in all) o.OnTransition(t); }
+        public void OnLifecycle(LifecycleRecord l) { foreach (var o in all) o.OnLifecycle(l); }
+        public void OnNote(NoteRecord n) { foreach (var o in all) o.OnNote(n); }
+        public void OnSample(Sample s) { foreach (var o in all) o.OnSample(s); }
+    }
+}

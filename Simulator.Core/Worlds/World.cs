@@ -1,0 +1,94 @@
+using Zombiesim.Core.Checks;
+using Zombiesim.Core.Connections;
+using Zombiesim.Core.Engine;
+using Zombiesim.Core.Network;
+using Zombiesim.Core.Observation;
+using Zombiesim.Core.Platforms;
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Scripted;
+using Zombiesim.Core.Servers;
+using Zombiesim.Core.Traffic;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Worlds;
+
+/// <summary>
+/// The simulated world of a scenario, wired from its parts: the path (network and middleboxes), the
+/// platform (functions, execution environments and their client libraries), the server, traffic,
+/// scripted events, observation and checks. It wires them and runs the engine; it does nothing else.
+/// Every draw comes from a named stream of the scenario's seed (common random numbers: a function's
+/// traffic does not change when another is added).
+/// </summary>
+internal sealed class World
+{
+    private readonly Scenario _s;
+    private readonly Scheduler _engine = new(initialCapacity: 128); // grows as needed; most runs keep few events pending
+    private readonly IRunObserver _observer;
+    private readonly Expectations _expectations;
+    private readonly IChoices _streams;
+    private readonly Topology _topology;
+    private readonly Platform _platform;
+    private readonly ServerApp _server;
+    private readonly Sampler? _sampler;
+
+    /// <param name="scenario">What to simulate.</param>
+    /// <param name="observer">Receives every record as it happens.</param>
+    /// <param name="expectations">The scenario's expectations, whose probes the world schedules first.</param>
+    /// <param name="seed">Replaces the scenario's seed.</param>
+    /// <param name="choices">Where every draw comes from: by default a generator seeded with the
+    /// scenario's seed (or <paramref name="seed"/>); exploration passes its own, which may also
+    /// order events due at the same instant.</param>
+    /// <param name="sampling">Whether to take the counts over time (exploration does without).</param>
+    public World(Scenario scenario, IRunObserver observer, Expectations expectations, ulong? seed = null, IChoices? choices = null, bool sampling = true)
+    {
+        _s = scenario;
+        _observer = observer;
+        _expectations = expectations;
+        Seed = seed ?? scenario.Seed;
+        _streams = choices ?? new SeededChoices(Seed);
+        _engine.SameInstantOrder = choices as ISameInstantOrder;
+        Clock = new Clock(_engine);
+
+        var network = new NetworkDriver(_engine);
+        var serverHost = network.AddHost("server", scenario.Server.Host, scenario.Server.NoSocket);
+        var connections = new ConnectionRegistry(observer, serverHost);
+        network.Observer = connections;
+        _topology = new Topology(network, serverHost, scenario.Network, _streams);
+        _platform = new Platform(scenario.Platform, scenario.Functions, Clock, observer, connections, _topology,
+            new Endpoint(serverHost.Address, scenario.Server.Port), _streams);
+        _server = new ServerApp(scenario.Server, serverHost, Clock, connections, observer, _platform, _streams.Stream("server/response"));
+        network.Application = (socket, e) =>
+        {
+            if (e.Kind == TcpEventKind.Accepted)
+                _server.OnAccepted(socket);
+            else
+                connections.Dispatch(socket, e);
+        };
+        Census = new Census(_server, _platform);
+        _sampler = sampling ? new Sampler(Clock, Census, observer, scenario.Horizon) : null;
+    }
+
+    public ulong Seed { get; }
+    public long EventsExecuted => _engine.Executed;
+    /// <summary>What checks count through.</summary>
+    public Census Census { get; }
+    public Clock Clock { get; }
+
+    /// <summary>Runs the scenario to its horizon.</summary>
+    public void Run()
+    {
+        _server.Start();
+        // Probes first: scheduled before anything else, they count before every event due at their instant.
+        _expectations.ScheduleProbes(Clock, Census);
+        TrafficGenerator.Schedule(_s.Traffic, _s.Horizon, Clock, _streams, name =>
+        {
+            var fn = _platform.Function(name);
+            return () => fn.Invoke(null);
+        });
+        ScriptedEvents.Schedule(_s.Events, Clock, _topology, _platform, _server, _observer);
+        _sampler?.Start();
+        _engine.RunUntil(_s.Horizon);
+        _sampler?.Finish();
+    }
+}
