@@ -1,67 +1,57 @@
+using Zombiesim.Core.Clients;
 using Zombiesim.Core.Connections;
 using Zombiesim.Core.Engine;
+using Zombiesim.Core.Handlers;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
-using Zombiesim.Core.Scenarios;
-using Zombiesim.Core.Servers;
 using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.Platforms;
 
 /// <summary>
-/// An execution environment: a Linux host that is cold-started, runs invocations, is frozen after
-/// them, thawed by the next, and destroyed when idle too long (without a packet, unless a shutdown
-/// hook closes its connections). Its client library caches a connection (strategy reuse) or opens
-/// one per invocation, with the library's timeouts, retries, validation, max idle and pings.
+/// An execution environment (AWS Lambda's documented lifecycle): a Linux host that is cold-started,
+/// runs one invocation at a time under the function timeout, is frozen after it, thawed by the next,
+/// and destroyed when idle too long, at its maximum lifetime or after a redeploy (without a packet,
+/// unless a shutdown hook closes its connections). While it is frozen its kernel still answers
+/// segments, and the socket events for its process wait until the thaw.
 /// </summary>
-internal sealed class Environment : IEventHandler
+internal sealed class Environment : IProcess
 {
-    // Timed events of an environment, handled by the environment itself (no closure per event).
-    // The argument carries the kind in its low byte and, for an invocation's events, the
-    // invocation's number above it, so that a late event of a finished invocation does nothing.
-    private const int ReadyEvent = 1, DeadlineEvent = 2, WorkEvent = 3, ConnectEvent = 4, ConnectTimeoutEvent = 5,
-        CommandTimeoutEvent = 6, FreezeEvent = 7, ReapEvent = 8, PingEvent = 9;
-    private long _invocationNumber;
-    private TimeSpan _reapAfter;
     private readonly Platform _platform;
+    private readonly FunctionRuntime _fn;
     private readonly Clock _clock;
     private readonly ConnectionRegistry _connections;
     private readonly IRunObserver _observer;
-    private readonly FunctionRuntime _fn;
-    private readonly ClientSpec _client;
-    private readonly SocketOptions _socketOptions;
+    private readonly IHandler _handler;
+    private readonly IClientLibrary? _client;
+    private readonly Alarm _ready, _deadline, _freeze, _reap;
     private readonly List<(TcpConnection Socket, TcpEvent Event)> _queued = new();
-    private TimerHandle _freezeTimer, _reapTimer, _pingTimer;
-    private TimeSpan _lifetimeEnd = TimeSpan.MaxValue;
-
-    // The client library's state.
-    private TcpConnection? _cached;
-    private TimeSpan _cachedLastUsed;
     private Invocation? _current;
-    private TcpConnection? _commandSocket;
-    private bool _connecting, _pinging;
-    private int _received;
-    private TimerHandle _commandTimer;
+    private long _invocations;
+    private TimeSpan _reapAfter;
+    private TimeSpan _lifetimeEnd = TimeSpan.MaxValue;
 
     public Environment(Platform platform, FunctionRuntime fn, int number)
     {
         _platform = platform;
+        _fn = fn;
         _clock = platform.Clock;
         _connections = platform.Connections;
         _observer = platform.Observer;
-        _fn = fn;
-        _client = fn.Spec.Client;
-        _socketOptions = new SocketOptions { KeepAlive = _client.KeepAlive is not null, KeepIdle = _client.KeepAlive, UserTimeout = _client.UserTimeout };
         Name = $"{fn.Spec.Name}#{number}";
         Host = platform.AddHost(this, fn.Spec.Host);
+        _ready = new Alarm(_clock, OnReady);
+        _deadline = new Alarm(_clock, OnDeadline);
+        _freeze = new Alarm(_clock, _ => Freeze());
+        _reap = new Alarm(_clock, _ => OnReap());
+        (_handler, _client) = Handler.For(fn, this, platform);
     }
 
     public string Name { get; }
     public TcpHost Host { get; }
     public EnvironmentState State { get; private set; } = EnvironmentState.Initializing;
+    /// <summary>A redeploy happened while it ran: it is destroyed when its invocation ends.</summary>
     public bool Abandoned { get; set; }
-
-    // ---------------------------------------------------------------- lifecycle
 
     public void ColdStart(Invocation inv, IChoices coldStart, IChoices lifetime)
     {
@@ -71,80 +61,25 @@ internal sealed class Environment : IEventHandler
             _lifetimeEnd = _clock.Now + max.SampleDuration(lifetime);
         TimeSpan ready = _clock.Now + _platform.Spec.ColdStart.SampleDuration(coldStart);
         Begin(inv);
-        At(ready, ReadyEvent);
+        _ready.Set(ready, inv.Number);
     }
 
     private void Begin(Invocation inv)
     {
         _current = inv;
-        _invocationNumber++;
-        inv.Deadline = At(inv.Arrived + _fn.Spec.Timeout, DeadlineEvent);
+        inv.Number = ++_invocations;
+        _deadline.Set(inv.Arrived + _fn.Spec.Timeout, inv.Number);
     }
 
-    private TimerHandle At(TimeSpan at, int kind) => _clock.At(at, this, (_invocationNumber << 8) + kind);
-
-    private void CancelTimer(ref TimerHandle handle) => _clock.Cancel(ref handle);
-
-    public void OnEvent(long arg)
+    private void OnReady(long stamp)
     {
-        int kind = (int)(arg & 0xFF);
-        var inv = _current;
-        bool live = inv is not null && !inv.Finished && arg >> 8 == _invocationNumber;
-        switch (kind)
-        {
-            case ReadyEvent when live:
-                State = EnvironmentState.Busy;
-                Handle(inv!);
-                break;
-            case DeadlineEvent when live:
-                inv!.Deadline = default;
-                TimedOut(inv);
-                break;
-            case WorkEvent when live:
-                Acquire(inv!);
-                break;
-            case ConnectEvent when live && State != EnvironmentState.Destroyed:
-                OpenConnection();
-                break;
-            case ConnectTimeoutEvent:
-                _commandTimer = default;
-                if (live && _connecting && _commandSocket is { } connecting)
-                    Fail(inv, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(connecting),
-                        new Cause(CauseKind.ConnectTimeout, Timeout: _client.ConnectTimeout)));
-                break;
-            case CommandTimeoutEvent:
-                _commandTimer = default;
-                if (_commandSocket is { } socket && !_connecting && (_pinging || live))
-                    Fail(_pinging ? null : inv, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(socket),
-                        new Cause(CauseKind.CommandTimeout, _connections.IncidentOf(socket), _client.CommandTimeout!.Value)));
-                break;
-            case FreezeEvent:
-                Freeze();
-                break;
-            case ReapEvent:
-                _reapTimer = default;
-                if (State is EnvironmentState.Idle or EnvironmentState.Frozen)
-                    Destroy(DestroyReason.Reaped);
-                break;
-            case PingEvent:
-                _pingTimer = default;
-                if (State == EnvironmentState.Idle && _cached is { } c && _current is null)
-                {
-                    _pinging = true;
-                    SendCommand(null, c);
-                }
-                break;
-        }
+        if (_current is not { } inv || !inv.Owns(stamp))
+            return;
+        State = EnvironmentState.Busy;
+        _handler.Handle(inv);
     }
 
-    /// <summary>The timers of an idle environment, which a new invocation or the end make moot.</summary>
-    private void CancelIdleTimers()
-    {
-        CancelTimer(ref _freezeTimer);
-        CancelTimer(ref _reapTimer);
-        CancelTimer(ref _pingTimer);
-    }
-
+    /// <summary>A warm environment takes the invocation (thawed first if frozen).</summary>
     public void Run(Invocation inv)
     {
         CancelIdleTimers();
@@ -156,22 +91,35 @@ internal sealed class Environment : IEventHandler
         }
         State = EnvironmentState.Busy;
         Begin(inv);
-        Handle(inv);
+        _handler.Handle(inv);
         // Events the kernel raised while the process was frozen reach the library only now, after
         // the handler has already written on the cached connection (the race the seed story lost).
         if (wasFrozen)
             DeliverQueued();
     }
 
+    /// <summary>The timers of an idle environment, which a new invocation or the end make moot.</summary>
+    private void CancelIdleTimers()
+    {
+        _freeze.Cancel();
+        _reap.Cancel();
+        _client?.Pause();
+    }
+
     private void Freeze()
     {
-        _freezeTimer = default;
         if (State != EnvironmentState.Idle)
             return;
-        CancelTimer(ref _pingTimer);
+        _client?.Pause();
         State = EnvironmentState.Frozen;
         Host.Freeze(_platform.Spec.FreezeMode);
         _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Frozen));
+    }
+
+    private void OnReap()
+    {
+        if (State is EnvironmentState.Idle or EnvironmentState.Frozen)
+            Destroy(DestroyReason.Reaped);
     }
 
     public void Destroy(DestroyReason why)
@@ -179,11 +127,11 @@ internal sealed class Environment : IEventHandler
         if (State == EnvironmentState.Destroyed)
             return;
         CancelIdleTimers();
-        if (_platform.Spec.ShutdownHook && _cached is { } c)
+        if (_platform.Spec.ShutdownHook && _client is { HoldsConnections: true } client)
         {
             if (State == EnvironmentState.Frozen)
                 Host.Thaw(_clock.Now);
-            Discard(c); // the hook closes the connection cleanly: FIN
+            client.CloseAll();
         }
         State = EnvironmentState.Destroyed;
         Host.Destroy();
@@ -194,95 +142,15 @@ internal sealed class Environment : IEventHandler
 
     /// <summary>Lambda ends the invocation and resets the runtime: the process dies and its kernel
     /// closes its sockets with FIN.</summary>
-    private void TimedOut(Invocation inv)
+    private void OnDeadline(long stamp)
     {
-        var r = new Result(Outcome.ETIMEDOUT, Origin.Platform, _commandSocket is null ? null : _connections.Label(_commandSocket),
-            new Cause(CauseKind.FunctionTimeout, Timeout: _fn.Spec.Timeout));
-        if (_commandSocket is { } s) Discard(s);
-        if (_cached is { } c) Discard(c);
-        Finish(inv, r);
-    }
-
-    // ---------------------------------------------------------------- the handler
-
-    private void Handle(Invocation inv)
-    {
-        TimeSpan work = _fn.DrawWork();
-        if (_fn.Spec.Strategy == Strategy.Proxy)
-        {
-            var proxy = _platform.Function(_fn.Spec.Proxy!);
-            TimeSpan hop = _fn.Spec.ProxyInvokeLatency;
-            _clock.Schedule(_clock.Now + work + hop, () =>
-            {
-                if (inv.Finished) return;
-                proxy.Invoke(r => _clock.Schedule(_clock.Now + hop, () =>
-                {
-                    if (!inv.Finished) Finish(inv, r);
-                }));
-            });
+        if (_current is not { } inv || !inv.Owns(stamp))
             return;
-        }
-        if (work > TimeSpan.Zero)
-            At(_clock.Now + work, WorkEvent);
-        else
-            Acquire(inv);
+        string? connection = _client?.Abandon();
+        Finish(inv, new Result(Outcome.ETIMEDOUT, Origin.Platform, connection, new Cause(CauseKind.FunctionTimeout, Timeout: _fn.Spec.Timeout)));
     }
 
-    private void Acquire(Invocation inv)
-    {
-        if (_fn.Spec.Strategy == Strategy.Reuse && _cached is { } c)
-        {
-            if (_client.MaxIdle is { } maxIdle && _clock.Now - _cachedLastUsed > maxIdle)
-                Discard(c);
-            else if (_client.ValidateBeforeUse && c.State != TcpState.Established)
-                Discard(c); // a local check: a FIN or an error has already arrived
-            else
-            {
-                SendCommand(inv, c);
-                return;
-            }
-        }
-        Connect();
-    }
-
-    /// <summary>The set-up cost is CPU time spent before the SYN leaves.</summary>
-    private void Connect() => At(_clock.Now + _fn.DrawSetup(), ConnectEvent);
-
-    private void OpenConnection()
-    {
-        var socket = Host.Connect(_clock.Now, _platform.Server, _socketOptions);
-        _connections.Info(socket); // name the connection now: the server's side finds it by its addresses
-        _connections.Own(socket, e => OnSocketEvent(socket, e));
-        _commandSocket = socket;
-        _connecting = true;
-        if (_fn.Spec.Strategy == Strategy.Reuse)
-        {
-            _cached = socket;
-            _cachedLastUsed = _clock.Now;
-        }
-        _commandTimer = At(_clock.Now + _client.ConnectTimeout, ConnectTimeoutEvent);
-    }
-
-    private void SendCommand(Invocation? inv, TcpConnection socket)
-    {
-        _commandSocket = socket;
-        _connecting = false;
-        // A ping still in flight when a command follows: its reply comes first and is not ours.
-        _received = _pinging && inv is not null ? _received - Wire.ReplyBytes : 0;
-        if (inv is not null)
-            _pinging = false;
-        var sent = socket.Send(_clock.Now, Wire.RequestBytes);
-        if (!sent.IsOk)
-        {
-            Fail(inv, SocketError(socket, sent.Errno, sent.Origin == ErrorOrigin.None ? ErrorOrigin.Rst : sent.Origin));
-            return;
-        }
-        if (_client.CommandTimeout is { } t)
-        {
-            CancelTimer(ref _commandTimer);
-            _commandTimer = At(_clock.Now + t, CommandTimeoutEvent);
-        }
-    }
+    public void Own(TcpConnection socket) => _connections.Own(socket, e => OnSocketEvent(socket, e));
 
     private void OnSocketEvent(TcpConnection socket, TcpEvent e)
     {
@@ -293,152 +161,28 @@ internal sealed class Environment : IEventHandler
         }
         if (State == EnvironmentState.Destroyed)
             return;
-        bool active = socket == _commandSocket && (_current is not null || _pinging);
-        if (!active)
-        {
-            // Idle connection: the library learns that it closed and drops it (reconnects lazily).
-            if (e.Kind is TcpEventKind.PeerClosed or TcpEventKind.Error)
-                Discard(socket);
-            return;
-        }
-        Invocation? inv = _pinging ? null : _current;
-        switch (e.Kind)
-        {
-            case TcpEventKind.Connected when _connecting:
-                CancelTimer(ref _commandTimer);
-                SendCommand(inv, socket);
-                break;
-            case TcpEventKind.Readable:
-            case TcpEventKind.PeerClosed:
-            case TcpEventKind.Error:
-                ReadReply(inv, socket);
-                break;
-        }
+        _client?.OnSocketEvent(socket, e);
     }
 
-    private void ReadReply(Invocation? inv, TcpConnection socket)
+    private void DeliverQueued()
     {
-        string label = _connections.Label(socket);
-        while (true)
-        {
-            var r = socket.Read(_clock.Now);
-            if (r.Bytes > 0)
-            {
-                _received += r.Bytes;
-                if (_connections.Info(socket).Rejected)
-                {
-                    Fail(inv, new Result(Outcome.Rejected, Origin.Server, label, _connections.IncidentOf(socket) is { } refusal ? Cause.Of(refusal) : null));
-                    return;
-                }
-                if (_received >= Wire.ReplyBytes)
-                {
-                    Succeed(inv, socket);
-                    return;
-                }
-                continue;
-            }
-            if (r.Eof)
-            {
-                if (_connecting)
-                    return;
-                Fail(inv, new Result(Outcome.Eof, Origin.Fin, label, Explain(socket, Outcome.Eof)));
-                return;
-            }
-            if (r.Errno != Errno.None)
-            {
-                Fail(inv, SocketError(socket, r.Errno, r.Origin));
-                return;
-            }
-            return; // nothing yet
-        }
+        var queued = _queued.ToArray();
+        _queued.Clear();
+        foreach (var (socket, e) in queued)
+            OnSocketEvent(socket, e);
     }
 
-    /// <summary>A request failed with what the socket reported.</summary>
-    private Result SocketError(TcpConnection socket, Errno errno, ErrorOrigin origin)
-    {
-        var outcome = OutcomeNames.FromErrno(errno);
-        return new(outcome, OutcomeNames.FromErrorOrigin(origin), _connections.Label(socket), Explain(socket, outcome));
-    }
-
-    private Cause? Explain(TcpConnection socket, Outcome outcome)
-    {
-        var incident = _connections.IncidentOf(socket);
-        return outcome switch
-        {
-            Outcome.ECONNREFUSED => new Cause(CauseKind.NothingListening),
-            _ when incident is not null => Cause.Of(incident),
-            Outcome.ETIMEDOUT => new Cause(CauseKind.NeverAcknowledged),
-            _ => null,
-        };
-    }
-
-    private void Succeed(Invocation? inv, TcpConnection socket)
-    {
-        CancelTimer(ref _commandTimer);
-        _commandSocket = null;
-        if (inv is null)
-        {
-            _pinging = false;
-            _cachedLastUsed = _clock.Now;
-            ArmPing();
-            return;
-        }
-        string label = _connections.Label(socket);
-        if (_fn.Spec.Strategy == Strategy.PerInvocation)
-        {
-            _connections.Disown(socket);
-            socket.Close(_clock.Now); // QUIT: the client closes first and ends in TIME_WAIT
-        }
-        else
-        {
-            _cachedLastUsed = _clock.Now;
-        }
-        Finish(inv, Result.Ok(label));
-    }
-
-    private void Fail(Invocation? inv, Result r)
-    {
-        CancelTimer(ref _commandTimer);
-        if (_commandSocket is { } s)
-            Discard(s);
-        _commandSocket = null;
-        _connecting = false;
-        if (inv is null)
-        {
-            _pinging = false; // a failed ping just drops the connection
-            return;
-        }
-        if (inv.Retries < _client.Retries && _client.RetryOn.Contains(r.Outcome))
-        {
-            inv.Retries++;
-            Connect();
-            return;
-        }
-        Finish(inv, r);
-    }
-
-    /// <summary>The library closes a connection it no longer trusts.</summary>
-    private void Discard(TcpConnection socket)
-    {
-        if (_cached == socket)
-            _cached = null;
-        _connections.Disown(socket);
-        if (socket.State != TcpState.Closed && !socket.Orphaned)
-            socket.Close(_clock.Now);
-    }
-
-    private void Finish(Invocation inv, Result r)
+    public void Finish(Invocation inv, Result r)
     {
         if (inv.Finished)
             return;
         inv.Finished = true;
-        CancelTimer(ref inv.Deadline);
-        CancelTimer(ref _commandTimer);
+        _deadline.Cancel();
+        _client?.Finished();
         _current = null;
-        _commandSocket = null;
-        _connecting = false;
         double latency = (_clock.Now - inv.Arrived).TotalMilliseconds;
-        _observer.OnRequest(new RequestRecord(inv.Arrived, _fn.Spec.Name, Name, r.Connection, r.Outcome, r.Origin, latency, inv.Retries, r.Outcome == Outcome.Ok ? null : r.Cause));
+        _observer.OnRequest(new RequestRecord(inv.Arrived, _fn.Spec.Name, Name, r.Connection, r.Outcome, r.Origin, latency, inv.Retries,
+            r.Outcome == Outcome.Ok ? null : r.Cause));
         State = EnvironmentState.Idle;
         _fn.Released();
         if (Abandoned)
@@ -448,27 +192,11 @@ internal sealed class Environment : IEventHandler
         else
         {
             _fn.Available(this);
-            _freezeTimer = At(_clock.Now + _fn.DrawFreeze(), FreezeEvent);
+            _freeze.Set(_clock.Now + _fn.DrawFreeze());
             _reapAfter = _fn.DrawReap();
-            _reapTimer = At(_clock.Now + _reapAfter, ReapEvent);
-            ArmPing();
+            _reap.Set(_clock.Now + _reapAfter);
+            _client?.Idle();
         }
         inv.Done?.Invoke(r);
-    }
-
-    private void ArmPing()
-    {
-        if (_client.PingInterval is not { } interval || _cached is null || _fn.Spec.Strategy != Strategy.Reuse)
-            return;
-        CancelTimer(ref _pingTimer);
-        _pingTimer = At(_clock.Now + interval, PingEvent);
-    }
-
-    private void DeliverQueued()
-    {
-        var queued = _queued.ToArray();
-        _queued.Clear();
-        foreach (var (socket, e) in queued)
-            OnSocketEvent(socket, e);
     }
 }

@@ -14,12 +14,16 @@ internal readonly record struct Result(Outcome Outcome, Origin? Origin, string? 
     public static Result Ok(string? connection) => new(Outcome.Ok, null, connection, null);
 }
 
-/// <summary>One invocation in flight.</summary>
+/// <summary>One invocation in flight. Its number, given by its environment, stamps the timers set
+/// for it, so that they do nothing once it has finished.</summary>
 internal sealed class Invocation(TimeSpan arrived, Action<Result>? done)
 {
     public TimeSpan Arrived { get; } = arrived;
     public Action<Result>? Done { get; } = done;
+    public long Number;
     public int Retries;
     public bool Finished;
-    public TimerHandle Deadline;
+
+    /// <summary>Whether a timer stamped <paramref name="stamp"/> belongs to this invocation, still running.</summary>
+    public bool Owns(long stamp) => !Finished && Number == stamp;
 }

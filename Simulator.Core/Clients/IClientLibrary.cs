@@ -1,0 +1,37 @@
+using Zombiesim.Core.Platforms;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Clients;
+
+/// <summary>
+/// A client library inside an execution environment: how the function's code holds connections to
+/// the server and runs a command on one, with the library's timeouts, retries and checks. It ends
+/// each command's invocation through its <see cref="IProcess"/>.
+/// </summary>
+internal interface IClientLibrary
+{
+    /// <summary>Runs the invocation's command.</summary>
+    void Command(Invocation inv);
+
+    /// <summary>The socket event the process let through.</summary>
+    void OnSocketEvent(TcpConnection socket, TcpEvent e);
+
+    /// <summary>The invocation ended: forget it and its timeouts.</summary>
+    void Finished();
+
+    /// <summary>The platform kills the invocation (function timeout): the process's sockets close.
+    /// Returns the name of the connection the command was on, if any.</summary>
+    string? Abandon();
+
+    /// <summary>The environment waits for the next invocation (background work may run).</summary>
+    void Idle();
+
+    /// <summary>The environment is frozen, reused or destroyed: background work stops.</summary>
+    void Pause();
+
+    /// <summary>Whether the library holds connections a shutdown hook would close.</summary>
+    bool HoldsConnections { get; }
+
+    /// <summary>A shutdown hook closes the library's connections cleanly.</summary>
+    void CloseAll();
+}

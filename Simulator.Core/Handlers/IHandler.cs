@@ -1,0 +1,81 @@
+using Zombiesim.Core.Clients;
+using Zombiesim.Core.Connections;
+using Zombiesim.Core.Engine;
+using Zombiesim.Core.Platforms;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Handlers;
+
+/// <summary>The function's code: what an invocation does once its environment runs it. It ends the
+/// invocation through the environment's <see cref="IProcess"/>.</summary>
+internal interface IHandler
+{
+    void Handle(Invocation inv);
+}
+
+/// <summary>Which handler and client library a function's environment runs, by its strategy.</summary>
+internal static class Handler
+{
+    public static (IHandler Handler, IClientLibrary? Client) For(FunctionRuntime fn, IProcess process, Platform platform)
+    {
+        if (fn.Spec.Strategy == Strategy.Proxy)
+            return (new ProxyHandler(fn, platform.Function(fn.Spec.Proxy!), platform.Clock, process), null);
+        var client = new SingleConnectionClient(fn.Spec.Client, fn.Spec.Strategy == Strategy.Reuse, process, platform.Clock,
+            platform.Connections, platform.Server, fn.DrawSetup);
+        return (new CommandHandler(fn, platform.Clock, client), client);
+    }
+}
+
+/// <summary>Works for the drawn time, then runs one command through the client library.</summary>
+internal sealed class CommandHandler : IHandler
+{
+    private readonly FunctionRuntime _fn;
+    private readonly Clock _clock;
+    private readonly IClientLibrary _client;
+    private readonly Alarm _work;
+    private Invocation? _current;
+
+    public CommandHandler(FunctionRuntime fn, Clock clock, IClientLibrary client)
+    {
+        _fn = fn;
+        _clock = clock;
+        _client = client;
+        _work = new Alarm(clock, OnWorkDone);
+    }
+
+    public void Handle(Invocation inv)
+    {
+        _current = inv;
+        TimeSpan work = _fn.DrawWork();
+        if (work > TimeSpan.Zero)
+            _work.Set(_clock.Now + work, inv.Number);
+        else
+            _client.Command(inv);
+    }
+
+    private void OnWorkDone(long stamp)
+    {
+        if (_current is { } inv && inv.Owns(stamp))
+            _client.Command(inv);
+    }
+}
+
+/// <summary>Works for the drawn time, then invokes another function (the DB-proxy pattern) and
+/// ends with its result, each invocation hop taking the configured latency.</summary>
+internal sealed class ProxyHandler(FunctionRuntime fn, FunctionRuntime proxy, Clock clock, IProcess process) : IHandler
+{
+    public void Handle(Invocation inv)
+    {
+        TimeSpan work = fn.DrawWork();
+        TimeSpan hop = fn.Spec.ProxyInvokeLatency;
+        clock.Schedule(clock.Now + work + hop, () =>
+        {
+            if (inv.Finished) return;
+            proxy.Invoke(r => clock.Schedule(clock.Now + hop, () =>
+            {
+                if (!inv.Finished) process.Finish(inv, r);
+            }));
+        });
+    }
+}

@@ -1,0 +1,19 @@
+using Zombiesim.Core.Observation;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Platforms;
+
+/// <summary>What a function's code (its handler and client library) sees of the execution
+/// environment it runs in.</summary>
+internal interface IProcess
+{
+    TcpHost Host { get; }
+    EnvironmentState State { get; }
+
+    /// <summary>Routes a socket's events to the client library through the process, which holds
+    /// them while it is frozen.</summary>
+    void Own(TcpConnection socket);
+
+    /// <summary>The invocation ends with <paramref name="result"/>.</summary>
+    void Finish(Invocation inv, Result result);
+}
