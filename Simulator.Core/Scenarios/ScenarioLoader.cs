@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Zombiesim.Core.Clients;
 using Zombiesim.Core.Network;
+using Zombiesim.Core.Platforms;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Servers;
@@ -153,16 +155,17 @@ public static class ScenarioLoader
 
     private static PlatformSpec ReadPlatform(Reader r)
     {
+        var d = PlatformPresets.Table[PlatformPresets.Default].Values;
         var (freezeAfter, mode) = r.Section("freeze", "when and how an idle execution environment is frozen", f => (
-            f.Distribution("after", new Constant(0), "time from the end of an invocation to the freeze (the seed story saw 5s)"),
-            f.Choice("mode", FreezeMode.Process, "process: the kernel still ACKs and resets; vm: the whole microVM is paused (undocumented by AWS: FOLK)",
+            f.Distribution("after", d.FreezeAfter, "time from the end of an invocation to the freeze (the seed story saw 5s)"),
+            f.Choice("mode", d.FreezeMode, "process: the kernel still ACKs and resets; vm: the whole microVM is paused (undocumented by AWS: FOLK)",
                 new Dictionary<string, FreezeMode> { ["process"] = FreezeMode.Process, ["vm"] = FreezeMode.Vm })));
         var reap = r.Section("reap", "destruction of idle environments", x =>
-            x.Distribution("after", new Constant(600), "idle time after the last invocation until the environment is destroyed (MEAS: 10 min since 2019; the 2020 story assumed 300s)"));
-        var coldStart = r.Distribution("coldStart", new Constant(0.2), "time to create an environment and run the init code");
-        bool hook = r.Bool("shutdownHook", false, "true: cached connections are closed cleanly when an environment is destroyed (needs an extension on Lambda)");
-        var maxLifetime = r.OptionalDistribution("maxLifetime", "environments are recycled after this age, at the end of an invocation (MEAS: about 2h)");
-        int concurrency = r.Int("concurrency", 1000, "the account's regional concurrency limit (DOC: 1000)", 1);
+            x.Distribution("after", d.ReapAfter, "idle time after the last invocation until the environment is destroyed (MEAS: 10 min since 2019; the 2020 story assumed 300s)"));
+        var coldStart = r.Distribution("coldStart", d.ColdStart, "time to create an environment and run the init code");
+        bool hook = r.Bool("shutdownHook", d.ShutdownHook, "true: cached connections are closed cleanly when an environment is destroyed (needs an extension on Lambda)");
+        var maxLifetime = r.OptionalDistribution("maxLifetime", "environments are recycled after this age, at the end of an invocation (MEAS: about 2h)", d.MaxLifetime) ?? d.MaxLifetime;
+        int concurrency = r.Int("concurrency", d.Concurrency, "the account's regional concurrency limit (DOC: 1000)", 1);
         return new PlatformSpec
         {
             FreezeAfter = freezeAfter, FreezeMode = mode, ReapAfter = reap, ColdStart = coldStart, ShutdownHook = hook,
@@ -198,15 +201,16 @@ public static class ScenarioLoader
 
     private static ClientSpec ReadClient(Reader r)
     {
-        var connect = r.Duration("connectTimeout", TimeSpan.FromSeconds(10), "the library gives up connecting after this (ioredis: 10s, DOC); error ETIMEDOUT, origin library-timeout");
-        var command = r.OptionalDuration("commandTimeout", "the library gives up waiting for a reply after this (ioredis: unset, DOC)");
-        int retries = r.Int("retries", 0, "how many times a failed command is retried on a new connection", 0, 100);
-        var retryOnNode = r.Words("retryOn", "which outcomes are retried", ["EOF", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED"], OutcomeNames.ErrorWords.ToArray());
-        bool validate = r.Bool("validateBeforeUse", false, "check a cached connection (a read that would show EOF or a pending error) before each command");
-        var maxIdle = r.OptionalDuration("maxIdle", "discard a cached connection idle for longer than this before using it");
-        var keepAlive = r.OptionalDuration("keepAlive", "SO_KEEPALIVE with this TCP_KEEPIDLE (off by default)");
-        var userTimeout = r.OptionalDuration("userTimeout", "TCP_USER_TIMEOUT (off by default)");
-        var ping = r.OptionalDuration("pingInterval", "an application ping every this while the environment runs (timers pause while frozen)");
+        var d = ClientPresets.Table[ClientPresets.Default].Values;
+        var connect = r.Duration("connectTimeout", d.ConnectTimeout, "the library gives up connecting after this (ioredis: 10s, DOC); error ETIMEDOUT, origin library-timeout");
+        var command = r.OptionalDuration("commandTimeout", "the library gives up waiting for a reply after this (ioredis: unset, DOC)", d.CommandTimeout) ?? d.CommandTimeout;
+        int retries = r.Int("retries", d.Retries, "how many times a failed command is retried on a new connection", 0, 100);
+        var retryOnNode = r.Words("retryOn", "which outcomes are retried", d.RetryOn.Select(o => o.Name()).ToArray(), OutcomeNames.ErrorWords.ToArray());
+        bool validate = r.Bool("validateBeforeUse", d.ValidateBeforeUse, "check a cached connection (a read that would show EOF or a pending error) before each command");
+        var maxIdle = r.OptionalDuration("maxIdle", "discard a cached connection idle for longer than this before using it", d.MaxIdle) ?? d.MaxIdle;
+        var keepAlive = r.OptionalDuration("keepAlive", "SO_KEEPALIVE with this TCP_KEEPIDLE (off by default)", d.KeepAlive) ?? d.KeepAlive;
+        var userTimeout = r.OptionalDuration("userTimeout", "TCP_USER_TIMEOUT (off by default)", d.UserTimeout) ?? d.UserTimeout;
+        var ping = r.OptionalDuration("pingInterval", "an application ping every this while the environment runs (timers pause while frozen)", d.PingInterval) ?? d.PingInterval;
         var setup = r.OptionalDistribution("setupCost", "CPU time to set a connection up and close it; default from memory: 75us on a full vCPU to 6.5ms at 128 MB (MEAS, Upstash)");
         if (r.SchemaOnly)
             return null!;

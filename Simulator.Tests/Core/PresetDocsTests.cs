@@ -1,6 +1,8 @@
 using FluentAssertions;
 using Xunit;
+using Zombiesim.Core.Clients;
 using Zombiesim.Core.Network;
+using Zombiesim.Core.Platforms;
 using Zombiesim.Core.Presets;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Servers;
@@ -25,6 +27,23 @@ public class PresetDocsTests
     {
         Section(Model, MiddleboxPresets.Table.Kind).Should().Be(MiddleboxPresets.Table.ToMarkdown());
         MiddleboxPresets.Table.Rows.Should().OnlyContain(r => r.Source.Kind == SourceKind.Doc);
+    }
+
+    [Fact]
+    public void The_platform_and_client_preset_tables_in_docs_model_md_equal_the_code()
+    {
+        Section(Model, PlatformPresets.Table.Kind).Should().Be(PlatformPresets.Table.ToMarkdown());
+        Section(Model, ClientPresets.Table.Kind).Should().Be(ClientPresets.Table.ToMarkdown());
+    }
+
+    [Fact]
+    public void A_scenario_without_platform_or_client_keys_gets_the_default_rows()
+    {
+        var s = ScenarioLoader.Load("name: t\nhorizon: 10s\nfunctions: [{ name: f }]\n", "t.yaml");
+        var p = PlatformPresets.Table[PlatformPresets.Default].Values;
+        (s.Platform.ReapAfter, s.Platform.Concurrency, s.Platform.ColdStart).Should().Be((p.ReapAfter, 1000, p.ColdStart));
+        s.Functions[0].Client.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(10), "ioredis's connectTimeout, 10000 ms");
+        s.Functions[0].Client.RetryOn.Should().BeEquivalentTo(ClientPresets.Table[ClientPresets.Default].Values.RetryOn);
     }
 
     [Fact]
