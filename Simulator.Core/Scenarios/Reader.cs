@@ -6,28 +6,12 @@ using Zombiesim.Core.Random;
 
 namespace Zombiesim.Core.Scenarios;
 
-/// <summary>Where nodes came from: the file, or a <c>--set</c> argument.</summary>
-internal sealed class Origins(string file)
-{
-    public string File { get; } = file;
-    public Dictionary<YamlNode, (string Arg, int Index)> FromSet { get; } = new(ReferenceEqualityComparer.Instance);
-
-    public ScenarioException Error(YamlNode? node, string message)
-    {
-        if (node is not null && FromSet.TryGetValue(node, out var set))
-            return new ScenarioException($"--set #{set.Index + 1} ({set.Arg})", 1, 1, message);
-        return node is null
-            ? new ScenarioException(File, 1, 1, message)
-            : new ScenarioException(File, node.Start.Line, node.Start.Column, message);
-    }
-}
-
 /// <summary>
 /// Reads one YAML mapping of a scenario, strictly: every key must be asked for, values must have
 /// the asked type, and errors carry the node's line and column. In schema mode it reads nothing
 /// and records what it is asked for, so the JSON Schema and the reader cannot disagree.
 /// </summary>
-public sealed class Reader
+public sealed partial class Reader
 {
     private readonly YamlMappingNode? _map;
     private readonly YamlNode? _node;
@@ -153,7 +137,7 @@ public sealed class Reader
         string? name = required ? RequiredString(key, doc) : OptionalString(key, doc);
         if (SchemaOnly || name is null || known.Contains(name))
             return name;
-        throw _origins.Error(Value(key), $"{Describe(_path, key)} names '{name}', which is not defined{Suggest(name, known)}; defined: {string.Join(", ", known)}");
+        throw _origins.Error(Value(key), $"{Describe(_path, key)} names '{name}', which is not defined{Suggestions.Suggest(name, known)}; defined: {string.Join(", ", known)}");
     }
 
     public string RequiredString(string key, string doc)
@@ -185,7 +169,7 @@ public sealed class Reader
             value = v;
             return true;
         }
-        throw _origins.Error(node, $"{Describe(_path, key)} must be one of {string.Join(", ", values.Keys)}, got '{text}'{Suggest(text, values.Keys)}");
+        throw _origins.Error(node, $"{Describe(_path, key)} must be one of {string.Join(", ", values.Keys)}, got '{text}'{Suggestions.Suggest(text, values.Keys)}");
     }
 
     /// <summary>A list of scalars, as text.</summary>
@@ -217,7 +201,7 @@ public sealed class Reader
         {
             string w = Scalar(item, key, "a word");
             if (!allowed.Contains(w))
-                throw _origins.Error(item, $"'{w}' in {Describe(_path, key)} must be one of {string.Join(", ", allowed)}{Suggest(w, allowed)}");
+                throw _origins.Error(item, $"'{w}' in {Describe(_path, key)} must be one of {string.Join(", ", allowed)}{Suggestions.Suggest(w, allowed)}");
             words.Add(w);
         }
         return words;
@@ -242,105 +226,6 @@ public sealed class Reader
         SequenceOf(key, doc, new JsonObject { ["$ref"] = "#/definitions/varying-duration" }, "[0s, 95s, 400s]") is { } seq
             ? seq.Children.Select((n, i) => ParseDistribution(n, $"{Describe(_path, key)}[{i}]")).ToArray()
             : [];
-
-    internal Distribution ParseDistribution(YamlNode node, string what)
-    {
-        if (node is YamlScalarNode)
-            return new Constant(ParseDuration(node, what).TotalSeconds);
-        if (node is not YamlMappingNode m || m.Children.Count != 1)
-            throw _origins.Error(node, $"{what} must be a duration (310s) or one distribution such as {{ uniform: [280s, 320s] }}, {{ exponential: {{ mean: 10m }} }}, {{ normal: {{ mean: 600s, sd: 5s }} }}, {{ lognormal: {{ median: 10m, sigma: 0.25 }} }}, {{ empirical: [{{ value: 5m, weight: 1 }}] }}, {{ mixture: [{{ weight: 0.9, normal: {{ mean: 10m, sd: 5s }} }}] }}");
-        var (k, v) = m.Children.Single();
-        string kind = Scalar(k, "distribution", "a distribution name");
-        string inner = $"{what}.{kind}";
-        try
-        {
-            switch (kind)
-            {
-                case "constant":
-                    return new Constant(ParseDuration(v, inner).TotalSeconds);
-                case "uniform":
-                {
-                    if (v is not YamlSequenceNode s || s.Children.Count != 2)
-                        throw _origins.Error(v, $"{inner} must be a pair [low, high], like [280s, 320s]");
-                    double lo = ParseDuration(s.Children[0], inner + "[0]").TotalSeconds, hi = ParseDuration(s.Children[1], inner + "[1]").TotalSeconds;
-                    if (hi < lo)
-                        throw _origins.Error(v, $"{inner} needs low <= high, got [{DurationText.Format(TimeSpan.FromSeconds(lo))}, {DurationText.Format(TimeSpan.FromSeconds(hi))}]");
-                    return new Uniform(lo, hi);
-                }
-                case "exponential":
-                {
-                    var r = Child(v, inner);
-                    var mean = r.Duration("mean", TimeSpan.Zero, "mean");
-                    r.Done();
-                    if (mean <= TimeSpan.Zero)
-                        throw _origins.Error(v, $"{inner}.mean must be positive, like {{ mean: 200s }}");
-                    return new Exponential(mean.TotalSeconds);
-                }
-                case "normal":
-                {
-                    var r = Child(v, inner);
-                    var mean = r.Duration("mean", TimeSpan.Zero, "mean");
-                    var sd = r.Duration("sd", TimeSpan.Zero, "standard deviation");
-                    r.Done();
-                    if (sd <= TimeSpan.Zero)
-                        throw _origins.Error(v, $"{inner}.sd must be positive, like {{ mean: 600s, sd: 5s }}");
-                    return new Normal(mean.TotalSeconds, sd.TotalSeconds);
-                }
-                case "lognormal":
-                {
-                    var r = Child(v, inner);
-                    var median = r.Duration("median", TimeSpan.Zero, "median");
-                    double sigma = r.Double("sigma", 0, "standard deviation of the logarithm", 0);
-                    r.Done();
-                    if (median <= TimeSpan.Zero || sigma <= 0)
-                        throw _origins.Error(v, $"{inner} needs a positive median and sigma, like {{ median: 10m, sigma: 0.25 }}");
-                    return new LogNormal(Math.Log(median.TotalSeconds), sigma);
-                }
-                case "empirical":
-                {
-                    if (v is not YamlSequenceNode s || s.Children.Count == 0)
-                        throw _origins.Error(v, $"{inner} must be a list like [{{ value: 5m, weight: 9 }}, {{ value: 45m, weight: 1 }}]");
-                    var values = new List<double>();
-                    var weights = new List<double>();
-                    foreach (var item in s.Children)
-                    {
-                        var r = Child(item, inner);
-                        values.Add(r.Duration("value", TimeSpan.Zero, "value").TotalSeconds);
-                        weights.Add(r.Double("weight", 1, "weight", 0));
-                        r.Done();
-                    }
-                    if (weights.Sum() <= 0)
-                        throw _origins.Error(v, $"{inner} weights must not all be zero");
-                    return new Empirical(values, weights);
-                }
-                case "mixture":
-                {
-                    if (v is not YamlSequenceNode s || s.Children.Count == 0)
-                        throw _origins.Error(v, $"{inner} must be a list like [{{ weight: 0.9, normal: {{ mean: 10m, sd: 5s }} }}, {{ weight: 0.1, exponential: {{ mean: 30m }} }}]");
-                    var parts = new List<Distribution>();
-                    var weights = new List<double>();
-                    foreach (var item in s.Children)
-                    {
-                        if (item is not YamlMappingNode im || im.Children.Count != 2 || !im.Children.ContainsKey(new YamlScalarNode("weight")))
-                            throw _origins.Error(item, $"each item of {inner} needs a weight and one distribution, like {{ weight: 0.9, normal: {{ mean: 10m, sd: 5s }} }}");
-                        var r = Child(item, inner);
-                        weights.Add(r.Double("weight", 1, "weight", 0));
-                        var rest = im.Children.First(c => ((YamlScalarNode)c.Key).Value != "weight");
-                        parts.Add(ParseDistribution(new YamlMappingNode(rest.Key, rest.Value), inner));
-                    }
-                    if (weights.Sum() <= 0)
-                        throw _origins.Error(v, $"{inner} weights must not all be zero");
-                    return new Mixture(parts, weights);
-                }
-                default:
-                    throw _origins.Error(k, $"'{kind}' is not a distribution: expected constant, uniform, exponential, normal, lognormal, empirical or mixture{Suggest(kind, ["constant", "uniform", "exponential", "normal", "lognormal", "empirical", "mixture"])}");
-            }
-        }
-        catch (ArgumentException e)
-        {
-            throw _origins.Error(v, $"{inner}: {e.Message}");
-        }
-    }
 
     // ---------------------------------------------------------------- structure
 
@@ -398,7 +283,7 @@ public sealed class Reader
         {
             string name = k is YamlScalarNode s ? s.Value ?? "" : "?";
             if (!_asked.Contains(name))
-                throw _origins.Error(k, $"unknown key '{name}' in {Describe(_path)}{Suggest(name, _asked)}; known keys: {string.Join(", ", _asked.Order())}");
+                throw _origins.Error(k, $"unknown key '{name}' in {Describe(_path)}{Suggestions.Suggest(name, _asked)}; known keys: {string.Join(", ", _asked.Order())}");
         }
     }
 
@@ -475,35 +360,4 @@ public sealed class Reader
     private static string Range(int min, int max) =>
         max == int.MaxValue ? $"at least {min}" : min == int.MinValue ? $"at most {max}" : $"between {min} and {max}";
 
-    /// <summary>", did you mean 'x'?" when a known word is close (Levenshtein distance at most 2 or a third of the length).</summary>
-    internal static string Suggest(string word, IEnumerable<string> known)
-    {
-        string? best = null;
-        int bestDistance = int.MaxValue;
-        foreach (var k in known)
-        {
-            int d = Levenshtein(word.ToLowerInvariant(), k.ToLowerInvariant());
-            if (d < bestDistance)
-            {
-                bestDistance = d;
-                best = k;
-            }
-        }
-        return best is not null && bestDistance <= Math.Max(2, word.Length / 3) ? $" (did you mean '{best}'?)" : "";
-    }
-
-    private static int Levenshtein(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) prev[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
-    }
 }
