@@ -33,8 +33,7 @@ public abstract class DiscreteChoices(double resolution) : IDiscreteChoices, ISa
     {
         if (!_candidates.TryGetValue(distribution, out var values))
             _candidates[distribution] = values = distribution.Candidates(resolution);
-        double v = values[Pick(values.Count)];
-        return TimeSpan.FromTicks((long)Math.Round(v * TimeSpan.TicksPerSecond));
+        return DurationText.FromSeconds(values[Pick(values.Count)]);
     }
 
     /// <summary>Observation events run first and are no choice, so that sampling or not does not

@@ -1,3 +1,5 @@
+using Zombiesim.Core.Scenarios;
+
 namespace Zombiesim.Core.Random;
 
 /// <summary>
@@ -25,7 +27,7 @@ public abstract record Distribution
     /// systematic exploration the choices pick one of <see cref="Candidates"/> instead.</summary>
     public TimeSpan SampleDuration(IChoices choices) => choices is IDiscreteChoices discrete
         ? discrete.ChooseDuration(this)
-        : TimeSpan.FromTicks((long)Math.Round(SampleNonNegative(choices) * TimeSpan.TicksPerSecond));
+        : DurationText.FromSeconds(SampleNonNegative(choices));
 
     /// <summary>
     /// The values exploration tries for a duration: the non-negative support on a grid of

@@ -17,6 +17,15 @@ public static class DurationText
 
     public const string Expected = "a number with a unit: us, ms, s, m (or min), h or d, for example 250ms, 310s, 5m, 1h";
 
+    /// <summary>The longest duration the simulator takes, 100 years: instants stay sums of a few such
+    /// durations, far from <see cref="TimeSpan.MaxValue"/> (about 29,000 years), so they cannot overflow.</summary>
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(36500);
+
+    /// <summary>A duration in seconds as the engine's ticks, rounded, within [0, <see cref="Longest"/>]
+    /// (a draw from a long tail saturates instead of overflowing).</summary>
+    public static TimeSpan FromSeconds(double seconds) =>
+        seconds >= Longest.TotalSeconds ? Longest : seconds > 0 ? TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond)) : TimeSpan.Zero;
+
     /// <summary>Parses <paramref name="text"/>; on failure <paramref name="error"/> says what was wrong and what would be right.</summary>
     public static bool TryParse(string? text, out TimeSpan value, out string? error)
     {
@@ -57,12 +66,12 @@ public static class DurationText
             error = $"'{text}' is negative: a duration is zero or more";
             return false;
         }
-        decimal total = amount * perUnit;
-        if (total > TimeSpan.MaxValue.Ticks)
+        if (amount > Longest.Ticks / perUnit)
         {
-            error = $"'{text}' is too long";
+            error = $"'{text}' is longer than the longest duration the simulator takes, 100 years (36500d)";
             return false;
         }
+        decimal total = amount * perUnit;
         if (total != decimal.Truncate(total))
         {
             error = $"'{text}' is finer than the simulator's resolution of 100 ns (0.1us)";

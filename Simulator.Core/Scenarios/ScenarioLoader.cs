@@ -38,6 +38,7 @@ public static class ScenarioLoader
     public static Scenario Load(string yaml, string file, IReadOnlyList<string>? sets = null)
     {
         var origins = new Scenarios.Origins(file);
+        YamlGuard.Check(yaml, file);
         YamlNode root;
         try
         {

@@ -28,7 +28,9 @@ internal static class TrafficGenerator
             }
             for (int k = 0; k < t.BurstCount; k++)
             {
-                TimeSpan at = t.BurstAt + (t.BurstCount == 1 ? TimeSpan.Zero : t.BurstOver * k / t.BurstCount);
+                // Even spacing, rounded to the tick as TimeSpan's operators do, computed in double so that
+                // a long spread times a large count cannot overflow.
+                TimeSpan at = t.BurstAt + TimeSpan.FromTicks((long)Math.Round(Math.Round((double)t.BurstOver.Ticks * k) / t.BurstCount));
                 if (at <= horizon)
                     clock.Schedule(at, start);
             }
