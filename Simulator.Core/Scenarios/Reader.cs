@@ -41,9 +41,9 @@ public sealed partial class Reader
     /// <summary>True when the reader only records a schema.</summary>
     public bool SchemaOnly => _schema is not null;
 
-    public ScenarioException Error(string message) => _origins.Error(_node, message);
+    public BadInputException Error(string message) => _origins.Error(_node, message);
 
-    public ScenarioException ErrorAt(string key, string message) => _origins.Error(Value(key) ?? _node, message);
+    public BadInputException ErrorAt(string key, string message) => _origins.Error(Value(key) ?? _node, message);
 
     // ---------------------------------------------------------------- scalars
 
