@@ -125,7 +125,7 @@ public static class ScenarioLoader
         var names = functions.Where(f => f is not null).Select(f => f.Name).ToHashSet();
         var server = r.Section("server", "the connection-oriented server", PartSections.ReadServer);
         var network = r.Section("network", "the path between functions and server", PartSections.ReadNetwork);
-        var traffic = r.List("traffic", "when functions are invoked", t => ScriptSections.ReadTraffic(t, names));
+        var traffic = r.List("traffic", "when functions are invoked", t => ScriptSections.ReadTraffic(t, names, horizon));
         var events = r.List("events", "things that happen: partitions, redeploys, server restarts", e => ScriptSections.ReadEvent(e, names));
         var expect = r.List("expect", "assertions that turn the scenario into a regression test (exit code 1 when violated)", x => ScriptSections.ReadExpect(x, names));
         bool hasSearch = r.Has("search");

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using CsCheck;
+using FluentAssertions;
+using Xunit;
+using Xunit.Abstractions;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Traffic;
+using Zombiesim.Core.Worlds;
+
+namespace Zombiesim.Tests.Fuzz;
+
+/// <summary>
+/// Mutated scenarios are either refused with a position or run to a capped horizon without an
+/// exception. CI runs a fixed set drawn from a fixed seed; a longer run outside CI takes its count
+/// from ZOMBIESIM_FUZZ (see docs/cli.md, "Fuzzing the reader"):
+/// <c>ZOMBIESIM_FUZZ=1000000 dotnet test Simulator.sln --filter FullyQualifiedName~ScenarioFuzzTests</c>.
+/// Every input that ever crashed is kept in Corpus/ and replayed by <see cref="Every_input_that_once_crashed_is_refused_or_runs"/>.
+/// </summary>
+public sealed class ScenarioFuzzTests(ITestOutputHelper log)
+{
+    private const string File = "fuzz.yaml";
+
+    /// <summary>Inputs per CI run: a few seconds of work.</summary>
+    private const int CiInputs = 1500;
+
+    /// <summary>The most invocations a fuzzed run simulates; the horizon is cut until the estimate fits.</summary>
+    private const double RunBudget = 5_000;
+
+    private static readonly string[] Bundled = Directory.GetFiles(World.Scenarios.Dir, "*.yaml").Order().Select(System.IO.File.ReadAllText).ToArray();
+
+    [Fact]
+    public void Mutated_scenarios_are_refused_with_a_position_or_run_without_an_exception()
+    {
+        int count = int.TryParse(System.Environment.GetEnvironmentVariable("ZOMBIESIM_FUZZ"), out int n) ? n : CiInputs;
+        var gen = Mutations.Gen(Bundled.Length);
+        var pcg = new PCG(1, 20261202);
+        int refused = 0, ran = 0;
+        var slow = new List<string>();
+        for (int i = 0; i < count; i++)
+        {
+            var (scenario, edits) = gen.Generate(pcg, null, out _);
+            string yaml = Mutations.Apply(Bundled[scenario], edits);
+            var clock = Stopwatch.StartNew();
+            bool wasRefused = RefusedOrRan(yaml, $"input {i} (scenario {scenario}, edits [{string.Join(", ", edits)}])");
+            if (wasRefused) refused++; else ran++;
+            if (clock.Elapsed > TimeSpan.FromSeconds(5))
+                slow.Add($"input {i} took {clock.Elapsed.TotalSeconds:F1} s:\n{yaml}");
+        }
+        log.WriteLine($"{count} inputs: {refused} refused with a position, {ran} ran; {slow.Count} over 5 s");
+        refused.Should().BeGreaterThan(0, "the mutations break scenarios");
+        ran.Should().BeGreaterThan(0, "some mutations leave a valid scenario");
+        if (count != CiInputs) // wall time is asserted only on a long run, on a quiet machine
+            slow.Should().BeEmpty();
+    }
+
+    public static IEnumerable<object[]> Corpus() =>
+        Directory.GetFiles(Path.Combine(World.Scenarios.Root, "Simulator.Tests", "Fuzz", "Corpus"), "*.yaml").Order()
+            .Select(f => new object[] { Path.GetFileName(f) });
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void Every_input_that_once_crashed_is_refused_or_runs(string name)
+    {
+        string yaml = System.IO.File.ReadAllText(Path.Combine(World.Scenarios.Root, "Simulator.Tests", "Fuzz", "Corpus", name));
+        RefusedOrRan(yaml, name);
+    }
+
+    /// <summary>True when refused (with a position in the file), false when it ran; any other exception fails the test with the input.</summary>
+    internal static bool RefusedOrRan(string yaml, string what)
+    {
+        Scenario scenario;
+        try
+        {
+            scenario = ScenarioLoader.Load(yaml, File);
+        }
+        catch (ScenarioException e)
+        {
+            e.File.Should().Be(File, what);
+            e.Line.Should().BePositive(what);
+            e.Column.Should().BePositive(what);
+            e.Message.Should().NotContain("Exception", what);
+            return true;
+        }
+        catch (Exception e) when (e is not BadInputException)
+        {
+            throw new Xunit.Sdk.XunitException($"{what} crashed the loader with {e.GetType().Name}: {e.Message}\n---\n{yaml}\n---\n{e}");
+        }
+        var capped = Capped(scenario);
+        try
+        {
+            if (WorkEstimate.Invocations(capped) <= RunBudget * 10)
+                Simulation.Run(capped);
+        }
+        catch (Exception e)
+        {
+            throw new Xunit.Sdk.XunitException($"{what} loaded but crashed the run with {e.GetType().Name}: {e.Message}\n---\n{yaml}\n---\n{e}");
+        }
+        return false;
+    }
+
+    /// <summary>The scenario with its horizon cut to at most 10 minutes and then halved until its traffic fits the budget.</summary>
+    private static Scenario Capped(Scenario s)
+    {
+        s = s with { Horizon = TimeSpan.FromTicks(Math.Min(s.Horizon.Ticks, TimeSpan.FromMinutes(10).Ticks)) };
+        while (WorkEstimate.Invocations(s) > RunBudget && s.Horizon > TimeSpan.FromSeconds(1))
+            s = s with { Horizon = s.Horizon / 2 };
+        return s;
+    }
+}
