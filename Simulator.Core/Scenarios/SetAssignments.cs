@@ -25,6 +25,14 @@ internal static class SetAssignments
         YamlNode value;
         try
         {
+            YamlGuard.Check(valueText, "--set");
+        }
+        catch (ScenarioException e)
+        {
+            throw Origins.SetError(assignment, e.Problem);
+        }
+        try
+        {
             var s = new YamlStream();
             s.Load(new StringReader(valueText.Length == 0 ? "''" : valueText));
             value = s.Documents.Count == 0 ? new YamlScalarNode("") : s.Documents[0].RootNode;

@@ -74,7 +74,8 @@ internal static class YamlGuard
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidCastException)
         {
-            throw new ScenarioException(file, at.Line, at.Column, $"YAML syntax: the YAML reader stopped here ({e.Message})");
+            throw new ScenarioException(file, at.Line, at.Column, "YAML syntax: the document cannot be read from here on; "
+                + "look for a key with no name (': value'), a '{' or '[' left open, or a line indented out of its block");
         }
     }
 }

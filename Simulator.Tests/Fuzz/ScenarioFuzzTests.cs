@@ -53,6 +53,30 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper log)
             slow.Should().BeEmpty();
     }
 
+    private static readonly string[] SetPaths =
+    [
+        "horizon", "seed", "server.idleTimeout", "server.limits", "server.preset", "platform.freeze.after", "platform.freeze.mode",
+        "platform.reap.after", "platform.coldStart", "functions.0.client.commandTimeout", "functions.0.work", "functions.0.strategy",
+        "network.latency", "traffic.0.every", "traffic.0.at", "traffic.0.burst", "traffic.5.at", "events", "events.0.serverRestart",
+        "expect.0.outcome", "name.x", "",
+    ];
+
+    [Fact]
+    public void Mutated_set_values_are_refused_naming_the_flag_or_run_without_an_exception()
+    {
+        var gen = Gen.Select(Gen.Int[0, Bundled.Length - 1], Gen.Int[0, SetPaths.Length - 1], Gen.Int[0, Mutations.Values.Length - 1]);
+        var pcg = new PCG(2, 20261202);
+        int refused = 0;
+        for (int i = 0; i < CiInputs; i++)
+        {
+            var (scenario, path, value) = gen.Generate(pcg, null, out _);
+            string set = $"{SetPaths[path]}={Mutations.Values[value]}";
+            if (RefusedOrRan(Bundled[scenario], $"input {i} (scenario {scenario}, --set {set})", set))
+                refused++;
+        }
+        refused.Should().BeGreaterThan(0);
+    }
+
     public static IEnumerable<object[]> Corpus() =>
         Directory.GetFiles(Path.Combine(World.Scenarios.Root, "Simulator.Tests", "Fuzz", "Corpus"), "*.yaml").Order()
             .Select(f => new object[] { Path.GetFileName(f) });
@@ -66,12 +90,17 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper log)
     }
 
     /// <summary>True when refused (with a position in the file), false when it ran; any other exception fails the test with the input.</summary>
-    internal static bool RefusedOrRan(string yaml, string what)
+    internal static bool RefusedOrRan(string yaml, string what, string? set = null)
     {
         Scenario scenario;
         try
         {
-            scenario = ScenarioLoader.Load(yaml, File);
+            scenario = ScenarioLoader.Load(yaml, File, set is null ? null : [set]);
+        }
+        catch (UsageException e) when (set is not null)
+        {
+            e.Where.Should().Be($"--set {set}", what);
+            return true;
         }
         catch (ScenarioException e)
         {
