@@ -102,7 +102,7 @@ public static class ExploreCommand
         foreach (var v in result.Examples.OrderBy(e => e.Breach is null).ThenBy(e => e.Iteration).Take(MaxSavedViolations))
         {
             string name = v.Breach is null ? $"outcome-{++others}" : $"violation-{++violations}";
-            var trace = new ExploreTrace(scenario.Name, sets, options.Resolution, options.Invariants.Select(i => i.Text).ToList(), v.Choices, v.Breach ?? "",
+            var trace = new ExploreTrace(scenario.Name, scenario.Identity, sets, options.Resolution, options.Invariants.Select(i => i.Text).ToList(), v.Choices, v.Breach ?? "",
                 violations == 1 && v.Breach is not null ? result.CoyoteTrace : null);
             string tracePath = Path.Combine(dir, $"{name}.trace");
             File.WriteAllText(tracePath, trace.ToJson() + "\n");

@@ -57,7 +57,7 @@ public static class ScenarioLoader
         var reader = new Reader(root, origins, "", null);
         var scenario = Read(reader);
         reader.Done();
-        return scenario;
+        return scenario with { Identity = ScenarioIdentity.Of(root) };
     }
 
     /// <summary>The JSON Schema of the scenario format, for editors.</summary>

@@ -121,4 +121,42 @@ public sealed class AbsurdInputTests : IDisposable
         r.Code.Should().Be(0, r.Err);
         r.Err.Should().BeEmpty();
     }
+
+    private static string GoldenTrace => Path.Combine(World.Scenarios.Root, "Simulator.Tests", "Golden", "explore-upstash-2020", "explore", "outcome-1.trace");
+
+    [Fact]
+    public void Replay_of_a_trace_explored_on_another_scenario_is_refused_with_both_identities()
+    {
+        var (code, output, error) = CliTests.Run("replay", World.Scenarios.File("upstash-2020-vm.yaml"), GoldenTrace);
+        code.Should().Be(ExitCodes.BadInput);
+        output.Should().BeEmpty();
+        error.Should().StartWith($"error: {GoldenTrace}: the trace was explored on scenario 'explore-upstash-2020' (identity ")
+            .And.Contain("this file with those values is 'upstash-2020-vm' (identity ").And.Contain("replays only on the scenario it was explored on");
+    }
+
+    [Fact]
+    public void Replay_with_an_edited_scenario_value_is_refused_but_comments_and_layout_do_not_count()
+    {
+        string yaml = File.ReadAllText(World.Scenarios.File("explore-upstash-2020.yaml"));
+        string relaidOut = Path.Combine(_dir, "relaid.yaml"), edited = Path.Combine(_dir, "edited.yaml");
+        File.WriteAllText(relaidOut, "# a comment of mine\n" + yaml.Replace("\n\n", "\n"));
+        File.WriteAllText(edited, yaml.Replace("seed: ", "seed: 9"));
+        CliTests.Run("replay", relaidOut, GoldenTrace).Code.Should().NotBe(ExitCodes.BadInput);
+        CliTests.Run("replay", edited, GoldenTrace).Code.Should().Be(ExitCodes.BadInput);
+    }
+
+    [Theory]
+    [InlineData("\"resolutionSeconds\":1", "\"resolutionSeconds\":0", "field 'resolutionSeconds': 'resolutionSeconds' must be a positive number of seconds")]
+    [InlineData("\"choices\":[", "\"choices\":[-3,", "field 'choices': 'choices' must be a list of whole numbers, 0 or more")]
+    [InlineData("\"kind\":\"zombiesim-trace\"", "\"kind\":\"trace\"", "field 'kind': not a zombiesim trace")]
+    [InlineData("\"scenarioIdentity\":\"", "\"scenarioIdentity\":\"zz", "field 'scenarioIdentity': 'scenarioIdentity' must be 16 lowercase hex digits")]
+    [InlineData("\"invariants\":[", "\"invariants\":[\"zombies<=many\"", "field 'invariants': 'zombies<=many' is not an invariant")]
+    public void An_edited_trace_is_refused_naming_the_field(string from, string to, string says)
+    {
+        string trace = Path.Combine(_dir, "edited.trace");
+        File.WriteAllText(trace, File.ReadAllText(GoldenTrace).Replace(from, to));
+        var (code, _, error) = CliTests.Run("replay", World.Scenarios.File("explore-upstash-2020.yaml"), trace);
+        code.Should().Be(ExitCodes.BadInput);
+        error.Should().StartWith($"error: {trace}: {says}").And.NotContain("   at ");
+    }
 }

@@ -3,6 +3,7 @@ using CsCheck;
 using FluentAssertions;
 using Xunit;
 using Xunit.Abstractions;
+using Zombiesim.Core.Explore;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Traffic;
 using Zombiesim.Core.Worlds;
@@ -73,6 +74,44 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper log)
             string set = $"{SetPaths[path]}={Mutations.Values[value]}";
             if (RefusedOrRan(Bundled[scenario], $"input {i} (scenario {scenario}, --set {set})", set))
                 refused++;
+        }
+        refused.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public void Mutated_traces_are_refused_naming_the_field_or_replay_without_an_exception()
+    {
+        string dir = World.Scenarios.Root;
+        string trace = System.IO.File.ReadAllText(Path.Combine(dir, "Simulator.Tests", "Golden", "explore-upstash-2020", "explore", "outcome-2.trace"));
+        var scenario = ScenarioLoader.LoadFile(World.Scenarios.File("explore-upstash-2020.yaml"));
+        var gen = Mutations.Gen(1);
+        var pcg = new PCG(3, 20261202);
+        string file = Path.Combine(Path.GetTempPath(), $"zombiesim-fuzz-{System.Environment.ProcessId}.trace");
+        int refused = 0;
+        try
+        {
+            for (int i = 0; i < CiInputs / 3; i++)
+            {
+                var (_, edits) = gen.Generate(pcg, null, out _);
+                string text = Mutations.Apply(trace, edits);
+                System.IO.File.WriteAllText(file, text);
+                try
+                {
+                    Explorer.Replay(scenario, ExploreTrace.Read(file));
+                }
+                catch (BadInputException)
+                {
+                    refused++;
+                }
+                catch (Exception e)
+                {
+                    throw new Xunit.Sdk.XunitException($"trace input {i} (edits [{string.Join(", ", edits)}]) crashed with {e.GetType().Name}: {e.Message}\n---\n{text}\n---\n{e}");
+                }
+            }
+        }
+        finally
+        {
+            System.IO.File.Delete(file);
         }
         refused.Should().BeGreaterThan(0);
     }
