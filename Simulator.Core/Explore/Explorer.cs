@@ -81,10 +81,10 @@ public sealed class ReplayChoices(double resolution, IReadOnlyList<int> log) : D
     protected override int Choose(int bound)
     {
         if (_next >= log.Count)
-            throw new ScenarioException("trace", 1, 1, $"the trace ends after {log.Count} choices but the run asks for more: it was recorded from a different scenario or version");
+            throw new UsageException("the trace", $"it ends after {log.Count} choices but the run asks for more: it was recorded by another version of zombiesim, or edited");
         int v = log[_next++];
         if (v < 0 || v >= bound)
-            throw new ScenarioException("trace", 1, 1, $"choice {_next} of the trace is {v}, but this run offers {bound} possibilities: it was recorded from a different scenario or version");
+            throw new UsageException("the trace", $"its choice {_next} is {v}, but this run offers {bound} possibilities: it was recorded by another version of zombiesim, or edited");
         return v;
     }
 }

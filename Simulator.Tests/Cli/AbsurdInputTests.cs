@@ -125,16 +125,6 @@ public sealed class AbsurdInputTests : IDisposable
     private static string GoldenTrace => Path.Combine(World.Scenarios.Root, "Simulator.Tests", "Golden", "explore-upstash-2020", "explore", "outcome-1.trace");
 
     [Fact]
-    public void Replay_of_a_trace_explored_on_another_scenario_is_refused_with_both_identities()
-    {
-        var (code, output, error) = CliTests.Run("replay", World.Scenarios.File("upstash-2020-vm.yaml"), GoldenTrace);
-        code.Should().Be(ExitCodes.BadInput);
-        output.Should().BeEmpty();
-        error.Should().StartWith($"error: {GoldenTrace}: the trace was explored on scenario 'explore-upstash-2020' (identity ")
-            .And.Contain("this file with those values is 'upstash-2020-vm' (identity ").And.Contain("replays only on the scenario it was explored on");
-    }
-
-    [Fact]
     public void Replay_with_an_edited_scenario_value_is_refused_but_comments_and_layout_do_not_count()
     {
         string yaml = File.ReadAllText(World.Scenarios.File("explore-upstash-2020.yaml"));
