@@ -56,6 +56,7 @@ internal static class ScriptSections
         var partition = r.Section("partition", "the path drops everything in both directions", p => (p.OptionalDuration("from", "start"), p.OptionalDuration("to", "end")));
         var redeploy = r.Section("redeploy", "a new version: environments of the function are abandoned", p => (p.OptionalDuration("at", "when"), p.Name("function", "which function", functions, required: false)));
         var restart = r.Section("serverRestart", "the server process restarts: its connections are closed, and it listens again after the downtime", p => (p.OptionalDuration("at", "when"), p.Duration("downtime", TimeSpan.FromSeconds(1), "how long it is down")));
+        r.ExactlyOneOf("partition", "redeploy", "serverRestart");
         if (r.SchemaOnly)
             return null!;
         int kinds = (r.Has("partition") ? 1 : 0) + (r.Has("redeploy") ? 1 : 0) + (r.Has("serverRestart") ? 1 : 0);
@@ -82,8 +83,9 @@ internal static class ScriptSections
     {
         var at = r.OptionalDuration("at", "the instant: the request that starts then, or the moment a count is taken");
         string? function = r.Name("function", "only requests of this function", functions, required: false);
-        string? outcome = r.OptionalString("outcome", "ok, error (any error), EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, REJECTED or THROTTLED");
-        string? origin = r.OptionalString("origin", "fin, rst, kernel-timeout, library-timeout, server or platform");
+        string? outcome = r.OptionalString("outcome", "ok, error (any error), EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, REJECTED or THROTTLED",
+            OutcomeNames.ExpectationWords);
+        string? origin = r.OptionalString("origin", "fin, rst, kernel-timeout, library-timeout, server or platform", OutcomeNames.OriginWords);
         int? count = r.OptionalInt("count", "exactly this many", 0);
         int? atLeast = r.OptionalInt("atLeast", "at least this many", 0);
         int? atMost = r.OptionalInt("atMost", "at most this many", 0);
