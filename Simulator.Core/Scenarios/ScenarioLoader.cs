@@ -38,20 +38,10 @@ public static class ScenarioLoader
     public static Scenario Load(string yaml, string file, IReadOnlyList<string>? sets = null)
     {
         var origins = new Scenarios.Origins(file);
-        YamlGuard.Check(yaml, file);
-        YamlNode root;
-        try
-        {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
-            if (stream.Documents.Count != 1)
-                throw new ScenarioException(file, 1, 1, $"expected one YAML document, found {stream.Documents.Count}");
-            root = stream.Documents[0].RootNode;
-        }
-        catch (YamlException e)
-        {
-            throw new ScenarioException(file, e.Start.Line, e.Start.Column, $"YAML syntax: {Inner(e).Message}");
-        }
+        var documents = YamlGuard.Load(yaml, file);
+        if (documents.Count != 1)
+            throw new ScenarioException(file, 1, 1, $"expected one YAML document, found {documents.Count}");
+        YamlNode root = documents[0].RootNode;
         for (int i = 0; i < (sets?.Count ?? 0); i++)
             SetAssignments.ApplySet(ref root, sets![i], i, origins);
         var reader = new Reader(root, origins, "", null);
@@ -154,6 +144,4 @@ public static class ScenarioLoader
             Search = hasSearch ? search : null,
         };
     }
-
-    internal static Exception Inner(YamlException e) => e.InnerException is YamlException inner ? inner : e;
 }

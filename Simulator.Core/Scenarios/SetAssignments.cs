@@ -25,21 +25,12 @@ internal static class SetAssignments
         YamlNode value;
         try
         {
-            YamlGuard.Check(valueText, "--set");
+            var documents = YamlGuard.Load(valueText.Length == 0 ? "''" : valueText, "--set");
+            value = documents.Count == 0 ? new YamlScalarNode("") : documents[0].RootNode;
         }
         catch (ScenarioException e)
         {
-            throw Origins.SetError(assignment, e.Problem);
-        }
-        try
-        {
-            var s = new YamlStream();
-            s.Load(new StringReader(valueText.Length == 0 ? "''" : valueText));
-            value = s.Documents.Count == 0 ? new YamlScalarNode("") : s.Documents[0].RootNode;
-        }
-        catch (YamlException e)
-        {
-            throw Origins.SetError(assignment, $"the value is not valid YAML at its character {e.Start.Column}: {ScenarioLoader.Inner(e).Message}");
+            throw Origins.SetError(assignment, $"the value is not valid YAML at its character {e.Column}: {e.Problem}");
         }
         MarkFromSet(value, assignment, index, origins);
         string[] parts = path.Split('.');

@@ -37,17 +37,25 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper log)
         var pcg = new PCG(1, 20261202);
         int refused = 0, ran = 0;
         var slow = new List<string>();
+        var crashes = new List<string>();
         for (int i = 0; i < count; i++)
         {
             var (scenario, edits) = gen.Generate(pcg, null, out _);
             string yaml = Mutations.Apply(Bundled[scenario], edits);
             var clock = Stopwatch.StartNew();
-            bool wasRefused = RefusedOrRan(yaml, $"input {i} (scenario {scenario}, edits [{string.Join(", ", edits)}])");
-            if (wasRefused) refused++; else ran++;
+            try
+            {
+                if (RefusedOrRan(yaml, $"input {i} (scenario {scenario}, edits [{string.Join(", ", edits)}])")) refused++; else ran++;
+            }
+            catch (Exception e) when (crashes.Count < 20)
+            {
+                crashes.Add(e.Message); // go on: a long run reports every kind of crash, not only the first
+            }
             if (clock.Elapsed > TimeSpan.FromSeconds(5))
                 slow.Add($"input {i} took {clock.Elapsed.TotalSeconds:F1} s:\n{yaml}");
         }
-        log.WriteLine($"{count} inputs: {refused} refused with a position, {ran} ran; {slow.Count} over 5 s");
+        log.WriteLine($"{count} inputs: {refused} refused with a position, {ran} ran, {crashes.Count} crashed; {slow.Count} over 5 s");
+        crashes.Should().BeEmpty();
         refused.Should().BeGreaterThan(0, "the mutations break scenarios");
         ran.Should().BeGreaterThan(0, "some mutations leave a valid scenario");
         if (count != CiInputs) // wall time is asserted only on a long run, on a quiet machine
