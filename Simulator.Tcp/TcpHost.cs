@@ -59,6 +59,7 @@ public sealed class TcpHost
         Address = address;
         Driver = driver ?? throw new ArgumentNullException(nameof(driver));
         Sysctls = sysctls ?? new Sysctls();
+        Jiffies = Sysctls.Jiffies;
         NoSocket = noSocket;
         _nextIss = unchecked(address * 2654435761u + 1); // deterministic and distinct per host
     }
@@ -67,6 +68,9 @@ public sealed class TcpHost
     public uint Address { get; }
     public ITcpDriver Driver { get; }
     public Sysctls Sysctls { get; }
+
+    /// <summary>The kernel's time base (HZ, timer slack): every timer of its sockets is whole jiffies.</summary>
+    public Jiffies Jiffies { get; }
     public NoSocketPolicy NoSocket { get; set; }
 
     /// <summary>How the host is frozen, or null when it runs.</summary>

@@ -81,7 +81,9 @@ public class MiddleboxTests
         var (lab, c, s, _) = Through(P("stateful-firewall"), new SocketOptions { UserTimeout = S(20) });
         lab.At(S(400), () => c.Send(lab.Now, 10));
         lab.RunUntil(S(500));
-        lab.Of(c).Last().Should().Be((S(420), TcpState.Established, TcpState.Closed, TcpCause.UserTimeout));
+        // TCP_USER_TIMEOUT counts from retrans_stamp, the first RTO-driven retransmission: probe at
+        // 400.204 s, retransmission at 400.408 s (RTO 51 jiffies = 204 ms), so ETIMEDOUT at 420.408 s.
+        lab.Of(c).Last().Should().Be((S(420.408), TcpState.Established, TcpState.Closed, TcpCause.UserTimeout));
         var r = c.Read(lab.Now);
         (r.Errno, r.Origin).Should().Be((Errno.ETIMEDOUT, ErrorOrigin.KernelTimeout));
         s.State.Should().Be(TcpState.Established);
