@@ -153,7 +153,10 @@ internal static class PartSections
         {
             string preset = b.Choice("preset", "aws-nat-gateway", $"a kind of box: {string.Join(", ", MiddleboxPresets.Table.Names)} (timeouts, behaviour and sources in docs/model.md)",
                 MiddleboxPresets.Table.Names.ToDictionary(k => k, k => k));
-            var idle = b.OptionalDuration("idleTimeout", "override the preset's idle timeout");
+            var idle = b.OptionalDuration("idleTimeout",
+                "override the preset's idle timeout (linux-conntrack: nf_conntrack_tcp_timeout_established)");
+            var loose = b.OptionalInt("loose", "linux-conntrack only: nf_conntrack_tcp_loose; 1 (Linux's default) picks up a mid-stream "
+                + "segment from the inside as a new flow, 0 drops it", 0, 1, shownDefault: 1);
             string? name = b.OptionalString("name", "a name for traces (default: the preset)");
             if (b.SchemaOnly)
                 return null!;
@@ -163,6 +166,13 @@ internal static class PartSections
                 if (t <= TimeSpan.Zero)
                     throw b.ErrorAt("idleTimeout", "a middlebox idle timeout must be positive");
                 profile = profile with { IdleTimeout = t };
+            }
+            if (loose is { } l)
+            {
+                if (profile.OnExpired != FlowAction.PickUpFromInside)
+                    throw b.ErrorAt("loose", $"'loose' applies to the linux-conntrack preset only, not {preset}");
+                if (l == 0)
+                    profile = profile with { OnExpired = FlowAction.Drop, OnUnknown = FlowAction.Drop };
             }
             return new MiddleboxSpec(name ?? preset, profile);
         });

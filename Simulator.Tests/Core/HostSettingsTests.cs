@@ -5,10 +5,10 @@ using Zombiesim.Tcp;
 
 namespace Zombiesim.Tests.Core;
 
-/// <summary>The host keys `hz` and `timerSlack`, as a scenario reads them.</summary>
+/// <summary>The host keys `hz` and `timerSlack`, and the conntrack box's `loose`, as a scenario reads them.</summary>
 public class HostSettingsTests
 {
-    private static Scenario Load(string host, string box = "{ preset: stateful-firewall }") => ScenarioLoader.Load($$"""
+    private static Scenario Load(string host, string box = "{ preset: linux-conntrack }") => ScenarioLoader.Load($$"""
         name: t
         horizon: 10s
         functions:
@@ -41,5 +41,20 @@ public class HostSettingsTests
         var act = () => Load("{ hz: 200 }");
         act.Should().Throw<ScenarioException>().WithMessage("*hz must be one of 100, 250, 300, 1000*got 200*")
             .Which.Line.Should().Be(5);
+    }
+
+    [Fact]
+    public void Loose_defaults_to_1_and_0_makes_the_conntrack_drop()
+    {
+        Load("{}").Network.Middleboxes[0].Profile.OnExpired.Should().Be(FlowAction.PickUpFromInside);
+        var strict = Load("{}", "{ preset: linux-conntrack, loose: 0, idleTimeout: 600s }").Network.Middleboxes[0].Profile;
+        (strict.OnExpired, strict.OnUnknown, strict.IdleTimeout).Should().Be((FlowAction.Drop, FlowAction.Drop, TimeSpan.FromSeconds(600)));
+    }
+
+    [Fact]
+    public void Loose_on_another_box_is_a_load_error()
+    {
+        var act = () => Load("{}", "{ preset: aws-nat-gateway, loose: 1 }");
+        act.Should().Throw<ScenarioException>().WithMessage("*'loose' applies to the linux-conntrack preset only*");
     }
 }
