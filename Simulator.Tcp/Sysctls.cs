@@ -71,7 +71,11 @@ public sealed record Sysctls
     public static Sysctls LinearSynTimeouts { get; } = new() { TcpSynLinearTimeouts = 4 };
 
     /// <summary>The effective orphan budget: tcp_orphan_retries 0 means 8 (net/ipv4/tcp_timer.c).</summary>
-    public int EffectiveOrphanRetries => TcpOrphanRetries == 0 ? 8 : TcpOrphanRetries;
+    public int EffectiveOrphanRetries => OrphanRetries(alive: true);
+
+    /// <summary>net/ipv4/tcp_timer.c tcp_orphan_retries (Linux 6.18): 0 means 8 while the socket is
+    /// "alive" (its RTO below tcp_rto_max), and stays 0 once the RTO has reached the cap.</summary>
+    public int OrphanRetries(bool alive) => TcpOrphanRetries == 0 && alive ? 8 : TcpOrphanRetries;
 
     /// <summary>
     /// Linux's "hypothetical timeout" of <paramref name="boundary"/> retransmissions, in whole

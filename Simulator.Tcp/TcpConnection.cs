@@ -630,7 +630,8 @@ public sealed class TcpConnection
     {
         TimeSpan? user = Options.UserTimeout;
         bool orphan = Orphaned && State is TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck;
-        TimeSpan limit = user ?? _sys.RetransmitBudget(orphan ? _sys.EffectiveOrphanRetries : _sys.TcpRetries2);
+        int boundary = orphan ? _sys.OrphanRetries(alive: _rto < _rtoMax) : _sys.TcpRetries2;
+        TimeSpan limit = user ?? _sys.RetransmitBudget(boundary);
         if (ElapsedMs(now, start) < WholeMs(limit))
             return false;
         var cause = user is not null ? TcpCause.UserTimeout : orphan ? TcpCause.OrphanRetriesExhausted : TcpCause.RetransmitTimeout;

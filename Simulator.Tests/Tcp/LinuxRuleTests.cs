@@ -121,6 +121,21 @@ public class LinuxRuleTests
     }
 
     [Fact]
+    public void An_orphan_whose_rto_reached_tcp_rto_max_has_a_budget_of_0_retries()
+    {
+        var lab = Lab(new Sysctls { TcpRtoMax = S(1) });
+        var (c, _) = lab.Establish();
+        lab.At(S(T0), () => { lab.Path.Partitioned = true; c.Close(lab.Now); });
+        lab.RunUntil(S(100));
+        // tcp_orphan_retries(): 0 means 8 only while icsk_rto < tcp_rto_max. RTO 204, 408, 816 ms,
+        // then 1 s (capped). At E = 0.408 and 1.224 the RTO is below the cap: budget of 8 retries with
+        // a 1 s cap, (2^3 - 1) x 0.2 + 6 x 1 = 7.4 s, so retransmit; at E = 2.224 the RTO is 1 s: the
+        // budget of 0 retries is 0.2 s, passed: destroyed at 1.408 + 2.224 = 3.632 s.
+        Sent(lab, s => s.Fin).Should().Equal(new[] { 1.0, 1.204, 1.408, 1.816, 2.632 }.Select(S));
+        lab.Of(c).Last().Should().Be((S(3.632), TcpState.FinWait1, TcpState.Closed, TcpCause.OrphanRetriesExhausted));
+    }
+
+    [Fact]
     public void Keepalive_probes_at_idle_then_every_interval_and_gives_up_after_count_with_rst_then_etimedout()
     {
         var lab = Lab();
