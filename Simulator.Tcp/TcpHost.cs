@@ -17,15 +17,6 @@ public interface ITcpDriver
     void OnDeadlineChanged(TcpConnection connection, TimeSpan? deadline);
 }
 
-/// <summary>How an execution environment is frozen (the platform does not document it: FOLK).</summary>
-public enum FreezeMode
-{
-    /// <summary>The application is stopped (cgroup freezer, SIGSTOP); the kernel still ACKs, resets and runs timers.</summary>
-    Process,
-    /// <summary>The whole microVM is paused: arriving segments are lost and timers wait until the thaw.</summary>
-    Vm,
-}
-
 /// <summary>What a host does with a segment that meets no socket.</summary>
 public enum NoSocketPolicy
 {
@@ -37,7 +28,8 @@ public enum NoSocketPolicy
 
 /// <summary>
 /// A kernel: its sysctls, its sockets, demultiplexing, listeners, orphans, the answer to segments
-/// that meet no socket, and freezing. Sans-I/O like its connections: the driver passes time in.
+/// that meet no socket, and what runs: its application can be stopped (SIGSTOP, a cgroup freezer)
+/// or the whole machine paused (a paused VM). Sans-I/O like its connections: the driver passes time in.
 /// </summary>
 public sealed class TcpHost
 {
@@ -73,8 +65,12 @@ public sealed class TcpHost
     public Jiffies Jiffies { get; }
     public NoSocketPolicy NoSocket { get; set; }
 
-    /// <summary>How the host is frozen, or null when it runs.</summary>
-    public FreezeMode? Frozen { get; private set; }
+    /// <summary>The application is stopped: it cannot call into its sockets; the kernel still ACKs,
+    /// resets and runs timers unless <see cref="Paused"/>.</summary>
+    public bool ApplicationStopped { get; private set; }
+
+    /// <summary>The whole machine is paused: arriving segments are lost and timers wait until <see cref="Resume"/>.</summary>
+    public bool Paused { get; private set; }
 
     /// <summary>The host was destroyed: it processes nothing and sends nothing, ever again.</summary>
     public bool Destroyed { get; private set; }
@@ -117,7 +113,7 @@ public sealed class TcpHost
 
     internal void EnsureApplicationRuns(TcpConnection c)
     {
-        if (Frozen is not null)
+        if (ApplicationStopped)
             throw new InvalidOperationException($"{Name} is frozen: its application cannot call into {c}");
         if (Destroyed)
             throw new InvalidOperationException($"{Name} was destroyed");
@@ -128,7 +124,7 @@ public sealed class TcpHost
     /// <summary>A segment arrives from the wire.</summary>
     public void Deliver(TimeSpan now, in Segment s)
     {
-        if (Destroyed || Frozen == FreezeMode.Vm)
+        if (Destroyed || Paused)
             return; // nothing runs to receive it: lost
         if (s.Destination.Address != Address)
             throw new ArgumentException($"{Name} ({new Endpoint(Address, 0)}) received a segment for {s.Destination}");
@@ -150,7 +146,7 @@ public sealed class TcpHost
     {
         if (Destroyed || !_byId.ContainsKey(c.Id))
             return;
-        if (Frozen == FreezeMode.Vm)
+        if (Paused)
         {
             _deferredTimers.Add(c.Id); // a paused VM runs no timers; they fire late, at the thaw
             return;
@@ -159,17 +155,27 @@ public sealed class TcpHost
             c.OnTimer(now);
     }
 
-    public void Freeze(FreezeMode mode)
+    /// <summary>Stop the application (SIGSTOP, a cgroup freezer); the kernel keeps working.</summary>
+    public void StopApplication()
     {
         EnsureAlive();
-        Frozen = mode;
+        ApplicationStopped = true;
     }
 
-    /// <summary>Resume. After a VM pause, every timer that came due meanwhile fires now.</summary>
-    public void Thaw(TimeSpan now)
+    /// <summary>Pause the whole machine (a paused VM): application and kernel.</summary>
+    public void Pause()
     {
         EnsureAlive();
-        Frozen = null;
+        ApplicationStopped = true;
+        Paused = true;
+    }
+
+    /// <summary>Run again. After a pause, every timer that came due meanwhile fires now.</summary>
+    public void Resume(TimeSpan now)
+    {
+        EnsureAlive();
+        ApplicationStopped = false;
+        Paused = false;
         foreach (long id in _deferredTimers.ToArray())
         {
             if (_byId.TryGetValue(id, out var c) && c.NextDeadline is { } d && d <= now)
@@ -186,7 +192,8 @@ public sealed class TcpHost
         foreach (var c in _byId.Values.OrderBy(c => c.Id).ToArray())
             c.Vanish();
         Destroyed = true;
-        Frozen = null;
+        ApplicationStopped = false;
+        Paused = false;
     }
 
     // ---------------------------------------------------------------- for connections

@@ -1,6 +1,7 @@
 using FluentAssertions;
 using Xunit;
 using Zombiesim.Core.Network;
+using Zombiesim.Core.Platforms;
 using Zombiesim.Tcp;
 using static Zombiesim.Tests.Tcp.TcpLab;
 
@@ -162,7 +163,7 @@ public class LinuxRuleTests
         var (c, s) = lab.Establish(new SocketOptions { KeepAlive = true, KeepIdle = S(60), KeepInterval = S(10), KeepCount = 3 });
         // The peer is a paused VM while the probes come (they are lost); it runs again when the RST comes.
         lab.At(S(T0), () => lab.Server.Freeze(FreezeMode.Vm));
-        lab.At(S(89), () => lab.Server.Thaw(lab.Now));
+        lab.At(S(89), () => lab.Server.Resume(lab.Now));
         lab.RunUntil(S(100));
         lab.Of(c).Last().Should().Be((Ms(0.1) + S(90), TcpState.Established, TcpState.Closed, TcpCause.KeepaliveTimeout));
         lab.Of(s).Last().Should().Be((Ms(0.15) + S(90), TcpState.Established, TcpState.Closed, TcpCause.RcvRst));
