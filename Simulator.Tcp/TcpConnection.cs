@@ -3,7 +3,8 @@ namespace Zombiesim.Tcp;
 /// <summary>
 /// One TCP endpoint (a TCB), as RFC 9293 §3.10 describes it and Linux implements it. Sans-I/O:
 /// every input carries <c>now</c>; outputs (segments, application events, transitions and the next
-/// deadline) go to the host's <see cref="ITcpDriver"/>. The connection never reads a clock.
+/// deadline) are queued and handed to the host's <see cref="ITcpDriver"/> once the input is
+/// processed. The connection never reads a clock.
 /// Simplifications, each noted where it applies: data is a byte count; no flow or congestion
 /// control (a send goes out as one segment); out-of-order segments are dropped and recovered by
 /// retransmission rather than queued; no SACK, timestamps, urgent data or Fast Open.
@@ -138,6 +139,7 @@ public sealed class TcpConnection
             case TcpState.CloseWait:
                 TransmitData(now, bytes);
                 Commit();
+                _host.Dispatch();
                 return CallResult.Ok;
             default:
                 // LISTEN: Linux does not implement RFC 9293's LISTEN -> SYN_SENT on SEND
@@ -202,6 +204,7 @@ public sealed class TcpConnection
                 break; // already closing or closed: the kernel finishes on its own
         }
         Commit();
+        _host.Dispatch();
         return CallResult.Ok;
     }
 
@@ -215,6 +218,7 @@ public sealed class TcpConnection
         if (State != TcpState.Closed)
             SetState(TcpState.Closed, TcpCause.Abort);
         Commit();
+        _host.Dispatch();
     }
 
     // ---------------------------------------------------------------- host calls
@@ -829,15 +833,17 @@ public sealed class TcpConnection
         _host.ReportTransition(this, from, to, cause);
     }
 
-    /// <summary>Tell the driver when the next deadline moved (after every input).</summary>
-    private void Commit()
+    /// <summary>The input is processed: the next deadline may have moved (reported when the host dispatches).</summary>
+    private void Commit() => _host.Outputs.Touch(this);
+
+    /// <summary>The next deadline, if it moved since it was last reported.</summary>
+    internal bool TakeMovedDeadline(out TimeSpan? deadline)
     {
-        TimeSpan? d = NextDeadline;
-        if (d != _reportedDeadline)
-        {
-            _reportedDeadline = d;
-            _host.ReportDeadline(this, d);
-        }
+        deadline = NextDeadline;
+        if (deadline == _reportedDeadline)
+            return false;
+        _reportedDeadline = deadline;
+        return true;
     }
 
     private static TimeSpan? Min(TimeSpan? a, TimeSpan? b) =>

@@ -1,7 +1,8 @@
 namespace Zombiesim.Tcp;
 
 /// <summary>What the world supplies to a host: a wire, and ears for what happens. The host calls
-/// these synchronously while it processes an input; it never schedules anything itself.</summary>
+/// these once it has processed an input, in the order things happened (segments, events and
+/// transitions, then the deadlines that moved); it never schedules anything itself.</summary>
 public interface ITcpDriver
 {
     /// <summary>A segment leaves <paramref name="from"/>.</summary>
@@ -94,6 +95,7 @@ public sealed class TcpHost
         var l = NewConnection(new Endpoint(Address, port), default, options ?? SocketOptions.Default, passive: false);
         _listeners[port] = l;
         l.OpenPassive();
+        Dispatch();
         return l;
     }
 
@@ -108,6 +110,7 @@ public sealed class TcpHost
         var c = NewConnection(local, remote, options ?? SocketOptions.Default, passive: false);
         _connections[(local, remote)] = c;
         c.OpenActive(now, NextIss());
+        Dispatch();
         return c;
     }
 
@@ -129,16 +132,12 @@ public sealed class TcpHost
         if (s.Destination.Address != Address)
             throw new ArgumentException($"{Name} ({new Endpoint(Address, 0)}) received a segment for {s.Destination}");
         if (_connections.TryGetValue((s.Destination, s.Source), out var c))
-        {
             c.OnSegment(now, s);
-            return;
-        }
-        if (_listeners.TryGetValue(s.Destination.Port, out var listener))
-        {
+        else if (_listeners.TryGetValue(s.Destination.Port, out var listener))
             listener.OnSegment(now, s);
-            return;
-        }
-        NoSocketFor(s);
+        else
+            NoSocketFor(s);
+        Dispatch();
     }
 
     /// <summary>The deadline <paramref name="c"/> asked for has come.</summary>
@@ -153,6 +152,7 @@ public sealed class TcpHost
         }
         if (c.NextDeadline is { } d && d <= now)
             c.OnTimer(now);
+        Dispatch();
     }
 
     /// <summary>Stop the application (SIGSTOP, a cgroup freezer); the kernel keeps working.</summary>
@@ -182,6 +182,7 @@ public sealed class TcpHost
                 c.OnTimer(now);
         }
         _deferredTimers.Clear();
+        Dispatch();
     }
 
     /// <summary>The machine is gone (a destroyed execution environment): every socket vanishes and nothing is sent.</summary>
@@ -191,6 +192,7 @@ public sealed class TcpHost
             return;
         foreach (var c in _byId.Values.OrderBy(c => c.Id).ToArray())
             c.Vanish();
+        Dispatch();
         Destroyed = true;
         ApplicationStopped = false;
         Paused = false;
@@ -215,14 +217,17 @@ public sealed class TcpHost
         child.AcceptSyn(now, s, NextIss());
     }
 
-    internal void Transmit(in Segment s) => Driver.Transmit(this, s);
+    /// <summary>What the sockets produced, waiting for <see cref="Dispatch"/>.</summary>
+    internal TcpOutputs Outputs { get; } = new();
 
-    internal void RaiseEvent(TcpConnection c, in TcpEvent e) => Driver.OnEvent(c, e);
+    internal void Transmit(in Segment s) => Outputs.Segment(s);
 
-    internal void ReportTransition(TcpConnection c, TcpState from, TcpState to, TcpCause cause) =>
-        Driver.OnTransition(c, from, to, cause);
+    internal void RaiseEvent(TcpConnection c, in TcpEvent e) => Outputs.Event(c, e);
 
-    internal void ReportDeadline(TcpConnection c, TimeSpan? deadline) => Driver.OnDeadlineChanged(c, deadline);
+    internal void ReportTransition(TcpConnection c, TcpState from, TcpState to, TcpCause cause) => Outputs.Transition(c, from, to, cause);
+
+    /// <summary>An input is processed: hand its outputs to the driver.</summary>
+    internal void Dispatch() => Outputs.Dispatch(this, Driver);
 
     internal void Forget(TcpConnection c)
     {
