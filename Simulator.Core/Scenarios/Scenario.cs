@@ -1,4 +1,5 @@
 using Zombiesim.Core.Observation;
+using Zombiesim.Core.Platforms;
 using Zombiesim.Core.Random;
 using Zombiesim.Tcp;
 
