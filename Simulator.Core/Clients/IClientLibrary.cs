@@ -10,8 +10,8 @@ namespace Zombiesim.Core.Clients;
 /// </summary>
 internal interface IClientLibrary
 {
-    /// <summary>Runs the invocation's command.</summary>
-    void Command(Invocation inv);
+    /// <summary>Runs one command of the invocation; <paramref name="done"/> gets its result.</summary>
+    void Command(Invocation inv, Action<Result> done);
 
     /// <summary>The socket event the process let through.</summary>
     void OnSocketEvent(TcpConnection socket, TcpEvent e);
@@ -26,8 +26,15 @@ internal interface IClientLibrary
     /// <summary>The environment waits for the next invocation (background work may run).</summary>
     void Idle();
 
-    /// <summary>The environment is frozen, reused or destroyed: background work stops.</summary>
+    /// <summary>The environment is reused or destroyed: background work stops.</summary>
     void Pause();
+
+    /// <summary>The environment is frozen: the process and its timers stop.</summary>
+    void Freeze();
+
+    /// <summary>The environment was thawed by an invocation: called once before its handler runs and
+    /// once after it started, so that timers overdue at the thaw can run on either side.</summary>
+    void Thawed(bool beforeHandler);
 
     /// <summary>Whether the library holds connections a shutdown hook would close.</summary>
     bool HoldsConnections { get; }

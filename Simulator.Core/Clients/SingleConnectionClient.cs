@@ -29,6 +29,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
     private TcpConnection? _cached;
     private TimeSpan _cachedLastUsed;
     private Invocation? _current;
+    private Action<Result>? _done;
     private long _stamp; // the number of the latest invocation, stamped on the timers set for it
     private TcpConnection? _commandSocket;
     private bool _connecting, _pinging;
@@ -61,9 +62,10 @@ internal sealed class SingleConnectionClient : IClientLibrary
 
     private bool Live(long stamp) => _current is { } inv && inv.Owns(stamp);
 
-    public void Command(Invocation inv)
+    public void Command(Invocation inv, Action<Result> done)
     {
         _current = inv;
+        _done = done;
         _stamp = inv.Number;
         if (_cache && _cached is { } c)
         {
@@ -247,7 +249,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
         {
             _cachedLastUsed = _clock.Now;
         }
-        _process.Finish(inv, Result.Ok(label));
+        _done!(Result.Ok(label));
     }
 
     private void Fail(Invocation? inv, Result r)
@@ -268,7 +270,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
             Connect();
             return;
         }
-        _process.Finish(inv, r);
+        _done!(r);
     }
 
     /// <summary>The library closes a connection it no longer trusts.</summary>
@@ -307,6 +309,12 @@ internal sealed class SingleConnectionClient : IClientLibrary
     }
 
     public void Pause() => _ping.Cancel();
+
+    public void Freeze() => Pause();
+
+    public void Thawed(bool beforeHandler)
+    {
+    }
 
     private void OnPing(long stamp)
     {

@@ -1,6 +1,7 @@
 using Zombiesim.Core.Clients;
 using Zombiesim.Core.Connections;
 using Zombiesim.Core.Engine;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Platforms;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Tcp;
@@ -21,26 +22,33 @@ internal static class Handler
     {
         if (fn.Spec.Strategy == Strategy.Proxy)
             return (new ProxyHandler(fn, platform.Function(fn.Spec.Proxy!), platform.Clock, process), null);
-        var client = new SingleConnectionClient(fn.Spec.Client, fn.Spec.Strategy == Strategy.Reuse, process, platform.Clock,
-            platform.Connections, platform.Server, fn.DrawSetup);
-        return (new CommandHandler(fn, platform.Clock, client), client);
+        IClientLibrary client = fn.Spec.Client.Pool is not null
+            ? new PooledClient(fn.Spec.Client, process, platform.Clock, platform.Connections, platform.Server, fn.DrawSetup)
+            : new SingleConnectionClient(fn.Spec.Client, fn.Spec.Strategy == Strategy.Reuse, process, platform.Clock,
+                platform.Connections, platform.Server, fn.DrawSetup);
+        return (new CommandHandler(fn, platform.Clock, client, process), client);
     }
 }
 
-/// <summary>Works for the drawn time, then runs one command through the client library.</summary>
+/// <summary>Works for the drawn time, then runs the function's commands through the client library:
+/// one, or several at once (<c>parallel</c>, as a handler awaiting Promise.all does). The invocation
+/// ends with the first failure, or succeeds when every command has; a command still running when
+/// another failed goes on, and its result is dropped.</summary>
 internal sealed class CommandHandler : IHandler
 {
     private readonly FunctionRuntime _fn;
     private readonly Clock _clock;
     private readonly IClientLibrary _client;
+    private readonly IProcess _process;
     private readonly Alarm _work;
     private Invocation? _current;
 
-    public CommandHandler(FunctionRuntime fn, Clock clock, IClientLibrary client)
+    public CommandHandler(FunctionRuntime fn, Clock clock, IClientLibrary client, IProcess process)
     {
         _fn = fn;
         _clock = clock;
         _client = client;
+        _process = process;
         _work = new Alarm(clock, OnWorkDone);
     }
 
@@ -51,13 +59,27 @@ internal sealed class CommandHandler : IHandler
         if (work > TimeSpan.Zero)
             _work.Set(_clock.Now + work, inv.Number);
         else
-            _client.Command(inv);
+            RunCommands(inv);
     }
 
     private void OnWorkDone(long stamp)
     {
         if (_current is { } inv && inv.Owns(stamp))
-            _client.Command(inv);
+            RunCommands(inv);
+    }
+
+    private void RunCommands(Invocation inv)
+    {
+        int parallel = _fn.Spec.Parallel, pending = parallel;
+        for (int i = 0; i < parallel && !inv.Finished; i++)
+        {
+            _client.Command(inv, r =>
+            {
+                pending--;
+                if (r.Outcome != Outcome.Ok || pending == 0)
+                    _process.Finish(inv, r);
+            });
+        }
     }
 }
 

@@ -11,6 +11,8 @@ public enum CauseKind
     RegionalConcurrency,
     /// <summary>The library's connect timeout ran out.</summary>
     ConnectTimeout,
+    /// <summary>The pool had no free connection within its acquire timeout (all of them busy).</summary>
+    AcquireTimeout,
     /// <summary>The library's command timeout ran out (with the incident that explains it, if any).</summary>
     CommandTimeout,
     /// <summary>The invocation ran past the function's timeout.</summary>
@@ -39,6 +41,7 @@ public sealed record Cause(CauseKind Kind, Incident? Incident = null, TimeSpan? 
             CauseKind.ReservedConcurrency => $"no environment free and reserved concurrency {Limit} reached",
             CauseKind.RegionalConcurrency => $"no environment free and regional concurrency {Limit} reached",
             CauseKind.ConnectTimeout => $"not connected within connectTimeout {DurationText.Format(Timeout!.Value)}",
+            CauseKind.AcquireTimeout => $"no free connection within acquireTimeout {DurationText.Format(Timeout!.Value)}: all {Limit} of the pool busy",
             CauseKind.CommandTimeout => $"no reply within commandTimeout {DurationText.Format(Timeout!.Value)}; {Behind()}",
             CauseKind.FunctionTimeout => $"the invocation ran past the function timeout of {DurationText.Format(Timeout!.Value)}",
             CauseKind.NothingListening => "nothing listened on the server's port",

@@ -91,11 +91,16 @@ internal sealed class Environment : IProcess
         }
         State = EnvironmentState.Busy;
         Begin(inv);
+        if (wasFrozen)
+            _client?.Thawed(beforeHandler: true);
         _handler.Handle(inv);
         // Events the kernel raised while the process was frozen reach the library only now, after
         // the handler has already written on the cached connection (the race the seed story lost).
         if (wasFrozen)
+        {
+            _client?.Thawed(beforeHandler: false);
             DeliverQueued();
+        }
     }
 
     /// <summary>The timers of an idle environment, which a new invocation or the end make moot.</summary>
@@ -110,7 +115,7 @@ internal sealed class Environment : IProcess
     {
         if (State != EnvironmentState.Idle)
             return;
-        _client?.Pause();
+        _client?.Freeze();
         State = EnvironmentState.Frozen;
         Host.Freeze(_platform.Spec.FreezeMode);
         _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Frozen));

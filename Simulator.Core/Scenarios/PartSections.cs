@@ -47,8 +47,13 @@ internal static class PartSections
         var work = r.Distribution("work", new Constant(0), "time the handler spends besides talking to the server");
         var client = r.Section("client", "client library settings", ReadClient);
         var host = r.Section("host", "the function's kernel sysctls, Linux names", ReadSysctls);
+        int parallel = r.Int("parallel", 1, "commands each invocation sends at once, as a handler awaiting Promise.all (more than 1 needs client.pool)", 1, 1000);
         if (r.SchemaOnly)
             return null!;
+        if (client.Pool is not null && strategy != Strategy.Reuse)
+            throw r.ErrorAt("client", $"function '{name}': a pool keeps connections across invocations, so it needs strategy reuse (got {strategy.ToString().ToLowerInvariant()})");
+        if (parallel > 1 && client.Pool is null)
+            throw r.ErrorAt("parallel", $"function '{name}': {parallel} commands at once need connections for them: add client.pool (its max says how many)");
         if (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromSeconds(900))
             throw r.ErrorAt("timeout", $"function '{name}': timeout must be between 1ms and 900s (the Lambda maximum), got {DurationText.Format(timeout)}");
         if (strategy != Strategy.Proxy && proxy is not null)
@@ -56,7 +61,7 @@ internal static class PartSections
         return new FunctionSpec
         {
             Name = name, Memory = memory, Timeout = timeout, Strategy = strategy, Proxy = proxy, ProxyInvokeLatency = proxyLatency,
-            ReservedConcurrency = reserved, Work = work, Client = client, Host = host,
+            ReservedConcurrency = reserved, Work = work, Client = client, Host = host, Parallel = parallel,
         };
     }
 
@@ -72,6 +77,8 @@ internal static class PartSections
         var keepAlive = r.OptionalDuration("keepAlive", "SO_KEEPALIVE with this TCP_KEEPIDLE (off by default)", d.KeepAlive) ?? d.KeepAlive;
         var userTimeout = r.OptionalDuration("userTimeout", "TCP_USER_TIMEOUT (off by default)", d.UserTimeout) ?? d.UserTimeout;
         var ping = r.OptionalDuration("pingInterval", "an application ping every this while the environment runs (timers pause while frozen)", d.PingInterval) ?? d.PingInterval;
+        bool hasPool = r.Has("pool");
+        var pool = r.Section("pool", "a connection pool per environment, as pg-pool, mysql2's pool or the MongoDB driver keep one per process (absent: one connection)", ReadPool);
         var setup = r.OptionalDistribution("setupCost", "CPU time to set a connection up and close it; default from memory: 75us on a full vCPU to 6.5ms at 128 MB (MEAS, Upstash)");
         if (r.SchemaOnly)
             return null!;
@@ -79,7 +86,26 @@ internal static class PartSections
         {
             ConnectTimeout = connect, CommandTimeout = command, Retries = retries, RetryOn = retryOnNode.Select(w => OutcomeNames.TryParse(w, out Outcome o) ? o : throw new InvalidOperationException(w)).ToHashSet(), ValidateBeforeUse = validate,
             MaxIdle = maxIdle, KeepAlive = keepAlive, UserTimeout = userTimeout, PingInterval = ping, SetupCost = setup,
+            Pool = hasPool ? pool : null,
         };
+    }
+
+    internal static PoolSpec ReadPool(Reader r)
+    {
+        var d = new PoolSpec();
+        int max = r.Int("max", d.Max, "connections at most per environment (pg-pool max 10, mysql2 connectionLimit 10: SRC)", 1, 10_000);
+        var acquire = r.OptionalDuration("acquireTimeout", "a command waiting this long for a free connection fails with ETIMEDOUT (pg-pool connectionTimeoutMillis; default: waits)");
+        var idle = r.OptionalDuration("idleTimeout", "the library closes a connection idle this long, by a user-space timer that stops while frozen (pg-pool idleTimeoutMillis 10s: SRC)");
+        var life = r.OptionalDuration("maxLifetime", "a connection this old is closed when released or before reuse (pg-pool maxLifetimeSeconds; default: none)");
+        var overdue = r.Choice("overdueTimers", d.OverdueTimers, "timers overdue at a thaw run before or after the thawed invocation's first command (undocumented: a parameter)",
+            new Dictionary<string, OverdueTimers> { ["before"] = OverdueTimers.BeforeHandler, ["after"] = OverdueTimers.AfterHandler });
+        if (r.SchemaOnly)
+            return null!;
+        if (idle is { } i && i <= TimeSpan.Zero)
+            throw r.ErrorAt("idleTimeout", "'idleTimeout' must be positive, like 10s (leave it out for none)");
+        if (life is { } l && l <= TimeSpan.Zero)
+            throw r.ErrorAt("maxLifetime", "'maxLifetime' must be positive, like 30m (leave it out for none)");
+        return new PoolSpec { Max = max, AcquireTimeout = acquire, IdleTimeout = idle, MaxLifetime = life, OverdueTimers = overdue };
     }
 
     internal static Sysctls ReadSysctls(Reader r)

@@ -67,6 +67,9 @@ public sealed record FunctionSpec
     public required Distribution Work { get; init; }
     public required ClientSpec Client { get; init; }
     public required Sysctls Host { get; init; }
+
+    /// <summary>Commands each invocation sends at once (1: one command).</summary>
+    public int Parallel { get; init; } = 1;
 }
 
 public sealed record ClientSpec
@@ -81,6 +84,23 @@ public sealed record ClientSpec
     public TimeSpan? UserTimeout { get; init; }
     public TimeSpan? PingInterval { get; init; }
     public Distribution? SetupCost { get; init; }
+
+    /// <summary>A connection pool per environment; null: one connection (cached or per invocation).</summary>
+    public PoolSpec? Pool { get; init; }
+}
+
+/// <summary>When timers overdue at a thaw run: the order is not documented and differs between event loops.</summary>
+public enum OverdueTimers { BeforeHandler, AfterHandler }
+
+/// <summary>A client library's connection pool: its size, how long a command waits for a free
+/// connection, and when the library closes idle or old connections.</summary>
+public sealed record PoolSpec
+{
+    public int Max { get; init; } = 10;
+    public TimeSpan? AcquireTimeout { get; init; }
+    public TimeSpan? IdleTimeout { get; init; }
+    public TimeSpan? MaxLifetime { get; init; }
+    public OverdueTimers OverdueTimers { get; init; } = OverdueTimers.BeforeHandler;
 }
 
 public sealed record ServerSpec

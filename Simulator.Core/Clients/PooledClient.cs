@@ -1,0 +1,432 @@
+using Zombiesim.Core.Connections;
+using Zombiesim.Core.Engine;
+using Zombiesim.Core.Observation;
+using Zombiesim.Core.Platforms;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Servers;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Clients;
+
+/// <summary>
+/// A client library with a connection pool, as pg-pool, mysql2's pool and the MongoDB driver keep
+/// one per process: a command acquires a free connection (the most recently released first, as
+/// mysql2 and pg-pool do), or opens a new one while the pool is below its size, or waits in a queue
+/// with an optional acquire timeout; it releases the connection after the reply. Idle connections
+/// are closed by the library's own timers, which are user-space timers: they do not run while the
+/// environment is frozen, and those overdue at the thaw run before or after the thawed invocation's
+/// first command (<see cref="PoolSpec.OverdueTimers"/>). A connection older than its maximum
+/// lifetime is closed instead of reused.
+/// </summary>
+internal sealed class PooledClient : IClientLibrary
+{
+    private readonly ClientSpec _spec;
+    private readonly PoolSpec _pool;
+    private readonly IProcess _process;
+    private readonly Clock _clock;
+    private readonly ConnectionRegistry _connections;
+    private readonly Endpoint _server;
+    private readonly Func<TimeSpan> _drawSetup;
+    private readonly SocketOptions _socketOptions;
+    private readonly Dictionary<TcpConnection, Conn> _bySocket = new();
+    private readonly List<Conn> _free = new(); // idle connections, the most recently released last
+    private readonly Queue<Call> _waiting = new();
+    private int _opening; // connections being set up (their SYN not yet sent) count toward the size
+    private bool _frozen;
+
+    public PooledClient(ClientSpec spec, IProcess process, Clock clock, ConnectionRegistry connections, Endpoint server, Func<TimeSpan> drawSetup)
+    {
+        _spec = spec;
+        _pool = spec.Pool!;
+        _process = process;
+        _clock = clock;
+        _connections = connections;
+        _server = server;
+        _drawSetup = drawSetup;
+        _socketOptions = new SocketOptions { KeepAlive = spec.KeepAlive is not null, KeepIdle = spec.KeepAlive, UserTimeout = spec.UserTimeout };
+    }
+
+    /// <summary>The connections the pool holds: open, connecting or idle.</summary>
+    public int Size => _bySocket.Count + _opening;
+
+    public bool HoldsConnections => _bySocket.Count > 0;
+
+    public void Command(Invocation inv, Action<Result> done) => Acquire(new Call(this, inv, done));
+
+    // ---------------------------------------------------------------- acquiring and releasing
+
+    private void Acquire(Call cmd)
+    {
+        while (_free.Count > 0)
+        {
+            var c = _free[^1];
+            _free.RemoveAt(_free.Count - 1);
+            c.Idle.Cancel();
+            if (Unusable(c))
+            {
+                Close(c);
+                continue;
+            }
+            Send(cmd, c);
+            return;
+        }
+        if (Size < _pool.Max)
+        {
+            Open(cmd);
+            return;
+        }
+        _waiting.Enqueue(cmd);
+        if (_pool.AcquireTimeout is { } t)
+            cmd.Arm(_clock.Now + t, Call.Acquiring);
+    }
+
+    /// <summary>A free connection the library would not hand out: past its lifetime, idle too long
+    /// (max idle checked on use), or, with validation, already closed by the peer as far as the
+    /// process can tell.</summary>
+    private bool Unusable(Conn c) =>
+        (_pool.MaxLifetime is { } life && _clock.Now - c.Created >= life)
+        || (_spec.MaxIdle is { } maxIdle && _clock.Now - c.LastUsed > maxIdle)
+        || (_spec.ValidateBeforeUse && (c.Socket.State != TcpState.Established || c.PeerClosed));
+
+    private void Release(Conn c)
+    {
+        c.Command = null;
+        c.LastUsed = _clock.Now;
+        if (_pool.MaxLifetime is { } life && _clock.Now - c.Created >= life)
+        {
+            Close(c);
+            ServeWaiting();
+            return;
+        }
+        if (_waiting.Count > 0)
+        {
+            var next = _waiting.Dequeue();
+            next.Timer.Cancel();
+            Send(next, c);
+            return;
+        }
+        _free.Add(c);
+        if (_pool.IdleTimeout is { } idle)
+            c.IdleDeadline = _clock.Now + idle;
+        if (_pool.IdleTimeout is not null && !_frozen)
+            c.Idle.Set(c.IdleDeadline, ++c.IdleStamp);
+    }
+
+    /// <summary>A connection left the pool: the first waiter may open a new one.</summary>
+    private void ServeWaiting()
+    {
+        if (_waiting.Count > 0 && Size < _pool.Max)
+        {
+            var next = _waiting.Dequeue();
+            next.Timer.Cancel();
+            Open(next);
+        }
+    }
+
+    private void OnAcquireTimeout(Call cmd)
+    {
+        if (!_waiting.Contains(cmd))
+            return;
+        var rest = _waiting.Where(w => w != cmd).ToArray();
+        _waiting.Clear();
+        foreach (var w in rest)
+            _waiting.Enqueue(w);
+        cmd.End(new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, null,
+            new Cause(CauseKind.AcquireTimeout, Timeout: _pool.AcquireTimeout, Limit: _pool.Max)));
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /// <summary>The set-up cost is CPU time spent before the SYN leaves.</summary>
+    private void Open(Call cmd)
+    {
+        _opening++;
+        cmd.Arm(_clock.Now + _drawSetup(), Call.Opening);
+    }
+
+    private void OnSetUp(Call cmd)
+    {
+        _opening--;
+        if (_process.State == EnvironmentState.Destroyed)
+            return;
+        var socket = _process.Host.Connect(_clock.Now, _server, _socketOptions);
+        _connections.Info(socket); // name the connection now: the server's side finds it by its addresses
+        _process.Own(socket);
+        var c = new Conn(this, socket, _clock.Now) { Command = cmd, Connecting = true };
+        _bySocket[socket] = c;
+        cmd.Conn = c;
+        cmd.Arm(_clock.Now + _spec.ConnectTimeout, Call.Connecting);
+    }
+
+    private void Send(Call cmd, Conn c)
+    {
+        cmd.Conn = c;
+        c.Command = cmd;
+        c.Connecting = false;
+        cmd.Received = 0;
+        var sent = c.Socket.Send(_clock.Now, Wire.RequestBytes);
+        if (!sent.IsOk)
+        {
+            Fail(cmd, SocketError(c, sent.Errno, sent.Origin == ErrorOrigin.None ? ErrorOrigin.Rst : sent.Origin));
+            return;
+        }
+        if (_spec.CommandTimeout is { } t)
+            cmd.Arm(_clock.Now + t, Call.Waiting);
+        else
+            cmd.Timer.Cancel();
+    }
+
+    private void Close(Conn c)
+    {
+        _bySocket.Remove(c.Socket);
+        _free.Remove(c);
+        c.Idle.Cancel();
+        _connections.Disown(c.Socket);
+        if (c.Socket.State != TcpState.Closed && !c.Socket.Orphaned)
+            c.Socket.Close(_clock.Now);
+    }
+
+    private void OnIdleTimeout(Conn c, long stamp)
+    {
+        if (stamp != c.IdleStamp || !_free.Contains(c) || _frozen || _process.State == EnvironmentState.Destroyed)
+            return;
+        Close(c);
+    }
+
+    // ---------------------------------------------------------------- socket events and replies
+
+    public void OnSocketEvent(TcpConnection socket, TcpEvent e)
+    {
+        if (!_bySocket.TryGetValue(socket, out var c))
+            return;
+        if (e.Kind is TcpEventKind.PeerClosed)
+            c.PeerClosed = true;
+        if (c.Command is not { } cmd)
+        {
+            // An idle connection: the library learns that it closed and drops it (pg-pool removes a
+            // client on its 'error' and 'end' events; mysql2 on the connection's 'end').
+            if (e.Kind is TcpEventKind.PeerClosed or TcpEventKind.Error)
+                Close(c);
+            return;
+        }
+        switch (e.Kind)
+        {
+            case TcpEventKind.Connected when c.Connecting:
+                Send(cmd, c);
+                break;
+            case TcpEventKind.Readable:
+            case TcpEventKind.PeerClosed:
+            case TcpEventKind.Error:
+                ReadReply(cmd, c);
+                break;
+        }
+    }
+
+    private void ReadReply(Call cmd, Conn c)
+    {
+        string label = _connections.Label(c.Socket);
+        while (true)
+        {
+            var r = c.Socket.Read(_clock.Now);
+            if (r.Bytes > 0)
+            {
+                cmd.Received += r.Bytes;
+                if (_connections.Info(c.Socket).Rejected)
+                {
+                    Fail(cmd, new Result(Outcome.Rejected, Origin.Server, label, _connections.IncidentOf(c.Socket) is { } refusal ? Cause.Of(refusal) : null));
+                    return;
+                }
+                if (cmd.Received >= Wire.ReplyBytes)
+                {
+                    cmd.Timer.Cancel();
+                    Release(c);
+                    cmd.End(Result.Ok(label));
+                    return;
+                }
+                continue;
+            }
+            if (r.Eof)
+            {
+                if (!c.Connecting)
+                    Fail(cmd, new Result(Outcome.Eof, Origin.Fin, label, Explain(c, Outcome.Eof)));
+                return;
+            }
+            if (r.Errno != Errno.None)
+                Fail(cmd, SocketError(c, r.Errno, r.Origin));
+            return;
+        }
+    }
+
+    private void OnCommandTimer(Call cmd, long phase)
+    {
+        if (cmd.Ended)
+            return;
+        if (phase == Call.Opening)
+            OnSetUp(cmd);
+        else if (phase == Call.Acquiring)
+            OnAcquireTimeout(cmd);
+        else if (phase == Call.Connecting && cmd.Conn is { Connecting: true } c)
+            Fail(cmd, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(c.Socket),
+                new Cause(CauseKind.ConnectTimeout, Timeout: _spec.ConnectTimeout)));
+        else if (phase == Call.Waiting && cmd.Conn is { } w)
+            Fail(cmd, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(w.Socket),
+                new Cause(CauseKind.CommandTimeout, _connections.IncidentOf(w.Socket), _spec.CommandTimeout!.Value)));
+    }
+
+    private Result SocketError(Conn c, Errno errno, ErrorOrigin origin)
+    {
+        var outcome = OutcomeNames.FromErrno(errno);
+        return new(outcome, OutcomeNames.FromErrorOrigin(origin), _connections.Label(c.Socket), Explain(c, outcome));
+    }
+
+    private Cause? Explain(Conn c, Outcome outcome)
+    {
+        var incident = _connections.IncidentOf(c.Socket);
+        return outcome switch
+        {
+            Outcome.ECONNREFUSED => new Cause(CauseKind.NothingListening),
+            _ when incident is not null => Cause.Of(incident),
+            Outcome.ETIMEDOUT => new Cause(CauseKind.NeverAcknowledged),
+            _ => null,
+        };
+    }
+
+    /// <summary>The command failed: its connection is closed (a library drops a connection that
+    /// errored), a waiter may take its place, and the command is retried or ends.</summary>
+    private void Fail(Call cmd, Result r)
+    {
+        cmd.Timer.Cancel();
+        if (cmd.Conn is { } c)
+        {
+            c.Command = null;
+            Close(c);
+            cmd.Conn = null;
+        }
+        ServeWaiting();
+        if (!cmd.Invocation.Finished && cmd.Invocation.Retries < _spec.Retries && _spec.RetryOn.Contains(r.Outcome))
+        {
+            cmd.Invocation.Retries++;
+            Acquire(cmd);
+            return;
+        }
+        cmd.End(r);
+    }
+
+    // ---------------------------------------------------------------- the environment's lifecycle
+
+    public void Finished()
+    {
+    }
+
+    public string? Abandon()
+    {
+        // The runtime is reset: the process dies and its kernel closes every socket it held.
+        string? label = _bySocket.Values.FirstOrDefault(c => c.Command is not null) is { } busy ? _connections.Label(busy.Socket) : null;
+        foreach (var c in _bySocket.Values.ToArray())
+            Close(c);
+        foreach (var w in _waiting)
+            w.Timer.Cancel();
+        _waiting.Clear();
+        return label;
+    }
+
+    public void Idle()
+    {
+    }
+
+    public void Pause()
+    {
+    }
+
+    /// <summary>The process stops: its timers stop with it, and keep their deadlines.</summary>
+    public void Freeze()
+    {
+        _frozen = true;
+        foreach (var c in _free)
+            c.Idle.Cancel();
+    }
+
+    /// <summary>The process runs again: idle timers whose deadlines passed fire now, before or after
+    /// the handler's first command as the pool's setting says; the others fire at their deadlines.</summary>
+    public void Thawed(bool beforeHandler)
+    {
+        if (!_frozen || beforeHandler != (_pool.OverdueTimers == OverdueTimers.BeforeHandler))
+            return;
+        _frozen = false;
+        if (_pool.IdleTimeout is null)
+            return;
+        foreach (var c in _free.ToArray())
+        {
+            if (c.IdleDeadline <= _clock.Now)
+                Close(c);
+            else
+                c.Idle.Set(c.IdleDeadline, ++c.IdleStamp);
+        }
+    }
+
+    public void CloseAll()
+    {
+        foreach (var c in _bySocket.Values.ToArray())
+            Close(c); // the hook ends the pool cleanly: FIN on each
+    }
+
+    /// <summary>One pooled connection.</summary>
+    private sealed class Conn
+    {
+        public Conn(PooledClient pool, TcpConnection socket, TimeSpan created)
+        {
+            Socket = socket;
+            Created = created;
+            LastUsed = created;
+            Idle = new Alarm(pool._clock, stamp => pool.OnIdleTimeout(this, stamp));
+        }
+
+        public TcpConnection Socket { get; }
+        public TimeSpan Created { get; }
+        public TimeSpan LastUsed { get; set; }
+        public TimeSpan IdleDeadline { get; set; }
+        public long IdleStamp { get; set; }
+        public Call? Command { get; set; }
+        public bool Connecting { get; set; }
+        public bool PeerClosed { get; set; }
+        public Alarm Idle { get; }
+    }
+
+    /// <summary>One command of an invocation, from acquiring a connection to its reply; its one
+    /// timer serves each phase in turn, stamped with the phase.</summary>
+    private sealed class Call
+    {
+        public const long Opening = 1, Acquiring = 2, Connecting = 3, Waiting = 4;
+
+        private readonly Action<Result> _done;
+
+        public Call(PooledClient pool, Invocation inv, Action<Result> done)
+        {
+            Invocation = inv;
+            _done = done;
+            Timer = new Alarm(pool._clock, phase => pool.OnCommandTimer(this, phase));
+        }
+
+        public Invocation Invocation { get; }
+        public Alarm Timer { get; }
+
+        /// <summary>The timer for the next phase, replacing the one before.</summary>
+        public void Arm(TimeSpan at, long phase)
+        {
+            Timer.Cancel();
+            Timer.Set(at, phase);
+        }
+        public Conn? Conn { get; set; }
+        public int Received { get; set; }
+        public bool Ended { get; private set; }
+
+        public void End(Result r)
+        {
+            if (Ended)
+                return;
+            Ended = true;
+            Timer.Cancel();
+            _done(r);
+        }
+    }
+}

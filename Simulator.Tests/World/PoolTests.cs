@@ -1,0 +1,123 @@
+using FluentAssertions;
+using Xunit;
+using Zombiesim.Core.Observation;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Worlds;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Tests.World;
+
+/// <summary>
+/// The connection pool, one mechanism at a time, to the instant. The path is 0.5 ms each way, the
+/// server answers in 0.1 ms, and set-up and cold start cost nothing, so a command on a new
+/// connection takes 2.1 ms (handshake 1 ms, command and reply 1.1 ms) and on a pooled one 1.1 ms.
+/// </summary>
+public class PoolTests
+{
+    private static (RunOutcome Outcome, RunRecorder Records) Run(string pool, string at, string function = "", string server = "idleTimeout: 0s",
+        string freeze = "5s")
+    {
+        string yaml = $"""
+            name: pool
+            horizon: 200s
+            platform:
+              freeze: {"{"} after: {freeze}, mode: process {"}"}
+              reap: {"{"} after: 1000s {"}"}
+              coldStart: 0s
+            functions:
+              - name: fn
+                timeout: 30s
+                client: {"{"} setupCost: 0s, pool: {pool} {"}"}
+                {function}
+            server:
+              preset: generic
+              {server}
+            network:
+              latency: 0.5ms
+            traffic:
+              - function: fn
+                at: {at}
+            """;
+        var rec = new RunRecorder();
+        return (Simulation.Run(ScenarioLoader.Load(yaml, "pool.yaml"), null, rec), rec);
+    }
+
+    private static TimeSpan S(double seconds) => TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
+
+    [Fact]
+    public void Three_commands_at_once_on_a_pool_of_two_open_two_connections_and_the_third_waits_for_the_first_released()
+    {
+        var (_, rec) = Run("{ max: 2 }", "[0s]", "parallel: 3");
+        var r = rec.Requests.Single();
+        r.Outcome.Should().Be(Outcome.Ok);
+        // c1 and c2 open at 0; c1's reply at 2.1 ms frees it for the third command, answered at 3.2 ms.
+        r.LatencyMs.Should().BeApproximately(3.2, 1e-9);
+        r.Connection.Should().Be("c1");
+        rec.Transitions.Where(t => t.Host == "server" && t.To == TcpState.Established).Select(t => t.Connection)
+            .Should().Equal("c1", "c2");
+    }
+
+    [Fact]
+    public void A_command_that_waits_past_the_acquire_timeout_fails_with_etimedout_from_the_library()
+    {
+        var (_, rec) = Run("{ max: 2, acquireTimeout: 1ms }", "[0s]", "parallel: 3");
+        var r = rec.Requests.Single();
+        r.Outcome.Should().Be(Outcome.ETIMEDOUT);
+        r.Origin.Should().Be(Origin.LibraryTimeout);
+        r.LatencyMs.Should().BeApproximately(1.0, 1e-9);
+        r.Cause!.Kind.Should().Be(CauseKind.AcquireTimeout);
+        r.Cause.Text().Should().Be("no free connection within acquireTimeout 1ms: all 2 of the pool busy");
+    }
+
+    [Fact]
+    public void An_idle_timer_of_a_running_environment_closes_the_connection_at_its_deadline()
+    {
+        var (_, rec) = Run("{ idleTimeout: 10s }", "[0s]", freeze: "60s");
+        // Released at 2.1 ms, closed by the library 10 s later: the client sends FIN.
+        rec.Transitions.Should().ContainSingle(t => t.Host == "fn#1" && t.From == TcpState.Established && t.To == TcpState.FinWait1)
+            .Which.T.Should().Be(S(10.0021));
+    }
+
+    [Fact]
+    public void An_idle_timer_does_not_run_while_frozen_and_an_overdue_one_runs_at_the_thaw_before_the_first_command()
+    {
+        // The server closes c1 at 60 s while the function is frozen (since 5.0021 s); the pool's
+        // 10 s idle timer was due at 10.0021 s but could not run. At the thaw (95 s) it runs first:
+        // c1 is closed and the command opens c2.
+        var (_, rec) = Run("{ idleTimeout: 10s }", "[0s, 95s]", server: "idleTimeout: 60s");
+        rec.Transitions.Where(t => t.Host == "fn#1" && t.Connection == "c1" && t.From == TcpState.Established).Select(t => (t.T, t.To))
+            .Should().Equal([(S(60.0021), TcpState.CloseWait)], "the timer did not run while frozen; the server closed at 60.0016 s, 60 s after its reply");
+        var thawed = rec.Requests.Single(r => r.T == S(95));
+        thawed.Outcome.Should().Be(Outcome.Ok);
+        thawed.Connection.Should().Be("c2");
+        thawed.LatencyMs.Should().BeApproximately(2.1, 1e-9);
+        rec.Transitions.Should().Contain(t => t.Host == "fn#1" && t.Connection == "c1" && t.From == TcpState.CloseWait && t.T == S(95));
+    }
+
+    [Fact]
+    public void With_overdue_timers_after_the_handler_the_thawed_command_takes_the_connection_the_server_closed()
+    {
+        var (_, rec) = Run("{ idleTimeout: 10s, overdueTimers: after }", "[0s, 95s]", server: "idleTimeout: 60s");
+        var thawed = rec.Requests.Single(r => r.T == S(95));
+        thawed.Outcome.Should().Be(Outcome.Eof);
+        thawed.Connection.Should().Be("c1");
+    }
+
+    [Fact]
+    public void A_connection_past_its_maximum_lifetime_is_closed_before_reuse()
+    {
+        var (_, rec) = Run("{ maxLifetime: 30s }", "[0s, 20s, 40s]");
+        rec.Requests.Select(r => r.Connection).Should().Equal("c1", "c1", "c2");
+        rec.Requests.Select(r => r.LatencyMs).Should().Equal(2.1, 1.1, 2.1);
+    }
+
+    [Fact]
+    public void Parallel_commands_need_a_pool_and_a_pool_needs_strategy_reuse()
+    {
+        var parallel = () => ScenarioLoader.Load("name: t\nfunctions:\n  - name: f\n    parallel: 3\ntraffic:\n  - { function: f, at: [0s] }\n", "p.yaml");
+        parallel.Should().Throw<ScenarioException>().Which.Message.Should().Contain("p.yaml:4:15:").And.Contain("add client.pool");
+        var perInvocation = () => ScenarioLoader.Load(
+            "name: t\nfunctions:\n  - name: f\n    strategy: per-invocation\n    client: { pool: { max: 2 } }\ntraffic:\n  - { function: f, at: [0s] }\n", "p.yaml");
+        perInvocation.Should().Throw<ScenarioException>().Which.Message.Should().Contain("needs strategy reuse");
+    }
+}
