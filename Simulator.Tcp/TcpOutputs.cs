@@ -26,9 +26,11 @@ internal sealed class TcpOutputs
     private readonly Stack<Batch> _free = new();
     private Batch _current = new();
 
-    public void Segment(in Segment s) => _current.Items.Enqueue(new Output(Kind.Segment, null, s, default, default, default, default));
+    public void Segment(in Segment s) =>
+        _current.Items.Enqueue(new Output(Kind.Segment, null, s, default, default, default, default));
 
-    public void Event(TcpConnection c, in TcpEvent e) => _current.Items.Enqueue(new Output(Kind.Event, c, default, e, default, default, default));
+    public void Event(TcpConnection c, in TcpEvent e) =>
+        _current.Items.Enqueue(new Output(Kind.Event, c, default, e, default, default, default));
 
     public void Transition(TcpConnection c, TcpState from, TcpState to, TcpCause cause) =>
         _current.Items.Enqueue(new Output(Kind.Transition, c, default, default, from, to, cause));
