@@ -26,9 +26,11 @@ internal sealed class TcpOutputs
     private readonly Stack<Batch> _free = new();
     private Batch _current = new();
 
-    public void Segment(in Segment s) => _current.Items.Enqueue(new Output(Kind.Segment, null, s, default, default, default, default));
+    public void Segment(in Segment s) =>
+        _current.Items.Enqueue(new Output(Kind.Segment, null, s, default, default, default, default));
 
-    public void Event(TcpConnection c, in TcpEvent e) => _current.Items.Enqueue(new Output(Kind.Event, c, default, e, default, default, default));
+    public void Event(TcpConnection c, in TcpEvent e) =>
+        _current.Items.Enqueue(new Output(Kind.Event, c, default, e, default, default, default));
 
     public void Transition(TcpConnection c, TcpState from, TcpState to, TcpCause cause) =>
         _current.Items.Enqueue(new Output(Kind.Transition, c, default, default, from, to, cause));
@@ -64,25 +66,25 @@ internal sealed class TcpOutputs
         }
     }
 
-    /// <summary>One output to the driver; whatever the application does meanwhile is a batch of its own.</summary>
+    /// <summary>One output to the driver. An event wakes the application: whatever it does meanwhile
+    /// is a batch of its own. (Segments, transitions and deadlines go to the wire and to observers;
+    /// were a driver to call in on them, its outputs would join the current batch.)</summary>
     private void Hand(TcpHost host, ITcpDriver driver, Batch batch, in Output o)
     {
+        switch (o.Kind)
+        {
+            case Kind.Segment:
+                driver.Transmit(host, o.Segment);
+                return;
+            case Kind.Transition:
+                driver.OnTransition(o.Connection!, o.From, o.To, o.Cause);
+                return;
+        }
         var answer = _free.Count > 0 ? _free.Pop() : new Batch();
         _current = answer;
         try
         {
-            switch (o.Kind)
-            {
-                case Kind.Segment:
-                    driver.Transmit(host, o.Segment);
-                    break;
-                case Kind.Event:
-                    driver.OnEvent(o.Connection!, o.Event);
-                    break;
-                case Kind.Transition:
-                    driver.OnTransition(o.Connection!, o.From, o.To, o.Cause);
-                    break;
-            }
+            driver.OnEvent(o.Connection!, o.Event);
             if (answer.Items.Count > 0 || answer.Touched.Count > 0)
                 Dispatch(host, driver); // left by a call that did not dispatch: hand it out now
         }

@@ -78,6 +78,21 @@ public sealed partial class Reader
         return (int)v;
     }
 
+    /// <summary>An integer from a fixed set (the schema lists them).</summary>
+    public int IntOneOf(string key, int def, string doc, IReadOnlyList<int> allowed)
+    {
+        var type = new JsonObject { ["type"] = "integer", ["enum"] = new JsonArray(allowed.Select(a => (JsonNode)a).ToArray()) };
+        if (Record(key, doc, type, def))
+            return def;
+        var node = Value(key);
+        if (node is null || IsNull(node))
+            return def;
+        string text = Scalar(node, key, "an integer");
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) || !allowed.Contains(v))
+            throw _origins.Error(node, $"{Describe(_path, key)} must be one of {string.Join(", ", allowed)}, got {text}");
+        return v;
+    }
+
     public ulong ULong(string key, ulong def, string doc)
     {
         if (Record(key, doc, new JsonObject { ["type"] = "integer", ["minimum"] = 0 }, def))

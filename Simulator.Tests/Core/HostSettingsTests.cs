@@ -39,7 +39,7 @@ public class HostSettingsTests
     public void Any_other_hz_is_a_load_error_that_names_the_choices()
     {
         var act = () => Load("{ hz: 200 }");
-        act.Should().Throw<ScenarioException>().WithMessage("*hz must be one of 100, 250, 300, 1000*got 200*")
+        act.Should().Throw<ScenarioException>().WithMessage("*'functions?0?.host.hz' must be one of 100, 250, 300, 1000, got 200")
             .Which.Line.Should().Be(5);
     }
 
