@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
+using Zombiesim.Core.Files;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Cli.Commands;
 
@@ -39,11 +40,27 @@ public static class ZombiesimCli
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            // Ctrl-C and SIGTERM are handled by Program (AtomicFile.RemovePending), not by System.CommandLine.
+            var configuration = new InvocationConfiguration
+            {
+                Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+            };
+            return parsed.Invoke(configuration);
         }
         catch (BadInputException e)
         {
             // Every command reports bad input the same way: where, what, what would be right.
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (OutputException e)
+        {
+            // A full disk or a refused write: which file, why, and what was kept (AtomicFile never leaves half a file).
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }

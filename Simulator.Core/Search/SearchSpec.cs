@@ -141,20 +141,27 @@ public sealed record Goal(IReadOnlySet<Outcome>? Outcomes, double MaxRate, doubl
         MaxRate == 0 ? failures == 0 : Wilson.Interval(failures, runs, Confidence).High <= MaxRate;
 }
 
-/// <summary>What to optimise among safe points: a varied parameter or a run metric, up or down.</summary>
-public sealed record Objective(string Metric, bool Minimize, string Text)
+/// <summary>What to optimise among safe points: a varied parameter (<see cref="Path"/>) or a run
+/// metric (<see cref="Metric"/>), up or down.</summary>
+public sealed record Objective(Metric? Metric, string? Path, bool Minimize, string Text)
 {
-    public static readonly string[] Metrics = ["peakServerConnections", "zombieSeconds", "p99LatencyMs", "errorRate"];
+    /// <summary>The varied path or the metric's name, as the objective names it.</summary>
+    public string Target => Path ?? Metric!.Value.Name();
 
     public static Objective Parse(string text, IReadOnlyList<Parameter> vary, string where)
     {
         var parts = text.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string paths = string.Join(", ", vary.Select(v => v.Path));
         if (parts.Length != 2 || parts[0] is not ("min" or "max"))
-            throw new UsageException(where, $"'{text}' is not an objective: expected 'min METRIC' or 'max METRIC', METRIC a varied path ({string.Join(", ", vary.Select(v => v.Path))}) or one of {string.Join(", ", Metrics)}");
-        string metric = parts[1];
-        if (!Metrics.Contains(metric) && vary.All(v => v.Path != metric))
-            throw new UsageException(where, $"'{metric}' is neither a varied path ({string.Join(", ", vary.Select(v => v.Path))}) nor one of {string.Join(", ", Metrics)}");
-        return new Objective(metric, parts[0] == "min", text.Trim());
+            throw new UsageException(where, $"'{text}' is not an objective: expected 'min METRIC' or 'max METRIC', "
+                + $"METRIC a varied path ({paths}) or one of {MetricNames.List}");
+        string target = parts[1];
+        bool minimize = parts[0] == "min";
+        if (vary.Any(v => v.Path == target))
+            return new Objective(null, target, minimize, text.Trim());
+        if (MetricNames.TryParse(target, out Metric metric))
+            return new Objective(metric, null, minimize, text.Trim());
+        throw new UsageException(where, $"'{target}' is neither a varied path ({paths}) nor one of {MetricNames.List}");
     }
 }
 
