@@ -93,6 +93,8 @@ public sealed class AtomicFile : IDisposable
         {
             _writer?.Flush();
             _stream.Flush(flushToDisk: true);
+            _writer?.Dispose();
+            _writer = null;
             _stream.Dispose();
             lock (Gate)
             {
@@ -126,7 +128,7 @@ public sealed class AtomicFile : IDisposable
         {
             _writer?.Dispose();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             // The disk refused the buffered rest: the temporary goes anyway.
         }
