@@ -100,7 +100,9 @@ public static class ConnectionsChart
                 series[name] = [l];
             }
         }
-        foreach (var n in run.Notes.Where(n => n.Text.StartsWith("partition:") || n.Text.StartsWith("redeploy:") || n.Text.StartsWith("restart:")))
+        var scripted = run.Notes.Where(n =>
+            n.Text.StartsWith("partition:") || n.Text.StartsWith("redeploy:") || n.Text.StartsWith("restart:"));
+        foreach (var n in scripted)
         {
             var v = p.Add.VerticalLine(n.T.TotalSeconds / scale);
             v.LinePattern = LinePattern.Dashed;

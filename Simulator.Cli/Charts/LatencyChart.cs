@@ -15,7 +15,8 @@ public static class LatencyChart
         var ok = runs.SelectMany(r => r.Requests).Where(r => r.Ok && Ms(r) > 0).Select(Ms).ToList();
         // Cold starts put a tail 100 times above the body: then the axis is logarithmic.
         bool log = ok.Count > 0 && ok.Max() / ok.Min() > 50;
-        var p = NewPlot("Latency of successful requests", log ? "latency (ms, log scale)" : "latency (ms)", "share of requests at or below");
+        string axis = log ? "latency (ms, log scale)" : "latency (ms)";
+        var p = NewPlot("Latency of successful requests", axis, "share of requests at or below");
         if (log)
         {
             p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic

@@ -20,14 +20,24 @@ public static class ExploreCommand
         var strategy = Flags.Choice("--strategy", "random, prioritization, probabilistic or portfolio (Coyote's tuned mix).", "a strategy",
             "portfolio", [.. ExploreOptions.Strategies]);
         var seed = Flags.Seed("--seed", "Seed of Coyote's strategy: the same seed explores the same schedules (default 1).", uint.MaxValue);
-        var invariant = new Option<string[]>("--invariant") { Description = $"Invariants to check (repeatable): {Invariant.Syntax}. Default: the scenario's expect, or else no-errors." };
-        var resolution = new Option<string>("--resolution") { Description = "Grid on which drawn durations are explored (ends always included).", DefaultValueFactory = _ => "1s" };
-        var maxSteps = Flags.Int("--max-steps", "Choices one iteration may make; reaching it fails the exploration", "a number of choices", 1,
-            100_000_000, 200_000);
+        var invariant = new Option<string[]>("--invariant")
+        {
+            Description = $"Invariants to check (repeatable): {Invariant.Syntax}. Default: the scenario's expect, or else no-errors.",
+        };
+        var resolution = new Option<string>("--resolution")
+        {
+            Description = "Grid on which drawn durations are explored (ends always included).", DefaultValueFactory = _ => "1s",
+        };
+        var maxSteps = Flags.Int("--max-steps", "Choices one iteration may make; reaching it fails the exploration", "a number of choices",
+            1, 100_000_000, 200_000);
         var set = new Option<string[]>("--set") { Description = "Override a scenario value: path=value. Repeatable." };
-        var outDir = new Option<string>("--out") { Description = "Where traces and timelines of violations go.", DefaultValueFactory = _ => "zombiesim-explore" };
+        var outDir = new Option<string>("--out")
+        {
+            Description = "Where traces and timelines of violations go.", DefaultValueFactory = _ => "zombiesim-explore",
+        };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
-        var command = new Command("explore", "Let Coyote search the drawn values and the order of simultaneous events for a schedule that breaks an invariant.")
+        var command = new Command("explore",
+            "Let Coyote search the drawn values and the order of simultaneous events for a schedule that breaks an invariant.")
         {
             file, iterations, strategy, seed, invariant, resolution, maxSteps, set, outDir, json,
         };
@@ -39,10 +49,12 @@ public static class ExploreCommand
             string[] sets = parse.GetValue(set) ?? [];
             var scenario = ScenarioLoader.LoadFile(path, sets);
             var invariants = (parse.GetValue(invariant) ?? []).Select(Invariant.Parse).ToList();
-            if (!DurationText.TryParse(parse.GetValue(resolution), out var res, out var resError) || res <= TimeSpan.Zero)
-                throw new UsageException("--resolution", resError ?? "the resolution must be positive, like 1s or 100ms");
+            string resolutionText = parse.GetValue(resolution)!;
+            if (!DurationText.TryParse(resolutionText, out var res, out _) || res <= TimeSpan.Zero)
+                throw new UsageException("--resolution", $"'{resolutionText}' is not a resolution (a positive duration, like 1s or 100ms)");
             string strat = parse.GetValue(strategy)!;
-            var options = new ExploreOptions(parse.GetValue(iterations), strat, (uint)(parse.GetValue(seed) ?? 1), invariants, res.TotalSeconds,
+            uint coyoteSeed = (uint)(parse.GetValue(seed) ?? 1);
+            var options = new ExploreOptions(parse.GetValue(iterations), strat, coyoteSeed, invariants, res.TotalSeconds,
                 parse.GetValue(maxSteps));
             var result = Explorer.Explore(scenario, options, m => error.WriteLine(m));
             string dir = parse.GetValue(outDir)!;
@@ -58,8 +70,12 @@ public static class ExploreCommand
         var file = new Argument<string>("FILE") { Description = "The scenario the trace was explored on." };
         var trace = new Argument<string>("TRACE") { Description = "A .trace file written by `zombiesim explore`." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document, as `run --json`." };
-        var limit = Flags.Int("--timeline-lines", "At most this many timeline lines in text output", "a number of lines", 0, 10_000_000, 400);
-        var command = new Command("replay", "Run exactly the schedule of a trace again and show its timeline, as `run` does.") { file, trace, json, limit };
+        var limit = Flags.Int("--timeline-lines", "At most this many timeline lines in text output", "a number of lines",
+            0, 10_000_000, 400);
+        var command = new Command("replay", "Run exactly the schedule of a trace again and show its timeline, as `run` does.")
+        {
+            file, trace, json, limit,
+        };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;

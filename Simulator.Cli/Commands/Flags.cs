@@ -19,7 +19,7 @@ internal static class Flags
         {
             Description = $"{description} ({min} to {max:N0}).",
             DefaultValueFactory = _ => fallback,
-            CustomParser = r => Whole(r, name, what, min, max) is { } v ? (int)v : fallback,
+            CustomParser = r => Whole(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : "", name, what, min, max) is { } v ? (int)v : fallback,
         };
 
     /// <summary>A whole number in [<paramref name="min"/>, <paramref name="max"/>], absent when not given.</summary>
@@ -27,7 +27,45 @@ internal static class Flags
         new(name)
         {
             Description = $"{description} ({min} to {max:N0}).",
-            CustomParser = r => Whole(r, name, what, min, max) is { } v ? (int)v : null,
+            CustomParser = r => Whole(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : "", name, what, min, max) is { } v ? (int)v : null,
+        };
+
+    /// <summary>A large whole number in [<paramref name="min"/>, <paramref name="max"/>], with a default.</summary>
+    public static Option<long> Long(string name, string description, string what, long min, long max, long fallback) =>
+        new(name)
+        {
+            Description = $"{description} ({min} to {max:N0}).",
+            DefaultValueFactory = _ => fallback,
+            CustomParser = r => Whole(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : "", name, what, min, max) ?? fallback,
+        };
+
+    /// <summary>Whole numbers in [<paramref name="min"/>, <paramref name="max"/>], repeatable.</summary>
+    public static Option<int[]> Ints(string name, string description, string what, int min, int max, int[] fallback) =>
+        new(name)
+        {
+            Description = $"{description} ({min} to {max:N0}; repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => fallback,
+            CustomParser = r => r.Tokens.Select(t => (int)(Whole(r, t.Value, name, what, min, max) ?? min)).ToArray(),
+        };
+
+    /// <summary>A number above 0 and at most <paramref name="max"/>, with a default.</summary>
+    public static Option<double> Positive(string name, string description, string what, double max, double fallback) =>
+        new(name)
+        {
+            Description = $"{description} (above 0, at most {max:N0}).",
+            DefaultValueFactory = _ => fallback,
+            CustomParser = r => PositiveNumber(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : "", name, what, max) ?? fallback,
+        };
+
+    /// <summary>Numbers above 0 and at most <paramref name="max"/>, repeatable.</summary>
+    public static Option<double[]> Positives(string name, string description, string what, double max, double[] fallback) =>
+        new(name)
+        {
+            Description = $"{description} (above 0, at most {max:N0}; repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => fallback,
+            CustomParser = r => r.Tokens.Select(t => PositiveNumber(r, t.Value, name, what, max) ?? 1).ToArray(),
         };
 
     /// <summary>A seed: a whole number from 0 to <paramref name="max"/>.</summary>
@@ -86,12 +124,19 @@ internal static class Flags
     public static string Or(IReadOnlyList<string> words) =>
         words.Count == 1 ? words[0] : string.Join(", ", words.Take(words.Count - 1)) + " or " + words[^1];
 
-    private static long? Whole(ArgumentResult r, string name, string what, int min, int max)
+    private static long? Whole(ArgumentResult r, string text, string name, string what, long min, long max)
     {
-        string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) && v >= min && v <= max)
             return v;
         r.AddError($"{name}: '{text}' is not {what} (a whole number from {min} to {max})");
+        return null;
+    }
+
+    private static double? PositiveNumber(ArgumentResult r, string text, string name, string what, double max)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && v <= max)
+            return v;
+        r.AddError($"{name}: '{text}' is not {what} (a number above 0 and at most {max.ToString(CultureInfo.InvariantCulture)})");
         return null;
     }
 }

@@ -13,7 +13,8 @@ public static class PlotCommand
     {
         var dirs = new Argument<string[]>("DIR")
         {
-            Description = "Directories written by `run --out` or `search --out`; several runs are overlaid.", Arity = ArgumentArity.OneOrMore,
+            Description = "Directories written by `run --out` or `search --out`; several runs are overlaid.",
+            Arity = ArgumentArity.OneOrMore,
         };
         var outDir = new Option<string?>("--out") { Description = "Where to write the charts (default: the first directory)." };
         var format = Flags.Format();

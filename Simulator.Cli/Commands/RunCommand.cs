@@ -16,14 +16,16 @@ public static class RunCommand
         var seed = Flags.Seed("--seed", "Override the scenario's seed.", ulong.MaxValue);
         var set = new Option<string[]>("--set")
         {
-            Description = "Override a value: path=value (dots for nesting, numbers for list items), e.g. server.idleTimeout=310s. Repeatable.",
+            Description = "Override a value: path=value (dots for nesting, numbers for list items), e.g. server.idleTimeout=310s. "
+                + "Repeatable.",
         };
         var outDir = new Option<string?>("--out")
         {
             Description = "Write summary.json, requests.csv, connections.csv, trace.jsonl and the charts to this directory.",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text." };
-        var limit = Flags.Int("--timeline-lines", "At most this many timeline lines in text output", "a number of lines", 0, 10_000_000, 400);
+        var limit = Flags.Int("--timeline-lines", "At most this many timeline lines in text output", "a number of lines",
+            0, 10_000_000, 400);
         var command = new Command("run", "Run a scenario: what happened to every environment, socket and request, and why.")
         {
             file, seed, set, outDir, json, limit,
@@ -51,7 +53,8 @@ public static class RunCommand
             if (files is not null)
             {
                 files.Complete(outcome);
-                RunCharts.Save([RunData.From(outcome, charted!)], dir!, ChartFormat.Both, ChartStyle.DefaultWidth, ChartStyle.DefaultHeight);
+                var data = RunData.From(outcome, charted!);
+                RunCharts.Save([data], dir!, ChartFormat.Both, ChartStyle.DefaultWidth, ChartStyle.DefaultHeight);
             }
             if (asJson)
                 output.WriteLine(RunJson.Write(outcome, recorder, reproduce).ToJsonString(JsonOptions.Indented));

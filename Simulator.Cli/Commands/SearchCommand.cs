@@ -12,25 +12,46 @@ public static class SearchCommand
 {
     public static Command Build()
     {
-        var file = new Argument<string>("FILE") { Description = "The scenario (YAML); its `search:` section gives defaults for the flags below." };
-        var vary = new Option<string[]>("--vary") { Description = "PATH=FROM..TO[:STEP] or PATH=a,b,c, e.g. server.idleTimeout=60s..400s:10s. Repeatable." };
+        var file = new Argument<string>("FILE")
+        {
+            Description = "The scenario (YAML); its `search:` section gives defaults for the flags below.",
+        };
+        var vary = new Option<string[]>("--vary")
+        {
+            Description = "PATH=FROM..TO[:STEP] or PATH=a,b,c, e.g. server.idleTimeout=60s..400s:10s. Repeatable.",
+        };
         var replications = Flags.OptionalInt("--replications", "Runs per point; replication i uses seed + i at every point (default 100)",
             "a number of runs per point", 1, MaxReplications);
-        var goal = new Option<string?>("--goal") { Description = "'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%' (default: no errors)." };
+        var goal = new Option<string?>("--goal")
+        {
+            Description = "'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%' (default: no errors).",
+        };
         var objective = new Option<string?>("--objective")
         {
-            Description = $"'min PATH', 'max PATH' (a varied path), or min/max of {MetricNames.List} (default: min of the first varied path).",
+            Description = $"'min PATH', 'max PATH' (a varied path), or min/max of {MetricNames.List} "
+                + "(default: min of the first varied path).",
         };
-        var strategy = new Option<string?>("--strategy") { Description = "bisect (one monotone parameter; the default for one) or grid (the default for several)." };
-        var margin = Flags.OptionalInt("--margin-steps", "Steps above the boundary to recommend (default 1)", "a number of steps", 0, 100_000);
-        var workers = Flags.Int("--workers", "Parallel runs (default: all cores). Results do not depend on it", "a number of workers", 1, 4096,
-            System.Environment.ProcessorCount);
+        var strategy = new Option<string?>("--strategy")
+        {
+            Description = "bisect (one monotone parameter; the default for one) or grid (the default for several).",
+        };
+        var margin = Flags.OptionalInt("--margin-steps", "Steps above the boundary to recommend (default 1)", "a number of steps",
+            0, 100_000);
+        var workers = Flags.Int("--workers", "Parallel runs (default: all cores). Results do not depend on it", "a number of workers",
+            1, 4096, System.Environment.ProcessorCount);
         var set = new Option<string[]>("--set") { Description = "Override a scenario value for every run: path=value. Repeatable." };
-        var outDir = new Option<string?>("--out") { Description = "Write points.jsonl (one line per finished point), search.json and search.csv here." };
+        var outDir = new Option<string?>("--out")
+        {
+            Description = "Write points.jsonl (one line per finished point), search.json, search.csv and the chart here.",
+        };
         var json = new Option<bool>("--json") { Description = "Print JSON (at least points and recommendation)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the search whose points.jsonl is in --out." };
-        var shard = new Option<string?>("--shard") { Description = "I/N: run only the I-th of N parts of a grid (combine with `zombiesim merge`)." };
-        var command = new Command("search", "Find the settings that avoid client errors: vary parameters, replicate, and recommend with evidence.")
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "I/N: run only the I-th of N parts of a grid (combine with `zombiesim merge`).",
+        };
+        var command = new Command("search",
+            "Find the settings that avoid client errors: vary parameters, replicate, and recommend with evidence.")
         {
             file, vary, replications, goal, objective, strategy, margin, workers, set, outDir, json, resume, shard,
         };
@@ -52,7 +73,8 @@ public static class SearchCommand
             if (dir is not null)
             {
                 CreateDirectory(dir);
-                store = PointStore.Open(Path.Combine(dir, PointStore.FileName), SearchHeader.For(yaml, sets, spec, scenario.Name), parse.GetValue(resume));
+                var header = SearchHeader.For(yaml, sets, spec, scenario.Name);
+                store = PointStore.Open(Path.Combine(dir, PointStore.FileName), header, parse.GetValue(resume));
             }
             var searcher = new Searcher(yaml, path, sets, spec, parse.GetValue(workers), m => error.WriteLine(m), store);
             var result = searcher.Run(i, n);
@@ -67,7 +89,10 @@ public static class SearchCommand
     public static Command BuildMerge()
     {
         var dirs = new Argument<string[]>("DIR") { Description = "The --out directories of the shards.", Arity = ArgumentArity.OneOrMore };
-        var outDir = new Option<string>("--out") { Description = "Where to write the merged points.jsonl, search.json and search.csv.", Required = true };
+        var outDir = new Option<string>("--out")
+        {
+            Description = "Where to write the merged points.jsonl, search.json, search.csv and the chart.", Required = true,
+        };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("merge", "Combine the shards of a grid search into one result.") { dirs, outDir, json };
         command.SetAction(parse =>
@@ -86,13 +111,15 @@ public static class SearchCommand
         return command;
     }
 
-    internal static SearchSpec Resolve(SearchSection? section, string[] vary, int? replications, string? goal, string? objective, string? strategy, int? margin)
+    internal static SearchSpec Resolve(SearchSection? section, string[] vary, int? replications, string? goal, string? objective,
+        string? strategy, int? margin)
     {
         var parameters = vary.Length > 0
             ? vary.Select((v, k) => Parameter.Parse(v, $"--vary #{k + 1}")).ToList()
             : section?.Vary.Select(v => new Parameter(v.Path, v.Values)).ToList() ?? [];
         if (parameters.Count == 0)
-            throw new UsageException("--vary", "nothing to vary: give --vary PATH=FROM..TO[:STEP] (like server.idleTimeout=60s..400s:10s) or a `search: vary:` section");
+            throw new UsageException("--vary",
+                "nothing to vary: give --vary PATH=FROM..TO[:STEP] (like server.idleTimeout=60s..400s:10s) or a `search: vary:` section");
         if (parameters.Select(p => p.Path).Distinct().Count() != parameters.Count)
             throw new UsageException("--vary", "a path is varied twice");
         string goalText = goal ?? section?.Goal ?? "no errors";
@@ -100,13 +127,14 @@ public static class SearchCommand
         // The file's objective applies only to what is varied now (--vary may replace the file's parameters).
         string? fileObjective = section?.Objective is { } fo && (vary.Length == 0 || MetricNames.TryParse(fo.Split(' ').Last(), out _)
                 || parameters.Any(p => fo.EndsWith(" " + p.Path, StringComparison.Ordinal))) ? fo : null;
-        var o = Objective.Parse(objective ?? fileObjective ?? $"min {parameters[0].Path}", parameters, objective is null ? "search.objective" : "--objective");
+        var o = Objective.Parse(objective ?? fileObjective ?? $"min {parameters[0].Path}", parameters,
+            objective is null ? "search.objective" : "--objective");
         string s = strategy ?? section?.Strategy ?? (parameters.Count == 1 ? "bisect" : "grid");
         var st = s switch
         {
             "bisect" => SearchStrategy.Bisect,
             "grid" => SearchStrategy.Grid,
-            _ => throw new UsageException("--strategy", $"'{s}' is not a strategy: expected bisect or grid"),
+            _ => throw new UsageException(strategy is null ? "search.strategy" : "--strategy", $"'{s}' is not a strategy (bisect or grid)"),
         };
         if (st == SearchStrategy.Bisect && parameters.Count != 1)
             throw new UsageException("--strategy", $"bisect varies one parameter; {parameters.Count} are varied: use --strategy grid");

@@ -6,7 +6,8 @@ using Zombiesim.Core.Scenarios;
 
 namespace Zombiesim.Cli.Explorations;
 
-/// <summary>An outcome class saved by `explore`: its first example, its trace, its replayed timeline and the command that replays it.</summary>
+/// <summary>An outcome class saved by `explore`: its first example, its trace, its replayed timeline and the command that
+/// replays it.</summary>
 public sealed record SavedExample(Example Example, string Trace, string Timeline, string Replay);
 
 /// <summary>
@@ -18,7 +19,8 @@ public static class ExploreFiles
 {
     private const int MaxSaved = 20;
 
-    public static List<SavedExample> Save(ExploreResult result, Scenario scenario, string[] sets, ExploreOptions options, string dir, string file)
+    public static List<SavedExample> Save(ExploreResult result, Scenario scenario, string[] sets, ExploreOptions options, string dir,
+        string file)
     {
         var saved = new List<SavedExample>();
         Directory.CreateDirectory(dir);
@@ -26,8 +28,9 @@ public static class ExploreFiles
         foreach (var v in result.Examples.OrderBy(e => e.Breach is null).ThenBy(e => e.Iteration).Take(MaxSaved))
         {
             string name = v.Breach is null ? $"outcome-{++others}" : $"violation-{++violations}";
-            var trace = new ExploreTrace(scenario.Name, sets, options.Resolution, options.Invariants.Select(i => i.Text).ToList(), v.Choices,
-                v.Breach ?? "", violations == 1 && v.Breach is not null ? result.CoyoteTrace : null);
+            var invariants = options.Invariants.Select(i => i.Text).ToList();
+            string? coyote = violations == 1 && v.Breach is not null ? result.CoyoteTrace : null;
+            var trace = new ExploreTrace(scenario.Name, sets, options.Resolution, invariants, v.Choices, v.Breach ?? "", coyote);
             string tracePath = Path.Combine(dir, $"{name}.trace");
             AtomicFile.WriteAllText(tracePath, trace.ToJson() + "\n");
             string replay = $"zombiesim replay {file} {tracePath}";

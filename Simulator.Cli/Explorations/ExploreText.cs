@@ -14,7 +14,8 @@ public static class ExploreText
         ["trace"] = v.Trace, ["timeline"] = v.Timeline, ["replay"] = v.Replay,
     };
 
-    public static void Write(ExploreResult r, Scenario scenario, ExploreOptions options, List<SavedExample> saved, bool asJson, TextWriter o)
+    public static void Write(ExploreResult r, Scenario scenario, ExploreOptions options, List<SavedExample> saved, bool asJson,
+        TextWriter o)
     {
         var invariants = Explorer.DefaultInvariants(scenario, options.Invariants).Select(i => i.Text).ToList();
         if (scenario.Expect.Count > 0)
@@ -39,7 +40,9 @@ public static class ExploreText
             }.ToJsonString(JsonOptions.Indented));
             return;
         }
-        o.WriteLine($"{scenario.Name}: {r.Iterations:N0} iterations ({options.Strategy}, seed {options.Seed}) in {r.Seconds.ToString("0.0", CultureInfo.InvariantCulture)} s, {r.IterationsPerSecond:N0} iterations/s");
+        string seconds = r.Seconds.ToString("0.0", CultureInfo.InvariantCulture);
+        o.WriteLine($"{scenario.Name}: {r.Iterations:N0} iterations ({options.Strategy}, seed {options.Seed}) in {seconds} s, "
+            + $"{r.IterationsPerSecond:N0} iterations/s");
         o.WriteLine($"invariants: {string.Join(", ", invariants)}");
         o.WriteLine();
         o.WriteLine($"outcome classes (request outcomes in order; ! marks a violation): {r.OutcomeClasses.Count}");

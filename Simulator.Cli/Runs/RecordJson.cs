@@ -50,8 +50,8 @@ public static class RecordJson
         Origin? origin = null;
         if (o["origin"]?.GetValue<string>() is { } g)
             origin = OutcomeNames.TryParse(g, out Origin og) ? og : throw new FormatException($"'{g}' is not an origin");
-        var record = new RequestRecord(Instant(Number(o, "t")), Text(o, "function"), Text(o, "environment"), o["connection"]?.GetValue<string>(),
-            oc, origin, Number(o, "latencyMs"), o["retries"]?.GetValue<int>() ?? 0, null);
+        var record = new RequestRecord(Instant(Number(o, "t")), Text(o, "function"), Text(o, "environment"),
+            o["connection"]?.GetValue<string>(), oc, origin, Number(o, "latencyMs"), o["retries"]?.GetValue<int>() ?? 0, null);
         return (record, o["cause"]?.GetValue<string>());
     }
 

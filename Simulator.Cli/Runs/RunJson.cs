@@ -29,8 +29,8 @@ public static class RunJson
             (o[key] as JsonArray ?? throw new FormatException($"no '{key}'")).Select(x => read(x!.AsObject())).ToList();
         return new RunDocument(
             o["scenario"]!.GetValue<string>(), o["seed"]!.GetValue<ulong>(), o["reproduce"]!.GetValue<string>(),
-            All("requests", RecordJson.ReadRequest), All("transitions", RecordJson.ReadTransition), All("lifecycle", RecordJson.ReadLifecycle),
-            All("notes", RecordJson.ReadNote), o["summary"]!.AsObject());
+            All("requests", RecordJson.ReadRequest), All("transitions", RecordJson.ReadTransition),
+            All("lifecycle", RecordJson.ReadLifecycle), All("notes", RecordJson.ReadNote), o["summary"]!.AsObject());
     }
 
     /// <summary>Writes a document read back, as <see cref="Write"/> wrote it.</summary>

@@ -74,10 +74,12 @@ public static class RunText
         o.WriteLine("summary");
         o.WriteLine($"  requests     {s.Requests:N0}: {string.Join(", ", s.Outcomes.Select(kv => $"{kv.Key.Name()} {kv.Value:N0}"))}");
         string errors = s.Errors == 0 ? "none"
-            : string.Join(", ", s.ErrorsByErrnoAndOrigin.Select(kv => $"{RunSummary.ErrorName(kv.Key.Outcome, kv.Key.Origin)} {kv.Value:N0}"));
+            : string.Join(", ", s.ErrorsByErrnoAndOrigin.Select(kv =>
+                $"{RunSummary.ErrorName(kv.Key.Outcome, kv.Key.Origin)} {kv.Value:N0}"));
         o.WriteLine($"  errors       {errors}");
         if (s.Latency.Count > 0)
-            o.WriteLine($"  latency ok   p50 {s.Latency.Quantile(0.5).ToString("0.###", Inv)} ms, p99 {s.Latency.Quantile(0.99).ToString("0.###", Inv)} ms");
+            o.WriteLine($"  latency ok   p50 {s.Latency.Quantile(0.5).ToString("0.###", Inv)} ms, "
+                + $"p99 {s.Latency.Quantile(0.99).ToString("0.###", Inv)} ms");
         o.WriteLine($"  environments {s.ColdStarts:N0} cold starts, {s.Destroyed:N0} destroyed");
         if (s.Final is { } f)
         {

@@ -60,7 +60,8 @@ public static class SummaryJson
         return new RunHeader(
             summary["scenario"]?.GetValue<string>() ?? throw new FormatException("no 'scenario'"),
             limits?["soft"]?.GetValue<int>(), limits?["hard"]?.GetValue<int>(), limits?["maxClients"]?.GetValue<int>(),
-            (summary["strategies"] as JsonObject)?.ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>()) ?? new Dictionary<string, string>());
+            (summary["strategies"] as JsonObject)?.ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>())
+                ?? new Dictionary<string, string>());
     }
 
     public static RunHeader Header(Scenario s) => new(s.Name, s.Server.SoftLimit, s.Server.HardLimit, s.Server.MaxClients,
@@ -75,4 +76,5 @@ public static class SummaryJson
 }
 
 /// <summary>A run's name, its server's limits and each function's strategy.</summary>
-public sealed record RunHeader(string Name, int? SoftLimit, int? HardLimit, int? MaxClients, IReadOnlyDictionary<string, string> Strategies);
+public sealed record RunHeader(string Name, int? SoftLimit, int? HardLimit, int? MaxClients,
+    IReadOnlyDictionary<string, string> Strategies);

@@ -38,11 +38,13 @@ public sealed record SearchReport(
         var points = r.Points.Select((p, i) =>
         {
             var (lo, hi) = Wilson.Interval(p.Failures, p.Runs, spec.Goal.Confidence);
-            return new ReportPoint(p.Values, p.Runs, p.Failures, Math.Round((double)p.Failures / p.Runs, 6), Math.Round(lo, 6), Math.Round(hi, 6),
-                r.Safe[i], p.Outcomes, p.Metrics, p.Cause);
+            double rate = Math.Round((double)p.Failures / p.Runs, 6);
+            return new ReportPoint(p.Values, p.Runs, p.Failures, rate, Math.Round(lo, 6), Math.Round(hi, 6), r.Safe[i], p.Outcomes,
+                p.Metrics, p.Cause);
         }).ToList();
         return new SearchReport(scenario, spec.Vary.Select(v => (v.Path, v.Values.Count)).ToList(), spec.Replications, spec.Goal.Text,
-            spec.Goal.Confidence, spec.Objective, spec.Strategy, points, r.Boundary?.Values, r.Recommended?.Values, r.Recommendation, r.Warnings);
+            spec.Goal.Confidence, spec.Objective, spec.Strategy, points, r.Boundary?.Values, r.Recommended?.Values, r.Recommendation,
+            r.Warnings);
     }
 
     // ---------------------------------------------------------------- search.json
@@ -97,28 +99,32 @@ public sealed record SearchReport(
         {
             var o = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new FormatException("not a JSON object");
             var vary = o["vary"]!.AsArray().Select(v => (v!["path"]!.GetValue<string>(), v["values"]!.GetValue<int>())).ToList();
-            IReadOnlyList<string>? Values(JsonNode? node) => node is JsonObject values ? vary.Select(v => values[v.Item1]!.GetValue<string>()).ToList() : null;
+            IReadOnlyList<string>? Values(JsonNode? node) =>
+                node is JsonObject values ? vary.Select(v => values[v.Item1]!.GetValue<string>()).ToList() : null;
             var points = o["points"]!.AsArray().Select(x =>
             {
                 var p = x!.AsObject();
-                var outcomes = new SortedDictionary<Outcome, long>(PointResult.OutcomeOrder);
-                foreach (var (k, v) in p["outcomes"]!.AsObject())
-                    outcomes[OutcomeNames.TryParse(k, out Outcome oc) ? oc : throw new FormatException($"'{k}' is not an outcome")] = v!.GetValue<long>();
-                var metrics = new Dictionary<Metric, double>();
-                foreach (var (k, v) in p["metrics"]!.AsObject())
-                    metrics[MetricNames.TryParse(k, out Metric m) ? m : throw new FormatException($"'{k}' is not a metric")] = v!.GetValue<double>();
-                return new ReportPoint(Values(p["values"])!, p["runs"]!.GetValue<int>(), p["failures"]!.GetValue<int>(), p["failureRate"]!.GetValue<double>(),
-                    p["low"]!.GetValue<double>(), p["high"]!.GetValue<double>(), p["safe"]!.GetValue<bool>(), outcomes, metrics, p["cause"]?.GetValue<string>());
+                return new ReportPoint(Values(p["values"])!, p["runs"]!.GetValue<int>(), p["failures"]!.GetValue<int>(),
+                    p["failureRate"]!.GetValue<double>(), p["low"]!.GetValue<double>(), p["high"]!.GetValue<double>(),
+                    p["safe"]!.GetValue<bool>(), PointStore.ReadOutcomes(p["outcomes"]!.AsObject()),
+                    PointStore.ReadMetrics(p["metrics"]!.AsObject()), p["cause"]?.GetValue<string>());
             }).ToList();
             string strategy = o["strategy"]!.GetValue<string>();
-            return new SearchReport(o["scenario"]!.GetValue<string>(), vary, o["replications"]!.GetValue<int>(), o["goal"]!.GetValue<string>(),
-                o["confidence"]!.GetValue<double>(),
-                Objective.Parse(o["objective"]!.GetValue<string>(), vary.Select(v => new Parameter(v.Item1, [])).ToList(), path),
-                strategy == "grid" ? SearchStrategy.Grid : strategy == "bisect" ? SearchStrategy.Bisect : throw new FormatException($"'{strategy}' is not a strategy"),
+            var paths = vary.Select(v => new Parameter(v.Item1, [])).ToList();
+            var objective = Objective.Parse(o["objective"]!.GetValue<string>(), paths, path);
+            return new SearchReport(o["scenario"]!.GetValue<string>(), vary, o["replications"]!.GetValue<int>(),
+                o["goal"]!.GetValue<string>(), o["confidence"]!.GetValue<double>(), objective,
+                strategy switch
+                {
+                    "grid" => SearchStrategy.Grid,
+                    "bisect" => SearchStrategy.Bisect,
+                    _ => throw new FormatException($"'{strategy}' is not a strategy"),
+                },
                 points, Values(o["boundary"]), Values(o["recommendation"]?["values"]), o["recommendation"]!["text"]!.GetValue<string>(),
                 o["warnings"]!.AsArray().Select(w => w!.GetValue<string>()).ToList());
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException or KeyNotFoundException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException
+            or KeyNotFoundException)
         {
             throw new ScenarioException(path, 1, 1, $"not as `zombiesim search --out` writes it: {e.Message}");
         }
@@ -142,8 +148,10 @@ public sealed record SearchReport(
         {
             var byName = p.Outcomes.ToDictionary(kv => kv.Key.Name(), kv => kv.Value);
             sb.Append(string.Join(',', p.Values)).Append(',').Append(p.Runs).Append(',').Append(p.Failures).Append(',')
-              .Append(F(p.FailureRate)).Append(',').Append(F(p.Low)).Append(',').Append(F(p.High)).Append(',').Append(p.Safe ? "true" : "false").Append(',')
-              .Append(string.Join(',', outcomeNames.Select(o => byName.GetValueOrDefault(o).ToString(Inv)))).Append(outcomeNames.Count > 0 ? "," : "")
+              .Append(F(p.FailureRate)).Append(',').Append(F(p.Low)).Append(',').Append(F(p.High)).Append(',')
+              .Append(p.Safe ? "true" : "false").Append(',')
+              .Append(string.Join(',', outcomeNames.Select(o => byName.GetValueOrDefault(o).ToString(Inv))))
+              .Append(outcomeNames.Count > 0 ? "," : "")
               .Append(string.Join(',', MetricNames.All.Select(m => F(p.Metrics[m])))).Append(',')
               .Append(p.Cause is null ? "" : "\"" + p.Cause.Replace("\"", "\"\"") + "\"").Append('\n');
         }

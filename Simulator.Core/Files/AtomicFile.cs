@@ -193,8 +193,11 @@ public sealed class AtomicFile : IDisposable
         }
     }
 
-    private static OutputException Failed(string path, Exception e) =>
-        new(path, $"cannot write '{path}': {e.Message}; " + (File.Exists(path) ? "the file there was kept as it was" : "no file was written there"), e);
+    private static OutputException Failed(string path, Exception e)
+    {
+        string kept = File.Exists(path) ? "the file there was kept as it was" : "no file was written there";
+        return new(path, $"cannot write '{path}': {e.Message}; {kept}", e);
+    }
 }
 
 /// <summary>A file could not be written (a full disk, no permission): what failed and what was kept.</summary>

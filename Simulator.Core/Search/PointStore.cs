@@ -139,19 +139,33 @@ public sealed class PointStore
     private static PointResult Parse(string line)
     {
         var o = JsonNode.Parse(line)!.AsObject();
-        var outcomes = new SortedDictionary<Outcome, long>(PointResult.OutcomeOrder);
-        foreach (var (k, v) in o["outcomes"]!.AsObject())
-            outcomes[OutcomeNames.TryParse(k, out Outcome oc) ? oc : throw new FormatException($"'{k}' is not an outcome")] = v!.GetValue<long>();
-        var metrics = new Dictionary<Metric, double>();
-        foreach (var (k, v) in o["metrics"]!.AsObject())
-            metrics[MetricNames.TryParse(k, out Metric m) ? m : throw new FormatException($"'{k}' is not a metric")] = v!.GetValue<double>();
         return new PointResult(
             o["values"]!.AsArray().Select(v => v!.GetValue<string>()).ToList(),
             o["runs"]!.GetValue<int>(),
             o["failures"]!.GetValue<int>(),
-            outcomes,
-            metrics,
+            ReadOutcomes(o["outcomes"]!.AsObject()),
+            ReadMetrics(o["metrics"]!.AsObject()),
             o["cause"]?.GetValue<string>());
+    }
+
+    /// <summary>Requests by outcome as a point's JSON writes them (outcome names), typed.</summary>
+    public static SortedDictionary<Outcome, long> ReadOutcomes(JsonObject o)
+    {
+        var outcomes = new SortedDictionary<Outcome, long>(PointResult.OutcomeOrder);
+        foreach (var (k, v) in o)
+            outcomes[OutcomeNames.TryParse(k, out Outcome oc) ? oc : throw new FormatException($"'{k}' is not an outcome")] =
+                v!.GetValue<long>();
+        return outcomes;
+    }
+
+    /// <summary>Metrics as a point's JSON writes them (metric names), typed.</summary>
+    public static Dictionary<Metric, double> ReadMetrics(JsonObject o)
+    {
+        var metrics = new Dictionary<Metric, double>();
+        foreach (var (k, v) in o)
+            metrics[MetricNames.TryParse(k, out Metric m) ? m : throw new FormatException($"'{k}' is not a metric")] =
+                v!.GetValue<double>();
+        return metrics;
     }
 }
 

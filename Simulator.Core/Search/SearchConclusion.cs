@@ -32,14 +32,17 @@ public static class SearchConclusion
             for (int i = 1; i < safe.Count; i++)
                 if (safe[i] != safe[i - 1]) switches++;
             if (switches > 1)
-                warnings.Add($"safety is not monotone in {spec.Vary[0].Path}: it switches {switches} times among the points run; use --strategy grid and read the table");
+                warnings.Add($"safety is not monotone in {spec.Vary[0].Path}: it switches {switches} times among the points run; "
+                    + "use --strategy grid and read the table");
             // Failures should fall toward the safe side; a rise among the points run is a warning.
             int direction = safe.Count > 1 && safe[^1] && !safe[0] ? -1 : safe.Count > 1 && safe[0] && !safe[^1] ? 1 : 0;
             for (int i = 1; i < ordered.Count && direction != 0; i++)
             {
                 double a = ordered[i - 1].Metrics[Metric.ErrorRate], b = ordered[i].Metrics[Metric.ErrorRate];
                 if ((b - a) * direction < -1e-12)
-                    warnings.Add($"the failure rate goes from {Pct(a)} at {ordered[i - 1].Values[0]} to {Pct(b)} at {ordered[i].Values[0]}, against the trend: the answer may not be monotone");
+                    warnings.Add($"the failure rate goes from {Pct(a)} at {ordered[i - 1].Values[0]} "
+                        + $"to {Pct(b)} at {ordered[i].Values[0]}, "
+                        + "against the trend: the answer may not be monotone");
             }
             int firstSafe = safe.IndexOf(true);
             if (firstSafe > 0 && safe.Skip(firstSafe).All(x => x))
@@ -49,23 +52,30 @@ public static class SearchConclusion
                 int b = index[firstSafe];
                 var margin = ordered.Skip(firstSafe + 1).FirstOrDefault(p => IndexOf(values, p.Values[0]) == b + spec.MarginSteps);
                 recommended = spec.Objective.Path == spec.Vary[0].Path ? (margin ?? boundary) : best;
-                text = $"{spec.Vary[0].Path}: unsafe at {lastUnsafe.Values[0]} and below ({Rate(spec, lastUnsafe)}{(lastUnsafe.Cause is null ? "" : $"; typically {lastUnsafe.Cause}")}); "
+                text = $"{spec.Vary[0].Path}: unsafe at {lastUnsafe.Values[0]} and below "
+                    + $"({Rate(spec, lastUnsafe)}{Typically(lastUnsafe)}); "
                     + $"safe from {boundary.Values[0]} ({Rate(spec, boundary)}). {boundary.Values[0]} is the boundary, with no margin"
-                    + (recommended == margin && margin is not null ? $"; recommended {margin.Values[0]}, {MarginText(values, b, spec.MarginSteps)} above it ({Rate(spec, margin)})." : ".");
+                    + (recommended == margin && margin is not null
+                        ? $"; recommended {margin.Values[0]}, {MarginText(values, b, spec.MarginSteps)} above it ({Rate(spec, margin)})."
+                        : ".");
             }
             else if (firstSafe == 0 && safe.All(x => x))
             {
-                text = $"every value of {spec.Vary[0].Path} run is safe; the {spec.Objective.Text} is {best!.Values[0]} ({Rate(spec, best)}).";
+                text = $"every value of {spec.Vary[0].Path} run is safe; the {spec.Objective.Text} is {best!.Values[0]} "
+                    + $"({Rate(spec, best)}).";
             }
             else if (firstSafe < 0)
             {
                 var least = ordered.MinBy(p => p.Metrics[Metric.ErrorRate])!;
-                text = $"no value of {spec.Vary[0].Path} run meets the goal '{spec.Goal.Text}'; the fewest failures were at {least.Values[0]} ({Rate(spec, least)}{(least.Cause is null ? "" : $"; typically {least.Cause}")}).";
+                text = $"no value of {spec.Vary[0].Path} run meets the goal '{spec.Goal.Text}'; the fewest failures were at "
+                    + $"{least.Values[0]} ({Rate(spec, least)}{Typically(least)}).";
                 recommended = null;
             }
             else
             {
-                text = best is null ? "no safe point." : $"safe points are not contiguous; by {spec.Objective.Text}: {Describe(spec, best)} ({Rate(spec, best)}).";
+                text = best is null
+                    ? "no safe point."
+                    : $"safe points are not contiguous; by {spec.Objective.Text}: {Describe(spec, best)} ({Rate(spec, best)}).";
             }
         }
         else if (spec.Vary.ToList().FindIndex(v => v.Path == spec.Objective.Path) is var k and >= 0)
@@ -74,7 +84,8 @@ public static class SearchConclusion
             // other parameters are (each value's worst point decides).
             var others = string.Join(", ", spec.Vary.Where((_, j) => j != k).Select(v => v.Path));
             var byValue = ordered.Select((p, i) => (p, safe: safe[i])).GroupBy(x => x.p.Values[k])
-                .Select(g => (Value: g.Key, Safe: g.All(x => x.safe), Worst: g.OrderByDescending(x => x.p.Failures).ThenBy(x => x.p.Key, StringComparer.Ordinal).First().p))
+                .Select(g => (Value: g.Key, Safe: g.All(x => x.safe),
+                    Worst: g.OrderByDescending(x => x.p.Failures).ThenBy(x => x.p.Key, StringComparer.Ordinal).First().p))
                 .ToList();
             var robust = byValue.Where(v => v.Safe).ToList();
             var unsafeValues = byValue.Where(v => !v.Safe).ToList();
@@ -85,10 +96,12 @@ public static class SearchConclusion
             }
             else
             {
-                var chosen = spec.Objective.Minimize ? robust.MinBy(v => MetricOf(spec, v.Worst)) : robust.MaxBy(v => MetricOf(spec, v.Worst));
+                var chosen = spec.Objective.Minimize
+                    ? robust.MinBy(v => MetricOf(spec, v.Worst))
+                    : robust.MaxBy(v => MetricOf(spec, v.Worst));
                 recommended = chosen.Worst;
                 text = $"{spec.Vary[k].Path} = {chosen.Value} is safe for every {others} (worst: {Rate(spec, chosen.Worst)})"
-                    + (unsafeValues.Count == 0 ? "." : $"; unsafe for some {others}: {string.Join(", ", unsafeValues.Select(v => v.Value))} (worst: {Describe(spec, unsafeValues[0].Worst)}, {Rate(spec, unsafeValues[0].Worst)}{(unsafeValues[0].Worst.Cause is null ? "" : $"; typically {unsafeValues[0].Worst.Cause}")}).");
+                    + (unsafeValues.Count == 0 ? "." : UnsafeFor(spec, others, unsafeValues.Select(v => v.Value), unsafeValues[0].Worst));
             }
         }
         else
@@ -137,12 +150,19 @@ public static class SearchConclusion
         return $"{steps} step(s)";
     }
 
-    public static string Describe(SearchSpec spec, PointResult p) => string.Join(", ", spec.Vary.Select((v, k) => $"{v.Path}={p.Values[k]}"));
+    private static string Typically(PointResult p) => p.Cause is null ? "" : $"; typically {p.Cause}";
+
+    private static string UnsafeFor(SearchSpec spec, string others, IEnumerable<string> values, PointResult worst) =>
+        $"; unsafe for some {others}: {string.Join(", ", values)} (worst: {Describe(spec, worst)}, {Rate(spec, worst)}{Typically(worst)}).";
+
+    public static string Describe(SearchSpec spec, PointResult p) =>
+        string.Join(", ", spec.Vary.Select((v, k) => $"{v.Path}={p.Values[k]}"));
 
     public static string Rate(SearchSpec spec, PointResult p)
     {
         var (lo, hi) = Wilson.Interval(p.Failures, p.Runs, spec.Goal.Confidence);
-        return $"{p.Failures}/{p.Runs} runs failed, rate {Pct((double)p.Failures / p.Runs)} [{Pct(lo)}, {Pct(hi)}] at {Pct(spec.Goal.Confidence)}";
+        return $"{p.Failures}/{p.Runs} runs failed, rate {Pct((double)p.Failures / p.Runs)} [{Pct(lo)}, {Pct(hi)}] "
+            + $"at {Pct(spec.Goal.Confidence)}";
     }
 
     public static string Pct(double x) => (x * 100).ToString(x * 100 < 10 ? "0.##" : "0.#", CultureInfo.InvariantCulture) + "%";

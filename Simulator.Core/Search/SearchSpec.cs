@@ -101,7 +101,8 @@ public sealed record Goal(IReadOnlySet<Outcome>? Outcomes, double MaxRate, doubl
         {
             int le = s.IndexOf("<=", StringComparison.Ordinal);
             if (le < 0)
-                throw new UsageException(where, $"'{text}' is not a goal: expected 'no OUTCOMES' or 'OUTCOMES <= RATE [at CONFIDENCE]', like 'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%'");
+                throw new UsageException(where, $"'{text}' is not a goal: expected 'no OUTCOMES' or 'OUTCOMES <= RATE [at CONFIDENCE]', "
+                    + "like 'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%'");
             outcomes = s[..le];
             max = ParseRate(s[(le + 2)..], where, "rate");
             if (max is < 0 or >= 1)
@@ -117,7 +118,8 @@ public sealed record Goal(IReadOnlySet<Outcome>? Outcomes, double MaxRate, doubl
             foreach (var n in names)
             {
                 if (!OutcomeNames.TryParse(n, out Outcome o) || o == Outcome.Ok)
-                    throw new UsageException(where, $"'{n}' is not an error outcome: expected errors, or some of {string.Join(", ", OutcomeNames.ErrorWords)}");
+                    throw new UsageException(where,
+                        $"'{n}' is not an error outcome: expected errors, or some of {string.Join(", ", OutcomeNames.ErrorWords)}");
                 set.Add(o);
             }
         }
@@ -168,7 +170,8 @@ public sealed record Objective(Metric? Metric, string? Path, bool Minimize, stri
 public enum SearchStrategy { Bisect, Grid }
 
 /// <summary>A whole search: what varies, how often each point runs, what is safe and what is best.</summary>
-public sealed record SearchSpec(IReadOnlyList<Parameter> Vary, int Replications, Goal Goal, Objective Objective, SearchStrategy Strategy, int MarginSteps);
+public sealed record SearchSpec(IReadOnlyList<Parameter> Vary, int Replications, Goal Goal, Objective Objective, SearchStrategy Strategy,
+    int MarginSteps);
 
 /// <summary>Wilson score interval for a binomial proportion (Wilson 1927).</summary>
 public static class Wilson

@@ -24,7 +24,8 @@ public sealed class Searcher
     private long _runsDone;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    public Searcher(string yaml, string file, IReadOnlyList<string> sets, SearchSpec spec, int workers, Action<string>? progress, PointStore? store)
+    public Searcher(string yaml, string file, IReadOnlyList<string> sets, SearchSpec spec, int workers, Action<string>? progress,
+        PointStore? store)
     {
         _yaml = yaml;
         _file = file;
@@ -63,7 +64,8 @@ public sealed class Searcher
             return SearchConclusion.Conclude(_spec, results);
         }
         if (shards > 1)
-            throw new UsageException("--shard", "bisection decides each point from the last one, so it cannot be split into shards: use --strategy grid");
+            throw new UsageException("--shard",
+                "bisection decides each point from the last one, so it cannot be split into shards: use --strategy grid");
         return Bisect();
     }
 
@@ -111,7 +113,8 @@ public sealed class Searcher
         }
         if (todo.Count == 0)
             return results!;
-        var scenarios = todo.ToDictionary(i => i, i => ScenarioLoader.Load(_yaml, _file, [.. _sets, .. _spec.Vary.Select((p, k) => $"{p.Path}={points[i][k]}")]));
+        var scenarios = todo.ToDictionary(i => i,
+            i => ScenarioLoader.Load(_yaml, _file, [.. _sets, .. _spec.Vary.Select((p, k) => $"{p.Path}={points[i][k]}")]));
         int n = _spec.Replications;
         var runs = new RunMetrics[todo.Count * n];
         var remaining = todo.ToDictionary(i => i, _ => n);
@@ -147,17 +150,20 @@ public sealed class Searcher
         double rate = RunsDone / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
         double left = (total - done) * _spec.Replications / Math.Max(rate, 1e-9);
         string batch = total > 1 ? $"; {done}/{total} points of this batch done, about {left:0} s left" : "";
-        _progress($"point {string.Join(", ", _spec.Vary.Select((p, k) => $"{p.Path}={r.Values[k]}"))}: {r.Failures}/{r.Runs} runs failed; {rate:0} runs/s, {RunsDone} runs so far{batch}");
+        _progress($"point {string.Join(", ", _spec.Vary.Select((p, k) => $"{p.Path}={r.Values[k]}"))}: {r.Failures}/{r.Runs} runs failed; "
+            + $"{rate:0} runs/s, {RunsDone} runs so far{batch}");
     }
 
-    private readonly record struct RunMetrics(bool Failed, IReadOnlyDictionary<Outcome, long> Outcomes, int PeakServer, double ZombieSeconds, double P99, string? Cause);
+    private readonly record struct RunMetrics(bool Failed, IReadOnlyDictionary<Outcome, long> Outcomes, int PeakServer,
+        double ZombieSeconds, double P99, string? Cause);
 
     private RunMetrics RunOnce(Scenario scenario, ulong seed)
     {
         var failures = new FirstFailure(_spec.Goal);
         var outcome = Simulation.Run(scenario, seed, failures);
         var s = outcome.Summary;
-        return new RunMetrics(failures.Failed, s.Outcomes, s.PeakServerConnections, s.ZombieSeconds, s.Latency.Quantile(0.99), failures.Cause);
+        return new RunMetrics(failures.Failed, s.Outcomes, s.PeakServerConnections, s.ZombieSeconds, s.Latency.Quantile(0.99),
+            failures.Cause);
     }
 
     private sealed class FirstFailure(Goal goal) : IRunObserver
@@ -171,7 +177,8 @@ public sealed class Searcher
                 return;
             Failed = true;
             // Without instants, so that the same cause groups across runs.
-            Cause = $"{r.Outcome.Name()}{(r.Origin is null ? "" : $" ({r.Origin.Value.Name()})")}{(r.Cause is null ? "" : ": " + r.Cause.Text(instants: false))}";
+            string origin = r.Origin is null ? "" : $" ({r.Origin.Value.Name()})";
+            Cause = $"{r.Outcome.Name()}{origin}{(r.Cause is null ? "" : ": " + r.Cause.Text(instants: false))}";
         }
     }
 
@@ -198,7 +205,8 @@ public sealed class Searcher
             [Metric.P99LatencyMs] = Math.Round(p99 / n, 6),
             [Metric.ErrorRate] = Math.Round((double)failures / n, 6),
         };
-        string? cause = causes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key).FirstOrDefault();
+        string? cause = causes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key)
+            .FirstOrDefault();
         return new PointResult(values, n, failures, outcomes, metrics, cause);
     }
 }

@@ -38,12 +38,19 @@ public sealed class FlagTests : IDisposable
         ["explore", "--max-steps", "0", "--max-steps: '0' is not a number of choices (a whole number from 1 to 100000000)"],
         ["explore", "--seed", "4294967296", "--seed: '4294967296' is not a seed (a whole number from 0 to 4294967295)"],
         ["explore", "--strategy", "greedy", "--strategy: 'greedy' is not a strategy (random, prioritization, probabilistic or portfolio)"],
+        ["search", "--strategy", "annealing", "--strategy: 'annealing' is not a strategy (bisect or grid)"],
+        ["explore", "--resolution", "0s", "--resolution: '0s' is not a resolution (a positive duration, like 1s or 100ms)"],
+        ["bench", "--runs", "0", "--runs: '0' is not a number of runs (a whole number from 1 to 1000000)"],
+        ["bench", "--pending", "x", "--pending: 'x' is not a number of pending events (a whole number from 1 to 100000000)"],
+        ["bench", "--hours", "-1", "--hours: '-1' is not a number of hours (a number above 0 and at most 876000)"],
+        ["bench", "--events", "0", "--events: '0' is not a number of events (a whole number from 1 to 1000000000000)"],
         ["replay", "--timeline-lines", "-5", "--timeline-lines: '-5' is not a number of lines (a whole number from 0 to 10000000)"],
     ];
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void A_bad_value_is_refused_by_flag_with_the_allowed_values_and_exit_2(string command, string flag, string value, string expected)
+    public void A_bad_value_is_refused_by_flag_with_the_allowed_values_and_exit_2(string command, string flag, string value,
+        string expected)
     {
         string outDir = Path.Combine(_dir, "out");
         string[] target = command switch
@@ -54,7 +61,12 @@ public sealed class FlagTests : IDisposable
             "replay" => [Explore, Path.Combine(_dir, "none.trace")],
             _ => [Run],
         };
-        string[] args = command == "replay" ? [command, .. target, flag, value] : [command, .. target, flag, value, "--out", outDir];
+        string[] args = command switch
+        {
+            "replay" => [command, .. target, flag, value],
+            "bench" => [command, flag switch { "--runs" => "search", "--hours" => "fleet", _ => "hold" }, flag, value],
+            _ => [command, .. target, flag, value, "--out", outDir],
+        };
         var (code, output, error) = CliTests.Run(args);
         code.Should().Be(ExitCodes.BadInput);
         output.Should().BeEmpty();

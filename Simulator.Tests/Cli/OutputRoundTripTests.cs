@@ -50,7 +50,8 @@ public sealed class OutputRoundTripTests : IDisposable
         back.Lifecycle.Should().Equal(rec.Lifecycle);
         back.Notes.Should().Equal(rec.Notes);
         back.Samples.Should().BeEquivalentTo(memory.Samples);
-        Directory.GetFiles(dir).Select(Path.GetFileName).Order().Should().Equal("connections.csv", "requests.csv", "summary.json", "trace.jsonl");
+        Directory.GetFiles(dir).Select(Path.GetFileName).Order().Should()
+            .Equal("connections.csv", "requests.csv", "summary.json", "trace.jsonl");
     }
 
     [Theory]
@@ -60,7 +61,8 @@ public sealed class OutputRoundTripTests : IDisposable
         var (code, json, _) = CliTests.Run("run", Scenarios.File(file), "--json");
         code.Should().BeOneOf(0, 1);
         var doc = RunJson.Read(json);
-        RunJson.Write(doc).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }).Should().Be(json.TrimEnd('\n'));
+        var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
+        RunJson.Write(doc).ToJsonString(indented).Should().Be(json.TrimEnd('\n'));
         var (_, rec) = RunInMemory(file);
         doc.Transitions.Should().Equal(rec.Transitions);
         doc.Lifecycle.Should().Equal(rec.Lifecycle);
@@ -86,7 +88,8 @@ public sealed class OutputRoundTripTests : IDisposable
         // and `plot` writes the same PNG as `run --out` drew from memory
         CliTests.Run("plot", dir, "--out", Path.Combine(dir, "again"), "--format", "png").Code.Should().Be(0);
         foreach (var chart in new[] { "connections", "lifecycle", "latency" })
-            File.ReadAllBytes(Path.Combine(dir, "again", chart + ".png")).Should().Equal(File.ReadAllBytes(Path.Combine(dir, chart + ".png")), chart);
+            File.ReadAllBytes(Path.Combine(dir, "again", chart + ".png")).Should()
+                .Equal(File.ReadAllBytes(Path.Combine(dir, chart + ".png")), chart);
     }
 
     [Theory]

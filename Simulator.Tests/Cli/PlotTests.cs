@@ -76,9 +76,11 @@ public sealed class PlotTests : IDisposable
         CliTests.Run("run", Scenarios.File("upstash-2020-process.yaml"), "--out", dir).Code.Should().Be(0);
         var run = RunFiles.Read(dir);
         var chart = LifecycleChart.Draw(run);
-        var server = run.Transitions.Where(t => t.Host == "server" && t.Connection == "c1").Select(t => (T: t.T.TotalSeconds, t.To)).ToList();
+        var server = run.Transitions.Where(t => t.Host == "server" && t.Connection == "c1").Select(t => (T: t.T.TotalSeconds, t.To))
+            .ToList();
         // SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2: each segment from its transition to the next.
-        chart.Series["c1 server"].Should().Equal(server[0].T, server[1].T, server[1].T, server[2].T, server[2].T, server[3].T, server[3].T, server[4].T);
+        chart.Series["c1 server"].Should().Equal(
+            server[0].T, server[1].T, server[1].T, server[2].T, server[2].T, server[3].T, server[3].T, server[4].T);
         server[4].To.Should().Be(Zombiesim.Tcp.TcpState.Closed);
         chart.Series["c1 environment"].Should().HaveCount(8, "running, frozen, running (the thawed request), frozen until destroyed");
         chart.Series.Keys.Should().Contain("c2 client");
@@ -91,7 +93,8 @@ public sealed class PlotTests : IDisposable
         CliTests.Run("run", Scenarios.File("fleet-reuse-vs-per-invocation.yaml"), "--out", dir, "--timeline-lines", "0").Code.Should().Be(0);
         var run = RunFiles.Read(dir);
         var chart = LatencyChart.Draw([run]);
-        chart.Series["cached (reuse)"].Should().Equal(run.Requests.Where(r => r.Function == "cached" && r.Ok).Select(r => r.LatencyMs).Order());
+        chart.Series["cached (reuse)"].Should()
+            .Equal(run.Requests.Where(r => r.Function == "cached" && r.Ok).Select(r => r.LatencyMs).Order());
         chart.Series["ephemeral (per-invocation)"].Should().HaveCount(run.Requests.Count(r => r.Function == "ephemeral" && r.Ok));
     }
 

@@ -22,7 +22,8 @@ public sealed class AtomicFileTests : IDisposable
     {
         string path = Path.Combine(_dir, "a.json");
         AtomicFile.WriteAllText(path, "{ \"é\": 1 }\n");
-        File.ReadAllBytes(path).Should().Equal(new System.Text.UTF8Encoding(false).GetBytes("{ \"é\": 1 }\n"), "UTF-8 without a byte order mark");
+        File.ReadAllBytes(path).Should()
+            .Equal(new System.Text.UTF8Encoding(false).GetBytes("{ \"é\": 1 }\n"), "UTF-8 without a byte order mark");
         AtomicFile.WriteAllBytes(path, [1, 2, 3]);
         File.ReadAllBytes(path).Should().Equal(1, 2, 3);
         Temporaries().Should().BeEmpty();
@@ -40,7 +41,8 @@ public sealed class AtomicFileTests : IDisposable
             Temporaries().Should().ContainSingle("the content goes to a temporary first");
             throw new IOException("No space left on device");
         });
-        act.Should().Throw<OutputException>().WithMessage($"cannot write '{path}': No space left on device; the file there was kept as it was");
+        act.Should().Throw<OutputException>()
+            .WithMessage($"cannot write '{path}': No space left on device; the file there was kept as it was");
         File.ReadAllText(path).Should().Be("the good one");
         Temporaries().Should().BeEmpty();
     }
@@ -51,7 +53,8 @@ public sealed class AtomicFileTests : IDisposable
         string path = Path.Combine(_dir, "taken");
         Directory.CreateDirectory(path); // a directory where the file should go: the rename fails
         var act = () => AtomicFile.WriteAllText(path, "x");
-        act.Should().Throw<OutputException>().Which.Message.Should().StartWith($"cannot write '{path}': ").And.EndWith("no file was written there");
+        act.Should().Throw<OutputException>().Which.Message.Should()
+            .StartWith($"cannot write '{path}': ").And.EndWith("no file was written there");
         Temporaries().Should().BeEmpty();
     }
 
@@ -93,7 +96,8 @@ public sealed class AtomicFileTests : IDisposable
         code.Should().Be(ExitCodes.BadInput);
         output.Should().BeEmpty();
         error.Should().StartWith($"error: cannot write '{Path.Combine(dir, "connections.csv")}': ")
-            .And.Contain("Written: trace.jsonl, requests.csv; not written (any earlier file of the same name kept): connections.csv, summary.json")
+            .And.Contain("Written: trace.jsonl, requests.csv; "
+                + "not written (any earlier file of the same name kept): connections.csv, summary.json")
             .And.NotContain("   at ");
         File.ReadAllText(Path.Combine(dir, "summary.json")).Should().Be("old");
         Temporaries().Should().BeEmpty();
