@@ -64,6 +64,13 @@ public static class ZombiesimCli
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (AggregateException e)
+            when (e.Flatten().InnerExceptions.FirstOrDefault(x => x is BadInputException or IOException) is { } inner)
+        {
+            // Parallel work (a search's runs, its journal) reports the first of these as any other command would.
+            error.WriteLine($"error: {inner.Message}");
+            return ExitCodes.BadInput;
+        }
     }
 
     /// <summary>The tool's own version (the default would report the host process's).</summary>

@@ -40,14 +40,12 @@ public static class RunCommand
             bool asJson = parse.GetValue(json);
             int lines = parse.GetValue(limit);
             var recorder = asJson ? new RunRecorder() : new RunRecorder(lines + 1);
-            // Charts take the records in memory: all of them, whatever the timeline shows.
-            var charted = dir is null ? null : asJson ? recorder : new RunRecorder();
+            // Charts take the records in memory, whatever the timeline shows.
+            var charted = dir is null ? null : new ChartRecorder();
             using var files = dir is null ? null : RunFiles.Create(dir);
             var observers = new List<IRunObserver> { recorder };
-            if (charted is not null && charted != recorder)
-                observers.Add(charted);
-            if (files is not null)
-                observers.Add(files);
+            if (charted is not null && files is not null)
+                observers.AddRange([charted, files]);
             RunOutcome outcome = Simulation.Run(scenario, parse.GetValue(seed), observers.ToArray());
             string reproduce = Reproduce(path, outcome.Seed, sets);
             if (files is not null)

@@ -20,8 +20,8 @@ public sealed record RunData(
 {
     public string Name => Header.Name;
 
-    /// <summary>A run's records as a recorder without a limit kept them.</summary>
-    public static RunData From(RunOutcome outcome, RunRecorder recorder) =>
+    /// <summary>A run's records as a <see cref="ChartRecorder"/> kept them.</summary>
+    public static RunData From(RunOutcome outcome, ChartRecorder recorder) =>
         new(SummaryJson.Header(outcome.Scenario), SampleColumns.From(recorder.Samples), recorder.Requests, recorder.Transitions,
             recorder.Lifecycle, recorder.Notes);
 }
