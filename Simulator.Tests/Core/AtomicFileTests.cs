@@ -120,10 +120,55 @@ public sealed class AtomicFileTests : IDisposable
         while (Temporaries().Length == 0 && DateTime.UtcNow < until && !p.HasExited)
             Thread.Sleep(50);
         Temporaries().Should().NotBeEmpty("the run streams its files to temporaries");
+        p.HasExited.Should().BeFalse("the interruption must come while the work goes on");
         Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit();
         p.WaitForExit(30_000).Should().BeTrue();
         Temporaries().Should().BeEmpty();
         File.ReadAllText(Path.Combine(dir, "trace.jsonl")).Should().Be("old");
         Directory.GetFiles(dir).Select(Path.GetFileName).Should().Equal("trace.jsonl");
+    }
+
+    [Fact]
+    public void A_search_whose_results_cannot_be_written_exits_2_and_keeps_its_points()
+    {
+        string dir = Path.Combine(_dir, "search");
+        Directory.CreateDirectory(Path.Combine(dir, "search.json")); // in the way of the result
+        var (code, output, error) = CliTests.Run("search", Scenarios.File("search-upstash-idle-timeout.yaml"),
+            "--vary", "server.idleTimeout=[300s,310s]", "--replications", "2", "--workers", "2", "--out", dir);
+        code.Should().Be(ExitCodes.BadInput);
+        output.Should().BeEmpty();
+        string last = error.TrimEnd('\n').Split('\n')[^1];
+        last.Should().StartWith($"error: cannot write '{Path.Combine(dir, "search.json")}': Is a directory")
+            .And.EndWith("; no file was written there");
+        error.Should().NotContain("   at ");
+        File.ReadAllLines(Path.Combine(dir, "points.jsonl")).Should()
+            .HaveCount(3, "the header and both points: --resume continues from them");
+        Temporaries().Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Ctrl_c_during_a_search_keeps_the_finished_points_and_leaves_no_temporary()
+    {
+        string dir = Path.Combine(_dir, "search-interrupted");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                typeof(ZombiesimCli).Assembly.Location, "search", Scenarios.File("search-upstash-idle-timeout.yaml"),
+                "--vary", "server.idleTimeout=60s..400s:1s", "--strategy", "grid", "--replications", "50", "--workers", "1", "--out", dir,
+            },
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = Process.Start(start)!;
+        string points = Path.Combine(dir, "points.jsonl");
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while ((!File.Exists(points) || File.ReadAllLines(points).Length < 3) && DateTime.UtcNow < until && !p.HasExited)
+            Thread.Sleep(50);
+        p.HasExited.Should().BeFalse("the interruption must come while the work goes on");
+        Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit();
+        p.WaitForExit(30_000).Should().BeTrue();
+        Temporaries().Should().BeEmpty();
+        File.Exists(Path.Combine(dir, "search.json")).Should().BeFalse("the search did not finish");
+        File.ReadAllLines(points).Length.Should().BeGreaterThanOrEqualTo(3, "the header and the points finished before Ctrl-C");
     }
 }
