@@ -43,6 +43,7 @@ public static class ConnectionsChart
             series[$"{r.Name}: zombies"] = s.Server["zombie"];
         }
         IntegerTicks(plt.Axes.Left);
+        plt.Axes.SetLimitsX(0, Math.Max(runs.Max(r => r.Samples.T.DefaultIfEmpty(0).Max()), 1) / scale); // time starts at 0
         plt.ShowLegend(Alignment.UpperRight);
         return new Chart(plt, "connections", series);
     }
@@ -111,6 +112,7 @@ public static class ConnectionsChart
             v.LabelOppositeAxis = true;
         }
         p.Axes.SetLimitsY(0, Math.Max(1, peak) * 1.15);
+        p.Axes.SetLimitsX(0, Math.Max(samples.T.DefaultIfEmpty(0).Max(), 1) / scale); // time starts at 0, not in the margin before it
         IntegerTicks(p.Axes.Left);
         IntegerTicks(p.Axes.Right);
         p.Axes.Right.Min = 0;
