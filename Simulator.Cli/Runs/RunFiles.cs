@@ -183,6 +183,38 @@ public sealed class RunFiles : IRunObserver, IDisposable
         }
     }
 
+    /// <summary>requests.csv read back: each request (its instant to the microsecond, as the file keeps it)
+    /// with its cause as text.</summary>
+    public static IReadOnlyList<(RequestRecord Record, string? Cause)> ReadRequests(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        var requests = new List<(RequestRecord, string?)>();
+        for (int i = 1; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0)
+                continue;
+            try
+            {
+                var f = lines[i].Split(',', 10);
+                if (f.Length != 10 || !OutcomeNames.TryParse(f[4], out Outcome outcome))
+                    throw new FormatException("expected 10 fields, the fifth an outcome");
+                Origin? origin = f[6].Length == 0 ? null
+                    : OutcomeNames.TryParse(f[6], out Origin o) ? o : throw new FormatException($"'{f[6]}' is not an origin");
+                string? cause = f[9].Length == 0 ? null
+                    : f[9].Length >= 2 && f[9][0] == '"' && f[9][^1] == '"' ? f[9][1..^1].Replace("\"\"", "\"")
+                    : throw new FormatException("the cause is not quoted");
+                var r = new RequestRecord(RecordJson.Instant(double.Parse(f[0], Inv)), f[1], f[2], f[3].Length == 0 ? null : f[3], outcome,
+                    origin, double.Parse(f[7], Inv), int.Parse(f[8], Inv), null);
+                requests.Add((r, cause));
+            }
+            catch (FormatException e)
+            {
+                throw new ScenarioException(path, i + 1, 1, $"not as `zombiesim run --out` writes it: {e.Message}");
+            }
+        }
+        return requests;
+    }
+
     private static SampleColumns ReadConnections(string[] lines, ref int line)
     {
         var header = lines.Length > 0 ? lines[0].Split(',') : [];

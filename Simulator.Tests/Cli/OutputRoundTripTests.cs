@@ -56,6 +56,14 @@ public sealed class OutputRoundTripTests : IDisposable
         back.Lifecycle.Should().Equal(rec.Lifecycle);
         back.Notes.Should().Equal(rec.Notes);
         back.Samples.Should().BeEquivalentTo(memory.Samples);
+        var csv = RunFiles.ReadRequests(Path.Combine(dir, RunFiles.Requests));
+        csv.Select(r => r.Record).Should().Equal(rec.Requests.Select(r => r with
+        {
+            T = RecordJson.Instant(double.Parse(RunFiles.Seconds(r.T), System.Globalization.CultureInfo.InvariantCulture)),
+            Cause = null,
+            LatencyMs = Math.Round(r.LatencyMs, 6),
+        }), "requests.csv keeps instants to the microsecond");
+        csv.Select(r => r.Cause).Should().Equal(rec.Requests.Select(r => r.Cause?.Text()));
         Directory.GetFiles(dir).Select(Path.GetFileName).Order().Should()
             .Equal("connections.csv", "requests.csv", "summary.json", "trace.jsonl");
     }
