@@ -160,6 +160,48 @@ public sealed record SearchReport(
 
     private static string F(double x) => Math.Round(x, 6).ToString("0.######", Inv);
 
+    /// <summary>search.csv read back: the varied paths and the points as the table has them (the ok count,
+    /// which the table leaves out, is absent from each point's outcomes).</summary>
+    public static (IReadOnlyList<string> Paths, IReadOnlyList<ReportPoint> Points) ReadCsv(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        int line = 1;
+        try
+        {
+            var header = lines.Length > 0 ? lines[0].Split(',') : throw new FormatException("empty");
+            int runs = Array.IndexOf(header, "runs");
+            if (runs < 1 || header[^1] != "cause")
+                throw new FormatException("expected the varied paths, runs, ..., cause");
+            var outcomes = header.Where(h => h.StartsWith("requests_", StringComparison.Ordinal))
+                .Select(h => OutcomeNames.TryParse(h["requests_".Length..], out Outcome o) ? o : throw new FormatException($"'{h}'"))
+                .ToList();
+            int firstOutcome = runs + 6, firstMetric = firstOutcome + outcomes.Count;
+            var points = new List<ReportPoint>();
+            for (line = 2; line <= lines.Length; line++)
+            {
+                if (lines[line - 1].Length == 0)
+                    continue;
+                var f = lines[line - 1].Split(',', header.Length);
+                double D(int i) => double.Parse(f[i], Inv);
+                var counts = new SortedDictionary<Outcome, long>(PointResult.OutcomeOrder);
+                for (int k = 0; k < outcomes.Count; k++)
+                    counts[outcomes[k]] = long.Parse(f[firstOutcome + k], Inv);
+                var metrics = MetricNames.All.Select((m, k) => (m, k)).ToDictionary(x => x.m, x => D(firstMetric + x.k));
+                string c = f[^1];
+                string? cause = c.Length == 0 ? null
+                    : c.Length >= 2 && c[0] == '"' && c[^1] == '"' ? c[1..^1].Replace("\"\"", "\"")
+                    : throw new FormatException("the cause is not quoted");
+                points.Add(new ReportPoint(f[..runs], int.Parse(f[runs], Inv), int.Parse(f[runs + 1], Inv), D(runs + 2), D(runs + 3),
+                    D(runs + 4), f[runs + 5] == "true", counts, metrics, cause));
+            }
+            return (header[..runs], points);
+        }
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException)
+        {
+            throw new ScenarioException(path, line, 1, $"not as `zombiesim search --out` writes it: {e.Message}");
+        }
+    }
+
     /// <summary>Writes search.json and search.csv into <paramref name="dir"/>, each atomically.</summary>
     public void Save(string dir)
     {

@@ -120,6 +120,11 @@ public sealed class OutputRoundTripTests : IDisposable
         var back = SearchReport.Read(Path.Combine(dir, SearchReport.JsonFile));
         (back.JsonText() + "\n").Should().Be(File.ReadAllText(Path.Combine(dir, SearchReport.JsonFile)));
         back.Csv().Should().Be(File.ReadAllText(Path.Combine(dir, SearchReport.CsvFile)));
+        var (paths, csvPoints) = SearchReport.ReadCsv(Path.Combine(dir, SearchReport.CsvFile));
+        paths.Should().Equal(back.Vary.Select(v => v.Path));
+        csvPoints.Select(p => (p.Failures, p.High, p.Safe, p.Cause)).Should()
+            .Equal(back.Points.Select(p => (p.Failures, p.High, p.Safe, p.Cause)));
+        (back with { Points = csvPoints }).Csv().Should().Be(File.ReadAllText(Path.Combine(dir, SearchReport.CsvFile)));
 
         var store = PointStore.Read(Path.Combine(dir, PointStore.FileName));
         back.Objective.Should().Be(store.Header.Spec.Objective);
