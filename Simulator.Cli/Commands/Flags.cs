@@ -17,16 +17,17 @@ internal static class Flags
     public static Option<int> Int(string name, string description, string what, int min, int max, int fallback) =>
         new(name)
         {
-            Description = $"{description} ({min} to {max:N0}).",
+            Description = $"{description} ({min} to {max}).",
             DefaultValueFactory = _ => fallback,
             CustomParser = r => Whole(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : "", name, what, min, max) is { } v ? (int)v : fallback,
         };
 
-    /// <summary>A whole number in [<paramref name="min"/>, <paramref name="max"/>], absent when not given.</summary>
-    public static Option<int?> OptionalInt(string name, string description, string what, int min, int max) =>
+    /// <summary>A whole number in [<paramref name="min"/>, <paramref name="max"/>], absent when not given (then
+    /// <paramref name="fallback"/> says what applies).</summary>
+    public static Option<int?> OptionalInt(string name, string description, string what, int min, int max, string fallback) =>
         new(name)
         {
-            Description = $"{description} ({min} to {max:N0}).",
+            Description = $"{description} ({min} to {max}; default {fallback}).",
             CustomParser = r => Whole(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : "", name, what, min, max) is { } v ? (int)v : null,
         };
 
@@ -34,7 +35,7 @@ internal static class Flags
     public static Option<long> Long(string name, string description, string what, long min, long max, long fallback) =>
         new(name)
         {
-            Description = $"{description} ({min} to {max:N0}).",
+            Description = $"{description} ({min} to {max}).",
             DefaultValueFactory = _ => fallback,
             CustomParser = r => Whole(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : "", name, what, min, max) ?? fallback,
         };
@@ -43,7 +44,7 @@ internal static class Flags
     public static Option<int[]> Ints(string name, string description, string what, int min, int max, int[] fallback) =>
         new(name)
         {
-            Description = $"{description} ({min} to {max:N0}; repeatable).",
+            Description = $"{description} ({min} to {max}; repeatable).",
             AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => fallback,
             CustomParser = r => r.Tokens.Select(t => (int)(Whole(r, t.Value, name, what, min, max) ?? min)).ToArray(),
@@ -53,7 +54,7 @@ internal static class Flags
     public static Option<double> Positive(string name, string description, string what, double max, double fallback) =>
         new(name)
         {
-            Description = $"{description} (above 0, at most {max:N0}).",
+            Description = $"{description} (above 0, at most {max}).",
             DefaultValueFactory = _ => fallback,
             CustomParser = r => PositiveNumber(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : "", name, what, max) ?? fallback,
         };
@@ -62,7 +63,7 @@ internal static class Flags
     public static Option<double[]> Positives(string name, string description, string what, double max, double[] fallback) =>
         new(name)
         {
-            Description = $"{description} (above 0, at most {max:N0}; repeatable).",
+            Description = $"{description} (above 0, at most {max}; repeatable).",
             AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => fallback,
             CustomParser = r => r.Tokens.Select(t => PositiveNumber(r, t.Value, name, what, max) ?? 1).ToArray(),

@@ -20,8 +20,8 @@ public static class SearchCommand
         {
             Description = "PATH=FROM..TO[:STEP] or PATH=a,b,c, e.g. server.idleTimeout=60s..400s:10s. Repeatable.",
         };
-        var replications = Flags.OptionalInt("--replications", "Runs per point; replication i uses seed + i at every point (default 100)",
-            "a number of runs per point", 1, MaxReplications);
+        var replications = Flags.OptionalInt("--replications", "Runs per point; replication i uses seed + i at every point",
+            "a number of runs per point", 1, MaxReplications, "100, or the scenario's search.replications");
         var goal = new Option<string?>("--goal")
         {
             Description = "'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%' (default: no errors).",
@@ -35,8 +35,8 @@ public static class SearchCommand
         {
             Description = "bisect (one monotone parameter; the default for one) or grid (the default for several).",
         };
-        var margin = Flags.OptionalInt("--margin-steps", "Steps above the boundary to recommend (default 1)", "a number of steps",
-            0, 100_000);
+        var margin = Flags.OptionalInt("--margin-steps", "Steps above the boundary to recommend", "a number of steps",
+            0, 1000, "1, or the scenario's search.marginSteps");
         var workers = Flags.Int("--workers", "Parallel runs (default: all cores). Results do not depend on it", "a number of workers",
             1, 4096, System.Environment.ProcessorCount);
         var set = new Option<string[]>("--set") { Description = "Override a scenario value for every run: path=value. Repeatable." };
@@ -83,8 +83,8 @@ public static class SearchCommand
         return command;
     }
 
-    /// <summary>The most runs per point: a goal is judged well within it, and the runs of a point fit in memory.</summary>
-    public const int MaxReplications = 100_000;
+    /// <summary>The most runs per point, as a scenario's search.replications allows.</summary>
+    public const int MaxReplications = 1_000_000;
 
     public static Command BuildMerge()
     {

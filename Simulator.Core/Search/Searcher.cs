@@ -20,13 +20,16 @@ public sealed class Searcher
     private readonly int _workers;
     private readonly Action<string>? _progress;
     private readonly PointStore? _store;
+    private readonly int _maxRunsPerBatch;
     private readonly ulong _seed;
     private long _runsDone;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     public Searcher(string yaml, string file, IReadOnlyList<string> sets, SearchSpec spec, int workers, Action<string>? progress,
-        PointStore? store)
+        PointStore? store, int maxRunsPerBatch = MaxRunsPerBatch)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRunsPerBatch, 1);
+        _maxRunsPerBatch = maxRunsPerBatch;
         _yaml = yaml;
         _file = file;
         _sets = sets;
@@ -99,6 +102,10 @@ public sealed class Searcher
         return SearchConclusion.Conclude(_spec, points);
     }
 
+    /// <summary>The most runs held at once by default: points are evaluated in batches of at most this many runs
+    /// (at least one point each), so that a large grid or many replications neither overflows nor fills memory.</summary>
+    public const int MaxRunsPerBatch = 1 << 20;
+
     /// <summary>Evaluates points (each with all its replications), in parallel over every run.</summary>
     public IReadOnlyList<PointResult> Evaluate(IReadOnlyList<IReadOnlyList<string>> points)
     {
@@ -111,19 +118,28 @@ public sealed class Searcher
             else
                 todo.Add(i);
         }
-        if (todo.Count == 0)
-            return results!;
-        var scenarios = todo.ToDictionary(i => i,
+        int perBatch = Math.Max(1, _maxRunsPerBatch / _spec.Replications);
+        for (int from = 0; from < todo.Count; from += perBatch)
+            EvaluateBatch(points, todo, from, Math.Min(perBatch, todo.Count - from), results);
+        return results!;
+    }
+
+    /// <summary>Runs <paramref name="count"/> points of <paramref name="todo"/> from <paramref name="from"/>,
+    /// every run in parallel, and appends the finished points to the store in order.</summary>
+    private void EvaluateBatch(IReadOnlyList<IReadOnlyList<string>> points, List<int> todo, int from, int count, PointResult?[] results)
+    {
+        var batch = todo.GetRange(from, count);
+        var scenarios = batch.ToDictionary(i => i,
             i => ScenarioLoader.Load(_yaml, _file, [.. _sets, .. _spec.Vary.Select((p, k) => $"{p.Path}={points[i][k]}")]));
         int n = _spec.Replications;
-        var runs = new RunMetrics[todo.Count * n];
-        var remaining = todo.ToDictionary(i => i, _ => n);
+        var runs = new RunMetrics[batch.Count * n];
+        var remaining = batch.ToDictionary(i => i, _ => n);
         int nextToWrite = 0;
         var gate = new object();
         Parallel.For(0, runs.Length, new ParallelOptions { MaxDegreeOfParallelism = _workers }, j =>
         {
             int t = j / n, rep = j % n;
-            int point = todo[t];
+            int point = batch[t];
             runs[j] = RunOnce(scenarios[point], _seed + (ulong)rep);
             Interlocked.Increment(ref _runsDone);
             lock (gate)
@@ -132,15 +148,14 @@ public sealed class Searcher
                     return;
                 results[point] = Aggregate(points[point], runs.AsSpan(t * n, n));
                 // Append finished points in order, so the store is the same whatever the workers.
-                while (nextToWrite < todo.Count && results[todo[nextToWrite]] is { } r)
+                while (nextToWrite < batch.Count && results[batch[nextToWrite]] is { } r)
                 {
                     _store?.Append(r);
                     nextToWrite++;
-                    Report(todo.Count, nextToWrite, r);
+                    Report(todo.Count, from + nextToWrite, r);
                 }
             }
         });
-        return results!;
     }
 
     private void Report(int total, int done, PointResult r)
