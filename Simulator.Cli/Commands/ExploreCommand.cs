@@ -4,6 +4,7 @@ using Zombiesim.Cli.Explorations;
 using Zombiesim.Cli.Runs;
 using Zombiesim.Core.Checks;
 using Zombiesim.Core.Explore;
+using Zombiesim.Core.Files;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Worlds;
@@ -56,8 +57,9 @@ public static class ExploreCommand
             uint coyoteSeed = (uint)(parse.GetValue(seed) ?? 1);
             var options = new ExploreOptions(parse.GetValue(iterations), strat, coyoteSeed, invariants, res.TotalSeconds,
                 parse.GetValue(maxSteps));
-            var result = Explorer.Explore(scenario, options, m => error.WriteLine(m));
             string dir = parse.GetValue(outDir)!;
+            OutputDirectory.Check(dir);
+            var result = Explorer.Explore(scenario, options, m => error.WriteLine(m));
             var saved = ExploreFiles.Save(result, scenario, sets, options, dir, path);
             ExploreText.Write(result, scenario, options, saved, parse.GetValue(json), output);
             return result.Violations.Count > 0 || result.ExplorationFailure is not null ? ExitCodes.Violated : ExitCodes.Ok;

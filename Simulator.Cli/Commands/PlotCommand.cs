@@ -2,6 +2,7 @@ using System.CommandLine;
 using Zombiesim.Cli.Charts;
 using Zombiesim.Cli.Runs;
 using Zombiesim.Cli.Searches;
+using Zombiesim.Core.Files;
 using Zombiesim.Core.Scenarios;
 
 namespace Zombiesim.Cli.Commands;
@@ -52,7 +53,7 @@ public static class PlotCommand
             else
                 throw new UsageException(d, "holds neither a run's results (connections.csv, summary.json) nor a search's (search.json)");
         }
-        Directory.CreateDirectory(target); // only once every input is known to be readable
+        OutputDirectory.Ensure(target); // only once every input is known to be readable
         foreach (var (d, report) in searches)
         {
             string name = dirs.Count > 1 ? $"search-{Path.GetFileName(Path.GetFullPath(d))}" : "search";

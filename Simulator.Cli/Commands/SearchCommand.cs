@@ -72,7 +72,7 @@ public static class SearchCommand
             PointStore? store = null;
             if (dir is not null)
             {
-                CreateDirectory(dir);
+                OutputDirectory.Ensure(dir);
                 var header = SearchHeader.For(yaml, sets, spec, scenario.Name);
                 store = PointStore.Open(Path.Combine(dir, PointStore.FileName), header, parse.GetValue(resume));
             }
@@ -103,7 +103,7 @@ public static class SearchCommand
                 throw new UsageException("merge", "the shards belong to different searches (their points.jsonl headers differ)");
             var points = stores.SelectMany(s => s.Points).GroupBy(p => p.Key).Select(g => g.First()).ToList();
             string dir = parse.GetValue(outDir)!;
-            CreateDirectory(dir);
+            OutputDirectory.Ensure(dir);
             var ordered = SearchConclusion.Conclude(header.Spec, points);
             PointStore.Write(Path.Combine(dir, PointStore.FileName), header, ordered.Points);
             return Report(ordered, header.Name, dir, parse.GetValue(json), parse.InvocationConfiguration.Output);
@@ -149,20 +149,6 @@ public static class SearchCommand
         if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n) || n < 1 || i < 1 || i > n)
             throw new UsageException("--shard", $"'{text}' is not I/N with 1 <= I <= N, like 1/4");
         return (i - 1, n);
-    }
-
-    private static void CreateDirectory(string dir)
-    {
-        if (File.Exists(dir))
-            throw new UsageException("--out", $"'{dir}' is a file: give a directory (it is created when missing)");
-        try
-        {
-            Directory.CreateDirectory(dir);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new OutputException(dir, $"cannot create the directory '{dir}': {e.Message}; nothing was written", e);
-        }
     }
 
     private static int Report(SearchResult result, string name, string? dir, bool asJson, TextWriter output)

@@ -23,7 +23,7 @@ public static class ExploreFiles
         string file)
     {
         var saved = new List<SavedExample>();
-        Directory.CreateDirectory(dir);
+        OutputDirectory.Ensure(dir);
         int violations = 0, others = 0;
         foreach (var v in result.Examples.OrderBy(e => e.Breach is null).ThenBy(e => e.Iteration).Take(MaxSaved))
         {

@@ -48,16 +48,7 @@ public sealed class RunFiles : IRunObserver, IDisposable
     /// <summary>Opens the files in <paramref name="dir"/>, creating it; a path that is a file is bad usage.</summary>
     public static RunFiles Create(string dir)
     {
-        if (File.Exists(dir))
-            throw new UsageException("--out", $"'{dir}' is a file: give a directory (it is created when missing)");
-        try
-        {
-            Directory.CreateDirectory(dir);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new OutputException(dir, $"cannot create the directory '{dir}': {e.Message}; nothing was written", e);
-        }
+        OutputDirectory.Ensure(dir);
         return new RunFiles(dir);
     }
 

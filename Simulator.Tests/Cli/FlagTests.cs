@@ -75,6 +75,26 @@ public sealed class FlagTests : IDisposable
         Directory.Exists(outDir).Should().BeFalse("nothing is written when a flag is refused");
     }
 
+    [Theory]
+    [InlineData("run")]
+    [InlineData("search")]
+    [InlineData("explore")]
+    [InlineData("plot")]
+    public void A_file_given_as_the_output_directory_is_refused_by_flag_before_any_work(string command)
+    {
+        string file = Path.Combine(_dir, "a-file");
+        File.WriteAllText(file, "mine");
+        string[] target = command switch { "search" => [Search], "explore" => [Explore], "plot" => [_dir], _ => [Run] };
+        if (command == "plot")
+            CliTests.Run("run", Run, "--out", _dir).Code.Should().Be(0);
+        var (code, output, error) = CliTests.Run([command, .. target, "--out", file]);
+        code.Should().Be(ExitCodes.BadInput);
+        output.Should().BeEmpty();
+        error.Split('\n').Last(l => l.Length > 0).Should()
+            .Be($"error: --out: '{file}' is a file: give a directory (it is created when missing)");
+        File.ReadAllText(file).Should().Be("mine");
+    }
+
     [Fact]
     public void Values_at_the_ends_of_the_ranges_are_accepted()
     {
