@@ -64,6 +64,12 @@ public static class ZombiesimCli
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or a termination signal arrived while a file was being written: its temporary is gone.
+            error.WriteLine("error: interrupted; files not yet complete were not written");
+            return ExitCodes.Interrupted;
+        }
         catch (AggregateException e)
             when (e.Flatten().InnerExceptions.FirstOrDefault(x => x is BadInputException or IOException) is { } inner)
         {

@@ -15,7 +15,6 @@ public static class SearchChart
     public static Chart Draw(SearchReport search)
     {
         var vary = search.Vary.Select(v => v.Path).ToList();
-        var points = search.Points;
         return vary.Count == 2 ? Heatmap(search, vary) : Rate(search, vary[0]);
     }
 
