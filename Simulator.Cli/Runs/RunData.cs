@@ -51,3 +51,7 @@ public sealed record SampleColumns(
         samples.Select(s => (double)s.Evictions).ToArray(),
         samples.Select(s => (double)s.Throttles).ToArray());
 }
+
+/// <summary>A run's name, its server's limits and each function's strategy.</summary>
+public sealed record RunHeader(string Name, int? SoftLimit, int? HardLimit, int? MaxClients,
+    IReadOnlyDictionary<string, string> Strategies);

@@ -74,7 +74,3 @@ public static class SummaryJson
         return o;
     }
 }
-
-/// <summary>A run's name, its server's limits and each function's strategy.</summary>
-public sealed record RunHeader(string Name, int? SoftLimit, int? HardLimit, int? MaxClients,
-    IReadOnlyDictionary<string, string> Strategies);
