@@ -14,6 +14,11 @@ public enum FlowAction
     ResetInsideSender,
     /// <summary>Drop it and send RST to both ends.</summary>
     ResetBoth,
+    /// <summary>Linux conntrack with nf_conntrack_tcp_loose=1: a segment from the inside that carries
+    /// only ACK (data allowed) starts a new flow and passes; anything else is dropped silently
+    /// (net/netfilter/nf_conntrack_proto_tcp.c, Linux 6.18: tcp_conntracks "sNO -> sES Assumed" for
+    /// ACK, sIV for FIN, RST and SYN,ACK; tcp_new picks up mid-stream only when tcp_loose is set).</summary>
+    PickUpFromInside,
 }
 
 /// <summary>A middlebox's behaviour: idle timeout and what it does after.</summary>
@@ -79,7 +84,13 @@ public sealed class Middlebox
             _lastSeen[key] = now; // a new flow (possibly reusing an expired one's addresses)
             return true;
         }
-        return Apply(expired ? Profile.OnExpired : Profile.OnUnknown, s, fromInside, injected);
+        var action = expired ? Profile.OnExpired : Profile.OnUnknown;
+        if (action == FlowAction.PickUpFromInside && fromInside && s.HasAck && !s.Syn && !s.Fin && !s.Rst)
+        {
+            _lastSeen[key] = now; // a flow picked up in the middle of the stream
+            return true;
+        }
+        return Apply(action, s, fromInside, injected);
     }
 
     /// <summary>Forget every flow idle for longer than the timeout (keeps memory proportional to live flows).</summary>
@@ -106,6 +117,7 @@ public sealed class Middlebox
             case FlowAction.Forward:
                 return true;
             case FlowAction.Drop:
+            case FlowAction.PickUpFromInside: // what it cannot pick up
                 return false;
             case FlowAction.ResetSender:
                 if (!s.Rst) injected.Add(TcpHost.ResetFor(s));

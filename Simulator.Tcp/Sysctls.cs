@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Zombiesim.Tcp;
 
 /// <summary>
@@ -10,7 +12,7 @@ public sealed record Sysctls
     public TimeSpan TcpFinTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>net.ipv4.tcp_retries2: retransmission budget, as the "hypothetical timeout" of this
-    /// many exponential retries from RTO_min capped at RTO_max. Default 15 (924.6 s).</summary>
+    /// many exponential retries from TCP_RTO_MIN capped at RTO_max (<see cref="RetransmitBudget"/>). Default 15 (924.6 s).</summary>
     public int TcpRetries2 { get; init; } = 15;
 
     /// <summary>net.ipv4.tcp_syn_retries: SYN retransmissions before connect() fails. Default 6.</summary>
@@ -51,6 +53,17 @@ public sealed record Sysctls
     /// <summary>TIME_WAIT length. 60 s (TCP_TIMEWAIT_LEN, a constant in Linux, not a sysctl).</summary>
     public TimeSpan TimeWaitLength { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>CONFIG_HZ: the kernel's timer ticks a second; RTOs and timers are whole jiffies.
+    /// Default 250 (Debian and Ubuntu generic kernels); 100, 300 and 1000 exist (kernel/Kconfig.hz).</summary>
+    public int Hz { get; init; } = 250;
+
+    /// <summary>Whether timers fire on the timer wheel's buckets (late by up to 1/8 of their length)
+    /// or exactly their jiffies after they were armed. Off by default.</summary>
+    public TimerSlack TimerSlack { get; init; } = TimerSlack.Off;
+
+    /// <summary>The kernel's time base for <see cref="Hz"/> and <see cref="TimerSlack"/>.</summary>
+    public Jiffies Jiffies => new(Hz, TimerSlack);
+
     /// <summary>The classic kernel profile: connect() to a black hole fails after 127 s.</summary>
     public static Sysctls Classic { get; } = new();
 
@@ -58,21 +71,28 @@ public sealed record Sysctls
     public static Sysctls LinearSynTimeouts { get; } = new() { TcpSynLinearTimeouts = 4 };
 
     /// <summary>The effective orphan budget: tcp_orphan_retries 0 means 8 (net/ipv4/tcp_timer.c).</summary>
-    public int EffectiveOrphanRetries => TcpOrphanRetries == 0 ? 8 : TcpOrphanRetries;
+    public int EffectiveOrphanRetries => OrphanRetries(alive: true);
+
+    /// <summary>net/ipv4/tcp_timer.c tcp_orphan_retries (Linux 6.18): 0 means 8 while the socket is
+    /// "alive" (its RTO below tcp_rto_max), and stays 0 once the RTO has reached the cap.</summary>
+    public int OrphanRetries(bool alive) => TcpOrphanRetries == 0 && alive ? 8 : TcpOrphanRetries;
 
     /// <summary>
-    /// Linux's "hypothetical timeout" of <paramref name="boundary"/> retransmissions
-    /// (retransmits_timed_out in net/ipv4/tcp_timer.c): exponential from RTO_min, capped at RTO_max.
-    /// For 15 retries with the defaults: 924.6 s.
+    /// Linux's "hypothetical timeout" of <paramref name="boundary"/> retransmissions, in whole
+    /// milliseconds (net/ipv4/tcp_timer.c tcp_model_timeout, Linux 6.18): exponential from the
+    /// constant TCP_RTO_MIN (HZ/5 jiffies = 200 ms, not the tcp_rto_min sysctl), linear past
+    /// ilog2(tcp_rto_max / TCP_RTO_MIN) retries with steps of tcp_rto_max (the sysctl since 6.15),
+    /// then jiffies_to_msecs. For 15 retries with the defaults: 924.6 s.
     /// </summary>
     public TimeSpan RetransmitBudget(int boundary)
     {
-        long rtoBase = TcpRtoMin.Ticks, rtoMax = TcpRtoMax.Ticks;
-        int linearBackoffThresh = (int)Math.Log2((double)rtoMax / rtoBase);
-        long ticks = boundary <= linearBackoffThresh
+        var j = Jiffies;
+        long rtoBase = Hz / 5, rtoMax = j.From(TcpRtoMax);
+        int linearBackoffThresh = rtoMax >= rtoBase ? BitOperations.Log2((ulong)(rtoMax / rtoBase)) : 0; // ilog2
+        long timeout = boundary <= linearBackoffThresh
             ? ((2L << boundary) - 1) * rtoBase
             : ((2L << linearBackoffThresh) - 1) * rtoBase + (boundary - linearBackoffThresh) * rtoMax;
-        return TimeSpan.FromTicks(ticks);
+        return TimeSpan.FromMilliseconds(j.ToMilliseconds(timeout));
     }
 }
 

@@ -3,7 +3,8 @@ namespace Zombiesim.Tcp;
 /// <summary>
 /// One TCP endpoint (a TCB), as RFC 9293 §3.10 describes it and Linux implements it. Sans-I/O:
 /// every input carries <c>now</c>; outputs (segments, application events, transitions and the next
-/// deadline) go to the host's <see cref="ITcpDriver"/>. The connection never reads a clock.
+/// deadline) are queued and handed to the host's <see cref="ITcpDriver"/> once the input is
+/// processed. The connection never reads a clock.
 /// Simplifications, each noted where it applies: data is a byte count; no flow or congestion
 /// control (a send goes out as one segment); out-of-order segments are dropped and recovered by
 /// retransmission rather than queued; no SACK, timestamps, urgent data or Fast Open.
@@ -14,6 +15,8 @@ public sealed class TcpConnection
 
     private readonly TcpHost _host;
     private readonly Sysctls _sys;
+    private readonly Jiffies _hz;      // every kernel timer is whole jiffies (include/linux/jiffies.h)
+    private readonly long _rtoMax;     // tcp_rto_max in jiffies (msecs_to_jiffies rounds up)
 
     // Send sequence space (RFC 9293 §3.3.1).
     private uint _iss, _sndUna, _sndNxt;
@@ -36,11 +39,10 @@ public sealed class TcpConnection
 
     // Retransmission state (RFC 6298 with Linux's floor, cap, tail-loss probe and time budgets).
     private long _srtt, _rttvar;       // ticks; _srtt == 0 means no sample yet
-    private long _rto;
+    private long _rto;                 // jiffies, as icsk_rto
     private int _retransmits;
     private bool _probeSent;           // the tail-loss probe of the current flight went out
-    private TimeSpan? _retransStamp;   // first RTO-driven retransmission: the budget counts from here
-    private TimeSpan _oldestUnackedSentAt;
+    private TimeSpan? _retransStamp;   // retrans_stamp: first RTO-driven retransmission; budgets count from here
     private bool _timing;              // Karn: an RTT measurement is running on _timedSeq
     private uint _timedSeq;
     private TimeSpan _timedAt;
@@ -58,7 +60,9 @@ public sealed class TcpConnection
         Remote = remote;
         Options = options;
         _passive = passive;
-        _rto = _sys.TcpTimeoutInit.Ticks;
+        _hz = host.Jiffies;
+        _rtoMax = _hz.From(_sys.TcpRtoMax);
+        _rto = _hz.From(_sys.TcpTimeoutInit);
     }
 
     public TcpHost Host => _host;
@@ -97,8 +101,8 @@ public sealed class TcpConnection
     /// <summary>True when sent data, SYN or FIN is unacknowledged.</summary>
     public bool HasUnacknowledged => _sndUna != _sndNxt;
 
-    /// <summary>The current retransmission timeout (with backoff).</summary>
-    public TimeSpan Rto => TimeSpan.FromTicks(_rto);
+    /// <summary>The current retransmission timeout (with backoff), whole jiffies.</summary>
+    public TimeSpan Rto => _hz.ToTime(_rto);
 
     /// <summary>The smoothed RTT, or null before the first sample.</summary>
     public TimeSpan? Srtt => _srtt == 0 ? null : TimeSpan.FromTicks(_srtt);
@@ -135,6 +139,7 @@ public sealed class TcpConnection
             case TcpState.CloseWait:
                 TransmitData(now, bytes);
                 Commit();
+                _host.Dispatch();
                 return CallResult.Ok;
             default:
                 // LISTEN: Linux does not implement RFC 9293's LISTEN -> SYN_SENT on SEND
@@ -193,12 +198,13 @@ public sealed class TcpConnection
                 SetState(State == TcpState.CloseWait ? TcpState.LastAck : TcpState.FinWait1, TcpCause.Close);
                 break;
             case TcpState.FinWait2:
-                _stateTimerAt = now + _sys.TcpFinTimeout;
+                _stateTimerAt = Arm(now, _sys.TcpFinTimeout);
                 break;
             default:
                 break; // already closing or closed: the kernel finishes on its own
         }
         Commit();
+        _host.Dispatch();
         return CallResult.Ok;
     }
 
@@ -212,6 +218,7 @@ public sealed class TcpConnection
         if (State != TcpState.Closed)
             SetState(TcpState.Closed, TcpCause.Abort);
         Commit();
+        _host.Dispatch();
     }
 
     // ---------------------------------------------------------------- host calls
@@ -228,7 +235,6 @@ public sealed class TcpConnection
         _sndNxt = iss + 1;
         StartTiming(now, _sndNxt);
         Emit(iss, 0, TcpFlags.Syn);
-        _oldestUnackedSentAt = now;
         ArmRetransmit(now);
         SetState(TcpState.SynSent, TcpCause.ActiveOpen);
         Commit();
@@ -246,7 +252,6 @@ public sealed class TcpConnection
         _lastReceived = now;
         StartTiming(now, _sndNxt);
         Emit(iss, 0, TcpFlags.Syn | TcpFlags.Ack);
-        _oldestUnackedSentAt = now;
         ArmRetransmit(now);
         SetState(TcpState.SynReceived, TcpCause.RcvSyn);
         Commit();
@@ -359,7 +364,7 @@ public sealed class TcpConnection
             if (!s.Rst)
             {
                 if (State == TcpState.TimeWait && s.Fin)
-                    _stateTimerAt = now + _sys.TimeWaitLength; // a retransmitted FIN restarts 2MSL (tcp_timewait_state_process)
+                    _stateTimerAt = Arm(now, _sys.TimeWaitLength); // a retransmitted FIN restarts 2MSL (tcp_timewait_state_process)
                 Emit(_sndNxt, 0, TcpFlags.Ack);
             }
             return;
@@ -413,7 +418,7 @@ public sealed class TcpConnection
             case TcpState.FinWait1 when finAcked:
                 SetState(TcpState.FinWait2, TcpCause.RcvAckOfFin);
                 if (Orphaned)
-                    _stateTimerAt = now + _sys.TcpFinTimeout;
+                    _stateTimerAt = Arm(now, _sys.TcpFinTimeout);
                 break;
             case TcpState.Closing when finAcked:
                 EnterTimeWait(now, TcpCause.RcvAckOfFin);
@@ -528,10 +533,7 @@ public sealed class TcpConnection
         _retransStamp = null;
         _rto = ComputeRto();
         if (HasUnacknowledged)
-        {
-            _oldestUnackedSentAt = now;
             ArmRetransmit(now);
-        }
         else
         {
             _rtxAt = null;
@@ -554,7 +556,7 @@ public sealed class TcpConnection
     {
         _rtxAt = null;
         _keepaliveAt = null;
-        _stateTimerAt = now + _sys.TimeWaitLength;
+        _stateTimerAt = Arm(now, _sys.TimeWaitLength);
         SetState(TcpState.TimeWait, cause);
     }
 
@@ -577,7 +579,7 @@ public sealed class TcpConnection
                 Emit(_iss, 0, TcpFlags.Syn);
                 _retransmits++;
                 if (_retransmits > _sys.TcpSynLinearTimeouts)
-                    _rto = Math.Min(_rto * 2, _sys.TcpRtoMax.Ticks);
+                    _rto = Math.Min(_rto * 2, _rtoMax);
                 ArmRetransmit(now);
                 return;
             }
@@ -594,7 +596,7 @@ public sealed class TcpConnection
                 _timing = false;
                 Emit(_iss, 0, TcpFlags.Syn | TcpFlags.Ack);
                 _retransmits++;
-                _rto = Math.Min(_rto * 2, _sys.TcpRtoMax.Ticks);
+                _rto = Math.Min(_rto * 2, _rtoMax);
                 ArmRetransmit(now);
                 return;
             }
@@ -604,89 +606,109 @@ public sealed class TcpConnection
         if (!_probeSent)
         {
             // Measured on Linux 6.x: the first retransmission is a tail-loss probe one RTO after the
-            // original; it does not back off, and the RTO timer is re-armed from it.
+            // original; it does not back off, and the RTO timer is re-armed from it (tcp_output.c
+            // tcp_schedule_loss_probe: min(2 SRTT + TCP_RTO_MIN, RTO), the RTO on the paths modelled;
+            // tcp_send_loss_probe uses __tcp_retransmit_skb, so retrans_stamp stays unset).
             _probeSent = true;
             Retransmit();
             ArmRetransmit(now);
             return;
         }
-        TimeSpan? user = Options.UserTimeout;
-        if (user is { } u && now - _oldestUnackedSentAt >= u)
-        {
-            Fail(Errno.ETIMEDOUT, ErrorOrigin.KernelTimeout, TcpCause.UserTimeout);
+        if (_retransStamp is { } start && TimedOut(now, start))
             return;
-        }
-        bool orphan = Orphaned && State is TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck;
-        if (user is null && _retransStamp is { } start)
-        {
-            // tcp_retries2 and tcp_orphan_retries are time budgets checked when the timer fires.
-            TimeSpan budget = _sys.RetransmitBudget(orphan ? _sys.EffectiveOrphanRetries : _sys.TcpRetries2);
-            if (now - start >= budget)
-            {
-                if (orphan)
-                    SetState(TcpState.Closed, TcpCause.OrphanRetriesExhausted); // destroyed silently
-                else
-                    Fail(Errno.ETIMEDOUT, ErrorOrigin.KernelTimeout, TcpCause.RetransmitTimeout);
-                return;
-            }
-        }
-        _retransStamp ??= now;
+        _retransStamp ??= now; // tcp_retransmit_skb: "Save stamp of the first (attempted) retransmit."
         Retransmit();
         _retransmits++;
-        _rto = Math.Min(_rto * 2, _sys.TcpRtoMax.Ticks);
-        ArmRetransmit(now);
+        _rto = Math.Min(_rto * 2, _rtoMax);
+        _rtxAt = _hz.Fire(now, ClampRtoToUserTimeout(now));
     }
 
-    /// <summary>Linux tcp_keepalive_timer: probe after the idle time, then every interval; give up
-    /// after the probe count (or the user timeout); never probe while data is unacknowledged.</summary>
+    /// <summary>
+    /// net/ipv4/tcp_timer.c tcp_write_timeout and retransmits_timed_out (Linux 6.18): at an RTO
+    /// expiry after the first RTO-driven retransmission, the time since retrans_stamp on the
+    /// millisecond clock (tcp_time_stamp_ms), compared with <c>&gt;=</c> against TCP_USER_TIMEOUT when
+    /// set, else the budget of tcp_retries2 (tcp_orphan_retries for an orphan). A connection found
+    /// timed out is not retransmitted (tcp_write_err); an orphan goes without a segment.
+    /// </summary>
+    private bool TimedOut(TimeSpan now, TimeSpan start)
+    {
+        TimeSpan? user = Options.UserTimeout;
+        bool orphan = Orphaned && State is TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck;
+        int boundary = orphan ? _sys.OrphanRetries(alive: _rto < _rtoMax) : _sys.TcpRetries2;
+        TimeSpan limit = user ?? _sys.RetransmitBudget(boundary);
+        if (ElapsedMs(now, start) < WholeMs(limit))
+            return false;
+        var cause = user is not null ? TcpCause.UserTimeout : orphan ? TcpCause.OrphanRetriesExhausted : TcpCause.RetransmitTimeout;
+        Fail(Errno.ETIMEDOUT, ErrorOrigin.KernelTimeout, cause); // an orphan: nobody to tell, destroyed silently
+        return true;
+    }
+
+    /// <summary>net/ipv4/tcp_timer.c tcp_clamp_rto_to_user_timeout (Linux 6.18): with TCP_USER_TIMEOUT,
+    /// the RTO timer fires no later than retrans_stamp + user timeout (msecs_to_jiffies of what
+    /// remains), or in one jiffy once it has passed.</summary>
+    private long ClampRtoToUserTimeout(TimeSpan now)
+    {
+        if (Options.UserTimeout is not { } u || _retransStamp is not { } start)
+            return _rto;
+        long remaining = WholeMs(u) - ElapsedMs(now, start);
+        return remaining <= 0 ? 1 : Math.Min(_rto, _hz.From(TimeSpan.FromMilliseconds(remaining)));
+    }
+
+    /// <summary>tcp_time_stamp_ms differences: both instants truncated to whole milliseconds.</summary>
+    private static long ElapsedMs(TimeSpan now, TimeSpan start) =>
+        now.Ticks / TimeSpan.TicksPerMillisecond - start.Ticks / TimeSpan.TicksPerMillisecond;
+
+    private static long WholeMs(TimeSpan d) => d.Ticks / TimeSpan.TicksPerMillisecond;
+
+    /// <summary>Linux tcp_keepalive_timer (net/ipv4/tcp_timer.c, 6.18): probe after the idle time,
+    /// then every interval; never probe while data is unacknowledged; give up after the probe count
+    /// (or the user timeout) with a RST (tcp_send_active_reset), then ETIMEDOUT (tcp_write_err).</summary>
     private void OnKeepaliveTimer(TimeSpan now)
     {
         if (!Options.KeepAlive || State is not (TcpState.Established or TcpState.CloseWait))
             return;
-        TimeSpan idle = Options.KeepIdle ?? _sys.TcpKeepaliveTime;
-        TimeSpan interval = Options.KeepInterval ?? _sys.TcpKeepaliveIntvl;
+        TimeSpan idle = Whole(Options.KeepIdle ?? _sys.TcpKeepaliveTime);
+        TimeSpan interval = Whole(Options.KeepInterval ?? _sys.TcpKeepaliveIntvl);
         int probes = Options.KeepCount ?? _sys.TcpKeepaliveProbes;
         if (HasUnacknowledged)
         {
-            _keepaliveAt = now + idle;
+            _keepaliveAt = Arm(now, idle);
             return;
         }
         TimeSpan elapsed = now - _lastReceived;
         if (elapsed < idle)
         {
-            _keepaliveAt = _lastReceived + idle;
+            _keepaliveAt = Arm(now, idle - elapsed); // "It is tp->rcv_tstamp + keepalive_time_when(tp)"
             return;
         }
-        bool expired = Options.UserTimeout is { } u ? elapsed >= u && _probesOut > 0 : _probesOut >= probes;
+        bool expired = Options.UserTimeout is { } u ? elapsed >= Whole(u) && _probesOut > 0 : _probesOut >= probes;
         if (expired)
         {
+            SendReset();
             Fail(Errno.ETIMEDOUT, ErrorOrigin.KernelTimeout, TcpCause.KeepaliveTimeout);
             return;
         }
         Emit(_sndUna - 1, 0, TcpFlags.Ack); // a probe: one byte before the window, draws an ACK
         _probesOut++;
-        _keepaliveAt = now + interval;
+        _keepaliveAt = Arm(now, interval);
     }
 
     private void ArmKeepalive(TimeSpan now)
     {
         if (Options.KeepAlive)
-            _keepaliveAt = now + (Options.KeepIdle ?? _sys.TcpKeepaliveTime);
+            _keepaliveAt = Arm(now, Options.KeepIdle ?? _sys.TcpKeepaliveTime);
     }
 
-    private void ArmRetransmit(TimeSpan now)
-    {
-        TimeSpan at = now + TimeSpan.FromTicks(_rto);
-        if (Options.UserTimeout is { } u && State is not (TcpState.SynSent or TcpState.SynReceived))
-        {
-            TimeSpan limit = _oldestUnackedSentAt + u; // tcp_clamp_rto_to_user_timeout
-            if (limit < at)
-                at = limit < now ? now : limit;
-        }
-        _rtxAt = at;
-    }
+    /// <summary>tcp_reset_xmit_timer with icsk_rto: the RTO timer, no clamp (tcp_rearm_rto).</summary>
+    private void ArmRetransmit(TimeSpan now) => _rtxAt = _hz.Fire(now, _rto);
 
-    private void ScheduleDelayedAck(TimeSpan now) => _delackAt ??= now + _sys.TcpDelackMin;
+    /// <summary>A kernel timer of <paramref name="d"/>, in whole jiffies rounded up, on the host's clock.</summary>
+    private TimeSpan Arm(TimeSpan now, TimeSpan d) => _hz.Fire(now, _hz.From(d));
+
+    /// <summary>A duration as the kernel holds it: whole jiffies, rounded up.</summary>
+    private TimeSpan Whole(TimeSpan d) => _hz.ToTime(_hz.From(d));
+
+    private void ScheduleDelayedAck(TimeSpan now) => _delackAt ??= Arm(now, _sys.TcpDelackMin);
 
     // ---------------------------------------------------------------- RTT (RFC 6298 §2, Linux floor)
 
@@ -714,14 +736,15 @@ public sealed class TcpConnection
         }
     }
 
-    /// <summary>RTO = SRTT + max(4 RTTVAR, RTO_min) (Linux keeps the floor inside the variance term),
-    /// capped at RTO_max; 1 s before any sample.</summary>
+    /// <summary>RTO = SRTT + max(4 RTTVAR, tcp_rto_min) (Linux keeps the floor inside the variance term,
+    /// tcp_rtt_estimator), in jiffies rounded up (__tcp_set_rto: usecs_to_jiffies), capped at
+    /// tcp_rto_max (tcp_bound_rto); TCP_TIMEOUT_INIT (1 s) before any sample. net/ipv4/tcp_input.c, 6.18.</summary>
     private long ComputeRto()
     {
         if (_srtt == 0)
-            return _sys.TcpTimeoutInit.Ticks;
+            return _hz.From(_sys.TcpTimeoutInit);
         long rto = _srtt + Math.Max(4 * _rttvar, _sys.TcpRtoMin.Ticks);
-        return Math.Min(rto, _sys.TcpRtoMax.Ticks);
+        return Math.Min(_hz.From(TimeSpan.FromTicks(rto)), _rtoMax);
     }
 
     // ---------------------------------------------------------------- output
@@ -730,7 +753,6 @@ public sealed class TcpConnection
     {
         if (!HasUnacknowledged)
         {
-            _oldestUnackedSentAt = now;
             _probeSent = false;
             ArmRetransmit(now);
         }
@@ -744,7 +766,6 @@ public sealed class TcpConnection
     {
         if (!HasUnacknowledged)
         {
-            _oldestUnackedSentAt = now;
             _probeSent = false;
             ArmRetransmit(now);
         }
@@ -812,15 +833,17 @@ public sealed class TcpConnection
         _host.ReportTransition(this, from, to, cause);
     }
 
-    /// <summary>Tell the driver when the next deadline moved (after every input).</summary>
-    private void Commit()
+    /// <summary>The input is processed: the next deadline may have moved (reported when the host dispatches).</summary>
+    private void Commit() => _host.Outputs.Touch(this);
+
+    /// <summary>The next deadline, if it moved since it was last reported.</summary>
+    internal bool TakeMovedDeadline(out TimeSpan? deadline)
     {
-        TimeSpan? d = NextDeadline;
-        if (d != _reportedDeadline)
-        {
-            _reportedDeadline = d;
-            _host.ReportDeadline(this, d);
-        }
+        deadline = NextDeadline;
+        if (deadline == _reportedDeadline)
+            return false;
+        _reportedDeadline = deadline;
+        return true;
     }
 
     private static TimeSpan? Min(TimeSpan? a, TimeSpan? b) =>

@@ -1,7 +1,8 @@
 namespace Zombiesim.Tcp;
 
 /// <summary>What the world supplies to a host: a wire, and ears for what happens. The host calls
-/// these synchronously while it processes an input; it never schedules anything itself.</summary>
+/// these once it has processed an input, in the order things happened (segments, events and
+/// transitions, then the deadlines that moved); it never schedules anything itself.</summary>
 public interface ITcpDriver
 {
     /// <summary>A segment leaves <paramref name="from"/>.</summary>
@@ -17,15 +18,6 @@ public interface ITcpDriver
     void OnDeadlineChanged(TcpConnection connection, TimeSpan? deadline);
 }
 
-/// <summary>How an execution environment is frozen (the platform does not document it: FOLK).</summary>
-public enum FreezeMode
-{
-    /// <summary>The application is stopped (cgroup freezer, SIGSTOP); the kernel still ACKs, resets and runs timers.</summary>
-    Process,
-    /// <summary>The whole microVM is paused: arriving segments are lost and timers wait until the thaw.</summary>
-    Vm,
-}
-
 /// <summary>What a host does with a segment that meets no socket.</summary>
 public enum NoSocketPolicy
 {
@@ -37,7 +29,8 @@ public enum NoSocketPolicy
 
 /// <summary>
 /// A kernel: its sysctls, its sockets, demultiplexing, listeners, orphans, the answer to segments
-/// that meet no socket, and freezing. Sans-I/O like its connections: the driver passes time in.
+/// that meet no socket, and what runs: its application can be stopped (SIGSTOP, a cgroup freezer)
+/// or the whole machine paused (a paused VM). Sans-I/O like its connections: the driver passes time in.
 /// </summary>
 public sealed class TcpHost
 {
@@ -59,6 +52,7 @@ public sealed class TcpHost
         Address = address;
         Driver = driver ?? throw new ArgumentNullException(nameof(driver));
         Sysctls = sysctls ?? new Sysctls();
+        Jiffies = Sysctls.Jiffies;
         NoSocket = noSocket;
         _nextIss = unchecked(address * 2654435761u + 1); // deterministic and distinct per host
     }
@@ -67,10 +61,17 @@ public sealed class TcpHost
     public uint Address { get; }
     public ITcpDriver Driver { get; }
     public Sysctls Sysctls { get; }
+
+    /// <summary>The kernel's time base (HZ, timer slack): every timer of its sockets is whole jiffies.</summary>
+    public Jiffies Jiffies { get; }
     public NoSocketPolicy NoSocket { get; set; }
 
-    /// <summary>How the host is frozen, or null when it runs.</summary>
-    public FreezeMode? Frozen { get; private set; }
+    /// <summary>The application is stopped: it cannot call into its sockets; the kernel still ACKs,
+    /// resets and runs timers unless <see cref="Paused"/>.</summary>
+    public bool ApplicationStopped { get; private set; }
+
+    /// <summary>The whole machine is paused: arriving segments are lost and timers wait until <see cref="Resume"/>.</summary>
+    public bool Paused { get; private set; }
 
     /// <summary>The host was destroyed: it processes nothing and sends nothing, ever again.</summary>
     public bool Destroyed { get; private set; }
@@ -94,6 +95,7 @@ public sealed class TcpHost
         var l = NewConnection(new Endpoint(Address, port), default, options ?? SocketOptions.Default, passive: false);
         _listeners[port] = l;
         l.OpenPassive();
+        Dispatch();
         return l;
     }
 
@@ -108,12 +110,13 @@ public sealed class TcpHost
         var c = NewConnection(local, remote, options ?? SocketOptions.Default, passive: false);
         _connections[(local, remote)] = c;
         c.OpenActive(now, NextIss());
+        Dispatch();
         return c;
     }
 
     internal void EnsureApplicationRuns(TcpConnection c)
     {
-        if (Frozen is not null)
+        if (ApplicationStopped)
             throw new InvalidOperationException($"{Name} is frozen: its application cannot call into {c}");
         if (Destroyed)
             throw new InvalidOperationException($"{Name} was destroyed");
@@ -124,21 +127,17 @@ public sealed class TcpHost
     /// <summary>A segment arrives from the wire.</summary>
     public void Deliver(TimeSpan now, in Segment s)
     {
-        if (Destroyed || Frozen == FreezeMode.Vm)
+        if (Destroyed || Paused)
             return; // nothing runs to receive it: lost
         if (s.Destination.Address != Address)
             throw new ArgumentException($"{Name} ({new Endpoint(Address, 0)}) received a segment for {s.Destination}");
         if (_connections.TryGetValue((s.Destination, s.Source), out var c))
-        {
             c.OnSegment(now, s);
-            return;
-        }
-        if (_listeners.TryGetValue(s.Destination.Port, out var listener))
-        {
+        else if (_listeners.TryGetValue(s.Destination.Port, out var listener))
             listener.OnSegment(now, s);
-            return;
-        }
-        NoSocketFor(s);
+        else
+            NoSocketFor(s);
+        Dispatch();
     }
 
     /// <summary>The deadline <paramref name="c"/> asked for has come.</summary>
@@ -146,32 +145,44 @@ public sealed class TcpHost
     {
         if (Destroyed || !_byId.ContainsKey(c.Id))
             return;
-        if (Frozen == FreezeMode.Vm)
+        if (Paused)
         {
             _deferredTimers.Add(c.Id); // a paused VM runs no timers; they fire late, at the thaw
             return;
         }
         if (c.NextDeadline is { } d && d <= now)
             c.OnTimer(now);
+        Dispatch();
     }
 
-    public void Freeze(FreezeMode mode)
+    /// <summary>Stop the application (SIGSTOP, a cgroup freezer); the kernel keeps working.</summary>
+    public void StopApplication()
     {
         EnsureAlive();
-        Frozen = mode;
+        ApplicationStopped = true;
     }
 
-    /// <summary>Resume. After a VM pause, every timer that came due meanwhile fires now.</summary>
-    public void Thaw(TimeSpan now)
+    /// <summary>Pause the whole machine (a paused VM): application and kernel.</summary>
+    public void Pause()
     {
         EnsureAlive();
-        Frozen = null;
+        ApplicationStopped = true;
+        Paused = true;
+    }
+
+    /// <summary>Run again. After a pause, every timer that came due meanwhile fires now.</summary>
+    public void Resume(TimeSpan now)
+    {
+        EnsureAlive();
+        ApplicationStopped = false;
+        Paused = false;
         foreach (long id in _deferredTimers.ToArray())
         {
             if (_byId.TryGetValue(id, out var c) && c.NextDeadline is { } d && d <= now)
                 c.OnTimer(now);
         }
         _deferredTimers.Clear();
+        Dispatch();
     }
 
     /// <summary>The machine is gone (a destroyed execution environment): every socket vanishes and nothing is sent.</summary>
@@ -181,8 +192,10 @@ public sealed class TcpHost
             return;
         foreach (var c in _byId.Values.OrderBy(c => c.Id).ToArray())
             c.Vanish();
+        Dispatch();
         Destroyed = true;
-        Frozen = null;
+        ApplicationStopped = false;
+        Paused = false;
     }
 
     // ---------------------------------------------------------------- for connections
@@ -204,14 +217,17 @@ public sealed class TcpHost
         child.AcceptSyn(now, s, NextIss());
     }
 
-    internal void Transmit(in Segment s) => Driver.Transmit(this, s);
+    /// <summary>What the sockets produced, waiting for <see cref="Dispatch"/>.</summary>
+    internal TcpOutputs Outputs { get; } = new();
 
-    internal void RaiseEvent(TcpConnection c, in TcpEvent e) => Driver.OnEvent(c, e);
+    internal void Transmit(in Segment s) => Outputs.Segment(s);
 
-    internal void ReportTransition(TcpConnection c, TcpState from, TcpState to, TcpCause cause) =>
-        Driver.OnTransition(c, from, to, cause);
+    internal void RaiseEvent(TcpConnection c, in TcpEvent e) => Outputs.Event(c, e);
 
-    internal void ReportDeadline(TcpConnection c, TimeSpan? deadline) => Driver.OnDeadlineChanged(c, deadline);
+    internal void ReportTransition(TcpConnection c, TcpState from, TcpState to, TcpCause cause) => Outputs.Transition(c, from, to, cause);
+
+    /// <summary>An input is processed: hand its outputs to the driver.</summary>
+    internal void Dispatch() => Outputs.Dispatch(this, Driver);
 
     internal void Forget(TcpConnection c)
     {

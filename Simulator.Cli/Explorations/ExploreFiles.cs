@@ -30,7 +30,8 @@ public static class ExploreFiles
             string name = v.Breach is null ? $"outcome-{++others}" : $"violation-{++violations}";
             var invariants = options.Invariants.Select(i => i.Text).ToList();
             string? coyote = violations == 1 && v.Breach is not null ? result.CoyoteTrace : null;
-            var trace = new ExploreTrace(scenario.Name, sets, options.Resolution, invariants, v.Choices, v.Breach ?? "", coyote);
+            var trace = new ExploreTrace(scenario.Name, scenario.Identity, sets, options.Resolution, invariants, v.Choices, v.Breach ?? "",
+                coyote);
             string tracePath = Path.Combine(dir, $"{name}.trace");
             AtomicFile.WriteAllText(tracePath, trace.ToJson() + "\n");
             string replay = $"zombiesim replay {file} {tracePath}";

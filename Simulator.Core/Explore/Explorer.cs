@@ -81,10 +81,10 @@ public sealed class ReplayChoices(double resolution, IReadOnlyList<int> log) : D
     protected override int Choose(int bound)
     {
         if (_next >= log.Count)
-            throw new ScenarioException("trace", 1, 1, $"the trace ends after {log.Count} choices but the run asks for more: it was recorded from a different scenario or version");
+            throw new UsageException("the trace", $"it ends after {log.Count} choices but the run asks for more: it was recorded by another version of zombiesim, or edited");
         int v = log[_next++];
         if (v < 0 || v >= bound)
-            throw new ScenarioException("trace", 1, 1, $"choice {_next} of the trace is {v}, but this run offers {bound} possibilities: it was recorded from a different scenario or version");
+            throw new UsageException("the trace", $"its choice {_next} is {v}, but this run offers {bound} possibilities: it was recorded by another version of zombiesim, or edited");
         return v;
     }
 }
@@ -196,54 +196,12 @@ public static class Explorer
     /// <summary>Runs the schedule of a trace again; returns the run and the breaches it shows.</summary>
     public static (RunOutcome Outcome, IReadOnlyList<string> Breaches) Replay(Scenario scenario, ExploreTrace trace, params IRunObserver[] observers)
     {
+        trace.CheckRecordedOn(scenario);
         var breaches = new List<string>();
         var invariants = trace.Invariants.Select(Invariant.Parse).ToList();
         var checker = new InvariantChecker(scenario, DefaultInvariants(scenario, invariants), breaches.Add);
         var outcome = Simulation.Run(scenario, null, new ReplayChoices(trace.Resolution, trace.Choices), world => checker.Attach(world.Census, world.Clock), [checker, .. observers]);
         checker.AtEnd(outcome);
         return (outcome, breaches);
-    }
-}
-
-/// <summary>
-/// A replayable schedule: the choices of one iteration, with what they were recorded against. The
-/// file also carries Coyote's own reproducible trace of the exploration's first bug when there is
-/// one, for Coyote's tools.
-/// </summary>
-public sealed record ExploreTrace(string ScenarioName, IReadOnlyList<string> Sets, double Resolution, IReadOnlyList<string> Invariants, IReadOnlyList<int> Choices, string Message, string? CoyoteTrace)
-{
-    public string ToJson() => new JsonObject
-    {
-        ["kind"] = "zombiesim-trace",
-        ["scenario"] = ScenarioName,
-        ["sets"] = new JsonArray(Sets.Select(x => (JsonNode)x).ToArray()),
-        ["resolutionSeconds"] = Resolution,
-        ["invariants"] = new JsonArray(Invariants.Select(i => (JsonNode)i).ToArray()),
-        ["violation"] = Message,
-        ["choices"] = new JsonArray(Choices.Select(c => (JsonNode)c).ToArray()),
-        ["coyoteTrace"] = CoyoteTrace,
-    }.ToJsonString();
-
-    public static ExploreTrace Read(string path)
-    {
-        try
-        {
-            var o = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-            if (o["kind"]?.GetValue<string>() != "zombiesim-trace")
-                throw new ScenarioException(path, 1, 1, "not a zombiesim trace (written by `zombiesim explore`)");
-            return new ExploreTrace(o["scenario"]!.GetValue<string>(), o["sets"]!.AsArray().Select(x => x!.GetValue<string>()).ToList(),
-                o["resolutionSeconds"]!.GetValue<double>(),
-                o["invariants"]!.AsArray().Select(x => x!.GetValue<string>()).ToList(),
-                o["choices"]!.AsArray().Select(x => x!.GetValue<int>()).ToList(),
-                o["violation"]?.GetValue<string>() ?? "", o["coyoteTrace"]?.GetValue<string>());
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException or FormatException)
-        {
-            throw new ScenarioException(path, 1, 1, $"not a readable zombiesim trace: {e.Message}");
-        }
-        catch (IOException e)
-        {
-            throw new ScenarioException(path, 0, 0, $"cannot read the file: {e.Message}");
-        }
     }
 }

@@ -25,5 +25,11 @@ public static class MiddleboxPresets
         Row("azure-load-balancer", 240, FlowAction.Drop, FlowAction.Drop,
             "Azure Load Balancer docs: idle timeout 4 min (4-100), silent drop unless TCP reset is on (the optional reset is not modelled)",
             "240 s; then dropped silently"),
+        Row("linux-conntrack", 432000, FlowAction.PickUpFromInside, FlowAction.PickUpFromInside,
+            "Linux nf_conntrack (Documentation/networking/nf_conntrack-sysctl.rst, net/netfilter/nf_conntrack_proto_tcp.c, 6.18): "
+            + "nf_conntrack_tcp_timeout_established 432000 s (5 days); nf_conntrack_tcp_loose 1 picks up a mid-stream ACK as a new "
+            + "flow (tcp_new, \"sNO -> sES Assumed\"); an expired entry is removed when the next segment arrives",
+            "432000 s (5 days); then, with loose 1 (default), a segment from the inside that carries only ACK starts a new flow "
+            + "and passes, the rest is dropped silently; with loose 0 everything is dropped silently"),
     ]);
 }

@@ -149,7 +149,7 @@ public sealed class NetworkDriver : ITcpDriver
         TimeSpan now = _engine.Now;
         if (!_hosts.TryGetValue(segment.Destination.Address, out var host))
             throw new InvalidOperationException($"no host at {segment.Destination}");
-        if (host.Destroyed || host.Frozen == FreezeMode.Vm)
+        if (host.Destroyed || host.Paused)
         {
             Observer?.OnSegment(now, host.Name, segment, SegmentFate.LostAtHost);
             return;

@@ -86,7 +86,7 @@ internal sealed class Environment : IProcess
         bool wasFrozen = State == EnvironmentState.Frozen;
         if (wasFrozen)
         {
-            Host.Thaw(_clock.Now);
+            Host.Resume(_clock.Now);
             _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Thawed));
         }
         State = EnvironmentState.Busy;
@@ -130,7 +130,7 @@ internal sealed class Environment : IProcess
         if (_platform.Spec.ShutdownHook && _client is { HoldsConnections: true } client)
         {
             if (State == EnvironmentState.Frozen)
-                Host.Thaw(_clock.Now);
+                Host.Resume(_clock.Now);
             client.CloseAll();
         }
         State = EnvironmentState.Destroyed;

@@ -98,7 +98,14 @@ internal static class PartSections
             TcpKeepaliveProbes = r.Int("tcp_keepalive_probes", d.TcpKeepaliveProbes, "unanswered probes before ETIMEDOUT", 1, 127),
             TcpRtoMin = r.Duration("tcp_rto_min", d.TcpRtoMin, "RTO floor"),
             TcpRtoMax = r.Duration("tcp_rto_max", d.TcpRtoMax, "RTO cap"),
+            Hz = r.Int("hz", d.Hz, "CONFIG_HZ, the kernel's timer ticks a second: 100, 250, 300 or 1000 (kernel/Kconfig.hz; "
+                + "250 on Debian and Ubuntu generic kernels); RTOs and kernel timers are whole jiffies", 100, 1000),
+            TimerSlack = r.Choice("timerSlack", d.TimerSlack, "off: a kernel timer fires exactly its whole jiffies after it was armed; "
+                + "linux: on the timer wheel's bucket, late by up to 1/8 of its length (kernel/time/timer.c)",
+                new Dictionary<string, TimerSlack> { ["off"] = TimerSlack.Off, ["linux"] = TimerSlack.Linux }),
         };
+        if (!r.SchemaOnly && !Jiffies.AllowedHz.Contains(s.Hz))
+            throw r.ErrorAt("hz", $"hz must be one of {string.Join(", ", Jiffies.AllowedHz)} (the kernel's CONFIG_HZ choices), got {s.Hz}");
         if (!r.SchemaOnly && s.TcpRtoMin > s.TcpRtoMax)
             throw r.Error($"tcp_rto_min ({DurationText.Format(s.TcpRtoMin)}) must not exceed tcp_rto_max ({DurationText.Format(s.TcpRtoMax)})");
         if (!r.SchemaOnly && s.TcpRtoMin <= TimeSpan.Zero)
@@ -146,7 +153,10 @@ internal static class PartSections
         {
             string preset = b.Choice("preset", "aws-nat-gateway", $"a kind of box: {string.Join(", ", MiddleboxPresets.Table.Names)} (timeouts, behaviour and sources in docs/model.md)",
                 MiddleboxPresets.Table.Names.ToDictionary(k => k, k => k));
-            var idle = b.OptionalDuration("idleTimeout", "override the preset's idle timeout");
+            var idle = b.OptionalDuration("idleTimeout",
+                "override the preset's idle timeout (linux-conntrack: nf_conntrack_tcp_timeout_established)");
+            var loose = b.OptionalInt("loose", "linux-conntrack only: nf_conntrack_tcp_loose; 1 (Linux's default) picks up a mid-stream "
+                + "segment from the inside as a new flow, 0 drops it", 0, 1, shownDefault: 1);
             string? name = b.OptionalString("name", "a name for traces (default: the preset)");
             if (b.SchemaOnly)
                 return null!;
@@ -156,6 +166,13 @@ internal static class PartSections
                 if (t <= TimeSpan.Zero)
                     throw b.ErrorAt("idleTimeout", "a middlebox idle timeout must be positive");
                 profile = profile with { IdleTimeout = t };
+            }
+            if (loose is { } l)
+            {
+                if (profile.OnExpired != FlowAction.PickUpFromInside)
+                    throw b.ErrorAt("loose", $"'loose' applies to the linux-conntrack preset only, not {preset}");
+                if (l == 0)
+                    profile = profile with { OnExpired = FlowAction.Drop, OnUnknown = FlowAction.Drop };
             }
             return new MiddleboxSpec(name ?? preset, profile);
         });

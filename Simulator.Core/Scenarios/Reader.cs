@@ -41,9 +41,9 @@ public sealed partial class Reader
     /// <summary>True when the reader only records a schema.</summary>
     public bool SchemaOnly => _schema is not null;
 
-    public ScenarioException Error(string message) => _origins.Error(_node, message);
+    public BadInputException Error(string message) => _origins.Error(_node, message);
 
-    public ScenarioException ErrorAt(string key, string message) => _origins.Error(Value(key) ?? _node, message);
+    public BadInputException ErrorAt(string key, string message) => _origins.Error(Value(key) ?? _node, message);
 
     // ---------------------------------------------------------------- scalars
 
@@ -122,9 +122,14 @@ public sealed partial class Reader
         };
     }
 
-    public string? OptionalString(string key, string doc)
+    /// <summary>The text under <paramref name="key"/>; with <paramref name="words"/>, the schema lists the
+    /// words it may be (the caller checks them, to say what each means).</summary>
+    public string? OptionalString(string key, string doc, IEnumerable<string>? words = null)
     {
-        if (Record(key, doc, new JsonObject { ["type"] = "string" }, null))
+        var type = new JsonObject { ["type"] = "string" };
+        if (words is not null)
+            type["enum"] = new JsonArray(words.Select(w => (JsonNode)w).ToArray());
+        if (Record(key, doc, type, null))
             return null;
         var node = Value(key);
         return node is null || IsNull(node) ? null : Scalar(node, key, "a string");
@@ -269,6 +274,13 @@ public sealed partial class Reader
             r.Done();
         }
         return result;
+    }
+
+    /// <summary>In the schema, the item has exactly one of <paramref name="keys"/> (the caller checks it when reading).</summary>
+    public void ExactlyOneOf(params string[] keys)
+    {
+        if (_schema is not null)
+            _schema["oneOf"] = new JsonArray(keys.Select(k => (JsonNode)new JsonObject { ["required"] = new JsonArray(k) }).ToArray());
     }
 
     /// <summary>True when the mapping has <paramref name="key"/> (in schema mode: records it and says false).</summary>

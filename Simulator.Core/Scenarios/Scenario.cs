@@ -1,4 +1,5 @@
 using Zombiesim.Core.Observation;
+using Zombiesim.Core.Platforms;
 using Zombiesim.Core.Random;
 using Zombiesim.Tcp;
 
@@ -29,6 +30,9 @@ public sealed record Scenario
     public required IReadOnlyList<EventSpec> Events { get; init; }
     public required IReadOnlyList<ExpectSpec> Expect { get; init; }
     public SearchSection? Search { get; init; }
+
+    /// <summary>The document's identity as loaded, with its --set values (<see cref="ScenarioIdentity"/>); empty for a scenario built in code.</summary>
+    public string Identity { get; init; } = "";
 }
 
 /// <summary>The scenario's `search:` section, as written; `zombiesim search` flags override it.</summary>

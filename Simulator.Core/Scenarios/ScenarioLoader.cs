@@ -38,26 +38,16 @@ public static class ScenarioLoader
     public static Scenario Load(string yaml, string file, IReadOnlyList<string>? sets = null)
     {
         var origins = new Scenarios.Origins(file);
-        YamlGuard.Check(yaml, file);
-        YamlNode root;
-        try
-        {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
-            if (stream.Documents.Count != 1)
-                throw new ScenarioException(file, 1, 1, $"expected one YAML document, found {stream.Documents.Count}");
-            root = stream.Documents[0].RootNode;
-        }
-        catch (YamlException e)
-        {
-            throw new ScenarioException(file, e.Start.Line, e.Start.Column, $"YAML syntax: {Inner(e).Message}");
-        }
+        var documents = YamlGuard.Load(yaml, file);
+        if (documents.Count != 1)
+            throw new ScenarioException(file, 1, 1, $"expected one YAML document, found {documents.Count}");
+        YamlNode root = documents[0].RootNode;
         for (int i = 0; i < (sets?.Count ?? 0); i++)
             SetAssignments.ApplySet(ref root, sets![i], i, origins);
         var reader = new Reader(root, origins, "", null);
         var scenario = Read(reader);
         reader.Done();
-        return scenario;
+        return scenario with { Identity = ScenarioIdentity.Of(root) };
     }
 
     /// <summary>The JSON Schema of the scenario format, for editors.</summary>
@@ -125,7 +115,7 @@ public static class ScenarioLoader
         var names = functions.Where(f => f is not null).Select(f => f.Name).ToHashSet();
         var server = r.Section("server", "the connection-oriented server", PartSections.ReadServer);
         var network = r.Section("network", "the path between functions and server", PartSections.ReadNetwork);
-        var traffic = r.List("traffic", "when functions are invoked", t => ScriptSections.ReadTraffic(t, names));
+        var traffic = r.List("traffic", "when functions are invoked", t => ScriptSections.ReadTraffic(t, names, horizon));
         var events = r.List("events", "things that happen: partitions, redeploys, server restarts", e => ScriptSections.ReadEvent(e, names));
         var expect = r.List("expect", "assertions that turn the scenario into a regression test (exit code 1 when violated)", x => ScriptSections.ReadExpect(x, names));
         bool hasSearch = r.Has("search");
@@ -154,6 +144,4 @@ public static class ScenarioLoader
             Search = hasSearch ? search : null,
         };
     }
-
-    internal static Exception Inner(YamlException e) => e.InnerException is YamlException inner ? inner : e;
 }

@@ -7,6 +7,7 @@ using Zombiesim.Core.Platforms;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Servers;
+using Zombiesim.Core.Traffic;
 using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.Scenarios;
@@ -14,7 +15,10 @@ namespace Zombiesim.Core.Scenarios;
 /// <summary>The sections that script a run: traffic, events, expectations and the search.</summary>
 internal static class ScriptSections
 {
-    internal static TrafficSpec ReadTraffic(Reader r, IReadOnlySet<string> functions)
+    /// <summary>The most invocations one burst schedules (all of them are scheduled when the run starts).</summary>
+    public const int MaxBurst = 10_000_000;
+
+    internal static TrafficSpec ReadTraffic(Reader r, IReadOnlySet<string> functions, TimeSpan horizon)
     {
         string function = r.Name("function", "the function invoked", functions, required: true)!;
         var at = r.DistributionList("at", "explicit instants; each may be a distribution, like [0s, { uniform: [250s, 350s] }]");
@@ -22,7 +26,7 @@ internal static class ScriptSections
         var from = r.Duration("from", TimeSpan.Zero, "start of 'every' or 'burst' traffic");
         var until = r.OptionalDuration("until", "end of 'every' traffic (default: the horizon)");
         var (count, over) = r.Section("burst", "count invocations spread evenly over a span, starting at 'from'", b => (
-            b.Int("count", 0, "how many", 0),
+            b.Int("count", 0, "how many", 0, MaxBurst),
             b.Duration("over", TimeSpan.Zero, "the span they are spread over")));
         if (r.SchemaOnly)
             return null!;
@@ -32,7 +36,19 @@ internal static class ScriptSections
             throw r.ErrorAt("every", "'every' must have a positive mean");
         if (until is { } u && u < from)
             throw r.ErrorAt("until", $"'until' ({DurationText.Format(u)}) is before 'from' ({DurationText.Format(from)})");
-        return new TrafficSpec { Function = function, At = at, Every = every, From = from, Until = until, BurstCount = count, BurstAt = from, BurstOver = over };
+        var traffic = new TrafficSpec { Function = function, At = at, Every = every, From = from, Until = until, BurstCount = count, BurstAt = from, BurstOver = over };
+        if (every is not null)
+        {
+            var window = WorkEstimate.Window(traffic, horizon);
+            double n = WorkEstimate.EveryInvocations(every, window);
+            if (double.IsPositiveInfinity(n))
+                throw r.ErrorAt("every", $"'every' drew 0 s in all of {WorkEstimate.Draws:N0} trial draws: simulated time would stand still; "
+                    + "give the gaps a positive part, like { exponential: { mean: 200ms } }");
+            if (n > WorkEstimate.Refused)
+                throw r.ErrorAt("every", $"'every' asks for about {WorkEstimate.About(n)} invocations in {DurationText.Format(window)}, more than the "
+                    + $"{WorkEstimate.Refused:N0} a run can simulate in reasonable time; lengthen the gaps or shorten 'horizon' or 'until'");
+        }
+        return traffic;
     }
 
     internal static EventSpec ReadEvent(Reader r, IReadOnlySet<string> functions)
@@ -40,6 +56,7 @@ internal static class ScriptSections
         var partition = r.Section("partition", "the path drops everything in both directions", p => (p.OptionalDuration("from", "start"), p.OptionalDuration("to", "end")));
         var redeploy = r.Section("redeploy", "a new version: environments of the function are abandoned", p => (p.OptionalDuration("at", "when"), p.Name("function", "which function", functions, required: false)));
         var restart = r.Section("serverRestart", "the server process restarts: its connections are closed, and it listens again after the downtime", p => (p.OptionalDuration("at", "when"), p.Duration("downtime", TimeSpan.FromSeconds(1), "how long it is down")));
+        r.ExactlyOneOf("partition", "redeploy", "serverRestart");
         if (r.SchemaOnly)
             return null!;
         int kinds = (r.Has("partition") ? 1 : 0) + (r.Has("redeploy") ? 1 : 0) + (r.Has("serverRestart") ? 1 : 0);
@@ -66,8 +83,9 @@ internal static class ScriptSections
     {
         var at = r.OptionalDuration("at", "the instant: the request that starts then, or the moment a count is taken");
         string? function = r.Name("function", "only requests of this function", functions, required: false);
-        string? outcome = r.OptionalString("outcome", "ok, error (any error), EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, REJECTED or THROTTLED");
-        string? origin = r.OptionalString("origin", "fin, rst, kernel-timeout, library-timeout, server or platform");
+        string? outcome = r.OptionalString("outcome", "ok, error (any error), EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, REJECTED or THROTTLED",
+            OutcomeNames.ExpectationWords);
+        string? origin = r.OptionalString("origin", "fin, rst, kernel-timeout, library-timeout, server or platform", OutcomeNames.OriginWords);
         int? count = r.OptionalInt("count", "exactly this many", 0);
         int? atLeast = r.OptionalInt("atLeast", "at least this many", 0);
         int? atMost = r.OptionalInt("atMost", "at most this many", 0);

@@ -19,19 +19,18 @@ internal static class SetAssignments
     {
         int eq = assignment.IndexOf('=');
         if (eq <= 0)
-            throw new ScenarioException($"--set #{index + 1}", 1, 1, $"'{assignment}' is not path=value, like server.idleTimeout=310s or traffic.0.at=[0s,75s]");
+            throw Origins.SetError(assignment, $"'{assignment}' is not path=value, like server.idleTimeout=310s or traffic.0.at=[0s,75s]");
         string path = assignment[..eq].Trim();
         string valueText = assignment[(eq + 1)..];
         YamlNode value;
         try
         {
-            var s = new YamlStream();
-            s.Load(new StringReader(valueText.Length == 0 ? "''" : valueText));
-            value = s.Documents.Count == 0 ? new YamlScalarNode("") : s.Documents[0].RootNode;
+            var documents = YamlGuard.Load(valueText.Length == 0 ? "''" : valueText, "--set");
+            value = documents.Count == 0 ? new YamlScalarNode("") : documents[0].RootNode;
         }
-        catch (YamlException e)
+        catch (ScenarioException e)
         {
-            throw new ScenarioException($"--set #{index + 1} ({assignment})", 1, eq + 1 + e.Start.Column, $"the value is not valid YAML: {ScenarioLoader.Inner(e).Message}");
+            throw Origins.SetError(assignment, $"the value is not valid YAML at its character {e.Column}: {e.Problem}");
         }
         MarkFromSet(value, assignment, index, origins);
         string[] parts = path.Split('.');
@@ -68,7 +67,7 @@ internal static class SetAssignments
                 case YamlSequenceNode seq:
                 {
                     if (!int.TryParse(part, out int n) || n < 0 || n >= seq.Children.Count)
-                        throw new ScenarioException($"--set #{index + 1} ({assignment})", 1, 1,
+                        throw Origins.SetError(assignment,
                             $"'{soFar}' does not exist: the list has {seq.Children.Count} item(s), so the index must be 0 to {seq.Children.Count - 1}");
                     if (last)
                     {
@@ -79,7 +78,7 @@ internal static class SetAssignments
                     break;
                 }
                 default:
-                    throw new ScenarioException($"--set #{index + 1} ({assignment})", 1, 1,
+                    throw Origins.SetError(assignment,
                         $"'{string.Join('.', parts.Take(i))}' is a single value, so '{soFar}' does not exist");
             }
         }

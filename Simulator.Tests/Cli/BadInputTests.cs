@@ -96,10 +96,10 @@ public sealed class BadInputTests : IDisposable
     {
         var r = RunWith(Valid, "--set", "traffic.3.at=[0s]");
         r.Code.Should().Be(ExitCodes.BadInput);
-        r.Err.Should().Contain("--set #1 (traffic.3.at=[0s])").And.Contain("'traffic.3' does not exist").And.Contain("index must be 0 to 0").And.NotContain("   at ");
+        r.Err.Should().Contain("error: --set traffic.3.at=[0s]: ").And.Contain("'traffic.3' does not exist").And.Contain("index must be 0 to 0").And.NotContain("   at ");
         var unknown = RunWith(Valid, "--set", "server.idelTimeout=310s");
         unknown.Code.Should().Be(ExitCodes.BadInput);
-        unknown.Err.Should().Contain("--set #1 (server.idelTimeout=310s)").And.Contain("did you mean 'idleTimeout'?");
+        unknown.Err.Should().Contain("error: --set server.idelTimeout=310s: ").And.Contain("did you mean 'idleTimeout'?");
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class BadInputTests : IDisposable
     {
         var r = RunWith(Valid, "--set", "server.idleTimeout=soon");
         r.Code.Should().Be(ExitCodes.BadInput);
-        r.Err.Should().Contain("--set #1 (server.idleTimeout=soon)").And.Contain("not a duration");
+        r.Err.Should().Contain("error: --set server.idleTimeout=soon: ").And.Contain("not a duration");
     }
 
     [Fact]

@@ -106,6 +106,6 @@ public sealed class ExploreTests : IDisposable
         string trace = Json(output).GetProperty("violations")[0].GetProperty("trace").GetString()!;
         var (code, _, error) = CliTests.Run("replay", Scenarios.File("mongodb-proxy.yaml"), trace);
         code.Should().Be(ExitCodes.BadInput);
-        error.Should().Contain("different scenario");
+        error.Should().StartWith($"error: {trace}: the trace was explored on scenario 'explore-same-instant'").And.Contain("replays only on the scenario it was explored on");
     }
 }

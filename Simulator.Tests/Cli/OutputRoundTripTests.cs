@@ -163,7 +163,7 @@ public sealed class OutputRoundTripTests : IDisposable
     [Fact]
     public void An_explore_trace_reads_back_as_written()
     {
-        var trace = new ExploreTrace("s", ["a=1"], 0.5, ["no-errors"], [0, 3, 1], "a violation", "coyote");
+        var trace = new ExploreTrace("s", "0123456789abcdef", ["a=1"], 0.5, ["no-errors"], [0, 3, 1], "a violation", "coyote");
         string path = Path.Combine(_dir, "t.trace");
         Zombiesim.Core.Files.AtomicFile.WriteAllText(path, trace.ToJson() + "\n");
         var back = ExploreTrace.Read(path);

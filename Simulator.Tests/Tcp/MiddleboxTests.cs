@@ -25,7 +25,48 @@ public class MiddleboxTests
         P("aws-nlb").Should().Be(new MiddleboxProfile("aws-nlb", S(350), FlowAction.ResetSender, FlowAction.ResetSender));
         P("stateful-firewall").Should().Be(new MiddleboxProfile("stateful-firewall", S(350), FlowAction.Drop, FlowAction.Drop));
         P("azure-load-balancer").Should().Be(new MiddleboxProfile("azure-load-balancer", S(240), FlowAction.Drop, FlowAction.Drop));
-        MiddleboxPresets.Table.Rows.Should().HaveCount(4);
+        P("linux-conntrack").Should().Be(
+            new MiddleboxProfile("linux-conntrack", S(432000), FlowAction.PickUpFromInside, FlowAction.PickUpFromInside));
+        MiddleboxPresets.Table.Rows.Should().HaveCount(5);
+    }
+
+    [Fact]
+    public void Linux_conntrack_with_loose_1_picks_up_a_mid_stream_segment_from_the_inside_and_the_connection_works()
+    {
+        var (lab, c, s, box) = Through(P("linux-conntrack") with { IdleTimeout = S(100) });
+        lab.At(S(200), () => c.Send(lab.Now, 10)); // the entry expired at 100 s: removed now, a new one picked up
+        lab.RunUntil(S(201));
+        s.Read(lab.Now).Bytes.Should().Be(10);
+        lab.At(S(202), () => s.Send(lab.Now, 5)); // the reply belongs to the new entry
+        lab.RunUntil(S(203));
+        c.Read(lab.Now).Bytes.Should().Be(5);
+        box.Expired.Should().Be(1);
+        box.FlowCount.Should().Be(1);
+    }
+
+    [Fact]
+    public void Linux_conntrack_with_loose_0_drops_the_mid_stream_segment_silently()
+    {
+        var loose0 = P("linux-conntrack") with { IdleTimeout = S(100), OnExpired = FlowAction.Drop, OnUnknown = FlowAction.Drop };
+        var (lab, c, s, _) = Through(loose0);
+        lab.At(S(200), () => c.Send(lab.Now, 10));
+        lab.RunUntil(S(260));
+        s.Read(lab.Now).Bytes.Should().Be(0);
+        c.State.Should().Be(TcpState.Established, "retransmitting into the drop");
+        lab.Segments.Count(x => x.Fate == SegmentFate.DroppedMiddlebox).Should().BeGreaterThan(5);
+    }
+
+    [Fact]
+    public void Linux_conntrack_picks_up_neither_a_segment_from_outside_nor_a_fin()
+    {
+        var (lab, c, s, _) = Through(P("linux-conntrack") with { IdleTimeout = S(100) });
+        lab.At(S(200), () => s.Send(lab.Now, 10)); // from outside: no rule accepts a new flow from there
+        lab.RunUntil(S(201));
+        c.Readable.Should().Be(0, "the data and its retransmissions were dropped");
+        lab.At(S(201), () => c.Close(lab.Now));    // from inside, but a FIN: "sNO -> sIV Too late"
+        lab.RunUntil(S(202));
+        s.State.Should().Be(TcpState.Established, "the FIN was dropped");
+        lab.Segments.Should().Contain(x => x.Fate == SegmentFate.DroppedMiddlebox && x.S.Fin);
     }
 
     [Fact]
@@ -81,7 +122,9 @@ public class MiddleboxTests
         var (lab, c, s, _) = Through(P("stateful-firewall"), new SocketOptions { UserTimeout = S(20) });
         lab.At(S(400), () => c.Send(lab.Now, 10));
         lab.RunUntil(S(500));
-        lab.Of(c).Last().Should().Be((S(420), TcpState.Established, TcpState.Closed, TcpCause.UserTimeout));
+        // TCP_USER_TIMEOUT counts from retrans_stamp, the first RTO-driven retransmission: probe at
+        // 400.204 s, retransmission at 400.408 s (RTO 51 jiffies = 204 ms), so ETIMEDOUT at 420.408 s.
+        lab.Of(c).Last().Should().Be((S(420.408), TcpState.Established, TcpState.Closed, TcpCause.UserTimeout));
         var r = c.Read(lab.Now);
         (r.Errno, r.Origin).Should().Be((Errno.ETIMEDOUT, ErrorOrigin.KernelTimeout));
         s.State.Should().Be(TcpState.Established);

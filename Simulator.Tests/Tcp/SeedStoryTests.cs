@@ -1,6 +1,7 @@
 using FluentAssertions;
 using Xunit;
 using Zombiesim.Core.Network;
+using Zombiesim.Core.Platforms;
 using Zombiesim.Tcp;
 using static Zombiesim.Tests.Tcp.TcpLab;
 
@@ -44,7 +45,7 @@ public class SeedStoryTests
         lab.Of(s).Last().Should().Be((S(90.041), TcpState.FinWait2, TcpState.Closed, TcpCause.FinWait2Timeout));
         c.State.Should().Be(TcpState.CloseWait);
 
-        lab.Client.Thaw(lab.Now);
+        lab.Client.Resume(lab.Now);
         c.Send(lab.Now, 10).IsOk.Should().BeTrue("the write succeeds locally");
         lab.RunUntil(S(95.001));
         var rst = lab.SentBy(lab.Server).Last();
@@ -67,7 +68,7 @@ public class SeedStoryTests
         fins[0].Should().Be(S(60));
         lab.Segments.Count(x => x.Fate == SegmentFate.LostAtHost && x.S.Fin).Should().Be(fins.Count);
 
-        lab.Client.Thaw(lab.Now);
+        lab.Client.Resume(lab.Now);
         c.Send(lab.Now, 10).IsOk.Should().BeTrue("the write succeeds locally");
         lab.RunUntil(S(95.001));
         lab.Of(s).Last().Should().Be((S(95.0005), TcpState.FinWait1, TcpState.Closed, TcpCause.RcvDataAfterClose));
@@ -110,7 +111,7 @@ public class SeedStoryTests
         lab.At(S(1.1), () => lab.Client.Freeze(FreezeMode.Vm));
         lab.RunUntil(S(50));
         lab.SentBy(lab.Client).Where(x => x.S.Length == 10).Select(x => x.At).Should().Equal(S(1));
-        lab.Client.Thaw(lab.Now);
+        lab.Client.Resume(lab.Now);
         lab.SentBy(lab.Client).Where(x => x.S.Length == 10).Select(x => x.At).Should().Equal(
             [S(1), S(50)], "the overdue probe goes out at the thaw");
         c.State.Should().Be(TcpState.Established);
@@ -123,7 +124,7 @@ public class SeedStoryTests
         var (c, _) = lab.Establish();
         lab.Client.Freeze(FreezeMode.Process);
         ((Action)(() => c.Send(lab.Now, 1))).Should().Throw<InvalidOperationException>().WithMessage("*frozen*");
-        lab.Client.Thaw(lab.Now);
+        lab.Client.Resume(lab.Now);
         c.Send(lab.Now, 1).IsOk.Should().BeTrue();
     }
 }

@@ -23,12 +23,12 @@ internal sealed class TcpLab : INetworkObserver
     public static readonly TimeSpan OneWay = TimeSpan.FromMilliseconds(0.5);
 
     public TcpLab(Sysctls? client = null, Sysctls? server = null, IReadOnlyList<Middlebox>? boxes = null,
-        NoSocketPolicy serverNoSocket = NoSocketPolicy.Reset)
+        NoSocketPolicy serverNoSocket = NoSocketPolicy.Reset, TimeSpan? oneWay = null)
     {
         Net = new NetworkDriver(Engine, this);
         Client = Net.AddHost("client", client);
         Server = Net.AddHost("server", server, serverNoSocket);
-        Path = Net.Connect(Client, Server, new Constant(OneWay.TotalSeconds), new SeededChoices(1), boxes);
+        Path = Net.Connect(Client, Server, new Constant((oneWay ?? OneWay).TotalSeconds), new SeededChoices(1), boxes);
         Net.Application = (c, e) =>
         {
             if (e.Kind == TcpEventKind.Accepted)

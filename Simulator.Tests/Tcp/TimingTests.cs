@@ -6,8 +6,8 @@ using static Zombiesim.Tests.Tcp.TcpLab;
 
 namespace Zombiesim.Tests.Tcp;
 
-/// <summary>Linux's timers and budgets, asserted to the microsecond. RTT is 1 ms in the lab, so
-/// after the handshake RTO = 1 ms + 200 ms = 201 ms.</summary>
+/// <summary>Linux's timers and budgets, asserted to the microsecond. RTT is 1 ms in the lab and HZ is
+/// 250, so after the handshake RTO = usecs_to_jiffies(1 ms + 200 ms) = 51 jiffies = 204 ms.</summary>
 public class TimingTests
 {
     private static List<TimeSpan> Sent(TcpLab lab, TcpHost h, Func<Segment, bool> which) =>
@@ -29,15 +29,15 @@ public class TimingTests
         var (c, _) = lab.Establish();
         lab.At(S(1), () => { lab.Path.Partitioned = true; c.Send(lab.Now, 100); });
         lab.RunUntil(S(2000));
-        // Original at 1 s; tail-loss probe at 1.201 s (one RTO, no backoff); first RTO-driven
-        // retransmission at 1.402 s starts the budget; then 0.402, 0.804, ... capped at 120 s.
-        // The fires fall 0.402, 1.206, ..., 805.422, 925.422 s after 1.402 s: the first past 924.6 s
-        // is 925.422 s, so the connection dies at 926.824 s after 15 retransmissions and the probe.
+        // Original at 1 s; tail-loss probe at 1.204 s (one RTO of 51 jiffies, no backoff); first
+        // RTO-driven retransmission at 1.408 s starts the budget; then 0.408, 0.816, ... capped at 120 s.
+        // The fires fall 0.408, 1.224, ..., 808.488, 928.488 s after 1.408 s: the first past 924.6 s
+        // is 928.488 s, so the connection dies at 929.896 s after 15 retransmissions and the probe.
         var data = Sent(lab, lab.Client, s => s.Length == 100);
         data.Should().HaveCount(17);
-        data.Take(4).Should().Equal(S(1), S(1.201), S(1.402), S(1.804));
-        data.Last().Should().Be(S(1.402 + 805.422));
-        lab.Of(c).Last().Should().Be((S(926.824), TcpState.Established, TcpState.Closed, TcpCause.RetransmitTimeout));
+        data.Take(4).Should().Equal(S(1), S(1.204), S(1.408), S(1.816));
+        data.Last().Should().Be(S(1.408 + 808.488));
+        lab.Of(c).Last().Should().Be((S(929.896), TcpState.Established, TcpState.Closed, TcpCause.RetransmitTimeout));
         var read = c.Read(lab.Now);
         (read.Errno, read.Origin).Should().Be((Errno.ETIMEDOUT, ErrorOrigin.KernelTimeout));
         c.Send(lab.Now, 1).Errno.Should().Be(Errno.EPIPE, "after the error is consumed, a write gives EPIPE");
@@ -72,9 +72,9 @@ public class TimingTests
         var (c, _) = lab.Establish();
         lab.At(S(1), () => { lab.Path.Partitioned = true; c.Close(lab.Now); });
         lab.RunUntil(S(400));
-        // Budget 102.2 s (tcp_orphan_retries 0 = 8). Probe at 1.201 s, first RTO at 1.402 s; fires
-        // 0.402 ... 102.51 s later: 102.51 >= 102.2, destroyed at 103.912 s (102.912 s after the FIN).
-        lab.Of(c).Last().Should().Be((S(103.912), TcpState.FinWait1, TcpState.Closed, TcpCause.OrphanRetriesExhausted));
+        // Budget 102.2 s (tcp_orphan_retries 0 = 8). Probe at 1.204 s, first RTO at 1.408 s; fires
+        // 0.408 ... 104.04 s later: 104.04 >= 102.2, destroyed at 105.448 s (104.448 s after the FIN).
+        lab.Of(c).Last().Should().Be((S(105.448), TcpState.FinWait1, TcpState.Closed, TcpCause.OrphanRetriesExhausted));
         var fins = Sent(lab, lab.Client, s => s.Fin);
         fins.Should().HaveCount(10, "the FIN, the probe and 8 retransmissions");
         lab.SentBy(lab.Client).Last().At.Should().Be(fins.Last(), "destruction sends nothing");
@@ -155,7 +155,7 @@ public class TimingTests
         lab.At(S(5), () => lab.Server.Destroy());
         lab.RunUntil(S(1000));
         lab.Of(c).Last().Should().Be((Ms(1) + S(60 + 9 * 75), TcpState.Established, TcpState.Closed, TcpCause.KeepaliveTimeout));
-        lab.Segments.Count(x => x.Fate == SegmentFate.LostAtHost).Should().Be(9);
+        lab.Segments.Count(x => x.Fate == SegmentFate.LostAtHost).Should().Be(10, "9 probes, then the RST of tcp_send_active_reset");
     }
 
     [Fact]
@@ -165,7 +165,8 @@ public class TimingTests
         var (c, _) = lab.Establish(new SocketOptions { UserTimeout = S(30) });
         lab.At(S(1), () => { lab.Path.Partitioned = true; c.Send(lab.Now, 10); });
         lab.RunUntil(S(100));
-        lab.Of(c).Last().Should().Be((S(31), TcpState.Established, TcpState.Closed, TcpCause.UserTimeout));
+        // Counted from retrans_stamp (1.408 s: the probe at 1.204 s does not set it), so 31.408 s.
+        lab.Of(c).Last().Should().Be((S(31.408), TcpState.Established, TcpState.Closed, TcpCause.UserTimeout));
         var r = c.Read(lab.Now);
         (r.Errno, r.Origin).Should().Be((Errno.ETIMEDOUT, ErrorOrigin.KernelTimeout));
     }

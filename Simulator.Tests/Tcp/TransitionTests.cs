@@ -50,7 +50,7 @@ public class TransitionTests
             (Ms(1.0), TcpState.SynSent, TcpState.Established, TcpCause.RcvSynAck));
         lab.SentBy(lab.Server).First().S.Flags.Should().Be(TcpFlags.Syn | TcpFlags.Ack);
         c.Srtt.Should().Be(Ms(1));
-        c.Rto.Should().Be(Ms(201), "RTO = SRTT + max(4 RTTVAR, 200 ms)");
+        c.Rto.Should().Be(Ms(204), "RTO = usecs_to_jiffies(SRTT + max(4 RTTVAR, 200 ms)) = ceil(201 ms / 4 ms) = 51 jiffies at HZ=250");
     }
 
     [Fact]

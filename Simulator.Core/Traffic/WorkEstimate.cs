@@ -1,0 +1,76 @@
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+
+namespace Zombiesim.Core.Traffic;
+
+/// <summary>
+/// How many invocations a scenario's traffic asks for, known before the run: listed instants and
+/// bursts count themselves; arrivals <c>every</c> a drawn gap are estimated as the window over the
+/// mean gap cut at the window (a renewal count), the mean taken over a fixed sample of draws so
+/// that a mixture that almost always draws 0 s is seen for what it is. A run of about a million
+/// invocations takes seconds to minutes; a billion would take days.
+/// </summary>
+public static class WorkEstimate
+{
+    /// <summary>Past this many invocations a run is announced with a warning.</summary>
+    public const double Announced = 1e6;
+
+    /// <summary>Past this many invocations a scenario is refused.</summary>
+    public const double Refused = 1e9;
+
+    /// <summary>Draws of the gap the estimate averages (from a fixed seed, so the estimate is the same every time).</summary>
+    public const int Draws = 4096;
+
+    /// <summary>The invocations one traffic entry asks for within <paramref name="horizon"/>.</summary>
+    public static double Invocations(TrafficSpec t, TimeSpan horizon) =>
+        t.At.Count + BurstInvocations(t, horizon) + (t.Every is { } every ? EveryInvocations(every, Window(t, horizon)) : 0);
+
+    /// <summary>The part of a burst that falls within <paramref name="horizon"/>.</summary>
+    public static double BurstInvocations(TrafficSpec t, TimeSpan horizon)
+    {
+        if (t.BurstCount == 0 || t.BurstAt > horizon)
+            return 0;
+        return t.BurstOver <= TimeSpan.Zero ? t.BurstCount : t.BurstCount * Math.Min(1, (horizon - t.BurstAt) / t.BurstOver);
+    }
+
+    /// <summary>The invocations of the whole scenario.</summary>
+    public static double Invocations(Scenario s) => s.Traffic.Sum(t => Invocations(t, s.Horizon));
+
+    /// <summary>The expected arrivals in <paramref name="window"/> of gaps drawn from <paramref name="every"/>;
+    /// infinite when every trial draw is 0 s (simulated time would stand still).</summary>
+    public static double EveryInvocations(Distribution every, TimeSpan window)
+    {
+        if (window <= TimeSpan.Zero)
+            return 0;
+        var draws = new SeededChoices(1).Stream("work-estimate");
+        double cap = window.TotalSeconds, sum = 0;
+        for (int i = 0; i < Draws; i++)
+            sum += Math.Min(every.SampleDuration(draws).TotalSeconds, cap);
+        return sum == 0 ? double.PositiveInfinity : cap / (sum / Draws);
+    }
+
+    /// <summary>The span <c>every</c> traffic runs over: from its start to its end or the horizon.</summary>
+    public static TimeSpan Window(TrafficSpec t, TimeSpan horizon) =>
+        (t.Until is { } u && u < horizon ? u : horizon) - t.From;
+
+    /// <summary>An estimate as people write it: two significant digits, with thousands separators.</summary>
+    public static string About(double n)
+    {
+        if (n < 100)
+            return Math.Round(n).ToString("N0");
+        double scale = Math.Pow(10, Math.Floor(Math.Log10(n)) - 1);
+        return (Math.Round(n / scale) * scale).ToString("N0");
+    }
+
+    /// <summary>A warning for a run past <see cref="Announced"/> invocations, naming the largest
+    /// traffic entry and how to try the scenario small first; null below it.</summary>
+    public static string? Warning(Scenario s)
+    {
+        double total = Invocations(s);
+        if (total <= Announced)
+            return null;
+        var largest = s.Traffic.Select((t, i) => (t, i, n: Invocations(t, s.Horizon))).MaxBy(x => x.n);
+        return $"this run simulates about {About(total)} invocations (traffic.{largest.i}, of '{largest.t.Function}': about {About(largest.n)}) "
+            + $"over {DurationText.Format(s.Horizon)}; it may take minutes. To try it small first: --set horizon=10m";
+    }
+}

@@ -1,0 +1,97 @@
+namespace Zombiesim.Tcp;
+
+/// <summary>
+/// What a host's sockets produced while processing one input: segments, application events and
+/// transitions in the order they happened, and the connections whose next deadline may have moved.
+/// The host hands them to its driver only once the input is processed (smoltcp's <c>dispatch</c>,
+/// quinn-proto's <c>poll_transmit</c>/<c>poll_timeout</c>), so no application code runs in the middle
+/// of RFC processing: an application answering an event finds the socket in its final state.
+/// </summary>
+/// <remarks>A call the application makes while an event is being handed to it is an input of its
+/// own: its outputs form a new batch, handed out when that call returns, before the rest of the
+/// batch that raised the event (as if the application had been woken and answered at once).</remarks>
+internal sealed class TcpOutputs
+{
+    private enum Kind : byte { Segment, Event, Transition }
+
+    private readonly record struct Output(Kind Kind, TcpConnection? Connection, Segment Segment, TcpEvent Event,
+        TcpState From, TcpState To, TcpCause Cause);
+
+    private sealed class Batch
+    {
+        public readonly Queue<Output> Items = new();
+        public readonly List<TcpConnection> Touched = new();
+    }
+
+    private readonly Stack<Batch> _free = new();
+    private Batch _current = new();
+
+    public void Segment(in Segment s) => _current.Items.Enqueue(new Output(Kind.Segment, null, s, default, default, default, default));
+
+    public void Event(TcpConnection c, in TcpEvent e) => _current.Items.Enqueue(new Output(Kind.Event, c, default, e, default, default, default));
+
+    public void Transition(TcpConnection c, TcpState from, TcpState to, TcpCause cause) =>
+        _current.Items.Enqueue(new Output(Kind.Transition, c, default, default, from, to, cause));
+
+    /// <summary>The connection's next deadline may have moved: report it when the batch is handed out.</summary>
+    public void Touch(TcpConnection c)
+    {
+        if (!_current.Touched.Contains(c))
+            _current.Touched.Add(c);
+    }
+
+    /// <summary>Hand the current batch to <paramref name="driver"/>: its outputs in order, then the
+    /// deadlines that moved.</summary>
+    public void Dispatch(TcpHost host, ITcpDriver driver)
+    {
+        Batch batch = _current;
+        while (true)
+        {
+            if (batch.Items.TryDequeue(out var o))
+            {
+                Hand(host, driver, batch, o);
+                continue;
+            }
+            if (batch.Touched.Count == 0)
+                return;
+            for (int i = 0; i < batch.Touched.Count; i++)
+            {
+                var c = batch.Touched[i];
+                if (c.TakeMovedDeadline(out TimeSpan? deadline))
+                    driver.OnDeadlineChanged(c, deadline);
+            }
+            batch.Touched.Clear();
+        }
+    }
+
+    /// <summary>One output to the driver; whatever the application does meanwhile is a batch of its own.</summary>
+    private void Hand(TcpHost host, ITcpDriver driver, Batch batch, in Output o)
+    {
+        var answer = _free.Count > 0 ? _free.Pop() : new Batch();
+        _current = answer;
+        try
+        {
+            switch (o.Kind)
+            {
+                case Kind.Segment:
+                    driver.Transmit(host, o.Segment);
+                    break;
+                case Kind.Event:
+                    driver.OnEvent(o.Connection!, o.Event);
+                    break;
+                case Kind.Transition:
+                    driver.OnTransition(o.Connection!, o.From, o.To, o.Cause);
+                    break;
+            }
+            if (answer.Items.Count > 0 || answer.Touched.Count > 0)
+                Dispatch(host, driver); // left by a call that did not dispatch: hand it out now
+        }
+        finally
+        {
+            answer.Items.Clear();
+            answer.Touched.Clear();
+            _free.Push(answer);
+            _current = batch;
+        }
+    }
+}
