@@ -66,19 +66,35 @@ public sealed class RunFiles : IRunObserver, IDisposable
 
     public void OnRequest(RequestRecord r)
     {
-        _trace.Writer.WriteLine(Line("request", RecordJson.Request(r)));
-        _requests.Writer.WriteLine(string.Join(',', Seconds(r.T), r.Function, r.Environment, r.Connection, r.Outcome.Name(), r.Errno,
+        Write(_trace, Line("request", RecordJson.Request(r)));
+        Write(_requests, string.Join(',', Seconds(r.T), r.Function, r.Environment, r.Connection, r.Outcome.Name(), r.Errno,
             r.Origin?.Name(), r.LatencyMs.ToString("0.######", Inv), r.Retries.ToString(Inv), Csv(r.Cause?.Text())));
     }
 
-    public void OnTransition(TransitionRecord t) => _trace.Writer.WriteLine(Line("transition", RecordJson.Transition(t)));
-    public void OnLifecycle(LifecycleRecord l) => _trace.Writer.WriteLine(Line("lifecycle", RecordJson.Lifecycle(l)));
-    public void OnNote(NoteRecord n) => _trace.Writer.WriteLine(Line("note", RecordJson.Note(n)));
+    public void OnTransition(TransitionRecord t) => Write(_trace, Line("transition", RecordJson.Transition(t)));
+    public void OnLifecycle(LifecycleRecord l) => Write(_trace, Line("lifecycle", RecordJson.Lifecycle(l)));
+    public void OnNote(NoteRecord n) => Write(_trace, Line("note", RecordJson.Note(n)));
 
     public void OnSample(Sample s) =>
-        _connections.Writer.WriteLine(Seconds(s.T) + "," + string.Join(',', Sample.ServerCategories.Select(c => s.Server[c].ToString(Inv)))
+        Write(_connections, Seconds(s.T) + "," + string.Join(',', Sample.ServerCategories.Select(c => s.Server[c].ToString(Inv)))
             + "," + string.Join(',', Sample.ClientCategories.Select(c => s.Client[c].ToString(Inv)))
             + $",{s.EnvironmentsBusy},{s.EnvironmentsIdle},{s.EnvironmentsFrozen},{s.Rejections},{s.Evictions},{s.Throttles}");
+
+    /// <summary>A line to a file still being streamed; a full disk stops the run with every earlier file kept.</summary>
+    private void Write(AtomicFile file, string line)
+    {
+        try
+        {
+            file.Writer.WriteLine(line);
+        }
+        catch (IOException e) when (e is not OutputException)
+        {
+            throw file.Failure(e, $"the run stopped and nothing in '{_dir}' was replaced "
+                + $"({string.Join(", ", Names)} keep any earlier content)");
+        }
+    }
+
+    private static readonly string[] Names = [Trace, Requests, Connections, Summary];
 
     private static string Line(string kind, JsonObject o)
     {

@@ -193,10 +193,22 @@ public sealed class AtomicFile : IDisposable
         }
     }
 
+    /// <summary>The failure of a write to this file, named by its final name (not the temporary's), with
+    /// <paramref name="kept"/> saying what remains.</summary>
+    public OutputException Failure(Exception e, string kept) =>
+        new(Path, $"cannot write '{Path}': {e.Message.Replace($" : '{Temporary}'", "")}; {kept}", e);
+
     private static OutputException Failed(string path, Exception e)
     {
         string kept = File.Exists(path) ? "the file there was kept as it was" : "no file was written there";
-        return new(path, $"cannot write '{path}': {e.Message}; {kept}", e);
+        return new(path, $"cannot write '{path}': {Reason(e)}; {kept}", e);
+    }
+
+    /// <summary>The system's reason without the temporary's name, which would only confuse.</summary>
+    private static string Reason(Exception e)
+    {
+        int at = e.Message.IndexOf(" : '", StringComparison.Ordinal);
+        return at > 0 && e.Message.EndsWith(".tmp'", StringComparison.Ordinal) ? e.Message[..at] : e.Message;
     }
 }
 
