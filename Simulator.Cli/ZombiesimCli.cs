@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
+using Zombiesim.Core.Files;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Cli.Commands;
 
@@ -39,12 +40,41 @@ public static class ZombiesimCli
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            // Ctrl-C and SIGTERM are handled by Program (AtomicFile.RemovePending), not by System.CommandLine.
+            var configuration = new InvocationConfiguration
+            {
+                Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+            };
+            return parsed.Invoke(configuration);
         }
         catch (BadInputException e)
         {
             // Every command reports bad input the same way: where, what, what would be right.
             error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (OutputException e)
+        {
+            // A full disk or a refused write: which file, why, and what was kept (AtomicFile never leaves half a file).
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or a termination signal arrived while a file was being written: its temporary is gone.
+            error.WriteLine("error: interrupted; files not yet complete were not written");
+            return ExitCodes.Interrupted;
+        }
+        catch (AggregateException e)
+            when (e.Flatten().InnerExceptions.FirstOrDefault(x => x is BadInputException or IOException) is { } inner)
+        {
+            // Parallel work (a search's runs, its journal) reports the first of these as any other command would.
+            error.WriteLine($"error: {inner.Message}");
             return ExitCodes.BadInput;
         }
     }

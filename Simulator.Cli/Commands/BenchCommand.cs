@@ -12,19 +12,12 @@ public static class BenchCommand
     {
         var bench = new Command("bench", "Performance benchmarks (figures, not pass/fail).") { Hidden = true };
 
-        var pending = new Option<int[]>("--pending")
-        {
-            Description = "Pending events N (repeatable).",
-            AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => [1_000, 100_000, 1_000_000],
-        };
-        var events = new Option<long>("--events")
-        {
-            Description = "Events M to run per N.",
-            DefaultValueFactory = _ => 10_000_000,
-        };
+        var pending = Flags.Ints("--pending", "Pending events N", "a number of pending events", 1, 100_000_000,
+            [1_000, 100_000, 1_000_000]);
+        var events = Flags.Long("--events", "Events M to run per N", "a number of events", 1, 1_000_000_000_000, 10_000_000);
         var json = new Option<bool>("--json") { Description = "Print JSON for programs." };
-        var hold = new Command("hold", "Hold model: pop the earliest event at t, schedule one at t + Exp(1); engine vs a bare PriorityQueue<int, long>.")
+        var hold = new Command("hold",
+            "Hold model: pop the earliest event at t, schedule one at t + Exp(1); engine vs a bare PriorityQueue<int, long>.")
         {
             pending, events, json,
         };
@@ -35,11 +28,6 @@ public static class BenchCommand
             var rows = new List<HoldResult>();
             foreach (int n in parse.GetValue(pending)!)
             {
-                if (n < 1 || parse.GetValue(events) < 1)
-                {
-                    error.WriteLine("error: --pending and --events must be at least 1");
-                    return 2;
-                }
                 error.WriteLine($"hold: N={n} ...");
                 rows.Add(HoldBenchmark.Run(n, parse.GetValue(events)));
             }
@@ -52,19 +40,16 @@ public static class BenchCommand
             foreach (var r in rows)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Pending,10} {r.Events,12} {r.EngineEventsPerSecond,14:N0} {r.BaselineEventsPerSecond,14:N0} {r.Ratio,6:F2} {r.EngineBytesPerEvent,6:F2}"));
+                    $"{r.Pending,10} {r.Events,12} {r.EngineEventsPerSecond,14:N0} {r.BaselineEventsPerSecond,14:N0} "
+                    + $"{r.Ratio,6:F2} {r.EngineBytesPerEvent,6:F2}"));
             }
             return 0;
         });
         bench.Subcommands.Add(hold);
 
-        var hours = new Option<double[]>("--hours")
-        {
-            Description = "Simulated hours (repeatable: memory should stay flat as they grow).",
-            AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => [24],
-        };
-        var rate = new Option<double>("--rate") { Description = "Requests per second.", DefaultValueFactory = _ => 100 };
+        var hours = Flags.Positives("--hours", "Simulated hours (memory should stay flat as they grow)", "a number of hours",
+            876_000, [24]);
+        var rate = Flags.Positive("--rate", "Requests per second", "a rate", 1_000_000, 100);
         var fleetJson = new Option<bool>("--json") { Description = "Print JSON for programs." };
         var fleet = new Command("fleet", "A fleet at a steady Poisson rate for many simulated hours: wall time, events/s, peak memory.")
         {
@@ -75,11 +60,6 @@ public static class BenchCommand
             var rows = new List<FleetResult>();
             foreach (double h in parse.GetValue(hours)!)
             {
-                if (!(h > 0) || !(parse.GetValue(rate) > 0))
-                {
-                    parse.InvocationConfiguration.Error.WriteLine("error: --hours and --rate must be positive");
-                    return 2;
-                }
                 parse.InvocationConfiguration.Error.WriteLine($"fleet: {h} h at {parse.GetValue(rate)} requests/s ...");
                 rows.Add(FleetBench.Run(h, parse.GetValue(rate)));
             }
@@ -89,28 +69,27 @@ public static class BenchCommand
                 output.WriteLine(JsonSerializer.Serialize(new { benchmark = "fleet", results = rows }, JsonOptions.Default));
                 return 0;
             }
-            output.WriteLine($"{"hours",6} {"requests",12} {"events",14} {"wall s",8} {"events/s",12} {"peak heap MB",13} {"peak WS MB",11}");
+            output.WriteLine(
+                $"{"hours",6} {"requests",12} {"events",14} {"wall s",8} {"events/s",12} {"peak heap MB",13} {"peak WS MB",11}");
             foreach (var r in rows)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Hours,6} {r.Requests,12:N0} {r.Events,14:N0} {r.WallSeconds,8:F1} {r.EventsPerSecond,12:N0} {r.PeakManagedMb,13:F1} {r.PeakWorkingSetMb,11:F1}"));
+                    $"{r.Hours,6} {r.Requests,12:N0} {r.Events,14:N0} {r.WallSeconds,8:F1} {r.EventsPerSecond,12:N0} "
+                    + $"{r.PeakManagedMb,13:F1} {r.PeakWorkingSetMb,11:F1}"));
             return 0;
         });
         bench.Subcommands.Add(fleet);
 
-        var runs = new Option<int>("--runs") { Description = "Runs per measurement (ten times as many for the short 2020 scenario).", DefaultValueFactory = _ => 300 };
+        var runs = Flags.Int("--runs", "Runs per measurement (ten times as many for the short 2020 scenario)", "a number of runs",
+            1, 1_000_000, 300);
         var searchJson = new Option<bool>("--json") { Description = "Print JSON for programs." };
-        var search = new Command("search", "Runs per second of a search's inner loop, serial and on all cores: the 2020 scenario and a fleet.")
+        var search = new Command("search",
+            "Runs per second of a search's inner loop, serial and on all cores: the 2020 scenario and a fleet.")
         {
             runs, searchJson,
         };
         search.SetAction(parse =>
         {
             int n = parse.GetValue(runs);
-            if (n < 1)
-            {
-                parse.InvocationConfiguration.Error.WriteLine("error: --runs must be at least 1");
-                return 2;
-            }
             var rows = new List<SearchBenchResult>();
             foreach (var (name, yaml, factor) in SearchBench.Scenarios())
             {
@@ -120,13 +99,16 @@ public static class BenchCommand
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(searchJson))
             {
-                output.WriteLine(JsonSerializer.Serialize(new { benchmark = "search", cores = System.Environment.ProcessorCount, results = rows }, JsonOptions.Default));
+                var document = new { benchmark = "search", cores = System.Environment.ProcessorCount, results = rows };
+                output.WriteLine(JsonSerializer.Serialize(document, JsonOptions.Default));
                 return 0;
             }
-            output.WriteLine($"{"scenario",-14} {"runs",6} {"serial runs/s",14} {"parallel runs/s",16} {"workers",8} {"speed-up",9} {"MB/run",8}");
+            output.WriteLine(
+                $"{"scenario",-14} {"runs",6} {"serial runs/s",14} {"parallel runs/s",16} {"workers",8} {"speed-up",9} {"MB/run",8}");
             foreach (var r in rows)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Scenario,-14} {r.Runs,6} {r.SerialRunsPerSecond,14:F1} {r.ParallelRunsPerSecond,16:F1} {r.Workers,8} {r.SpeedUp,9:F2} {r.AllocatedMbPerRun,8:F2}"));
+                    $"{r.Scenario,-14} {r.Runs,6} {r.SerialRunsPerSecond,14:F1} {r.ParallelRunsPerSecond,16:F1} {r.Workers,8} "
+                    + $"{r.SpeedUp,9:F2} {r.AllocatedMbPerRun,8:F2}"));
             return 0;
         });
         bench.Subcommands.Add(search);

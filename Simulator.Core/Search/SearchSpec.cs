@@ -101,7 +101,8 @@ public sealed record Goal(IReadOnlySet<Outcome>? Outcomes, double MaxRate, doubl
         {
             int le = s.IndexOf("<=", StringComparison.Ordinal);
             if (le < 0)
-                throw new UsageException(where, $"'{text}' is not a goal: expected 'no OUTCOMES' or 'OUTCOMES <= RATE [at CONFIDENCE]', like 'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%'");
+                throw new UsageException(where, $"'{text}' is not a goal: expected 'no OUTCOMES' or 'OUTCOMES <= RATE [at CONFIDENCE]', "
+                    + "like 'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%'");
             outcomes = s[..le];
             max = ParseRate(s[(le + 2)..], where, "rate");
             if (max is < 0 or >= 1)
@@ -117,7 +118,8 @@ public sealed record Goal(IReadOnlySet<Outcome>? Outcomes, double MaxRate, doubl
             foreach (var n in names)
             {
                 if (!OutcomeNames.TryParse(n, out Outcome o) || o == Outcome.Ok)
-                    throw new UsageException(where, $"'{n}' is not an error outcome: expected errors, or some of {string.Join(", ", OutcomeNames.ErrorWords)}");
+                    throw new UsageException(where,
+                        $"'{n}' is not an error outcome: expected errors, or some of {string.Join(", ", OutcomeNames.ErrorWords)}");
                 set.Add(o);
             }
         }
@@ -141,27 +143,35 @@ public sealed record Goal(IReadOnlySet<Outcome>? Outcomes, double MaxRate, doubl
         MaxRate == 0 ? failures == 0 : Wilson.Interval(failures, runs, Confidence).High <= MaxRate;
 }
 
-/// <summary>What to optimise among safe points: a varied parameter or a run metric, up or down.</summary>
-public sealed record Objective(string Metric, bool Minimize, string Text)
+/// <summary>What to optimise among safe points: a varied parameter (<see cref="Path"/>) or a run
+/// metric (<see cref="Metric"/>), up or down.</summary>
+public sealed record Objective(Metric? Metric, string? Path, bool Minimize, string Text)
 {
-    public static readonly string[] Metrics = ["peakServerConnections", "zombieSeconds", "p99LatencyMs", "errorRate"];
+    /// <summary>The varied path or the metric's name, as the objective names it.</summary>
+    public string Target => Path ?? Metric!.Value.Name();
 
     public static Objective Parse(string text, IReadOnlyList<Parameter> vary, string where)
     {
         var parts = text.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string paths = string.Join(", ", vary.Select(v => v.Path));
         if (parts.Length != 2 || parts[0] is not ("min" or "max"))
-            throw new UsageException(where, $"'{text}' is not an objective: expected 'min METRIC' or 'max METRIC', METRIC a varied path ({string.Join(", ", vary.Select(v => v.Path))}) or one of {string.Join(", ", Metrics)}");
-        string metric = parts[1];
-        if (!Metrics.Contains(metric) && vary.All(v => v.Path != metric))
-            throw new UsageException(where, $"'{metric}' is neither a varied path ({string.Join(", ", vary.Select(v => v.Path))}) nor one of {string.Join(", ", Metrics)}");
-        return new Objective(metric, parts[0] == "min", text.Trim());
+            throw new UsageException(where, $"'{text}' is not an objective: expected 'min METRIC' or 'max METRIC', "
+                + $"METRIC a varied path ({paths}) or one of {MetricNames.List}");
+        string target = parts[1];
+        bool minimize = parts[0] == "min";
+        if (vary.Any(v => v.Path == target))
+            return new Objective(null, target, minimize, text.Trim());
+        if (MetricNames.TryParse(target, out Metric metric))
+            return new Objective(metric, null, minimize, text.Trim());
+        throw new UsageException(where, $"'{target}' is neither a varied path ({paths}) nor one of {MetricNames.List}");
     }
 }
 
 public enum SearchStrategy { Bisect, Grid }
 
 /// <summary>A whole search: what varies, how often each point runs, what is safe and what is best.</summary>
-public sealed record SearchSpec(IReadOnlyList<Parameter> Vary, int Replications, Goal Goal, Objective Objective, SearchStrategy Strategy, int MarginSteps);
+public sealed record SearchSpec(IReadOnlyList<Parameter> Vary, int Replications, Goal Goal, Objective Objective, SearchStrategy Strategy,
+    int MarginSteps);
 
 /// <summary>Wilson score interval for a binomial proportion (Wilson 1927).</summary>
 public static class Wilson

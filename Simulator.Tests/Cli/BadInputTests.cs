@@ -162,8 +162,9 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Theory]
-    [InlineData("plot", "--format", "gif", "error: --format: 'gif' is not a format: expected png, svg or both")]
-    [InlineData("explore", "--strategy", "greedy", "error: --strategy: 'greedy' is not a strategy")]
+    [InlineData("plot", "--format", "gif", "error: --format: 'gif' is not a format (png, svg or both)")]
+    [InlineData("explore", "--strategy", "greedy",
+        "error: --strategy: 'greedy' is not a strategy (random, prioritization, probabilistic or portfolio)")]
     [InlineData("search", "--shard", "3/2", "error: --shard: '3/2' is not")]
     public void A_bad_flag_is_named_by_the_flag_without_a_line_or_column(string command, string flag, string value, string expected)
     {

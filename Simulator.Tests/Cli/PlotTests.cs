@@ -2,7 +2,9 @@ using System.Buffers.Binary;
 using System.Xml.Linq;
 using FluentAssertions;
 using Xunit;
-using Zombiesim.Cli.Plots;
+using Zombiesim.Cli.Charts;
+using Zombiesim.Cli.Runs;
+using Zombiesim.Cli.Searches;
 using Zombiesim.Cli;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
@@ -59,7 +61,7 @@ public sealed class PlotTests : IDisposable
         CliTests.Run("run", Scenarios.File("upstash-2020-process.yaml"), "--out", dir).Code.Should().Be(0);
         var recorder = new RunRecorder();
         Simulation.Run(ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml")), null, recorder);
-        var chart = Charts.Connections([RunData.Load(dir)]);
+        var chart = ConnectionsChart.Draw([RunFiles.Read(dir)]);
         foreach (var c in Sample.ServerCategories)
             chart.Series[c].Should().Equal(recorder.Samples.Select(s => (double)s.Server[c]), c);
         chart.Series["environments frozen"].Should().Equal(recorder.Samples.Select(s => (double)s.EnvironmentsFrozen));
@@ -72,12 +74,14 @@ public sealed class PlotTests : IDisposable
     {
         string dir = Path.Combine(_dir, "l");
         CliTests.Run("run", Scenarios.File("upstash-2020-process.yaml"), "--out", dir).Code.Should().Be(0);
-        var run = RunData.Load(dir);
-        var chart = Charts.Lifecycle(run);
-        var server = run.Transitions.Where(t => t.Host == "server" && t.Connection == "c1").ToList();
+        var run = RunFiles.Read(dir);
+        var chart = LifecycleChart.Draw(run);
+        var server = run.Transitions.Where(t => t.Host == "server" && t.Connection == "c1").Select(t => (T: t.T.TotalSeconds, t.To))
+            .ToList();
         // SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2: each segment from its transition to the next.
-        chart.Series["c1 server"].Should().Equal(server[0].T, server[1].T, server[1].T, server[2].T, server[2].T, server[3].T, server[3].T, server[4].T);
-        server[4].To.Should().Be("CLOSED");
+        chart.Series["c1 server"].Should().Equal(
+            server[0].T, server[1].T, server[1].T, server[2].T, server[2].T, server[3].T, server[3].T, server[4].T);
+        server[4].To.Should().Be(Zombiesim.Tcp.TcpState.Closed);
         chart.Series["c1 environment"].Should().HaveCount(8, "running, frozen, running (the thawed request), frozen until destroyed");
         chart.Series.Keys.Should().Contain("c2 client");
     }
@@ -87,10 +91,11 @@ public sealed class PlotTests : IDisposable
     {
         string dir = Path.Combine(_dir, "f");
         CliTests.Run("run", Scenarios.File("fleet-reuse-vs-per-invocation.yaml"), "--out", dir, "--timeline-lines", "0").Code.Should().Be(0);
-        var run = RunData.Load(dir);
-        var chart = Charts.Latency([run]);
-        chart.Series["cached (reuse)"].Should().Equal(run.Requests.Where(r => r.Function == "cached" && r.Outcome == "ok").Select(r => r.LatencyMs).Order());
-        chart.Series["ephemeral (per-invocation)"].Should().HaveCount(run.Requests.Count(r => r.Function == "ephemeral" && r.Outcome == "ok"));
+        var run = RunFiles.Read(dir);
+        var chart = LatencyChart.Draw([run]);
+        chart.Series["cached (reuse)"].Should()
+            .Equal(run.Requests.Where(r => r.Function == "cached" && r.Ok).Select(r => r.LatencyMs).Order());
+        chart.Series["ephemeral (per-invocation)"].Should().HaveCount(run.Requests.Count(r => r.Function == "ephemeral" && r.Ok));
     }
 
     [Fact]
@@ -99,7 +104,7 @@ public sealed class PlotTests : IDisposable
         string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b");
         CliTests.Run("run", Scenarios.File("upstash-2020-process.yaml"), "--out", a).Code.Should().Be(0);
         CliTests.Run("run", Scenarios.File("upstash-2020-310s.yaml"), "--out", b).Code.Should().Be(0);
-        var chart = Charts.Connections([RunData.Load(a), RunData.Load(b)]);
+        var chart = ConnectionsChart.Draw([RunFiles.Read(a), RunFiles.Read(b)]);
         chart.Series.Keys.Should().BeEquivalentTo(
             "upstash-2020-process: all server sockets", "upstash-2020-process: zombies", "upstash-2020-310s: all server sockets", "upstash-2020-310s: zombies");
         var (code, _, _) = CliTests.Run("plot", a, b, "--out", Path.Combine(_dir, "both"));
@@ -115,12 +120,12 @@ public sealed class PlotTests : IDisposable
             "--replications", "30", "--out", one).Code.Should().Be(0);
         ShouldBePng(Path.Combine(one, "search.png"), 1200, 700);
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(one, "search.json")))!.AsObject();
-        var chart = Charts.Search(json);
+        var chart = SearchChart.Draw(SearchReport.Read(Path.Combine(one, "search.json")));
         chart.Series["failure rate (%)"].Should().Equal(json["points"]!.AsArray().Select(p => 100 * p!["failureRate"]!.GetValue<double>()));
         chart.Series["recommended"].Should().Equal(310);
         CliTests.Run("search", Scenarios.File("search-client-max-idle.yaml"), "--replications", "10", "--out", two).Code.Should().Be(0);
         ShouldBeSvg(Path.Combine(two, "search.svg"), 1200, 700);
-        Charts.Search(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(two, "search.json")))!.AsObject())
+        SearchChart.Draw(SearchReport.Read(Path.Combine(two, "search.json")))
             .Series["failure rate (%)"].Should().HaveCount(15);
     }
 

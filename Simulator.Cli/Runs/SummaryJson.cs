@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using Zombiesim.Core.Observation;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Worlds;
+
+namespace Zombiesim.Cli.Runs;
+
+/// <summary>summary.json (and the `summary` of `run --json`): the run's totals, peaks and
+/// expectations, with what charts need to read back (name, limits, strategies).</summary>
+public static class SummaryJson
+{
+    public static JsonObject Write(RunOutcome outcome)
+    {
+        var s = outcome.Summary;
+        var server = outcome.Scenario.Server;
+        return new JsonObject
+        {
+            ["scenario"] = outcome.Scenario.Name,
+            ["seed"] = outcome.Seed,
+            ["horizonSeconds"] = outcome.Scenario.Horizon.TotalSeconds,
+            ["limits"] = new JsonObject { ["soft"] = server.SoftLimit, ["hard"] = server.HardLimit, ["maxClients"] = server.MaxClients },
+            ["strategies"] = Obj(outcome.Scenario.Functions.Select(f => (f.Name, (JsonNode)StrategyName(f.Strategy)))),
+            ["events"] = outcome.Events,
+            ["requests"] = s.Requests,
+            ["errors"] = s.Errors,
+            ["outcomes"] = Obj(s.Outcomes.Select(kv => (kv.Key.Name(), (JsonNode)kv.Value))),
+            ["errorsByErrnoAndOrigin"] = Obj(s.ErrorsByErrnoAndOrigin.Select(kv =>
+                (RunSummary.ErrorName(kv.Key.Outcome, kv.Key.Origin), (JsonNode)kv.Value))),
+            ["latencyMs"] = new JsonObject { ["p50"] = s.Latency.Quantile(0.5), ["p99"] = s.Latency.Quantile(0.99) },
+            ["coldStarts"] = s.ColdStarts,
+            ["environmentsDestroyed"] = s.Destroyed,
+            ["peakServer"] = Obj(s.PeakServer.Select(kv => (kv.Key, (JsonNode)kv.Value))),
+            ["peakClient"] = Obj(s.PeakClient.Select(kv => (kv.Key, (JsonNode)kv.Value))),
+            ["finalServer"] = s.Final is null ? null : Obj(s.Final.Server.Select(kv => (kv.Key, (JsonNode)kv.Value))),
+            ["finalClient"] = s.Final is null ? null : Obj(s.Final.Client.Select(kv => (kv.Key, (JsonNode)kv.Value))),
+            ["peakZombies"] = s.PeakZombies,
+            ["zombieSeconds"] = Math.Round(s.ZombieSeconds, 3),
+            ["rejections"] = s.Final?.Rejections ?? 0,
+            ["evictions"] = s.Final?.Evictions ?? 0,
+            ["throttles"] = s.Final?.Throttles ?? 0,
+            ["expectations"] = new JsonArray(outcome.Expectations.Select(e => (JsonNode)new JsonObject
+            {
+                ["expectation"] = e.Text, ["met"] = e.Met, ["actual"] = e.Actual,
+            }).ToArray()),
+        };
+    }
+
+    /// <summary>How a function's strategy is written.</summary>
+    public static string StrategyName(Strategy s) => s switch
+    {
+        Strategy.Reuse => "reuse",
+        Strategy.PerInvocation => "per-invocation",
+        _ => "proxy",
+    };
+
+    /// <summary>What a chart needs of a summary read back: the run's name, limits and strategies.</summary>
+    public static RunHeader ReadHeader(JsonObject summary)
+    {
+        var limits = summary["limits"] as JsonObject;
+        return new RunHeader(
+            summary["scenario"]?.GetValue<string>() ?? throw new FormatException("no 'scenario'"),
+            limits?["soft"]?.GetValue<int>(), limits?["hard"]?.GetValue<int>(), limits?["maxClients"]?.GetValue<int>(),
+            (summary["strategies"] as JsonObject)?.ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>())
+                ?? new Dictionary<string, string>());
+    }
+
+    public static RunHeader Header(Scenario s) => new(s.Name, s.Server.SoftLimit, s.Server.HardLimit, s.Server.MaxClients,
+        s.Functions.ToDictionary(f => f.Name, f => StrategyName(f.Strategy)));
+
+    internal static JsonObject Obj(IEnumerable<(string Key, JsonNode Value)> items)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in items) o[k] = v;
+        return o;
+    }
+}
