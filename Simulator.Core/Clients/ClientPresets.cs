@@ -15,11 +15,15 @@ public static class ClientPresets
 
     public static PresetTable<ClientDefaults> Table { get; } = new("client",
     [
-        new(Default, new(TimeSpan.FromSeconds(10), null, 0, [Outcome.Eof, Outcome.ECONNRESET, Outcome.EPIPE, Outcome.ETIMEDOUT, Outcome.ECONNREFUSED],
+        new(Default,
+            new(TimeSpan.FromSeconds(10), null, 0,
+                [Outcome.Eof, Outcome.ECONNRESET, Outcome.EPIPE, Outcome.ETIMEDOUT, Outcome.ECONNREFUSED],
                 false, null, null, null, null),
-            new(SourceKind.Folk, "the model's neutral library of the 2020 story: one connection, cached or per invocation; its connect timeout is "
-                + "ioredis's (connectTimeout 10000 ms, ioredis README, v5); no command timeout, retries, keepalive, user timeout or pings unless set"),
-            "one connection; connect timeout 10 s; no command timeout; no retries (when on, on EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED); "
+            new(SourceKind.Folk, "the model's neutral library of the 2020 story: one connection, cached or per invocation; "
+                + "its connect timeout is ioredis's (connectTimeout 10000 ms, ioredis README, v5); "
+                + "no command timeout, retries, keepalive, user timeout or pings unless set"),
+            "one connection; connect timeout 10 s; no command timeout; "
+                + "no retries (when on, on EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED); "
                 + "no validation, max idle, keepalive, user timeout or pings"),
     ]);
 }

@@ -28,13 +28,14 @@ internal sealed class PooledClient : IClientLibrary
     private readonly Endpoint _server;
     private readonly Func<TimeSpan> _drawSetup;
     private readonly SocketOptions _socketOptions;
-    private readonly Dictionary<TcpConnection, Conn> _bySocket = new();
-    private readonly List<Conn> _free = new(); // idle connections, the most recently released last
-    private readonly Queue<Call> _waiting = new();
+    private readonly Dictionary<TcpConnection, PooledConnection> _bySocket = new();
+    private readonly List<PooledConnection> _free = new(); // idle connections, the most recently released last
+    private readonly Queue<PoolCall> _waiting = new();
     private int _opening; // connections being set up (their SYN not yet sent) count toward the size
     private bool _frozen;
 
-    public PooledClient(ClientSpec spec, IProcess process, Clock clock, ConnectionRegistry connections, Endpoint server, Func<TimeSpan> drawSetup)
+    public PooledClient(ClientSpec spec, IProcess process, Clock clock, ConnectionRegistry connections, Endpoint server,
+        Func<TimeSpan> drawSetup)
     {
         _spec = spec;
         _pool = spec.Pool!;
@@ -43,7 +44,10 @@ internal sealed class PooledClient : IClientLibrary
         _connections = connections;
         _server = server;
         _drawSetup = drawSetup;
-        _socketOptions = new SocketOptions { KeepAlive = spec.KeepAlive is not null, KeepIdle = spec.KeepAlive, UserTimeout = spec.UserTimeout };
+        _socketOptions = new SocketOptions
+        {
+            KeepAlive = spec.KeepAlive is not null, KeepIdle = spec.KeepAlive, UserTimeout = spec.UserTimeout,
+        };
     }
 
     /// <summary>The connections the pool holds: open, connecting or idle.</summary>
@@ -51,11 +55,11 @@ internal sealed class PooledClient : IClientLibrary
 
     public bool HoldsConnections => _bySocket.Count > 0;
 
-    public void Command(Invocation inv, Action<Result> done) => Acquire(new Call(this, inv, done));
+    public void Command(Invocation inv, Action<Result> done) => Acquire(new PoolCall(_clock, inv, done, OnCommandTimer));
 
     // ---------------------------------------------------------------- acquiring and releasing
 
-    private void Acquire(Call cmd)
+    private void Acquire(PoolCall cmd)
     {
         while (_free.Count > 0)
         {
@@ -77,18 +81,18 @@ internal sealed class PooledClient : IClientLibrary
         }
         _waiting.Enqueue(cmd);
         if (_pool.AcquireTimeout is { } t)
-            cmd.Arm(_clock.Now + t, Call.Acquiring);
+            cmd.Arm(_clock.Now + t, PoolCall.Acquiring);
     }
 
     /// <summary>A free connection the library would not hand out: past its lifetime, idle too long
     /// (max idle checked on use), or, with validation, already closed by the peer as far as the
     /// process can tell.</summary>
-    private bool Unusable(Conn c) =>
+    private bool Unusable(PooledConnection c) =>
         (_pool.MaxLifetime is { } life && _clock.Now - c.Created >= life)
         || (_spec.MaxIdle is { } maxIdle && _clock.Now - c.LastUsed > maxIdle)
         || (_spec.ValidateBeforeUse && (c.Socket.State != TcpState.Established || c.PeerClosed));
 
-    private void Release(Conn c)
+    private void Release(PooledConnection c)
     {
         c.Command = null;
         c.LastUsed = _clock.Now;
@@ -123,7 +127,7 @@ internal sealed class PooledClient : IClientLibrary
         }
     }
 
-    private void OnAcquireTimeout(Call cmd)
+    private void OnAcquireTimeout(PoolCall cmd)
     {
         if (!_waiting.Contains(cmd))
             return;
@@ -138,13 +142,13 @@ internal sealed class PooledClient : IClientLibrary
     // ---------------------------------------------------------------- connections
 
     /// <summary>The set-up cost is CPU time spent before the SYN leaves.</summary>
-    private void Open(Call cmd)
+    private void Open(PoolCall cmd)
     {
         _opening++;
-        cmd.Arm(_clock.Now + _drawSetup(), Call.Opening);
+        cmd.Arm(_clock.Now + _drawSetup(), PoolCall.Opening);
     }
 
-    private void OnSetUp(Call cmd)
+    private void OnSetUp(PoolCall cmd)
     {
         _opening--;
         if (_process.State == EnvironmentState.Destroyed)
@@ -152,13 +156,13 @@ internal sealed class PooledClient : IClientLibrary
         var socket = _process.Host.Connect(_clock.Now, _server, _socketOptions);
         _connections.Info(socket); // name the connection now: the server's side finds it by its addresses
         _process.Own(socket);
-        var c = new Conn(this, socket, _clock.Now) { Command = cmd, Connecting = true };
+        var c = new PooledConnection(_clock, socket, OnIdleTimeout) { Command = cmd, Connecting = true };
         _bySocket[socket] = c;
         cmd.Conn = c;
-        cmd.Arm(_clock.Now + _spec.ConnectTimeout, Call.Connecting);
+        cmd.Arm(_clock.Now + _spec.ConnectTimeout, PoolCall.Connecting);
     }
 
-    private void Send(Call cmd, Conn c)
+    private void Send(PoolCall cmd, PooledConnection c)
     {
         cmd.Conn = c;
         c.Command = cmd;
@@ -171,12 +175,12 @@ internal sealed class PooledClient : IClientLibrary
             return;
         }
         if (_spec.CommandTimeout is { } t)
-            cmd.Arm(_clock.Now + t, Call.Waiting);
+            cmd.Arm(_clock.Now + t, PoolCall.Waiting);
         else
             cmd.Timer.Cancel();
     }
 
-    private void Close(Conn c)
+    private void Close(PooledConnection c)
     {
         _bySocket.Remove(c.Socket);
         _free.Remove(c);
@@ -186,7 +190,7 @@ internal sealed class PooledClient : IClientLibrary
             c.Socket.Close(_clock.Now);
     }
 
-    private void OnIdleTimeout(Conn c, long stamp)
+    private void OnIdleTimeout(PooledConnection c, long stamp)
     {
         if (stamp != c.IdleStamp || !_free.Contains(c) || _frozen || _process.State == EnvironmentState.Destroyed)
             return;
@@ -222,7 +226,7 @@ internal sealed class PooledClient : IClientLibrary
         }
     }
 
-    private void ReadReply(Call cmd, Conn c)
+    private void ReadReply(PoolCall cmd, PooledConnection c)
     {
         string label = _connections.Label(c.Socket);
         while (true)
@@ -233,7 +237,8 @@ internal sealed class PooledClient : IClientLibrary
                 cmd.Received += r.Bytes;
                 if (_connections.Info(c.Socket).Rejected)
                 {
-                    Fail(cmd, new Result(Outcome.Rejected, Origin.Server, label, _connections.IncidentOf(c.Socket) is { } refusal ? Cause.Of(refusal) : null));
+                    var refusal = _connections.IncidentOf(c.Socket);
+                    Fail(cmd, new Result(Outcome.Rejected, Origin.Server, label, refusal is null ? null : Cause.Of(refusal)));
                     return;
                 }
                 if (cmd.Received >= Wire.ReplyBytes)
@@ -257,29 +262,29 @@ internal sealed class PooledClient : IClientLibrary
         }
     }
 
-    private void OnCommandTimer(Call cmd, long phase)
+    private void OnCommandTimer(PoolCall cmd, long phase)
     {
         if (cmd.Ended)
             return;
-        if (phase == Call.Opening)
+        if (phase == PoolCall.Opening)
             OnSetUp(cmd);
-        else if (phase == Call.Acquiring)
+        else if (phase == PoolCall.Acquiring)
             OnAcquireTimeout(cmd);
-        else if (phase == Call.Connecting && cmd.Conn is { Connecting: true } c)
+        else if (phase == PoolCall.Connecting && cmd.Conn is { Connecting: true } c)
             Fail(cmd, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(c.Socket),
                 new Cause(CauseKind.ConnectTimeout, Timeout: _spec.ConnectTimeout)));
-        else if (phase == Call.Waiting && cmd.Conn is { } w)
+        else if (phase == PoolCall.Waiting && cmd.Conn is { } w)
             Fail(cmd, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(w.Socket),
                 new Cause(CauseKind.CommandTimeout, _connections.IncidentOf(w.Socket), _spec.CommandTimeout!.Value)));
     }
 
-    private Result SocketError(Conn c, Errno errno, ErrorOrigin origin)
+    private Result SocketError(PooledConnection c, Errno errno, ErrorOrigin origin)
     {
         var outcome = OutcomeNames.FromErrno(errno);
         return new(outcome, OutcomeNames.FromErrorOrigin(origin), _connections.Label(c.Socket), Explain(c, outcome));
     }
 
-    private Cause? Explain(Conn c, Outcome outcome)
+    private Cause? Explain(PooledConnection c, Outcome outcome)
     {
         var incident = _connections.IncidentOf(c.Socket);
         return outcome switch
@@ -293,7 +298,7 @@ internal sealed class PooledClient : IClientLibrary
 
     /// <summary>The command failed: its connection is closed (a library drops a connection that
     /// errored), a waiter may take its place, and the command is retried or ends.</summary>
-    private void Fail(Call cmd, Result r)
+    private void Fail(PoolCall cmd, Result r)
     {
         cmd.Timer.Cancel();
         if (cmd.Conn is { } c)
@@ -368,65 +373,5 @@ internal sealed class PooledClient : IClientLibrary
     {
         foreach (var c in _bySocket.Values.ToArray())
             Close(c); // the hook ends the pool cleanly: FIN on each
-    }
-
-    /// <summary>One pooled connection.</summary>
-    private sealed class Conn
-    {
-        public Conn(PooledClient pool, TcpConnection socket, TimeSpan created)
-        {
-            Socket = socket;
-            Created = created;
-            LastUsed = created;
-            Idle = new Alarm(pool._clock, stamp => pool.OnIdleTimeout(this, stamp));
-        }
-
-        public TcpConnection Socket { get; }
-        public TimeSpan Created { get; }
-        public TimeSpan LastUsed { get; set; }
-        public TimeSpan IdleDeadline { get; set; }
-        public long IdleStamp { get; set; }
-        public Call? Command { get; set; }
-        public bool Connecting { get; set; }
-        public bool PeerClosed { get; set; }
-        public Alarm Idle { get; }
-    }
-
-    /// <summary>One command of an invocation, from acquiring a connection to its reply; its one
-    /// timer serves each phase in turn, stamped with the phase.</summary>
-    private sealed class Call
-    {
-        public const long Opening = 1, Acquiring = 2, Connecting = 3, Waiting = 4;
-
-        private readonly Action<Result> _done;
-
-        public Call(PooledClient pool, Invocation inv, Action<Result> done)
-        {
-            Invocation = inv;
-            _done = done;
-            Timer = new Alarm(pool._clock, phase => pool.OnCommandTimer(this, phase));
-        }
-
-        public Invocation Invocation { get; }
-        public Alarm Timer { get; }
-
-        /// <summary>The timer for the next phase, replacing the one before.</summary>
-        public void Arm(TimeSpan at, long phase)
-        {
-            Timer.Cancel();
-            Timer.Set(at, phase);
-        }
-        public Conn? Conn { get; set; }
-        public int Received { get; set; }
-        public bool Ended { get; private set; }
-
-        public void End(Result r)
-        {
-            if (Ended)
-                return;
-            Ended = true;
-            Timer.Cancel();
-            _done(r);
-        }
     }
 }

@@ -42,7 +42,8 @@ internal sealed class SingleConnectionClient : IClientLibrary
     /// <param name="connections">Where sockets are named and incidents kept.</param>
     /// <param name="server">Where it connects.</param>
     /// <param name="drawSetup">The CPU time to set a connection up, drawn per connection.</param>
-    public SingleConnectionClient(ClientSpec spec, bool cache, IProcess process, Clock clock, ConnectionRegistry connections, Endpoint server, Func<TimeSpan> drawSetup)
+    public SingleConnectionClient(ClientSpec spec, bool cache, IProcess process, Clock clock, ConnectionRegistry connections,
+        Endpoint server, Func<TimeSpan> drawSetup)
     {
         _spec = spec;
         _cache = cache;
@@ -51,7 +52,10 @@ internal sealed class SingleConnectionClient : IClientLibrary
         _connections = connections;
         _server = server;
         _drawSetup = drawSetup;
-        _socketOptions = new SocketOptions { KeepAlive = spec.KeepAlive is not null, KeepIdle = spec.KeepAlive, UserTimeout = spec.UserTimeout };
+        _socketOptions = new SocketOptions
+        {
+            KeepAlive = spec.KeepAlive is not null, KeepIdle = spec.KeepAlive, UserTimeout = spec.UserTimeout,
+        };
         _connect = new Alarm(clock, OnConnect);
         _connectTimeout = new Alarm(clock, OnConnectTimeout);
         _commandTimeout = new Alarm(clock, OnCommandTimeout);
@@ -183,7 +187,8 @@ internal sealed class SingleConnectionClient : IClientLibrary
                 _received += r.Bytes;
                 if (_connections.Info(socket).Rejected)
                 {
-                    Fail(inv, new Result(Outcome.Rejected, Origin.Server, label, _connections.IncidentOf(socket) is { } refusal ? Cause.Of(refusal) : null));
+                    var refusal = _connections.IncidentOf(socket);
+                    Fail(inv, new Result(Outcome.Rejected, Origin.Server, label, refusal is null ? null : Cause.Of(refusal)));
                     return;
                 }
                 if (_received >= Wire.ReplyBytes)

@@ -1,0 +1,30 @@
+using Zombiesim.Core.Engine;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Clients;
+
+/// <summary>One connection of a <see cref="PooledClient"/>: its socket, its age and last use, the
+/// command on it if any, and its idle timer (stamped, so that a re-armed timer's earlier event is stale).</summary>
+internal sealed class PooledConnection
+{
+    public PooledConnection(Clock clock, TcpConnection socket, Action<PooledConnection, long> onIdle)
+    {
+        Socket = socket;
+        Created = clock.Now;
+        LastUsed = clock.Now;
+        Idle = new Alarm(clock, stamp => onIdle(this, stamp));
+    }
+
+    public TcpConnection Socket { get; }
+    public TimeSpan Created { get; }
+    public TimeSpan LastUsed { get; set; }
+    public TimeSpan IdleDeadline { get; set; }
+    public long IdleStamp { get; set; }
+    public PoolCall? Command { get; set; }
+    public bool Connecting { get; set; }
+
+    /// <summary>The peer's FIN has reached the process.</summary>
+    public bool PeerClosed { get; set; }
+
+    public Alarm Idle { get; }
+}
