@@ -44,8 +44,25 @@ public static class SearchConclusion
                         + $"to {Pct(b)} at {ordered[i].Values[0]}, "
                         + "against the trend: the answer may not be monotone");
             }
-            int firstSafe = safe.IndexOf(true);
-            if (firstSafe > 0 && safe.Skip(firstSafe).All(x => x))
+            int firstSafe = safe.IndexOf(true), lastSafe = safe.LastIndexOf(true);
+            if (firstSafe == 0 && lastSafe < safe.Count - 1 && safe.Take(lastSafe + 1).All(x => x))
+            {
+                // Smaller is safer (a client's max idle behind a NAT gateway that forgets flows):
+                // the boundary is the largest safe value and the margin lies below it.
+                boundary = ordered[lastSafe];
+                var firstUnsafe = ordered[lastSafe + 1];
+                int b = index[lastSafe];
+                var margin = ordered.Take(lastSafe).LastOrDefault(p => IndexOf(values, p.Values[0]) == b - spec.MarginSteps);
+                recommended = spec.Objective.Path == spec.Vary[0].Path ? (margin ?? boundary) : best;
+                text = $"{spec.Vary[0].Path}: safe up to {boundary.Values[0]} ({Rate(spec, boundary)}); "
+                    + $"unsafe at {firstUnsafe.Values[0]} and above ({Rate(spec, firstUnsafe)}{Typically(firstUnsafe)}). "
+                    + $"{boundary.Values[0]} is the boundary, with no margin"
+                    + (recommended == margin && margin is not null
+                        ? $"; recommended {margin.Values[0]}, {MarginText(values, b - spec.MarginSteps, b, spec.MarginSteps)} below it "
+                            + $"({Rate(spec, margin)})."
+                        : ".");
+            }
+            else if (firstSafe > 0 && safe.Skip(firstSafe).All(x => x))
             {
                 boundary = ordered[firstSafe];
                 var lastUnsafe = ordered[firstSafe - 1];
@@ -56,7 +73,7 @@ public static class SearchConclusion
                     + $"({Rate(spec, lastUnsafe)}{Typically(lastUnsafe)}); "
                     + $"safe from {boundary.Values[0]} ({Rate(spec, boundary)}). {boundary.Values[0]} is the boundary, with no margin"
                     + (recommended == margin && margin is not null
-                        ? $"; recommended {margin.Values[0]}, {MarginText(values, b, spec.MarginSteps)} above it ({Rate(spec, margin)})."
+                        ? $"; recommended {margin.Values[0]}, {MarginText(values, b, b + spec.MarginSteps, spec.MarginSteps)} above it ({Rate(spec, margin)})."
                         : ".");
             }
             else if (firstSafe == 0 && safe.All(x => x))
@@ -141,11 +158,11 @@ public static class SearchConclusion
             : double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) ? x : IndexOf(spec.Vary[k].Values, v);
     }
 
-    private static string MarginText(IReadOnlyList<string> values, int boundary, int steps)
+    /// <summary>The margin between two values (the lower index first), as a duration when they are durations.</summary>
+    private static string MarginText(IReadOnlyList<string> values, int low, int high, int steps)
     {
-        int m = boundary + steps;
-        if (m >= values.Count) return $"{steps} step(s)";
-        if (DurationText.TryParse(values[m], out var a, out _) && DurationText.TryParse(values[boundary], out var b, out _))
+        if (low < 0 || high >= values.Count) return $"{steps} step(s)";
+        if (DurationText.TryParse(values[high], out var a, out _) && DurationText.TryParse(values[low], out var b, out _))
             return DurationText.Format(a - b);
         return $"{steps} step(s)";
     }

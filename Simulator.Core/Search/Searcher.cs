@@ -64,7 +64,18 @@ public sealed class Searcher
             var all = GridPoints();
             var mine = Enumerable.Range(0, all.Count).Where(i => i % shards == shard).Select(i => all[i]).ToList();
             var results = Evaluate(mine);
-            return SearchConclusion.Conclude(_spec, results);
+            if (shards == 1)
+                return SearchConclusion.Conclude(_spec, results);
+            // A shard holds part of the points: a boundary or a best point among them would mislead.
+            return SearchConclusion.Conclude(_spec, results) with
+            {
+                Best = null,
+                Boundary = null,
+                Recommended = null,
+                Warnings = [],
+                Recommendation = $"shard {shard + 1} of {shards} holds {mine.Count} of the search's {all.Count} points and recommends "
+                    + "nothing: merge the shards' directories with `zombiesim merge` for the conclusion",
+            };
         }
         if (shards > 1)
             throw new UsageException("--shard",

@@ -31,4 +31,38 @@ public sealed class SearcherTests : IDisposable
         batched.Recommendation.Should().Be(once.Recommendation);
         File.ReadAllText(Path.Combine(_dir, "batched.jsonl")).Should().Be(File.ReadAllText(Path.Combine(_dir, "once.jsonl")));
     }
+
+    [Fact]
+    public void Bisection_finds_that_smaller_is_safer_and_recommends_the_margin_below_the_boundary()
+    {
+        // A cached connection idle longer than the server's 300 s is dead; a max idle below it makes
+        // the library reconnect first. The second request comes 250 to 350 s after the first, so
+        // every max idle up to 290 s is safe and every one from 310 s fails sometimes.
+        string file = Scenarios.File("search-client-max-idle.yaml");
+        string yaml = File.ReadAllText(file);
+        var vary = new Parameter("functions.0.client.maxIdle", ["60s", "120s", "180s", "240s", "290s", "310s", "360s", "600s"]);
+        var spec = new SearchSpec([vary], 40, Goal.Parse("no errors", "t"), Objective.Parse("max functions.0.client.maxIdle", [vary], "t"),
+            SearchStrategy.Bisect, 1);
+        var result = new Searcher(yaml, file, ["platform.reap.after=600s"], spec, 2, null, null).Run();
+        result.Boundary!.Values.Should().Equal("290s");
+        result.Recommended!.Values.Should().Equal("240s");
+        result.Recommendation.Should().StartWith("functions.0.client.maxIdle: safe up to 290s (")
+            .And.Contain("unsafe at 310s and above (")
+            .And.Contain("290s is the boundary, with no margin; recommended 240s, 50s below it (0/40 runs failed");
+    }
+
+    [Fact]
+    public void A_shard_of_a_grid_search_says_it_holds_part_of_the_points_and_recommends_nothing()
+    {
+        string file = Scenarios.File("search-upstash-idle-timeout.yaml");
+        var vary = new Parameter("server.idleTimeout", ["250s", "290s", "300s", "310s", "320s"]);
+        var spec = new SearchSpec([vary], 4, Goal.Parse("no errors", "t"), Objective.Parse("min server.idleTimeout", [vary], "t"),
+            SearchStrategy.Grid, 1);
+        var shard = new Searcher(File.ReadAllText(file), file, [], spec, 2, null, null).Run(shard: 1, shards: 2);
+        shard.Points.Select(p => p.Values[0]).Should().Equal("290s", "310s");
+        shard.Recommended.Should().BeNull();
+        shard.Boundary.Should().BeNull();
+        shard.Recommendation.Should().Be("shard 2 of 2 holds 2 of the search's 5 points and recommends nothing: "
+            + "merge the shards' directories with `zombiesim merge` for the conclusion");
+    }
 }
