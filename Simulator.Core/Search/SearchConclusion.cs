@@ -73,7 +73,8 @@ public static class SearchConclusion
                     + $"({Rate(spec, lastUnsafe)}{Typically(lastUnsafe)}); "
                     + $"safe from {boundary.Values[0]} ({Rate(spec, boundary)}). {boundary.Values[0]} is the boundary, with no margin"
                     + (recommended == margin && margin is not null
-                        ? $"; recommended {margin.Values[0]}, {MarginText(values, b, b + spec.MarginSteps, spec.MarginSteps)} above it ({Rate(spec, margin)})."
+                        ? $"; recommended {margin.Values[0]}, {MarginText(values, b, b + spec.MarginSteps, spec.MarginSteps)} above it "
+                            + $"({Rate(spec, margin)})."
                         : ".");
             }
             else if (firstSafe == 0 && safe.All(x => x))
