@@ -3,6 +3,7 @@ using Zombiesim.Cli.Charts;
 using Zombiesim.Cli.Runs;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Traffic;
 using Zombiesim.Core.Worlds;
 
 namespace Zombiesim.Cli.Commands;
@@ -46,7 +47,9 @@ public static class RunCommand
             var observers = new List<IRunObserver> { recorder };
             if (charted is not null && files is not null)
                 observers.AddRange([charted, files]);
-            RunOutcome outcome = Simulation.Run(scenario, parse.GetValue(seed), observers.ToArray());
+            RunOutcome outcome = Announced(scenario, parse.InvocationConfiguration.Error) is { } progress
+                ? Simulation.RunWithProgress(scenario, parse.GetValue(seed), progress, observers.ToArray())
+                : Simulation.Run(scenario, parse.GetValue(seed), observers.ToArray());
             string reproduce = Reproduce(path, outcome.Seed, sets);
             if (files is not null)
             {
@@ -61,6 +64,18 @@ public static class RunCommand
             return outcome.ExpectationsMet ? ExitCodes.Ok : ExitCodes.Violated;
         });
         return command;
+    }
+
+    /// <summary>A run past <see cref="WorkEstimate.Announced"/> invocations is announced on stderr with how to
+    /// try it small, and reports its progress there; stdout stays the same.</summary>
+    public static Action<double>? Announced(Scenario scenario, TextWriter error)
+    {
+        if (WorkEstimate.Warning(scenario) is not { } warning)
+            return null;
+        error.WriteLine($"warning: {warning}");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        return done => error.WriteLine($"progress: {done * 100:F0}% of {DurationText.Format(scenario.Horizon)} simulated, "
+            + $"{clock.Elapsed.TotalSeconds:F1} s so far");
     }
 
     internal static string Reproduce(string path, ulong seed, IEnumerable<string> sets) =>

@@ -286,6 +286,9 @@ public sealed record Mixture : Distribution
     public IReadOnlyList<Distribution> Components => _components;
     private double W(int i) => _pick.Weight(i);
 
+    /// <summary>The probability of component <paramref name="i"/>.</summary>
+    public double Weight(int i) => W(i);
+
     public override double Mean => Enumerable.Range(0, _components.Length).Sum(i => W(i) * _components[i].Mean);
 
     public override double Variance

@@ -42,8 +42,8 @@ internal static class ScriptSections
             var window = WorkEstimate.Window(traffic, horizon);
             double n = WorkEstimate.EveryInvocations(every, window);
             if (double.IsPositiveInfinity(n))
-                throw r.ErrorAt("every", $"'every' drew 0 s in all of {WorkEstimate.Draws:N0} trial draws: simulated time would stand still; "
-                    + "give the gaps a positive part, like { exponential: { mean: 200ms } }");
+                throw r.ErrorAt("every", "'every' draws gaps that are 0 s once rounded to the simulator's resolution (100 ns): "
+                    + "simulated time would stand still; give the gaps a positive part, like { exponential: { mean: 200ms } }");
             if (n > WorkEstimate.Refused)
                 throw r.ErrorAt("every", $"'every' asks for about {WorkEstimate.About(n)} invocations in {DurationText.Format(window)}, more than the "
                     + $"{WorkEstimate.Refused:N0} a run can simulate in reasonable time; lengthen the gaps or shorten 'horizon' or 'until'");

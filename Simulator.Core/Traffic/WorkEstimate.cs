@@ -18,7 +18,7 @@ public static class WorkEstimate
     /// <summary>Past this many invocations a scenario is refused.</summary>
     public const double Refused = 1e9;
 
-    /// <summary>Draws of the gap the estimate averages (from a fixed seed, so the estimate is the same every time).</summary>
+    /// <summary>Draws of a continuous gap the estimate averages (from a fixed seed, so the estimate is the same every time).</summary>
     public const int Draws = 4096;
 
     /// <summary>The invocations one traffic entry asks for within <paramref name="horizon"/>.</summary>
@@ -42,11 +42,31 @@ public static class WorkEstimate
     {
         if (window <= TimeSpan.Zero)
             return 0;
-        var draws = new SeededChoices(1).Stream("work-estimate");
-        double cap = window.TotalSeconds, sum = 0;
-        for (int i = 0; i < Draws; i++)
-            sum += Math.Min(every.SampleDuration(draws).TotalSeconds, cap);
-        return sum == 0 ? double.PositiveInfinity : cap / (sum / Draws);
+        double cap = window.TotalSeconds;
+        double mean = CutMean(every, cap, new SeededChoices(1).Stream("work-estimate"));
+        return mean == 0 ? double.PositiveInfinity : cap / mean;
+    }
+
+    /// <summary>The mean of a gap cut at <paramref name="cap"/> seconds, as the engine draws it (negative
+    /// draws are 0, durations are whole ticks): exact for constants, weighted values and mixtures of
+    /// them, where a rare long gap matters most; from a fixed sample for continuous ones.</summary>
+    private static double CutMean(Distribution d, double cap, IChoices draws)
+    {
+        static double Cut(double v, double cap) => Math.Min(DurationText.FromSeconds(v).TotalSeconds, cap);
+        switch (d)
+        {
+            case Constant c:
+                return Cut(c.Value, cap);
+            case Empirical e:
+                return Enumerable.Range(0, e.Values.Count).Sum(i => e.Weight(i) * Cut(e.Values[i], cap));
+            case Mixture m:
+                return Enumerable.Range(0, m.Components.Count).Sum(i => m.Weight(i) * CutMean(m.Components[i], cap, draws));
+            default:
+                double sum = 0;
+                for (int i = 0; i < Draws; i++)
+                    sum += Math.Min(d.SampleDuration(draws).TotalSeconds, cap);
+                return sum / Draws;
+        }
     }
 
     /// <summary>The span <c>every</c> traffic runs over: from its start to its end or the horizon.</summary>

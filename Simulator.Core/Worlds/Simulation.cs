@@ -17,17 +17,22 @@ public static class Simulation
     public static RunOutcome Run(Scenario scenario, ulong? seed = null, params IRunObserver[] observers) =>
         Run(scenario, seed, null, null, observers);
 
+    /// <summary>A run that reports after each tenth of its simulated time how much has run, for long runs.</summary>
+    public static RunOutcome RunWithProgress(Scenario scenario, ulong? seed, Action<double> progress, params IRunObserver[] observers) =>
+        Run(scenario, seed, null, null, observers, progress: progress);
+
     /// <summary>A run whose draws come from <paramref name="choices"/> (exploration, replay);
     /// <paramref name="attach"/> sees the world before it starts. Without <paramref name="sampling"/>
     /// the summary has no counts over time (peaks, zombie-seconds).</summary>
-    internal static RunOutcome Run(Scenario scenario, ulong? seed, IChoices? choices, Action<World>? attach, IRunObserver[] observers, bool sampling = true)
+    internal static RunOutcome Run(Scenario scenario, ulong? seed, IChoices? choices, Action<World>? attach, IRunObserver[] observers,
+        bool sampling = true, Action<double>? progress = null)
     {
         var summary = new RunSummary();
         var expectations = new Expectations(scenario);
         var fanout = new Fanout([summary, expectations, .. observers]);
         var world = new World(scenario, fanout, expectations, seed, choices, sampling);
         attach?.Invoke(world);
-        world.Run();
+        world.Run(progress);
         return new RunOutcome(scenario, world.Seed, summary, expectations.Results(), world.EventsExecuted);
     }
 

@@ -75,8 +75,9 @@ internal sealed class World
     public Census Census { get; }
     public Clock Clock { get; }
 
-    /// <summary>Runs the scenario to its horizon.</summary>
-    public void Run()
+    /// <summary>Runs the scenario to its horizon; <paramref name="progress"/>, if given, hears after
+    /// each tenth of the simulated time how much of it has run (the run itself does not change).</summary>
+    public void Run(Action<double>? progress = null)
     {
         _server.Start();
         // Probes first: scheduled before anything else, they count before every event due at their instant.
@@ -88,7 +89,18 @@ internal sealed class World
         });
         ScriptedEvents.Schedule(_s.Events, Clock, _topology, _platform, _server, _observer);
         _sampler?.Start();
-        _engine.RunUntil(_s.Horizon);
+        if (progress is null)
+            _engine.RunUntil(_s.Horizon);
+        else
+        {
+            // Running to each tenth of the horizon in turn fires the same events in the same order:
+            // nothing runs between two steps but the report.
+            for (int tenth = 1; tenth <= 10; tenth++)
+            {
+                _engine.RunUntil(TimeSpan.FromTicks(_s.Horizon.Ticks / 10 * tenth + (tenth == 10 ? _s.Horizon.Ticks % 10 : 0)));
+                progress(tenth / 10.0);
+            }
+        }
         _sampler?.Finish();
     }
 }
