@@ -13,7 +13,8 @@ internal static class TrafficGenerator
 {
     /// <summary>Schedules every invocation of <paramref name="traffic"/> up to the horizon;
     /// <paramref name="invoke"/> starts one of the named function.</summary>
-    public static void Schedule(IReadOnlyList<TrafficSpec> traffic, TimeSpan horizon, Clock clock, IChoices streams, Func<string, Action> invoke)
+    public static void Schedule(IReadOnlyList<TrafficSpec> traffic, TimeSpan horizon, Clock clock, IChoices streams,
+        Func<string, Action> invoke)
     {
         for (int i = 0; i < traffic.Count; i++)
         {

@@ -90,7 +90,8 @@ public static class WorkEstimate
         if (total <= Announced)
             return null;
         var largest = s.Traffic.Select((t, i) => (t, i, n: Invocations(t, s.Horizon))).MaxBy(x => x.n);
-        return $"this run simulates about {About(total)} invocations (traffic.{largest.i}, of '{largest.t.Function}': about {About(largest.n)}) "
+        return $"this run simulates about {About(total)} invocations "
+            + $"(traffic.{largest.i}, of '{largest.t.Function}': about {About(largest.n)}) "
             + $"over {DurationText.Format(s.Horizon)}; it may take minutes. To try it small first: --set horizon=10m";
     }
 }

@@ -6,7 +6,8 @@ using Zombiesim.Core.Scenarios;
 namespace Zombiesim.Core.Worlds;
 
 /// <summary>What a run produced besides its records.</summary>
-public sealed record RunOutcome(Scenario Scenario, ulong Seed, RunSummary Summary, IReadOnlyList<ExpectationResult> Expectations, long Events)
+public sealed record RunOutcome(
+    Scenario Scenario, ulong Seed, RunSummary Summary, IReadOnlyList<ExpectationResult> Expectations, long Events)
 {
     public bool ExpectationsMet => Expectations.All(e => e.Met);
 }
