@@ -93,9 +93,9 @@ internal static class PartSections
     internal static PoolSpec ReadPool(Reader r)
     {
         var d = new PoolSpec();
-        int max = r.Int("max", d.Max, "connections at most per environment (pg-pool max 10, mysql2 connectionLimit 10: SRC)", 1, 10_000);
+        int max = r.Int("max", d.Max, "connections at most per environment (pg-pool 3.14.0 max 10, mysql2 3.23.4 connectionLimit 10: DOC, their source)", 1, 10_000);
         var acquire = r.OptionalDuration("acquireTimeout", "a command waiting this long for a free connection fails with ETIMEDOUT (pg-pool connectionTimeoutMillis; default: waits)");
-        var idle = r.OptionalDuration("idleTimeout", "the library closes a connection idle this long, by a user-space timer that stops while frozen (pg-pool idleTimeoutMillis 10s: SRC)");
+        var idle = r.OptionalDuration("idleTimeout", "the library closes a connection idle this long, by a user-space timer that stops while frozen (pg-pool 3.14.0 idleTimeoutMillis 10s: DOC, its source)");
         var life = r.OptionalDuration("maxLifetime", "a connection this old is closed when released or before reuse (pg-pool maxLifetimeSeconds; default: none)");
         var overdue = r.Choice("overdueTimers", d.OverdueTimers, "timers overdue at a thaw run before or after the thawed invocation's first command (undocumented: a parameter)",
             new Dictionary<string, OverdueTimers> { ["before"] = OverdueTimers.BeforeHandler, ["after"] = OverdueTimers.AfterHandler });
