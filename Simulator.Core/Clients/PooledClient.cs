@@ -27,6 +27,7 @@ internal sealed class PooledClient : IClientLibrary
     private readonly ConnectionRegistry _connections;
     private readonly Endpoint _server;
     private readonly Func<TimeSpan> _drawSetup;
+    private readonly Func<TimeSpan> _drawLifetime;
     private readonly SocketOptions _socketOptions;
     private readonly Dictionary<TcpConnection, PooledConnection> _bySocket = new();
     private readonly List<PooledConnection> _free = new(); // idle connections, the most recently released last
@@ -35,7 +36,7 @@ internal sealed class PooledClient : IClientLibrary
     private bool _frozen;
 
     public PooledClient(ClientSpec spec, IProcess process, Clock clock, ConnectionRegistry connections, Endpoint server,
-        Func<TimeSpan> drawSetup)
+        Func<TimeSpan> drawSetup, Func<TimeSpan> drawLifetime)
     {
         _spec = spec;
         _pool = spec.Pool!;
@@ -44,9 +45,12 @@ internal sealed class PooledClient : IClientLibrary
         _connections = connections;
         _server = server;
         _drawSetup = drawSetup;
+        _drawLifetime = drawLifetime;
         _socketOptions = new SocketOptions
         {
-            KeepAlive = spec.KeepAlive is not null, KeepIdle = spec.KeepAlive, UserTimeout = spec.UserTimeout,
+            // A zero idle time keeps the host's tcp_keepalive_time, as Node's setKeepAlive(true, 0) does.
+            KeepAlive = spec.KeepAlive is not null, KeepIdle = spec.KeepAlive > TimeSpan.Zero ? spec.KeepAlive : null,
+            UserTimeout = spec.UserTimeout,
         };
     }
 
@@ -63,8 +67,9 @@ internal sealed class PooledClient : IClientLibrary
     {
         while (_free.Count > 0)
         {
-            var c = _free[^1];
-            _free.RemoveAt(_free.Count - 1);
+            int at = _pool.Order == PoolOrder.Lifo ? _free.Count - 1 : 0;
+            var c = _free[at];
+            _free.RemoveAt(at);
             c.Idle.Cancel();
             if (Unusable(c))
             {
@@ -88,7 +93,7 @@ internal sealed class PooledClient : IClientLibrary
     /// (max idle checked on use), or, with validation, already closed by the peer as far as the
     /// process can tell.</summary>
     private bool Unusable(PooledConnection c) =>
-        (_pool.MaxLifetime is { } life && _clock.Now - c.Created >= life)
+        (c.Lifetime is { } life && _clock.Now - c.Created >= life)
         || (_spec.MaxIdle is { } maxIdle && _clock.Now - c.LastUsed > maxIdle)
         || (_spec.ValidateBeforeUse && (c.Socket.State != TcpState.Established || c.PeerClosed));
 
@@ -96,7 +101,7 @@ internal sealed class PooledClient : IClientLibrary
     {
         c.Command = null;
         c.LastUsed = _clock.Now;
-        if (_pool.MaxLifetime is { } life && _clock.Now - c.Created >= life)
+        if (c.Lifetime is { } life && _clock.Now - c.Created >= life)
         {
             Close(c);
             ServeWaiting();
@@ -156,10 +161,16 @@ internal sealed class PooledClient : IClientLibrary
         var socket = _process.Host.Connect(_clock.Now, _server, _socketOptions);
         _connections.Info(socket); // name the connection now: the server's side finds it by its addresses
         _process.Own(socket);
-        var c = new PooledConnection(_clock, socket, OnIdleTimeout) { Command = cmd, Connecting = true };
+        var c = new PooledConnection(_clock, socket, OnIdleTimeout)
+        {
+            Command = cmd, Connecting = true, Lifetime = _pool.MaxLifetime is null ? null : _drawLifetime(),
+        };
         _bySocket[socket] = c;
         cmd.Conn = c;
-        cmd.Arm(_clock.Now + _spec.ConnectTimeout, PoolCall.Connecting);
+        if (_spec.ConnectTimeout is { } timeout)
+            cmd.Arm(_clock.Now + timeout, PoolCall.Connecting);
+        else
+            cmd.Timer.Cancel();
     }
 
     private void Send(PoolCall cmd, PooledConnection c)
@@ -272,7 +283,7 @@ internal sealed class PooledClient : IClientLibrary
             OnAcquireTimeout(cmd);
         else if (phase == PoolCall.Connecting && cmd.Conn is { Connecting: true } c)
             Fail(cmd, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(c.Socket),
-                new Cause(CauseKind.ConnectTimeout, Timeout: _spec.ConnectTimeout)));
+                new Cause(CauseKind.ConnectTimeout, Timeout: _spec.ConnectTimeout!.Value)));
         else if (phase == PoolCall.Waiting && cmd.Conn is { } w)
             Fail(cmd, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(w.Socket),
                 new Cause(CauseKind.CommandTimeout, _connections.IncidentOf(w.Socket), _spec.CommandTimeout!.Value)));

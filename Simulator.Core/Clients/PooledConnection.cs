@@ -23,6 +23,9 @@ internal sealed class PooledConnection
     public PoolCall? Command { get; set; }
     public bool Connecting { get; set; }
 
+    /// <summary>How long the pool keeps it, drawn when it opened; null: for ever.</summary>
+    public TimeSpan? Lifetime { get; init; }
+
     /// <summary>The peer's FIN has reached the process.</summary>
     public bool PeerClosed { get; set; }
 

@@ -54,7 +54,9 @@ internal sealed class SingleConnectionClient : IClientLibrary
         _drawSetup = drawSetup;
         _socketOptions = new SocketOptions
         {
-            KeepAlive = spec.KeepAlive is not null, KeepIdle = spec.KeepAlive, UserTimeout = spec.UserTimeout,
+            // A zero idle time keeps the host's tcp_keepalive_time, as Node's setKeepAlive(true, 0) does.
+            KeepAlive = spec.KeepAlive is not null, KeepIdle = spec.KeepAlive > TimeSpan.Zero ? spec.KeepAlive : null,
+            UserTimeout = spec.UserTimeout,
         };
         _connect = new Alarm(clock, OnConnect);
         _connectTimeout = new Alarm(clock, OnConnectTimeout);
@@ -107,14 +109,15 @@ internal sealed class SingleConnectionClient : IClientLibrary
             _cached = socket;
             _cachedLastUsed = _clock.Now;
         }
-        _connectTimeout.Set(_clock.Now + _spec.ConnectTimeout, _stamp);
+        if (_spec.ConnectTimeout is { } timeout)
+            _connectTimeout.Set(_clock.Now + timeout, _stamp);
     }
 
     private void OnConnectTimeout(long stamp)
     {
         if (Live(stamp) && _connecting && _commandSocket is { } connecting)
             Fail(_current, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(connecting),
-                new Cause(CauseKind.ConnectTimeout, Timeout: _spec.ConnectTimeout)));
+                new Cause(CauseKind.ConnectTimeout, Timeout: _spec.ConnectTimeout!.Value)));
     }
 
     private void OnCommandTimeout(long stamp)

@@ -14,7 +14,7 @@ internal sealed class FunctionRuntime
     private readonly Platform _platform;
     private readonly List<Environment> _live = new();
     private readonly List<Environment> _idle = new(); // idle or frozen, most recently used last
-    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _setup;
+    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _setup, _connectionLifetime;
     private int _created;
 
     public FunctionRuntime(Platform platform, FunctionSpec spec)
@@ -27,6 +27,7 @@ internal sealed class FunctionRuntime
         _lifetime = platform.Stream($"function/{spec.Name}/lifetime");
         _work = platform.Stream($"function/{spec.Name}/work");
         _setup = platform.Stream($"function/{spec.Name}/setup");
+        _connectionLifetime = platform.Stream($"function/{spec.Name}/connection-lifetime");
         SetupCost = spec.Client.SetupCost ?? new Constant(DefaultSetupCost(spec.Memory).TotalSeconds);
     }
 
@@ -111,4 +112,5 @@ internal sealed class FunctionRuntime
     internal TimeSpan DrawReap() => _platform.Spec.ReapAfter.SampleDuration(_reap);
     internal TimeSpan DrawWork() => Spec.Work.SampleDuration(_work);
     internal TimeSpan DrawSetup() => SetupCost.SampleDuration(_setup);
+    internal TimeSpan DrawConnectionLifetime() => Spec.Client.Pool!.MaxLifetime!.SampleDuration(_connectionLifetime);
 }

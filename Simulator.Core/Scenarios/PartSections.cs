@@ -67,45 +67,73 @@ internal static class PartSections
 
     internal static ClientSpec ReadClient(Reader r)
     {
-        var d = ClientPresets.Table[ClientPresets.Default].Values;
-        var connect = r.Duration("connectTimeout", d.ConnectTimeout, "the library gives up connecting after this (ioredis: 10s, DOC); error ETIMEDOUT, origin library-timeout");
-        var command = r.OptionalDuration("commandTimeout", "the library gives up waiting for a reply after this (ioredis: unset, DOC)", d.CommandTimeout) ?? d.CommandTimeout;
+        string preset = r.Choice("preset", ClientPresets.Default,
+            $"the client library whose defaults apply: {string.Join(", ", ClientPresets.Table.Names)} (values and sources in docs/model.md)",
+            ClientPresets.Table.Names.ToDictionary(n => n));
+        var d = ClientPresets.Table[preset].Values;
+        var connect = r.OptionalDuration("connectTimeout",
+            "the library gives up connecting after this: ETIMEDOUT, origin library-timeout; 0s: none (preset default)", d.ConnectTimeout);
+        var command = r.OptionalDuration("commandTimeout", "the library gives up waiting for a reply after this (preset default)", d.CommandTimeout);
         int retries = r.Int("retries", d.Retries, "how many times a failed command is retried on a new connection", 0, 100);
-        var retryOnNode = r.Words("retryOn", "which outcomes are retried", d.RetryOn.Select(o => o.Name()).ToArray(), OutcomeNames.ErrorWords.ToArray());
-        bool validate = r.Bool("validateBeforeUse", d.ValidateBeforeUse, "check a cached connection (a read that would show EOF or a pending error) before each command");
-        var maxIdle = r.OptionalDuration("maxIdle", "discard a cached connection idle for longer than this before using it", d.MaxIdle) ?? d.MaxIdle;
-        var keepAlive = r.OptionalDuration("keepAlive", "SO_KEEPALIVE with this TCP_KEEPIDLE (off by default)", d.KeepAlive) ?? d.KeepAlive;
-        var userTimeout = r.OptionalDuration("userTimeout", "TCP_USER_TIMEOUT (off by default)", d.UserTimeout) ?? d.UserTimeout;
-        var ping = r.OptionalDuration("pingInterval", "an application ping every this while the environment runs (timers pause while frozen)", d.PingInterval) ?? d.PingInterval;
+        var retryOnNode = r.Words("retryOn", "which outcomes are retried", d.RetryOn.Select(o => o.Name()).ToArray(),
+            OutcomeNames.ErrorWords.ToArray());
+        bool validate = r.Bool("validateBeforeUse", d.ValidateBeforeUse,
+            "check a cached connection (a read that would show EOF or a pending error) before each command");
+        var maxIdle = r.OptionalDuration("maxIdle", "discard a cached connection idle for longer than this before using it", d.MaxIdle);
+        var keepAlive = r.OptionalDuration("keepAlive",
+            "SO_KEEPALIVE with this TCP_KEEPIDLE; 0s: on with the host's tcp_keepalive_time (preset default)", d.KeepAlive);
+        var userTimeout = r.OptionalDuration("userTimeout", "TCP_USER_TIMEOUT (off by default)", d.UserTimeout);
+        var ping = r.OptionalDuration("pingInterval", "an application ping every this while the environment runs (timers pause while frozen)",
+            d.PingInterval);
         bool hasPool = r.Has("pool");
-        var pool = r.Section("pool", "a connection pool per environment, as pg-pool, mysql2's pool or the MongoDB driver keep one per process (absent: one connection)", ReadPool);
-        var setup = r.OptionalDistribution("setupCost", "CPU time to set a connection up and close it; default from memory: 75us on a full vCPU to 6.5ms at 128 MB (MEAS, Upstash)");
+        var pool = r.Section("pool", "a connection pool per environment, as pg-pool, mysql2's pool or the MongoDB driver keep one per "
+            + "process (preset default; absent: one connection)", p => ReadPool(p, d.Pool ?? new PoolSpec()));
+        var setup = r.OptionalDistribution("setupCost",
+            "CPU time to set a connection up and close it; default from memory: 75us on a full vCPU to 6.5ms at 128 MB (MEAS, Upstash)");
         if (r.SchemaOnly)
             return null!;
-        return new ClientSpec
+        return d with
         {
-            ConnectTimeout = connect, CommandTimeout = command, Retries = retries, RetryOn = retryOnNode.Select(w => OutcomeNames.TryParse(w, out Outcome o) ? o : throw new InvalidOperationException(w)).ToHashSet(), ValidateBeforeUse = validate,
-            MaxIdle = maxIdle, KeepAlive = keepAlive, UserTimeout = userTimeout, PingInterval = ping, SetupCost = setup,
-            Pool = hasPool ? pool : null,
+            ConnectTimeout = r.Has("connectTimeout") ? (connect > TimeSpan.Zero ? connect : null) : d.ConnectTimeout,
+            CommandTimeout = command ?? d.CommandTimeout,
+            Retries = retries,
+            RetryOn = retryOnNode.Select(w => OutcomeNames.TryParse(w, out Outcome o) ? o : throw new InvalidOperationException(w)).ToHashSet(),
+            ValidateBeforeUse = validate,
+            MaxIdle = maxIdle ?? d.MaxIdle,
+            KeepAlive = keepAlive ?? d.KeepAlive,
+            UserTimeout = userTimeout ?? d.UserTimeout,
+            PingInterval = ping ?? d.PingInterval,
+            SetupCost = setup,
+            Pool = hasPool ? pool : d.Pool,
         };
     }
 
-    internal static PoolSpec ReadPool(Reader r)
+    internal static PoolSpec ReadPool(Reader r, PoolSpec d)
     {
-        var d = new PoolSpec();
-        int max = r.Int("max", d.Max, "connections at most per environment (pg-pool 3.14.0 max 10, mysql2 3.23.4 connectionLimit 10: DOC, their source)", 1, 10_000);
-        var acquire = r.OptionalDuration("acquireTimeout", "a command waiting this long for a free connection fails with ETIMEDOUT (pg-pool connectionTimeoutMillis; default: waits)");
-        var idle = r.OptionalDuration("idleTimeout", "the library closes a connection idle this long, by a user-space timer that stops while frozen (pg-pool 3.14.0 idleTimeoutMillis 10s: DOC, its source)");
-        var life = r.OptionalDuration("maxLifetime", "a connection this old is closed when released or before reuse (pg-pool maxLifetimeSeconds; default: none)");
-        var overdue = r.Choice("overdueTimers", d.OverdueTimers, "timers overdue at a thaw run before or after the thawed invocation's first command (undocumented: a parameter)",
+        int max = r.Int("max", d.Max, "connections at most per environment (preset default; pg-pool and mysql2: 10)", 1, 10_000);
+        var acquire = r.OptionalDuration("acquireTimeout",
+            "a command waiting this long for a free connection fails with ETIMEDOUT (pg-pool connectionTimeoutMillis; preset default)",
+            d.AcquireTimeout);
+        var idle = r.OptionalDuration("idleTimeout",
+            "the library closes a connection idle this long, by a user-space timer that stops while frozen (preset default)", d.IdleTimeout);
+        var life = r.OptionalDistribution("maxLifetime",
+            "a connection this old is closed when released or before reuse, drawn per connection (postgres.js: 30m to 60m; preset default)");
+        var overdue = r.Choice("overdueTimers", d.OverdueTimers,
+            "timers overdue at a thaw run before or after the thawed invocation's first command (undocumented: a parameter)",
             new Dictionary<string, OverdueTimers> { ["before"] = OverdueTimers.BeforeHandler, ["after"] = OverdueTimers.AfterHandler });
+        var order = r.Choice("order", d.Order, "which free connection a command takes: lifo (pg-pool, mysql2, mongodb) or fifo (postgres.js)",
+            new Dictionary<string, PoolOrder> { ["lifo"] = PoolOrder.Lifo, ["fifo"] = PoolOrder.Fifo });
         if (r.SchemaOnly)
             return null!;
         if (idle is { } i && i <= TimeSpan.Zero)
             throw r.ErrorAt("idleTimeout", "'idleTimeout' must be positive, like 10s (leave it out for none)");
-        if (life is { } l && l <= TimeSpan.Zero)
+        if (life is not null && life.Mean <= 0)
             throw r.ErrorAt("maxLifetime", "'maxLifetime' must be positive, like 30m (leave it out for none)");
-        return new PoolSpec { Max = max, AcquireTimeout = acquire, IdleTimeout = idle, MaxLifetime = life, OverdueTimers = overdue };
+        return new PoolSpec
+        {
+            Max = max, AcquireTimeout = acquire ?? d.AcquireTimeout, IdleTimeout = idle ?? d.IdleTimeout, MaxLifetime = life ?? d.MaxLifetime,
+            OverdueTimers = overdue, Order = order,
+        };
     }
 
     internal static Sysctls ReadSysctls(Reader r)

@@ -72,14 +72,17 @@ public sealed record FunctionSpec
     public int Parallel { get; init; } = 1;
 }
 
+/// <summary>A client library's settings: a preset row (<see cref="Clients.ClientPresets"/>) with the function's own keys over it.</summary>
 public sealed record ClientSpec
 {
-    public TimeSpan ConnectTimeout { get; init; }
+    /// <summary>The library's connect timeout; null: none (the kernel's SYN retries decide).</summary>
+    public TimeSpan? ConnectTimeout { get; init; }
     public TimeSpan? CommandTimeout { get; init; }
     public int Retries { get; init; }
     public required IReadOnlySet<Outcome> RetryOn { get; init; }
     public bool ValidateBeforeUse { get; init; }
     public TimeSpan? MaxIdle { get; init; }
+    /// <summary>SO_KEEPALIVE with this TCP_KEEPIDLE; zero: on, with the host's tcp_keepalive_time (Node's setKeepAlive(true, 0)); null: off.</summary>
     public TimeSpan? KeepAlive { get; init; }
     public TimeSpan? UserTimeout { get; init; }
     public TimeSpan? PingInterval { get; init; }
@@ -92,6 +95,9 @@ public sealed record ClientSpec
 /// <summary>When timers overdue at a thaw run: the order is not documented and differs between event loops.</summary>
 public enum OverdueTimers { BeforeHandler, AfterHandler }
 
+/// <summary>Which free connection a pool hands out: the most recently released (LIFO) or the longest free (FIFO).</summary>
+public enum PoolOrder { Lifo, Fifo }
+
 /// <summary>A client library's connection pool: its size, how long a command waits for a free
 /// connection, and when the library closes idle or old connections.</summary>
 public sealed record PoolSpec
@@ -99,8 +105,11 @@ public sealed record PoolSpec
     public int Max { get; init; } = 10;
     public TimeSpan? AcquireTimeout { get; init; }
     public TimeSpan? IdleTimeout { get; init; }
-    public TimeSpan? MaxLifetime { get; init; }
+
+    /// <summary>Each connection's lifetime, drawn when it opens (postgres.js draws 30 to 60 min); null: none.</summary>
+    public Distribution? MaxLifetime { get; init; }
     public OverdueTimers OverdueTimers { get; init; } = OverdueTimers.BeforeHandler;
+    public PoolOrder Order { get; init; } = PoolOrder.Lifo;
 }
 
 public sealed record ServerSpec

@@ -75,11 +75,27 @@ public class PresetDocsTests
         redis.KeepAlive.Should().Be(TimeSpan.FromSeconds(300));
     }
 
+    /// <summary>The table between the markers of <paramref name="kind"/>. With ZOMBIESIM_UPDATE_DOCS=1 the
+    /// section is first rewritten from the code (then read the diff of docs/model.md before committing).</summary>
     private static string Section(string doc, string kind)
     {
         string open = $"<!-- presets:{kind} -->\n", close = $"\n<!-- /presets:{kind} -->";
         int a = doc.IndexOf(open, StringComparison.Ordinal), b = doc.IndexOf(close, StringComparison.Ordinal);
         (a >= 0 && b > a).Should().BeTrue($"docs/model.md has the markers for the {kind} presets");
+        if (System.Environment.GetEnvironmentVariable("ZOMBIESIM_UPDATE_DOCS") == "1")
+        {
+            string table = kind switch
+            {
+                "server" => ServerPresets.Table.ToMarkdown(),
+                "middlebox" => MiddleboxPresets.Table.ToMarkdown(),
+                "platform" => PlatformPresets.Table.ToMarkdown(),
+                "client" => ClientPresets.Table.ToMarkdown(),
+                _ => throw new ArgumentException(kind),
+            };
+            doc = doc[..(a + open.Length)] + table + doc[b..];
+            File.WriteAllText(Path.Combine(Scenarios.Root, "docs", "model.md"), doc);
+            b = a + open.Length + table.Length;
+        }
         return doc[(a + open.Length)..b];
     }
 }
