@@ -31,7 +31,8 @@ public sealed record Scenario
     public required IReadOnlyList<ExpectSpec> Expect { get; init; }
     public SearchSection? Search { get; init; }
 
-    /// <summary>The document's identity as loaded, with its --set values (<see cref="ScenarioIdentity"/>); empty for a scenario built in code.</summary>
+    /// <summary>The document's identity as loaded, with its --set values
+    /// (<see cref="ScenarioIdentity"/>); empty for a scenario built in code.</summary>
     public string Identity { get; init; } = "";
 }
 
