@@ -40,7 +40,8 @@ internal sealed class World
     /// scenario's seed (or <paramref name="seed"/>); exploration passes its own, which may also
     /// order events due at the same instant.</param>
     /// <param name="sampling">Whether to take the counts over time (exploration does without).</param>
-    public World(Scenario scenario, IRunObserver observer, Expectations expectations, ulong? seed = null, IChoices? choices = null, bool sampling = true)
+    public World(Scenario scenario, IRunObserver observer, Expectations expectations, ulong? seed = null, IChoices? choices = null,
+        bool sampling = true)
     {
         _s = scenario;
         _observer = observer;
