@@ -7,7 +7,8 @@ using Zombiesim.Core.Worlds;
 namespace Zombiesim.Cli.Commands;
 
 /// <summary>One run of the fleet benchmark.</summary>
-public sealed record FleetResult(double Hours, double RatePerSecond, long Requests, long Events, double WallSeconds, double EventsPerSecond, double PeakManagedMb, double PeakWorkingSetMb);
+public sealed record FleetResult(double Hours, double RatePerSecond, long Requests, long Events, double WallSeconds, double EventsPerSecond,
+    double PeakManagedMb, double PeakWorkingSetMb);
 
 /// <summary>
 /// A fleet at a steady Poisson rate for many simulated hours: half the traffic on a function that

@@ -5,7 +5,8 @@ using Zombiesim.Core.Worlds;
 
 namespace Zombiesim.Cli.Commands;
 
-public sealed record SearchBenchResult(string Scenario, int Runs, double SerialRunsPerSecond, double ParallelRunsPerSecond, int Workers, double SpeedUp, double AllocatedMbPerRun);
+public sealed record SearchBenchResult(string Scenario, int Runs, double SerialRunsPerSecond, double ParallelRunsPerSecond, int Workers,
+    double SpeedUp, double AllocatedMbPerRun);
 
 /// <summary>
 /// The inner loop of a search: independent runs of one scenario with seeds 1..n, first on one

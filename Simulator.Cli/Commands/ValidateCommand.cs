@@ -20,7 +20,8 @@ public static class ValidateCommand
                 try
                 {
                     var s = ScenarioLoader.LoadFile(f, parse.GetValue(set) ?? []);
-                    parse.InvocationConfiguration.Output.WriteLine($"{f}: ok ({s.Name}: {s.Functions.Count} function(s), {s.Traffic.Count} traffic source(s), {s.Expect.Count} expectation(s))");
+                    parse.InvocationConfiguration.Output.WriteLine($"{f}: ok ({s.Name}: {s.Functions.Count} function(s), "
+                        + $"{s.Traffic.Count} traffic source(s), {s.Expect.Count} expectation(s))");
                 }
                 catch (BadInputException e)
                 {

@@ -64,14 +64,16 @@ internal sealed class Expectations(Scenario scenario) : IRunObserver
                         break;
                     }
                     var r = rs[0];
-                    string actual = $"{r.Outcome.Name()}{(r.Origin is null ? "" : $" ({r.Origin.Value.Name()})")}" + (rs.Count > 1 ? $" (first of {rs.Count} requests then)" : "");
+                    string actual = $"{r.Outcome.Name()}{(r.Origin is null ? "" : $" ({r.Origin.Value.Name()})")}"
+                        + (rs.Count > 1 ? $" (first of {rs.Count} requests then)" : "");
                     results.Add(new(x.Text, Matches(x, r), actual));
                     break;
                 }
                 case ExpectKind.Outcome:
                 {
                     int n = _counts.GetValueOrDefault(x);
-                    bool met = (x.Count is null || n == x.Count) && (x.AtLeast is null || n >= x.AtLeast) && (x.AtMost is null || n <= x.AtMost);
+                    bool met = (x.Count is null || n == x.Count) && (x.AtLeast is null || n >= x.AtLeast)
+                        && (x.AtMost is null || n <= x.AtMost);
                     results.Add(new(x.Text, met, $"{n}"));
                     break;
                 }

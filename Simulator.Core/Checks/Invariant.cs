@@ -8,7 +8,8 @@ namespace Zombiesim.Core.Checks;
 /// expectations are invariants too.</summary>
 public abstract record Invariant(string Text)
 {
-    public static readonly string Syntax = "no-errors, no-errors:EOF,ECONNRESET (these outcomes), hard-limit, zombies<=N, gone-within=DURATION";
+    public static readonly string Syntax = "no-errors, no-errors:EOF,ECONNRESET (these outcomes), "
+        + "hard-limit, zombies<=N, gone-within=DURATION";
 
     public static Invariant Parse(string text)
     {
@@ -21,14 +22,16 @@ public abstract record Invariant(string Text)
             foreach (var word in t[10..].Split(',').Select(x => x.Trim()).Where(x => x.Length > 0))
             {
                 if (!OutcomeNames.TryParse(word, out Outcome o) || o == Outcome.Ok)
-                    throw new UsageException("--invariant", $"'{word}' is not an error outcome: expected some of {string.Join(", ", OutcomeNames.ErrorWords)}");
+                    throw new UsageException("--invariant",
+                        $"'{word}' is not an error outcome: expected some of {string.Join(", ", OutcomeNames.ErrorWords)}");
                 set.Add(o);
             }
             return new NoErrors(set, t);
         }
         if (t == "hard-limit")
             return new HardLimit(t);
-        if (t.StartsWith("zombies<=", StringComparison.Ordinal) && int.TryParse(t[9..], NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+        if (t.StartsWith("zombies<=", StringComparison.Ordinal)
+            && int.TryParse(t[9..], NumberStyles.None, CultureInfo.InvariantCulture, out int n))
             return new ZombiesAtMost(n, t);
         if (t.StartsWith("gone-within=", StringComparison.Ordinal))
         {

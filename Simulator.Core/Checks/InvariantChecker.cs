@@ -29,7 +29,9 @@ internal sealed class InvariantChecker(Scenario scenario, IReadOnlyList<Invarian
         foreach (var inv in invariants.OfType<NoErrors>())
         {
             if (!r.Ok && (inv.Outcomes is null || inv.Outcomes.Contains(r.Outcome)))
-                breach($"[{inv.Text}] the request at {Instant.Format(r.T)} of {r.Function} ({r.Environment}) failed: {r.Outcome.Name()}{(r.Origin is null ? "" : $" ({r.Origin.Value.Name()})")}{(r.Cause is null ? "" : ": " + r.Cause.Text())}");
+                breach($"[{inv.Text}] the request at {Instant.Format(r.T)} of {r.Function} ({r.Environment}) failed: "
+                    + $"{r.Outcome.Name()}{(r.Origin is null ? "" : $" ({r.Origin.Value.Name()})")}"
+                    + $"{(r.Cause is null ? "" : ": " + r.Cause.Text())}");
         }
     }
 
@@ -44,7 +46,8 @@ internal sealed class InvariantChecker(Scenario scenario, IReadOnlyList<Invarian
                 case HardLimit when t.To == TcpState.Established && (scenario.Server.HardLimit ?? scenario.Server.MaxClients) is { } limit:
                     int open = _census.ServerConnectionsOpen();
                     if (open > limit)
-                        breach($"[{inv.Text}] at {Instant.Format(t.T)} the server holds {open} connections, above its limit of {limit} ({t.Connection} just established)");
+                        breach($"[{inv.Text}] at {Instant.Format(t.T)} the server holds {open} connections, "
+                            + $"above its limit of {limit} ({t.Connection} just established)");
                     break;
                 case ZombiesAtMost z:
                     CheckZombies(z, t.T);
@@ -69,7 +72,8 @@ internal sealed class InvariantChecker(Scenario scenario, IReadOnlyList<Invarian
                 {
                     int left = census.ServerConnectionsOf(address);
                     if (left > 0)
-                        breach($"[{g.Text}] {l.Environment} was destroyed at {Instant.Format(l.T)}, and {DurationText.Format(g.Limit)} later the server still holds {left} of its connections");
+                        breach($"[{g.Text}] {l.Environment} was destroyed at {Instant.Format(l.T)}, "
+                            + $"and {DurationText.Format(g.Limit)} later the server still holds {left} of its connections");
                 });
             }
         }

@@ -19,7 +19,8 @@ public static class ClientPresets
     private static readonly IReadOnlySet<Outcome> ConnectionErrors =
         new HashSet<Outcome> { Outcome.Eof, Outcome.ECONNRESET, Outcome.EPIPE, Outcome.ETIMEDOUT, Outcome.ECONNREFUSED };
 
-    private static readonly IReadOnlySet<Outcome> ClosedConnection = new HashSet<Outcome> { Outcome.Eof, Outcome.ECONNRESET, Outcome.EPIPE };
+    private static readonly IReadOnlySet<Outcome> ClosedConnection =
+        new HashSet<Outcome> { Outcome.Eof, Outcome.ECONNRESET, Outcome.EPIPE };
 
     private static TimeSpan S(double seconds) => TimeSpan.FromSeconds(seconds);
 

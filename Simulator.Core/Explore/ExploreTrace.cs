@@ -44,7 +44,8 @@ public sealed record ExploreTrace(
         if (scenario.Identity != ScenarioIdentity)
         {
             string sets = Sets.Count == 0 ? "no --set values" : $"--set {string.Join(" --set ", Sets)}";
-            throw new UsageException(Source, $"the trace was explored on scenario '{ScenarioName}' (identity {ScenarioIdentity}, with {sets}); "
+            throw new UsageException(Source,
+                $"the trace was explored on scenario '{ScenarioName}' (identity {ScenarioIdentity}, with {sets}); "
                 + $"this file with those values is '{scenario.Name}' (identity {scenario.Identity}): a trace replays only on the scenario "
                 + "it was explored on; run `zombiesim explore` on this file to get its own traces");
         }
@@ -60,7 +61,8 @@ public sealed record ExploreTrace(
         }
         catch (System.Text.Json.JsonException e)
         {
-            throw new ScenarioException(path, (e.LineNumber ?? 0) + 1, (e.BytePositionInLine ?? 0) + 1, $"not a readable zombiesim trace: {e.Message}");
+            throw new ScenarioException(path, (e.LineNumber ?? 0) + 1, (e.BytePositionInLine ?? 0) + 1,
+                $"not a readable zombiesim trace: {e.Message}");
         }
         catch (IOException e)
         {
@@ -71,10 +73,12 @@ public sealed record ExploreTrace(
             throw field.Error("kind", $"not a zombiesim trace: 'kind' must be '{Kind}' (traces are written by `zombiesim explore`)");
         string identity = field.Text("scenarioIdentity");
         if (!Scenarios.ScenarioIdentity.IsWellFormed(identity))
-            throw field.Error("scenarioIdentity", $"'scenarioIdentity' must be {Scenarios.ScenarioIdentity.Digits} lowercase hex digits, as `zombiesim explore` writes it");
+            throw field.Error("scenarioIdentity",
+                $"'scenarioIdentity' must be {Scenarios.ScenarioIdentity.Digits} lowercase hex digits, as `zombiesim explore` writes it");
         double resolution = field.Number("resolutionSeconds");
         if (!(resolution > 0 && resolution <= DurationText.Longest.TotalSeconds))
-            throw field.Error("resolutionSeconds", "'resolutionSeconds' must be a positive number of seconds, as `explore --resolution` gives");
+            throw field.Error("resolutionSeconds",
+                "'resolutionSeconds' must be a positive number of seconds, as `explore --resolution` gives");
         var invariants = field.Texts("invariants");
         foreach (var i in invariants)
         {
@@ -101,13 +105,16 @@ public sealed record ExploreTrace(
     {
         public UsageException Error(string key, string message) => new($"{path}: field '{key}'", message);
 
-        public string Text(string key) => o[key] is JsonValue v && v.TryGetValue(out string? s) ? s : throw Error(key, $"'{key}' must be a string");
+        public string Text(string key) =>
+            o[key] is JsonValue v && v.TryGetValue(out string? s) ? s : throw Error(key, $"'{key}' must be a string");
 
-        public double Number(string key) => o[key] is JsonValue v && v.TryGetValue(out double d) ? d : throw Error(key, $"'{key}' must be a number");
+        public double Number(string key) =>
+            o[key] is JsonValue v && v.TryGetValue(out double d) ? d : throw Error(key, $"'{key}' must be a number");
 
         public JsonArray Array(string key) => o[key] as JsonArray ?? throw Error(key, $"'{key}' must be a list");
 
         public IReadOnlyList<string> Texts(string key) =>
-            Array(key).Select(x => x is JsonValue v && v.TryGetValue(out string? s) ? s : throw Error(key, $"'{key}' must be a list of strings")).ToList();
+            Array(key).Select(x => x is JsonValue v && v.TryGetValue(out string? s)
+                ? s : throw Error(key, $"'{key}' must be a list of strings")).ToList();
     }
 }

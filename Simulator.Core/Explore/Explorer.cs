@@ -81,16 +81,20 @@ public sealed class ReplayChoices(double resolution, IReadOnlyList<int> log) : D
     protected override int Choose(int bound)
     {
         if (_next >= log.Count)
-            throw new UsageException("the trace", $"it ends after {log.Count} choices but the run asks for more: it was recorded by another version of zombiesim, or edited");
+            throw new UsageException("the trace",
+                $"it ends after {log.Count} choices but the run asks for more: it was recorded by another version of zombiesim, or edited");
         int v = log[_next++];
         if (v < 0 || v >= bound)
-            throw new UsageException("the trace", $"its choice {_next} is {v}, but this run offers {bound} possibilities: it was recorded by another version of zombiesim, or edited");
+            throw new UsageException("the trace",
+                $"its choice {_next} is {v}, but this run offers {bound} possibilities: "
+                    + "it was recorded by another version of zombiesim, or edited");
         return v;
     }
 }
 
 /// <summary>How to explore.</summary>
-public sealed record ExploreOptions(int Iterations, string Strategy, uint Seed, IReadOnlyList<Invariant> Invariants, double Resolution, int MaxSteps = 200_000)
+public sealed record ExploreOptions(int Iterations, string Strategy, uint Seed, IReadOnlyList<Invariant> Invariants, double Resolution,
+    int MaxSteps = 200_000)
 {
     public static readonly string[] Strategies = ["random", "prioritization", "probabilistic", "portfolio"];
 }
@@ -136,7 +140,8 @@ public static class Explorer
             var choices = new CoyoteChoices(options.Resolution);
             string? breach = null;
             var checker = new InvariantChecker(scenario, invariants, message => breach ??= message);
-            var outcome = Simulation.Run(scenario, null, choices, world => checker.Attach(world.Census, world.Clock), [checker], sampling: false);
+            var outcome = Simulation.Run(scenario, null, choices, world => checker.Attach(world.Census, world.Clock), [checker],
+                sampling: false);
             checker.AtEnd(outcome);
             // The run goes to its end, so that its trace replays the whole timeline; the first
             // breach is then reported to Coyote.
@@ -148,7 +153,8 @@ public static class Explorer
             if (breach is not null)
                 violating++;
             if (progress is not null && number % 1000 == 0)
-                progress($"explore: {number} iterations, {classes.Count} outcome classes, {violating} violating, {number / clock.Elapsed.TotalSeconds:0} iterations/s");
+                progress($"explore: {number} iterations, {classes.Count} outcome classes, "
+                    + $"{violating} violating, {number / clock.Elapsed.TotalSeconds:0} iterations/s");
             Spec.Assert(breach is null, (breach ?? "").Replace("{", "{{").Replace("}", "}}"));
         }
 
@@ -167,7 +173,8 @@ public static class Explorer
             "prioritization" => config.WithPrioritizationStrategy(),
             "probabilistic" => config.WithProbabilisticStrategy(),
             "portfolio" => config, // Coyote's default: a tuned portfolio of strategies
-            _ => throw new UsageException("--strategy", $"'{options.Strategy}' is not a strategy: expected {string.Join(", ", ExploreOptions.Strategies)}"),
+            _ => throw new UsageException("--strategy",
+                $"'{options.Strategy}' is not a strategy: expected {string.Join(", ", ExploreOptions.Strategies)}"),
         };
         var engine = TestingEngine.Create(config, Iterate);
         // Coyote writes its progress to the console whatever the configuration says; our results
@@ -186,7 +193,8 @@ public static class Explorer
         }
         clock.Stop();
         var report = engine.TestReport;
-        string? failure = report.BugReports.FirstOrDefault(b => b.Contains("bound", StringComparison.OrdinalIgnoreCase) && b.Contains("step", StringComparison.OrdinalIgnoreCase));
+        string? failure = report.BugReports.FirstOrDefault(b => b.Contains("bound", StringComparison.OrdinalIgnoreCase)
+            && b.Contains("step", StringComparison.OrdinalIgnoreCase));
         if (failure is not null)
             failure = $"an iteration reached the scheduling-step bound ({options.MaxSteps:N0} choices) and was cut short: {failure}";
         return new ExploreResult(iteration, classes, examples, violating, failure,
@@ -194,13 +202,15 @@ public static class Explorer
     }
 
     /// <summary>Runs the schedule of a trace again; returns the run and the breaches it shows.</summary>
-    public static (RunOutcome Outcome, IReadOnlyList<string> Breaches) Replay(Scenario scenario, ExploreTrace trace, params IRunObserver[] observers)
+    public static (RunOutcome Outcome, IReadOnlyList<string> Breaches) Replay(Scenario scenario, ExploreTrace trace,
+        params IRunObserver[] observers)
     {
         trace.CheckRecordedOn(scenario);
         var breaches = new List<string>();
         var invariants = trace.Invariants.Select(Invariant.Parse).ToList();
         var checker = new InvariantChecker(scenario, DefaultInvariants(scenario, invariants), breaches.Add);
-        var outcome = Simulation.Run(scenario, null, new ReplayChoices(trace.Resolution, trace.Choices), world => checker.Attach(world.Census, world.Clock), [checker, .. observers]);
+        var outcome = Simulation.Run(scenario, null, new ReplayChoices(trace.Resolution, trace.Choices),
+            world => checker.Attach(world.Census, world.Clock), [checker, .. observers]);
         checker.AtEnd(outcome);
         return (outcome, breaches);
     }

@@ -8,16 +8,20 @@ namespace Zombiesim.Core.Network;
 public static class MiddleboxPresets
 {
     /// <summary>A row whose profile carries the preset's name as its kind (traces name the box by it).</summary>
-    private static Preset<MiddleboxProfile> Row(string name, int idleSeconds, FlowAction onExpired, FlowAction onUnknown, string citation, string summary) =>
-        new(name, new MiddleboxProfile(name, TimeSpan.FromSeconds(idleSeconds), onExpired, onUnknown), new Source(SourceKind.Doc, citation), summary);
+    private static Preset<MiddleboxProfile> Row(string name, int idleSeconds, FlowAction onExpired, FlowAction onUnknown, string citation,
+        string summary) =>
+        new(name, new MiddleboxProfile(name, TimeSpan.FromSeconds(idleSeconds), onExpired, onUnknown),
+            new Source(SourceKind.Doc, citation), summary);
 
     public static PresetTable<MiddleboxProfile> Table { get; } = new("middlebox",
     [
         Row("aws-nat-gateway", 350, FlowAction.ResetInsideSender, FlowAction.ResetInsideSender,
-            "AWS NAT gateway docs: 350 s idle timeout, then \"returns an RST packet to any resources behind the NAT gateway that attempt to continue the connection (it does not send a FIN packet)\"",
+            "AWS NAT gateway docs: 350 s idle timeout, then \"returns an RST packet to any resources behind "
+                + "the NAT gateway that attempt to continue the connection (it does not send a FIN packet)\"",
             "350 s; then RST to the inside host that continues; outside segments dropped; no FIN"),
         Row("aws-nlb", 350, FlowAction.ResetSender, FlowAction.ResetSender,
-            "AWS Network Load Balancer docs (TCP listeners): idle timeout 350 s (60-6000 s); a client or target that sends after it receives a RST",
+            "AWS Network Load Balancer docs (TCP listeners): idle timeout 350 s (60-6000 s); "
+                + "a client or target that sends after it receives a RST",
             "350 s; then RST to whoever sends"),
         Row("stateful-firewall", 350, FlowAction.Drop, FlowAction.Drop,
             "AWS Network Firewall docs: 350 s idle timeout; segments of unknown flows are dropped silently",

@@ -65,7 +65,8 @@ public sealed class NetworkDriver : ITcpDriver
 
     /// <summary>Connects two hosts. <paramref name="inside"/> is the side that opens connections
     /// (the function), for middleboxes that care. Latency is one way, in seconds.</summary>
-    public NetworkPath Connect(TcpHost inside, TcpHost outside, Distribution latency, IChoices choices, IReadOnlyList<Middlebox>? boxes = null)
+    public NetworkPath Connect(TcpHost inside, TcpHost outside, Distribution latency, IChoices choices,
+        IReadOnlyList<Middlebox>? boxes = null)
     {
         var path = new NetworkPath(inside, outside, latency, choices, boxes ?? []);
         _paths[(inside.Address, outside.Address)] = path;

@@ -41,7 +41,8 @@ public sealed record Cause(CauseKind Kind, Incident? Incident = null, TimeSpan? 
             CauseKind.ReservedConcurrency => $"no environment free and reserved concurrency {Limit} reached",
             CauseKind.RegionalConcurrency => $"no environment free and regional concurrency {Limit} reached",
             CauseKind.ConnectTimeout => $"not connected within connectTimeout {DurationText.Format(Timeout!.Value)}",
-            CauseKind.AcquireTimeout => $"no free connection within acquireTimeout {DurationText.Format(Timeout!.Value)}: all {Limit} of the pool busy",
+            CauseKind.AcquireTimeout => $"no free connection within acquireTimeout {DurationText.Format(Timeout!.Value)}: "
+                + $"all {Limit} of the pool busy",
             CauseKind.CommandTimeout => $"no reply within commandTimeout {DurationText.Format(Timeout!.Value)}; {Behind()}",
             CauseKind.FunctionTimeout => $"the invocation ran past the function timeout of {DurationText.Format(Timeout!.Value)}",
             CauseKind.NothingListening => "nothing listened on the server's port",

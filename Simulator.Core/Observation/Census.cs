@@ -11,8 +11,10 @@ namespace Zombiesim.Core.Observation;
 /// </summary>
 internal sealed class Census(ServerApp server, Platform platform)
 {
-    private static readonly int[] ServerIndex = Enum.GetValues<TcpState>().Select(st => Array.IndexOf(Sample.ServerCategories, st.Name())).ToArray();
-    private static readonly int[] ClientIndex = Enum.GetValues<TcpState>().Select(st => Array.IndexOf(Sample.ClientCategories, st.Name())).ToArray();
+    private static readonly int[] ServerIndex =
+        Enum.GetValues<TcpState>().Select(st => Array.IndexOf(Sample.ServerCategories, st.Name())).ToArray();
+    private static readonly int[] ClientIndex =
+        Enum.GetValues<TcpState>().Select(st => Array.IndexOf(Sample.ClientCategories, st.Name())).ToArray();
     private const int InUse = 0, Idle = 1, Zombie = 2; // the ESTABLISHED split, first in Sample.ServerCategories
 
     public Platform Platform => platform;

@@ -31,7 +31,8 @@ public enum IncidentKind
 public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox = null, TimeSpan? IdleTimeout = null, int? Limit = null,
     string? Environment = null, EnvironmentState? EnvironmentState = null)
 {
-    /// <summary>The incident in words, without its instant: "the server closed it after 60s idle (idle timeout) while hello#1 was frozen".</summary>
+    /// <summary>The incident in words, without its instant: "the server closed it
+    /// after 60s idle (idle timeout) while hello#1 was frozen".</summary>
     public string What
     {
         get
@@ -52,7 +53,8 @@ public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox 
     }
 
     /// <summary>Which limit a refusal hit: "max number of clients reached (100)".</summary>
-    public string Refusal => Kind == IncidentKind.RefusedMaxClients ? $"max number of clients reached ({Limit})" : $"hard limit reached ({Limit})";
+    public string Refusal => Kind == IncidentKind.RefusedMaxClients
+        ? $"max number of clients reached ({Limit})" : $"hard limit reached ({Limit})";
 
     /// <summary>"at 60.20179s " followed by <see cref="What"/>.</summary>
     public override string ToString() => $"at {Instant.Format(At)} {What}";

@@ -41,7 +41,8 @@ public static class OutcomeNames
     };
 
     /// <summary>The errno a socket call returned, when the outcome is one.</summary>
-    public static string? Errno(this Outcome o) => o is Outcome.ECONNRESET or Outcome.EPIPE or Outcome.ETIMEDOUT or Outcome.ECONNREFUSED ? o.ToString() : null;
+    public static string? Errno(this Outcome o) =>
+        o is Outcome.ECONNRESET or Outcome.EPIPE or Outcome.ETIMEDOUT or Outcome.ECONNREFUSED ? o.ToString() : null;
 
     public static Outcome FromErrno(Errno errno) => errno switch
     {

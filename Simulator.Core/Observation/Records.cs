@@ -26,7 +26,8 @@ public sealed record TransitionRecord(TimeSpan T, string Host, string Connection
 
 /// <summary>An execution environment's life: cold-start, frozen, thawed, destroyed (with why, and
 /// for a reaped one after how long idle).</summary>
-public sealed record LifecycleRecord(TimeSpan T, string Environment, LifecycleEvent Event, DestroyReason? Reason = null, TimeSpan? IdleFor = null)
+public sealed record LifecycleRecord(TimeSpan T, string Environment, LifecycleEvent Event, DestroyReason? Reason = null,
+    TimeSpan? IdleFor = null)
 {
     /// <summary>Why it was destroyed, in words.</summary>
     public string? Detail => Reason switch
@@ -55,7 +56,8 @@ public sealed record Sample(
 {
     /// <summary>Server-side categories, in stacking order: ESTABLISHED split into in use, idle and zombie.</summary>
     public static readonly string[] ServerCategories =
-        ["established-in-use", "established-idle", "zombie", "SYN_RECEIVED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"];
+        ["established-in-use", "established-idle", "zombie", "SYN_RECEIVED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",
+            "LAST_ACK", "TIME_WAIT"];
 
     public static readonly string[] ClientCategories =
         ["SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"];

@@ -142,7 +142,8 @@ internal sealed class Environment : IProcess
         Host.Destroy();
         _queued.Clear();
         _fn.Forget(this);
-        _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Destroyed, why, why == DestroyReason.Reaped ? _reapAfter : null));
+        _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Destroyed, why,
+            why == DestroyReason.Reaped ? _reapAfter : null));
     }
 
     /// <summary>Lambda ends the invocation and resets the runtime: the process dies and its kernel
@@ -152,7 +153,8 @@ internal sealed class Environment : IProcess
         if (_current is not { } inv || !inv.Owns(stamp))
             return;
         string? connection = _client?.Abandon();
-        Finish(inv, new Result(Outcome.ETIMEDOUT, Origin.Platform, connection, new Cause(CauseKind.FunctionTimeout, Timeout: _fn.Spec.Timeout)));
+        Finish(inv,
+            new Result(Outcome.ETIMEDOUT, Origin.Platform, connection, new Cause(CauseKind.FunctionTimeout, Timeout: _fn.Spec.Timeout)));
     }
 
     public void Own(TcpConnection socket) => _connections.Own(socket, e => OnSocketEvent(socket, e));

@@ -18,8 +18,10 @@ public static class PlatformPresets
     public static PresetTable<PlatformDefaults> Table { get; } = new("platform",
     [
         new(Default, new(new Constant(0), FreezeMode.Process, new Constant(600), new Constant(0.2), false, null, 1000),
-            new(SourceKind.Doc, "AWS Lambda developer guide (execution environment lifecycle; quotas: 1,000 concurrent executions per region). "
-                + "Reaping after 10 min idle is MEAS (mikhail.io, 2019 onwards); freezing at once, in process mode, and a 0.2 s cold start are FOLK, "
+            new(SourceKind.Doc,
+                "AWS Lambda developer guide (execution environment lifecycle; quotas: 1,000 concurrent executions per region). "
+                + "Reaping after 10 min idle is MEAS (mikhail.io, 2019 onwards); "
+                + "freezing at once, in process mode, and a 0.2 s cold start are FOLK, "
                 + "parameters of the scenario"),
             "freeze at once (process); reaped after 600 s idle; cold start 0.2 s; no shutdown hook; no maximum lifetime; concurrency 1000"),
     ]);

@@ -180,7 +180,8 @@ public sealed record Empirical : Distribution
     public Empirical(IReadOnlyList<double> values, IReadOnlyList<double> weights)
     {
         if (values.Count == 0 || values.Count != weights.Count)
-            throw new ArgumentException($"empirical needs as many weights as values and at least one (got {values.Count} values, {weights.Count} weights)");
+            throw new ArgumentException("empirical needs as many weights as values and at least "
+                + $"one (got {values.Count} values, {weights.Count} weights)");
         _values = values.ToArray();
         _cumulative = new double[values.Count];
         double sum = 0;

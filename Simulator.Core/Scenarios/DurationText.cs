@@ -24,7 +24,8 @@ public static class DurationText
     /// <summary>A duration in seconds as the engine's ticks, rounded, within [0, <see cref="Longest"/>]
     /// (a draw from a long tail saturates instead of overflowing).</summary>
     public static TimeSpan FromSeconds(double seconds) =>
-        seconds >= Longest.TotalSeconds ? Longest : seconds > 0 ? TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond)) : TimeSpan.Zero;
+        seconds >= Longest.TotalSeconds ? Longest
+            : seconds > 0 ? TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond)) : TimeSpan.Zero;
 
     /// <summary>Parses <paramref name="text"/>; on failure <paramref name="error"/> says what was wrong and what would be right.</summary>
     public static bool TryParse(string? text, out TimeSpan value, out string? error)
@@ -40,7 +41,8 @@ public static class DurationText
             error = $"'{text}' is not a duration: expected {Expected}";
             return false;
         }
-        if (!decimal.TryParse(number, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out decimal amount))
+        if (!decimal.TryParse(number, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture,
+            out decimal amount))
         {
             error = $"'{number}' in '{text}' is not a number: expected {Expected}";
             return false;
@@ -82,14 +84,16 @@ public static class DurationText
         return true;
     }
 
-    /// <summary>An exact short form: seconds below an hour (310s, 300s), else the largest whole unit (2h, 90m); 250ms, 0.5ms below a second.</summary>
+    /// <summary>An exact short form: seconds below an hour (310s, 300s), else the
+    /// largest whole unit (2h, 90m); 250ms, 0.5ms below a second.</summary>
     public static string Format(TimeSpan value)
     {
         long t = value.Ticks;
         if (t == 0) return "0s";
         if (t < TimeSpan.TicksPerHour && t % TimeSpan.TicksPerSecond == 0)
             return $"{t / TimeSpan.TicksPerSecond}s"; // 300s, not 5m: the unit people write timeouts in
-        foreach (var (unit, ticks) in new (string, long)[] { ("d", TimeSpan.TicksPerDay), ("h", TimeSpan.TicksPerHour), ("m", TimeSpan.TicksPerMinute), ("s", TimeSpan.TicksPerSecond) })
+        foreach (var (unit, ticks) in new (string, long)[] { ("d", TimeSpan.TicksPerDay), ("h", TimeSpan.TicksPerHour),
+            ("m", TimeSpan.TicksPerMinute), ("s", TimeSpan.TicksPerSecond) })
         {
             if (t % ticks == 0)
                 return $"{t / ticks}{unit}";

@@ -11,7 +11,8 @@ using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.Scenarios;
 
-/// <summary>The sections that describe the world's parts: platform, functions with their client library and host, server, network.</summary>
+/// <summary>The sections that describe the world's parts: platform, functions
+/// with their client library and host, server, network.</summary>
 internal static class PartSections
 {
     internal static PlatformSpec ReadPlatform(Reader r)
@@ -19,13 +20,18 @@ internal static class PartSections
         var d = PlatformPresets.Table[PlatformPresets.Default].Values;
         var (freezeAfter, mode) = r.Section("freeze", "when and how an idle execution environment is frozen", f => (
             f.Distribution("after", d.FreezeAfter, "time from the end of an invocation to the freeze (the seed story saw 5s)"),
-            f.Choice("mode", d.FreezeMode, "process: the kernel still ACKs and resets; vm: the whole microVM is paused (undocumented by AWS: FOLK)",
+            f.Choice("mode", d.FreezeMode,
+                "process: the kernel still ACKs and resets; vm: the whole microVM is paused (undocumented by AWS: FOLK)",
                 new Dictionary<string, FreezeMode> { ["process"] = FreezeMode.Process, ["vm"] = FreezeMode.Vm })));
         var reap = r.Section("reap", "destruction of idle environments", x =>
-            x.Distribution("after", d.ReapAfter, "idle time after the last invocation until the environment is destroyed (MEAS: 10 min since 2019; the 2020 story assumed 300s)"));
+            x.Distribution("after", d.ReapAfter,
+                "idle time after the last invocation until the environment is destroyed (MEAS: "
+                    + "10 min since 2019; the 2020 story assumed 300s)"));
         var coldStart = r.Distribution("coldStart", d.ColdStart, "time to create an environment and run the init code");
-        bool hook = r.Bool("shutdownHook", d.ShutdownHook, "true: cached connections are closed cleanly when an environment is destroyed (needs an extension on Lambda)");
-        var maxLifetime = r.OptionalDistribution("maxLifetime", "environments are recycled after this age, at the end of an invocation (MEAS: about 2h)", d.MaxLifetime) ?? d.MaxLifetime;
+        bool hook = r.Bool("shutdownHook", d.ShutdownHook,
+            "true: cached connections are closed cleanly when an environment is destroyed (needs an extension on Lambda)");
+        var maxLifetime = r.OptionalDistribution("maxLifetime",
+            "environments are recycled after this age, at the end of an invocation (MEAS: about 2h)", d.MaxLifetime) ?? d.MaxLifetime;
         int concurrency = r.Int("concurrency", d.Concurrency, "the account's regional concurrency limit (DOC: 1000)", 1);
         return new PlatformSpec
         {
@@ -38,24 +44,37 @@ internal static class PartSections
     {
         string name = r.RequiredString("name", "the function's name");
         int memory = r.Int("memory", 128, "memory in MB; CPU share is proportional (DOC: 1769 MB = one vCPU)", 128, 10240);
-        var timeout = r.Duration("timeout", TimeSpan.FromSeconds(3), "the platform's limit on one invocation (DOC: default 3s, at most 900s)");
-        var strategy = r.Choice("strategy", Strategy.Reuse, "reuse: cache one connection per environment; per-invocation: open and close in every invocation; proxy: call another function that holds the connection",
-            new Dictionary<string, Strategy> { ["reuse"] = Strategy.Reuse, ["per-invocation"] = Strategy.PerInvocation, ["proxy"] = Strategy.Proxy });
+        var timeout = r.Duration("timeout", TimeSpan.FromSeconds(3),
+            "the platform's limit on one invocation (DOC: default 3s, at most 900s)");
+        var strategy = r.Choice("strategy", Strategy.Reuse,
+            "reuse: cache one connection per environment; per-invocation: "
+                + "open and close in every invocation; proxy: call another function that holds the connection",
+            new Dictionary<string, Strategy>
+            {
+                ["reuse"] = Strategy.Reuse, ["per-invocation"] = Strategy.PerInvocation,
+                ["proxy"] = Strategy.Proxy
+            });
         string? proxy = r.OptionalString("proxy", "with strategy proxy: the function to invoke");
-        var proxyLatency = r.Duration("proxyInvokeLatency", TimeSpan.FromMilliseconds(10), "with strategy proxy: one-way latency of invoking the proxy function (FOLK)");
+        var proxyLatency = r.Duration("proxyInvokeLatency", TimeSpan.FromMilliseconds(10),
+            "with strategy proxy: one-way latency of invoking the proxy function (FOLK)");
         int? reserved = r.OptionalInt("reservedConcurrency", "the most environments this function may have at once", 0);
         var work = r.Distribution("work", new Constant(0), "time the handler spends besides talking to the server");
         var client = r.Section("client", "client library settings", ReadClient);
         var host = r.Section("host", "the function's kernel sysctls, Linux names", ReadSysctls);
-        int parallel = r.Int("parallel", 1, "commands each invocation sends at once, as a handler awaiting Promise.all (more than 1 needs client.pool)", 1, 1000);
+        int parallel = r.Int("parallel", 1,
+            "commands each invocation sends at once, as a handler awaiting Promise.all (more than 1 needs client.pool)", 1, 1000);
         if (r.SchemaOnly)
             return null!;
         if (client.Pool is not null && strategy != Strategy.Reuse)
-            throw r.ErrorAt("client", $"function '{name}': a pool keeps connections across invocations, so it needs strategy reuse (got {strategy.ToString().ToLowerInvariant()})");
+            throw r.ErrorAt("client",
+                $"function '{name}': a pool keeps connections across invocations, "
+                    + $"so it needs strategy reuse (got {strategy.ToString().ToLowerInvariant()})");
         if (parallel > 1 && client.Pool is null)
-            throw r.ErrorAt("parallel", $"function '{name}': {parallel} commands at once need connections for them: add client.pool (its max says how many)");
+            throw r.ErrorAt("parallel",
+                $"function '{name}': {parallel} commands at once need connections for them: add client.pool (its max says how many)");
         if (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromSeconds(900))
-            throw r.ErrorAt("timeout", $"function '{name}': timeout must be between 1ms and 900s (the Lambda maximum), got {DurationText.Format(timeout)}");
+            throw r.ErrorAt("timeout",
+                $"function '{name}': timeout must be between 1ms and 900s (the Lambda maximum), got {DurationText.Format(timeout)}");
         if (strategy != Strategy.Proxy && proxy is not null)
             throw r.ErrorAt("proxy", $"function '{name}' has 'proxy' but its strategy is not proxy");
         return new FunctionSpec
@@ -68,12 +87,14 @@ internal static class PartSections
     internal static ClientSpec ReadClient(Reader r)
     {
         string preset = r.Choice("preset", ClientPresets.Default,
-            $"the client library whose defaults apply: {string.Join(", ", ClientPresets.Table.Names)} (values and sources in docs/model.md)",
+            $"the client library whose defaults apply: {string.Join(", ", ClientPresets.Table.Names)} "
+                + "(values and sources in docs/model.md)",
             ClientPresets.Table.Names.ToDictionary(n => n));
         var d = ClientPresets.Table[preset].Values;
         var connect = r.OptionalDuration("connectTimeout",
             "the library gives up connecting after this: ETIMEDOUT, origin library-timeout; 0s: none (preset default)", d.ConnectTimeout);
-        var command = r.OptionalDuration("commandTimeout", "the library gives up waiting for a reply after this (preset default)", d.CommandTimeout);
+        var command = r.OptionalDuration("commandTimeout", "the library gives up waiting for a reply after this (preset default)",
+            d.CommandTimeout);
         int retries = r.Int("retries", d.Retries, "how many times a failed command is retried on a new connection", 0, 100);
         var retryOnNode = r.Words("retryOn", "which outcomes are retried", d.RetryOn.Select(o => o.Name()).ToArray(),
             OutcomeNames.ErrorWords.ToArray());
@@ -83,7 +104,8 @@ internal static class PartSections
         var keepAlive = r.OptionalDuration("keepAlive",
             "SO_KEEPALIVE with this TCP_KEEPIDLE; 0s: on with the host's tcp_keepalive_time (preset default)", d.KeepAlive);
         var userTimeout = r.OptionalDuration("userTimeout", "TCP_USER_TIMEOUT (off by default)", d.UserTimeout);
-        var ping = r.OptionalDuration("pingInterval", "an application ping every this while the environment runs (timers pause while frozen)",
+        var ping = r.OptionalDuration("pingInterval",
+            "an application ping every this while the environment runs (timers pause while frozen)",
             d.PingInterval);
         bool hasPool = r.Has("pool");
         var pool = r.Section("pool", "a connection pool per environment, as pg-pool, mysql2's pool or the MongoDB driver keep one per "
@@ -97,7 +119,9 @@ internal static class PartSections
             ConnectTimeout = r.Has("connectTimeout") ? (connect > TimeSpan.Zero ? connect : null) : d.ConnectTimeout,
             CommandTimeout = command ?? d.CommandTimeout,
             Retries = retries,
-            RetryOn = retryOnNode.Select(w => OutcomeNames.TryParse(w, out Outcome o) ? o : throw new InvalidOperationException(w)).ToHashSet(),
+            RetryOn = retryOnNode
+                .Select(w => OutcomeNames.TryParse(w, out Outcome o) ? o : throw new InvalidOperationException(w))
+                .ToHashSet(),
             ValidateBeforeUse = validate,
             MaxIdle = maxIdle ?? d.MaxIdle,
             KeepAlive = keepAlive ?? d.KeepAlive,
@@ -115,13 +139,16 @@ internal static class PartSections
             "a command waiting this long for a free connection fails with ETIMEDOUT (pg-pool connectionTimeoutMillis; preset default)",
             d.AcquireTimeout);
         var idle = r.OptionalDuration("idleTimeout",
-            "the library closes a connection idle this long, by a user-space timer that stops while frozen (preset default)", d.IdleTimeout);
+            "the library closes a connection idle this long, by a user-space timer that stops while frozen (preset default)",
+            d.IdleTimeout);
         var life = r.OptionalDistribution("maxLifetime",
-            "a connection this old is closed when released or before reuse, drawn per connection (postgres.js: 30m to 60m; preset default)");
+            "a connection this old is closed when released or before reuse, drawn per connection "
+                + "(postgres.js: 30m to 60m; preset default)");
         var overdue = r.Choice("overdueTimers", d.OverdueTimers,
             "timers overdue at a thaw run before or after the thawed invocation's first command (undocumented: a parameter)",
             new Dictionary<string, OverdueTimers> { ["before"] = OverdueTimers.BeforeHandler, ["after"] = OverdueTimers.AfterHandler });
-        var order = r.Choice("order", d.Order, "which free connection a command takes: lifo (pg-pool, mysql2, mongodb) or fifo (postgres.js)",
+        var order = r.Choice("order", d.Order,
+            "which free connection a command takes: lifo (pg-pool, mysql2, mongodb) or fifo (postgres.js)",
             new Dictionary<string, PoolOrder> { ["lifo"] = PoolOrder.Lifo, ["fifo"] = PoolOrder.Fifo });
         if (r.SchemaOnly)
             return null!;
@@ -131,7 +158,8 @@ internal static class PartSections
             throw r.ErrorAt("maxLifetime", "'maxLifetime' must be positive, like 30m (leave it out for none)");
         return new PoolSpec
         {
-            Max = max, AcquireTimeout = acquire ?? d.AcquireTimeout, IdleTimeout = idle ?? d.IdleTimeout, MaxLifetime = life ?? d.MaxLifetime,
+            Max = max, AcquireTimeout = acquire ?? d.AcquireTimeout, IdleTimeout = idle ?? d.IdleTimeout,
+            MaxLifetime = life ?? d.MaxLifetime,
             OverdueTimers = overdue, Order = order,
         };
     }
@@ -145,7 +173,8 @@ internal static class PartSections
             TcpRetries2 = r.Int("tcp_retries2", d.TcpRetries2, "retransmission budget (15: 924.6s)", 1, 255),
             TcpSynRetries = r.Int("tcp_syn_retries", d.TcpSynRetries, "SYN retransmissions (6: connect fails after 127s)", 1, 127),
             TcpSynackRetries = r.Int("tcp_synack_retries", d.TcpSynackRetries, "SYN-ACK retransmissions", 1, 255),
-            TcpSynLinearTimeouts = r.Int("tcp_syn_linear_timeouts", d.TcpSynLinearTimeouts, "SYN retransmissions before backoff (Linux 6.5+; 4 gives 131s)", 0, 32),
+            TcpSynLinearTimeouts = r.Int("tcp_syn_linear_timeouts", d.TcpSynLinearTimeouts,
+                "SYN retransmissions before backoff (Linux 6.5+; 4 gives 131s)", 0, 32),
             TcpOrphanRetries = r.Int("tcp_orphan_retries", d.TcpOrphanRetries, "orphan budget (0 means 8)", 0, 255),
             TcpKeepaliveTime = r.Duration("tcp_keepalive_time", d.TcpKeepaliveTime, "idle time before keepalive probes"),
             TcpKeepaliveIntvl = r.Duration("tcp_keepalive_intvl", d.TcpKeepaliveIntvl, "time between keepalive probes"),
@@ -159,7 +188,8 @@ internal static class PartSections
                 new Dictionary<string, TimerSlack> { ["off"] = TimerSlack.Off, ["linux"] = TimerSlack.Linux }),
         };
         if (!r.SchemaOnly && s.TcpRtoMin > s.TcpRtoMax)
-            throw r.Error($"tcp_rto_min ({DurationText.Format(s.TcpRtoMin)}) must not exceed tcp_rto_max ({DurationText.Format(s.TcpRtoMax)})");
+            throw r.Error($"tcp_rto_min ({DurationText.Format(s.TcpRtoMin)}) "
+                + $"must not exceed tcp_rto_max ({DurationText.Format(s.TcpRtoMax)})");
         if (!r.SchemaOnly && s.TcpRtoMin <= TimeSpan.Zero)
             throw r.ErrorAt("tcp_rto_min", "tcp_rto_min must be positive");
         return s;
@@ -167,22 +197,27 @@ internal static class PartSections
 
     internal static ServerSpec ReadServer(Reader r)
     {
-        string preset = r.Choice("preset", "generic", $"defaults for a kind of server: {string.Join(", ", ServerPresets.Table.Names)} (values and sources in docs/model.md)",
+        string preset = r.Choice("preset", "generic",
+            $"defaults for a kind of server: {string.Join(", ", ServerPresets.Table.Names)} (values and sources in docs/model.md)",
             ServerPresets.Table.Names.ToDictionary(k => k, k => k));
         var p = ServerPresets.Table[preset].Values;
         var port = r.OptionalInt("port", "the server's port (preset default)", 1, 65535);
         var idle = r.OptionalDuration("idleTimeout", "close connections idle this long (0s: never; preset default)");
-        var check = r.OptionalChoice("idleCheck", "exact: at the timeout; cron: Redis's whole-second check, between N and N+1 s (preset default)",
+        var check = r.OptionalChoice("idleCheck",
+            "exact: at the timeout; cron: Redis's whole-second check, between N and N+1 s (preset default)",
             new Dictionary<string, IdleCheck> { ["exact"] = IdleCheck.Exact, ["cron"] = IdleCheck.Cron });
         var maxClients = r.OptionalInt("maxClients", "connections beyond this are refused with an error (Redis: 10000)", 1);
         var (soft, hard, evict) = r.Section("limits", "Upstash's soft and hard limits", l => (
             l.OptionalInt("soft", "above it, idle connections are evicted (new ones still accepted)", 1),
             l.OptionalInt("hard", "at it, new connections are rejected", 1),
-            l.Duration("evictIdleAfter", TimeSpan.FromSeconds(1), "a connection counts as idle for eviction after this long without a command (FOLK)")));
-        var keepAlive = r.OptionalDuration("keepAlive", "server-side SO_KEEPALIVE idle time; probes every third of it, 3 probes (Redis tcp-keepalive: 300s; 0s: off)");
+            l.Duration("evictIdleAfter", TimeSpan.FromSeconds(1),
+                "a connection counts as idle for eviction after this long without a command (FOLK)")));
+        var keepAlive = r.OptionalDuration("keepAlive",
+            "server-side SO_KEEPALIVE idle time; probes every third of it, 3 probes (Redis tcp-keepalive: 300s; 0s: off)");
         var response = r.Distribution("responseTime", new Constant(0.0001), "time to answer a command");
         var host = r.Section("host", "the server's kernel sysctls, Linux names", ReadSysctls);
-        var noSocket = r.Choice("noSocket", NoSocketPolicy.Reset, "what the server's host does with a segment for no socket: rst (RFC 9293) or drop (a DROP firewall policy)",
+        var noSocket = r.Choice("noSocket", NoSocketPolicy.Reset,
+            "what the server's host does with a segment for no socket: rst (RFC 9293) or drop (a DROP firewall policy)",
             new Dictionary<string, NoSocketPolicy> { ["rst"] = NoSocketPolicy.Reset, ["drop"] = NoSocketPolicy.Drop });
         if (r.SchemaOnly)
             return null!;
@@ -192,7 +227,8 @@ internal static class PartSections
         {
             Preset = preset, Port = (ushort)(port ?? p.Port),
             IdleTimeout = idle is { } i ? (i == TimeSpan.Zero ? null : i) : p.IdleTimeout,
-            IdleCheck = check ?? p.Check, MaxClients = maxClients ?? p.MaxClients, SoftLimit = soft, HardLimit = hard, EvictIdleAfter = evict,
+            IdleCheck = check ?? p.Check, MaxClients = maxClients ?? p.MaxClients, SoftLimit = soft, HardLimit = hard,
+            EvictIdleAfter = evict,
             KeepAlive = keepAlive is { } k ? (k == TimeSpan.Zero ? null : k) : p.KeepAlive,
             ResponseTime = response, Host = host, NoSocket = noSocket,
         };
@@ -203,7 +239,8 @@ internal static class PartSections
         var latency = r.Distribution("latency", new Constant(0.0005), "one-way latency between a function and the server");
         var boxes = r.List("middleboxes", "boxes on the path that forget idle flows", b =>
         {
-            string preset = b.Choice("preset", "aws-nat-gateway", $"a kind of box: {string.Join(", ", MiddleboxPresets.Table.Names)} (timeouts, behaviour and sources in docs/model.md)",
+            string preset = b.Choice("preset", "aws-nat-gateway",
+                $"a kind of box: {string.Join(", ", MiddleboxPresets.Table.Names)} (timeouts, behaviour and sources in docs/model.md)",
                 MiddleboxPresets.Table.Names.ToDictionary(k => k, k => k));
             var idle = b.OptionalDuration("idleTimeout",
                 "override the preset's idle timeout (linux-conntrack: nf_conntrack_tcp_timeout_established)");

@@ -14,7 +14,10 @@ public sealed partial class Reader
         if (node is YamlScalarNode)
             return new Constant(ParseDuration(node, what).TotalSeconds);
         if (node is not YamlMappingNode m || m.Children.Count != 1)
-            throw _origins.Error(node, $"{what} must be a duration (310s) or one distribution such as {{ uniform: [280s, 320s] }}, {{ exponential: {{ mean: 10m }} }}, {{ normal: {{ mean: 600s, sd: 5s }} }}, {{ lognormal: {{ median: 10m, sigma: 0.25 }} }}, {{ empirical: [{{ value: 5m, weight: 1 }}] }}, {{ mixture: [{{ weight: 0.9, normal: {{ mean: 10m, sd: 5s }} }}] }}");
+            throw _origins.Error(node,
+                $"{what} must be a duration (310s) or one distribution such as {{ uniform: [280s, 320s] }}, {{ exponential: {{ mean: "
+                    + $"10m }} }}, {{ normal: {{ mean: 600s, sd: 5s }} }}, {{ lognormal: {{ median: 10m, sigma: 0.25 }} }}, {{ empirical: "
+                    + $"[{{ value: 5m, weight: 1 }}] }}, {{ mixture: [{{ weight: 0.9, normal: {{ mean: 10m, sd: 5s }} }}] }}");
         var (k, v) = m.Children.Single();
         string kind = Scalar(k, "distribution", "a distribution name");
         string inner = $"{what}.{kind}";
@@ -28,9 +31,12 @@ public sealed partial class Reader
                 {
                     if (v is not YamlSequenceNode s || s.Children.Count != 2)
                         throw _origins.Error(v, $"{inner} must be a pair [low, high], like [280s, 320s]");
-                    double lo = ParseDuration(s.Children[0], inner + "[0]").TotalSeconds, hi = ParseDuration(s.Children[1], inner + "[1]").TotalSeconds;
+                    double lo = ParseDuration(s.Children[0], inner + "[0]").TotalSeconds,
+                        hi = ParseDuration(s.Children[1], inner + "[1]").TotalSeconds;
                     if (hi < lo)
-                        throw _origins.Error(v, $"{inner} needs low <= high, got [{DurationText.Format(TimeSpan.FromSeconds(lo))}, {DurationText.Format(TimeSpan.FromSeconds(hi))}]");
+                        throw _origins.Error(v,
+                            $"{inner} needs low <= high, got [{DurationText.Format(TimeSpan.FromSeconds(lo))}, "
+                                + $"{DurationText.Format(TimeSpan.FromSeconds(hi))}]");
                     return new Uniform(lo, hi);
                 }
                 case "exponential":
@@ -82,13 +88,18 @@ public sealed partial class Reader
                 case "mixture":
                 {
                     if (v is not YamlSequenceNode s || s.Children.Count == 0)
-                        throw _origins.Error(v, $"{inner} must be a list like [{{ weight: 0.9, normal: {{ mean: 10m, sd: 5s }} }}, {{ weight: 0.1, exponential: {{ mean: 30m }} }}]");
+                        throw _origins.Error(v,
+                            $"{inner} must be a list like [{{ weight: 0.9, normal: {{ mean: 10m, "
+                                + $"sd: 5s }} }}, {{ weight: 0.1, exponential: {{ mean: 30m }} }}]");
                     var parts = new List<Distribution>();
                     var weights = new List<double>();
                     foreach (var item in s.Children)
                     {
-                        if (item is not YamlMappingNode im || im.Children.Count != 2 || !im.Children.ContainsKey(new YamlScalarNode("weight")))
-                            throw _origins.Error(item, $"each item of {inner} needs a weight and one distribution, like {{ weight: 0.9, normal: {{ mean: 10m, sd: 5s }} }}");
+                        if (item is not YamlMappingNode im || im.Children.Count != 2
+                            || !im.Children.ContainsKey(new YamlScalarNode("weight")))
+                            throw _origins.Error(item,
+                                $"each item of {inner} needs a weight and one distribution, "
+                                    + $"like {{ weight: 0.9, normal: {{ mean: 10m, sd: 5s }} }}");
                         var r = Child(item, inner);
                         weights.Add(r.Double("weight", 1, "weight", 0));
                         var rest = im.Children.First(c => ((YamlScalarNode)c.Key).Value != "weight");
@@ -99,7 +110,10 @@ public sealed partial class Reader
                     return new Mixture(parts, weights);
                 }
                 default:
-                    throw _origins.Error(k, $"'{kind}' is not a distribution: expected constant, uniform, exponential, normal, lognormal, empirical or mixture{Suggestions.Suggest(kind, ["constant", "uniform", "exponential", "normal", "lognormal", "empirical", "mixture"])}");
+                    throw _origins.Error(k,
+                        $"'{kind}' is not a distribution: expected constant, uniform, exponential, normal, lognormal, empirical or "
+                            + $"mixture{Suggestions.Suggest(kind,
+                                ["constant", "uniform", "exponential", "normal", "lognormal", "empirical", "mixture"])}");
             }
         }
         catch (ArgumentException e)

@@ -157,7 +157,9 @@ public sealed partial class Reader
         string? name = required ? RequiredString(key, doc) : OptionalString(key, doc);
         if (SchemaOnly || name is null || known.Contains(name))
             return name;
-        throw _origins.Error(Value(key), $"{Describe(_path, key)} names '{name}', which is not defined{Suggestions.Suggest(name, known)}; defined: {string.Join(", ", known)}");
+        throw _origins.Error(Value(key),
+            $"{Describe(_path, key)} names '{name}', "
+                + $"which is not defined{Suggestions.Suggest(name, known)}; defined: {string.Join(", ", known)}");
     }
 
     public string RequiredString(string key, string doc)
@@ -189,7 +191,9 @@ public sealed partial class Reader
             value = v;
             return true;
         }
-        throw _origins.Error(node, $"{Describe(_path, key)} must be one of {string.Join(", ", values.Keys)}, got '{text}'{Suggestions.Suggest(text, values.Keys)}");
+        throw _origins.Error(node,
+            $"{Describe(_path, key)} must be one of {string.Join(", ", values.Keys)}, "
+                + $"got '{text}'{Suggestions.Suggest(text, values.Keys)}");
     }
 
     /// <summary>A list of scalars, as text.</summary>
@@ -221,7 +225,8 @@ public sealed partial class Reader
         {
             string w = Scalar(item, key, "a word");
             if (!allowed.Contains(w))
-                throw _origins.Error(item, $"'{w}' in {Describe(_path, key)} must be one of {string.Join(", ", allowed)}{Suggestions.Suggest(w, allowed)}");
+                throw _origins.Error(item,
+                    $"'{w}' in {Describe(_path, key)} must be one of {string.Join(", ", allowed)}{Suggestions.Suggest(w, allowed)}");
             words.Add(w);
         }
         return words;
@@ -310,7 +315,9 @@ public sealed partial class Reader
         {
             string name = k is YamlScalarNode s ? s.Value ?? "" : "?";
             if (!_asked.Contains(name))
-                throw _origins.Error(k, $"unknown key '{name}' in {Describe(_path)}{Suggestions.Suggest(name, _asked)}; known keys: {string.Join(", ", _asked.Order())}");
+                throw _origins.Error(k,
+                    $"unknown key '{name}' in {Describe(_path)}{Suggestions.Suggest(name, _asked)}; "
+                        + $"known keys: {string.Join(", ", _asked.Order())}");
         }
     }
 

@@ -31,7 +31,8 @@ public sealed record Scenario
     public required IReadOnlyList<ExpectSpec> Expect { get; init; }
     public SearchSection? Search { get; init; }
 
-    /// <summary>The document's identity as loaded, with its --set values (<see cref="ScenarioIdentity"/>); empty for a scenario built in code.</summary>
+    /// <summary>The document's identity as loaded, with its --set values
+    /// (<see cref="ScenarioIdentity"/>); empty for a scenario built in code.</summary>
     public string Identity { get; init; } = "";
 }
 
@@ -82,7 +83,8 @@ public sealed record ClientSpec
     public required IReadOnlySet<Outcome> RetryOn { get; init; }
     public bool ValidateBeforeUse { get; init; }
     public TimeSpan? MaxIdle { get; init; }
-    /// <summary>SO_KEEPALIVE with this TCP_KEEPIDLE; zero: on, with the host's tcp_keepalive_time (Node's setKeepAlive(true, 0)); null: off.</summary>
+    /// <summary>SO_KEEPALIVE with this TCP_KEEPIDLE; zero: on, with the host's tcp_keepalive_time
+    /// (Node's setKeepAlive(true, 0)); null: off.</summary>
     public TimeSpan? KeepAlive { get; init; }
     public TimeSpan? UserTimeout { get; init; }
     public TimeSpan? PingInterval { get; init; }

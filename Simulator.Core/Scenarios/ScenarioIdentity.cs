@@ -22,7 +22,8 @@ public static class ScenarioIdentity
     }
 
     /// <summary>True when <paramref name="text"/> has the form of an identity.</summary>
-    public static bool IsWellFormed(string? text) => text is { Length: Digits } && text.All(Uri.IsHexDigit) && text == text.ToLowerInvariant();
+    public static bool IsWellFormed(string? text) => text is { Length: Digits } && text.All(Uri.IsHexDigit)
+        && text == text.ToLowerInvariant();
 
     private static void Write(YamlNode node, StringBuilder text)
     {

@@ -61,11 +61,21 @@ public static class ScenarioLoader
             ["oneOf"] = new JsonArray(
                 new JsonObject { ["$ref"] = "#/definitions/duration" },
                 Dist("constant", new JsonObject { ["$ref"] = "#/definitions/duration" }),
-                Dist("uniform", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/definitions/duration" }, ["minItems"] = 2, ["maxItems"] = 2 }),
+                Dist("uniform",
+                    new JsonObject
+                    {
+                        ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/definitions/duration" },
+                        ["minItems"] = 2, ["maxItems"] = 2
+                    }),
                 Dist("exponential", Obj(("mean", Ref("duration")))),
                 Dist("normal", Obj(("mean", Ref("duration")), ("sd", Ref("duration")))),
                 Dist("lognormal", Obj(("median", Ref("duration")), ("sigma", new JsonObject { ["type"] = "number" }))),
-                Dist("empirical", new JsonObject { ["type"] = "array", ["items"] = Obj(("value", Ref("duration")), ("weight", new JsonObject { ["type"] = "number" })) }),
+                Dist("empirical",
+                    new JsonObject
+                    {
+                        ["type"] = "array",
+                        ["items"] = Obj(("value", Ref("duration")), ("weight", new JsonObject { ["type"] = "number" }))
+                    }),
                 Dist("mixture", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object" } })),
         };
         var schema = new JsonObject
@@ -116,10 +126,13 @@ public static class ScenarioLoader
         var server = r.Section("server", "the connection-oriented server", PartSections.ReadServer);
         var network = r.Section("network", "the path between functions and server", PartSections.ReadNetwork);
         var traffic = r.List("traffic", "when functions are invoked", t => ScriptSections.ReadTraffic(t, names, horizon));
-        var events = r.List("events", "things that happen: partitions, redeploys, server restarts", e => ScriptSections.ReadEvent(e, names));
-        var expect = r.List("expect", "assertions that turn the scenario into a regression test (exit code 1 when violated)", x => ScriptSections.ReadExpect(x, names));
+        var events = r.List("events", "things that happen: partitions, redeploys, server restarts",
+            e => ScriptSections.ReadEvent(e, names));
+        var expect = r.List("expect", "assertions that turn the scenario into a regression test (exit code 1 when violated)",
+            x => ScriptSections.ReadExpect(x, names));
         bool hasSearch = r.Has("search");
-        var search = r.Section("search", "what `zombiesim search` varies and looks for (its flags override this)", ScriptSections.ReadSearch);
+        var search = r.Section("search", "what `zombiesim search` varies and looks for (its flags override this)",
+            ScriptSections.ReadSearch);
         if (r.SchemaOnly)
             return null!;
 
@@ -128,14 +141,18 @@ public static class ScenarioLoader
         if (functions.Count == 0)
             throw r.Error("the scenario needs at least one function under 'functions'");
         if (names.Count != functions.Count)
-            throw r.ErrorAt("functions", $"two functions are named '{functions.GroupBy(f => f.Name).First(g => g.Count() > 1).Key}'; names must be unique");
+            throw r.ErrorAt("functions",
+                $"two functions are named '{functions.GroupBy(f => f.Name).First(g => g.Count() > 1).Key}'; names must be unique");
         foreach (var f in functions.Where(f => f.Strategy == Strategy.Proxy))
         {
             if (f.Proxy is null || !names.Contains(f.Proxy))
-                throw r.ErrorAt("functions", $"function '{f.Name}' uses strategy proxy, so 'proxy' must name another function (one of {string.Join(", ", names.Where(n => n != f.Name))}), got '{f.Proxy}'");
+                throw r.ErrorAt("functions",
+                    $"function '{f.Name}' uses strategy proxy, so 'proxy' must name another function "
+                        + $"(one of {string.Join(", ", names.Where(n => n != f.Name))}), got '{f.Proxy}'");
             var target = functions.First(x => x.Name == f.Proxy);
             if (target.Strategy == Strategy.Proxy || target.Name == f.Name)
-                throw r.ErrorAt("functions", $"the proxy of '{f.Name}' ('{target.Name}') must itself connect to the server (reuse or per-invocation)");
+                throw r.ErrorAt("functions",
+                    $"the proxy of '{f.Name}' ('{target.Name}') must itself connect to the server (reuse or per-invocation)");
         }
         return new Scenario
         {

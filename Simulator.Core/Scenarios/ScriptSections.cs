@@ -22,7 +22,8 @@ internal static class ScriptSections
     {
         string function = r.Name("function", "the function invoked", functions, required: true)!;
         var at = r.DistributionList("at", "explicit instants; each may be a distribution, like [0s, { uniform: [250s, 350s] }]");
-        var every = r.OptionalDistribution("every", "time between invocations: a plain duration gives a steady rate, { exponential: { mean: 200s } } Poisson arrivals");
+        var every = r.OptionalDistribution("every",
+            "time between invocations: a plain duration gives a steady rate, { exponential: { mean: 200s } } Poisson arrivals");
         var from = r.Duration("from", TimeSpan.Zero, "start of 'every' or 'burst' traffic");
         var until = r.OptionalDuration("until", "end of 'every' traffic (default: the horizon)");
         var (count, over) = r.Section("burst", "count invocations spread evenly over a span, starting at 'from'", b => (
@@ -36,7 +37,11 @@ internal static class ScriptSections
             throw r.ErrorAt("every", "'every' must have a positive mean");
         if (until is { } u && u < from)
             throw r.ErrorAt("until", $"'until' ({DurationText.Format(u)}) is before 'from' ({DurationText.Format(from)})");
-        var traffic = new TrafficSpec { Function = function, At = at, Every = every, From = from, Until = until, BurstCount = count, BurstAt = from, BurstOver = over };
+        var traffic = new TrafficSpec
+        {
+            Function = function, At = at, Every = every, From = from, Until = until, BurstCount = count,
+            BurstAt = from, BurstOver = over
+        };
         if (every is not null)
         {
             var window = WorkEstimate.Window(traffic, horizon);
@@ -45,23 +50,30 @@ internal static class ScriptSections
                 throw r.ErrorAt("every", "'every' draws gaps that are 0 s once rounded to the simulator's resolution (100 ns): "
                     + "simulated time would stand still; give the gaps a positive part, like { exponential: { mean: 200ms } }");
             if (n > WorkEstimate.Refused)
-                throw r.ErrorAt("every", $"'every' asks for about {WorkEstimate.About(n)} invocations in {DurationText.Format(window)}, more than the "
-                    + $"{WorkEstimate.Refused:N0} a run can simulate in reasonable time; lengthen the gaps or shorten 'horizon' or 'until'");
+                throw r.ErrorAt("every",
+                    $"'every' asks for about {WorkEstimate.About(n)} invocations in {DurationText.Format(window)}, more than the "
+                    + $"{WorkEstimate.Refused:N0} a run can simulate in reasonable time; "
+                    + "lengthen the gaps or shorten 'horizon' or 'until'");
         }
         return traffic;
     }
 
     internal static EventSpec ReadEvent(Reader r, IReadOnlySet<string> functions)
     {
-        var partition = r.Section("partition", "the path drops everything in both directions", p => (p.OptionalDuration("from", "start"), p.OptionalDuration("to", "end")));
-        var redeploy = r.Section("redeploy", "a new version: environments of the function are abandoned", p => (p.OptionalDuration("at", "when"), p.Name("function", "which function", functions, required: false)));
-        var restart = r.Section("serverRestart", "the server process restarts: its connections are closed, and it listens again after the downtime", p => (p.OptionalDuration("at", "when"), p.Duration("downtime", TimeSpan.FromSeconds(1), "how long it is down")));
+        var partition = r.Section("partition", "the path drops everything in both directions",
+            p => (p.OptionalDuration("from", "start"), p.OptionalDuration("to", "end")));
+        var redeploy = r.Section("redeploy", "a new version: environments of the function are abandoned",
+            p => (p.OptionalDuration("at", "when"), p.Name("function", "which function", functions, required: false)));
+        var restart = r.Section("serverRestart",
+            "the server process restarts: its connections are closed, and it listens again after the downtime",
+            p => (p.OptionalDuration("at", "when"), p.Duration("downtime", TimeSpan.FromSeconds(1), "how long it is down")));
         r.ExactlyOneOf("partition", "redeploy", "serverRestart");
         if (r.SchemaOnly)
             return null!;
         int kinds = (r.Has("partition") ? 1 : 0) + (r.Has("redeploy") ? 1 : 0) + (r.Has("serverRestart") ? 1 : 0);
         if (kinds != 1)
-            throw r.Error("each event is exactly one of: partition: { from, to }, redeploy: { at, function }, serverRestart: { at, downtime }");
+            throw r.Error("each event is exactly one of: partition: { from, to }, "
+                + "redeploy: { at, function }, serverRestart: { at, downtime }");
         if (r.Has("partition"))
         {
             if (partition.Item1 is not { } from || partition.Item2 is not { } to || to <= from)
@@ -83,9 +95,11 @@ internal static class ScriptSections
     {
         var at = r.OptionalDuration("at", "the instant: the request that starts then, or the moment a count is taken");
         string? function = r.Name("function", "only requests of this function", functions, required: false);
-        string? outcome = r.OptionalString("outcome", "ok, error (any error), EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, REJECTED or THROTTLED",
+        string? outcome = r.OptionalString("outcome",
+            "ok, error (any error), EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, REJECTED or THROTTLED",
             OutcomeNames.ExpectationWords);
-        string? origin = r.OptionalString("origin", "fin, rst, kernel-timeout, library-timeout, server or platform", OutcomeNames.OriginWords);
+        string? origin = r.OptionalString("origin", "fin, rst, kernel-timeout, library-timeout, server or platform",
+            OutcomeNames.OriginWords);
         int? count = r.OptionalInt("count", "exactly this many", 0);
         int? atLeast = r.OptionalInt("atLeast", "at least this many", 0);
         int? atMost = r.OptionalInt("atMost", "at most this many", 0);
@@ -98,7 +112,9 @@ internal static class ScriptSections
         Outcome? parsedOutcome = null;
         if (outcome is not null && outcome != OutcomeNames.AnyError)
             parsedOutcome = OutcomeNames.TryParse(outcome, out Outcome o) ? o
-                : throw r.ErrorAt("outcome", $"'{outcome}' is not an outcome: expected one of {string.Join(", ", outcomes)}{Suggestions.Suggest(outcome, outcomes)}");
+                : throw r.ErrorAt("outcome",
+                    $"'{outcome}' is not an outcome: expected one of {string.Join(", ", outcomes)}"
+                        + $"{Suggestions.Suggest(outcome, outcomes)}");
         Origin? parsedOrigin = null;
         if (origin is not null)
             parsedOrigin = OutcomeNames.TryParse(origin, out Origin g) ? g
@@ -108,31 +124,44 @@ internal static class ScriptSections
         {
             var states = Enum.GetValues<TcpState>().ToDictionary(s => s.Name(), s => s);
             parsedState = states.TryGetValue(state, out var st) ? st
-                : throw r.ErrorAt("state", $"'{state}' is not a TCP state: expected one of {string.Join(", ", states.Keys)}{Suggestions.Suggest(state, states.Keys)}");
+                : throw r.ErrorAt("state",
+                    $"'{state}' is not a TCP state: expected one of "
+                        + $"{string.Join(", ", states.Keys)}{Suggestions.Suggest(state, states.Keys)}");
         }
-        int kinds = (outcome is not null || origin is not null ? 1 : 0) + (zombies is not null ? 1 : 0) + (serverConnections is not null ? 1 : 0);
+        int kinds = (outcome is not null || origin is not null ? 1 : 0) + (zombies is not null ? 1 : 0)
+            + (serverConnections is not null ? 1 : 0);
         if (kinds != 1)
-            throw r.Error("each expectation is about one thing: an 'outcome' (with at, function, count/atLeast/atMost), 'zombies' or 'serverConnections' (with at)");
+            throw r.Error("each expectation is about one thing: an 'outcome' (with at, function, "
+                + "count/atLeast/atMost), 'zombies' or 'serverConnections' (with at)");
         if (zombies is not null || serverConnections is not null)
         {
             if (at is null)
                 throw r.Error("'zombies' and 'serverConnections' need 'at', the instant they are counted");
             return new ExpectSpec
             {
-                Kind = zombies is not null ? ExpectKind.Zombies : ExpectKind.ServerConnections, At = at, Count = zombies ?? serverConnections, State = parsedState,
+                Kind = zombies is not null ? ExpectKind.Zombies : ExpectKind.ServerConnections, At = at,
+                Count = zombies ?? serverConnections, State = parsedState,
                 Text = zombies is not null ? $"at {DurationText.Format(at.Value)}: {zombies} zombies"
                     : $"at {DurationText.Format(at.Value)}: {serverConnections} server connections{(state is null ? "" : " in " + state)}",
             };
         }
         if (at is not null && (count ?? atLeast ?? atMost) is not null)
-            throw r.Error("an outcome expectation with 'at' is about the one request starting then; drop count/atLeast/atMost, or drop 'at'");
+            throw r.Error("an outcome expectation with 'at' is about the one request starting then; "
+                + "drop count/atLeast/atMost, or drop 'at'");
         if (at is null && (count ?? atLeast ?? atMost) is null)
             throw r.Error("an outcome expectation needs 'at' (one request) or count/atLeast/atMost (how many requests)");
         string what = $"{outcome ?? "any outcome"}{(origin is null ? "" : $" ({origin})")}{(function is null ? "" : $" for {function}")}";
-        string text = at is { } a ? $"the request at {DurationText.Format(a)}{(function is null ? "" : $" of {function}")} is {outcome ?? "any outcome"}{(origin is null ? "" : $" ({origin})")}"
+        string text = at is { } a ? $"the request at {DurationText.Format(a)}{(function is null ? "" : $" of {function}")} "
+            + $"is {outcome ?? "any outcome"}{(origin is null ? "" : $" ({origin})")}"
             : count is { } c ? $"exactly {c} requests {what}"
-            : $"{(atLeast is { } l ? $"at least {l} " : "")}{(atMost is { } m ? $"{(atLeast is null ? "" : "and ")}at most {m} " : "")}requests {what}";
-        return new ExpectSpec { Kind = ExpectKind.Outcome, At = at, Function = function, Outcome = parsedOutcome, AnyError = outcome == OutcomeNames.AnyError, Origin = parsedOrigin, Count = count, AtLeast = atLeast, AtMost = atMost, Text = text };
+            : $"{(atLeast is { } l ? $"at least {l} " : "")}"
+                + $"{(atMost is { } m ? $"{(atLeast is null ? "" : "and ")}at most {m} " : "")}requests {what}";
+        return new ExpectSpec
+        {
+            Kind = ExpectKind.Outcome, At = at, Function = function, Outcome = parsedOutcome,
+            AnyError = outcome == OutcomeNames.AnyError, Origin = parsedOrigin, Count = count, AtLeast = atLeast, AtMost = atMost,
+            Text = text
+        };
     }
 
     internal static SearchSection ReadSearch(Reader r)
@@ -155,9 +184,11 @@ internal static class ScriptSections
                 throw v.ErrorAt("range", e.Problem);
             }
         });
-        int? replications = r.OptionalInt("replications", "runs per point, replication i with seed + i at every point (default 100)", 1, 1_000_000);
+        int? replications = r.OptionalInt("replications", "runs per point, replication i with seed + i at every point (default 100)",
+            1, 1_000_000);
         string? goal = r.OptionalString("goal", "'no EOF,ECONNRESET,EPIPE,ETIMEDOUT' or 'errors <= 1% at 95%'");
-        string? objective = r.OptionalString("objective", "'min server.idleTimeout', 'min peakServerConnections', 'min zombieSeconds', ...");
+        string? objective = r.OptionalString("objective",
+            "'min server.idleTimeout', 'min peakServerConnections', 'min zombieSeconds', ...");
         string? strategy = r.OptionalString("strategy", "bisect (one monotone parameter) or grid");
         int? margin = r.OptionalInt("marginSteps", "steps above the boundary to recommend (default 1)", 0, 1000);
         if (r.SchemaOnly)

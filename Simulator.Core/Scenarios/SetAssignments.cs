@@ -11,7 +11,8 @@ using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.Scenarios;
 
-/// <summary><c>--set path=value</c>: each assignment replaces or adds one node of the scenario's YAML, and errors in the value point at the flag.</summary>
+/// <summary><c>--set path=value</c>: each assignment replaces or adds one node of the
+/// scenario's YAML, and errors in the value point at the flag.</summary>
 internal static class SetAssignments
 {
 
@@ -68,7 +69,8 @@ internal static class SetAssignments
                 {
                     if (!int.TryParse(part, out int n) || n < 0 || n >= seq.Children.Count)
                         throw Origins.SetError(assignment,
-                            $"'{soFar}' does not exist: the list has {seq.Children.Count} item(s), so the index must be 0 to {seq.Children.Count - 1}");
+                            $"'{soFar}' does not exist: the list has {seq.Children.Count} item(s), "
+                                + $"so the index must be 0 to {seq.Children.Count - 1}");
                     if (last)
                     {
                         seq.Children[n] = value;

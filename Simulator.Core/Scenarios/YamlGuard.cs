@@ -32,7 +32,8 @@ internal static class YamlGuard
         }
         catch (YamlException e)
         {
-            throw new ScenarioException(file, e.Start.Line, e.Start.Column, $"YAML syntax: {(e.InnerException as YamlException ?? e).Message}");
+            throw new ScenarioException(file, e.Start.Line, e.Start.Column,
+                $"YAML syntax: {(e.InnerException as YamlException ?? e).Message}");
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidCastException)
         {
@@ -70,7 +71,9 @@ internal static class YamlGuard
             {
                 total += nodes;
                 if (total > MaxNodes)
-                    throw new ScenarioException(file, at.Line, at.Column, $"the document has more than {MaxNodes:N0} nodes with its aliases expanded; a scenario needs far fewer (aliases inside aliases multiply)");
+                    throw new ScenarioException(file, at.Line, at.Column,
+                        $"the document has more than {MaxNodes:N0} nodes with its aliases expanded; "
+                            + "a scenario needs far fewer (aliases inside aliases multiply)");
             }
             if (open.Count > 0)
                 open[^1] = (open[^1].Anchor, open[^1].Nodes + nodes);
@@ -91,7 +94,8 @@ internal static class YamlGuard
                         break;
                     case SequenceStart or MappingStart:
                         if (open.Count >= MaxDepth)
-                            throw new ScenarioException(file, at.Line, at.Column, $"nesting deeper than {MaxDepth} levels; a scenario needs a handful");
+                            throw new ScenarioException(file, at.Line, at.Column,
+                                $"nesting deeper than {MaxDepth} levels; a scenario needs a handful");
                         var anchor = ((NodeEvent)ev).Anchor;
                         total++;
                         open.Add((anchor.IsEmpty ? null : anchor.Value, 1));
@@ -105,7 +109,8 @@ internal static class YamlGuard
                         break;
                     case AnchorAlias alias:
                         if (open.Any(o => o.Anchor == alias.Value.Value))
-                            throw new ScenarioException(file, at.Line, at.Column, $"the alias *{alias.Value.Value} is inside the node it names: it would repeat forever");
+                            throw new ScenarioException(file, at.Line, at.Column,
+                                $"the alias *{alias.Value.Value} is inside the node it names: it would repeat forever");
                         Add(sizes.GetValueOrDefault(alias.Value.Value, 1));
                         break;
                 }
@@ -113,7 +118,8 @@ internal static class YamlGuard
         }
         catch (YamlException e)
         {
-            throw new ScenarioException(file, e.Start.Line, e.Start.Column, $"YAML syntax: {(e.InnerException as YamlException ?? e).Message}");
+            throw new ScenarioException(file, e.Start.Line, e.Start.Column,
+                $"YAML syntax: {(e.InnerException as YamlException ?? e).Message}");
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidCastException)
         {

@@ -11,7 +11,8 @@ namespace Zombiesim.Core.Scripted;
 /// restarts of the server, each at its instant.</summary>
 internal static class ScriptedEvents
 {
-    public static void Schedule(IReadOnlyList<EventSpec> events, Clock clock, Topology topology, Platform platform, ServerApp server, IRunObserver observer)
+    public static void Schedule(IReadOnlyList<EventSpec> events, Clock clock, Topology topology, Platform platform, ServerApp server,
+        IRunObserver observer)
     {
         foreach (var e in events)
         {
@@ -21,7 +22,8 @@ internal static class ScriptedEvents
                     clock.Schedule(e.At, () =>
                     {
                         topology.Partitioned = true;
-                        observer.OnNote(new NoteRecord(clock.Now, "network", $"partition: the path drops everything until {Instant.Format(e.Until)}"));
+                        observer.OnNote(new NoteRecord(clock.Now, "network",
+                            $"partition: the path drops everything until {Instant.Format(e.Until)}"));
                     });
                     clock.Schedule(e.Until, () =>
                     {

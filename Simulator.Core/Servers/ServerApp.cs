@@ -52,7 +52,8 @@ internal sealed class ServerApp
     private TcpConnection? _listener;
     private bool _down;
 
-    public ServerApp(ServerSpec spec, TcpHost host, Clock clock, ConnectionRegistry connections, IRunObserver observer, IPeers peers, IChoices response)
+    public ServerApp(ServerSpec spec, TcpHost host, Clock clock, ConnectionRegistry connections, IRunObserver observer, IPeers peers,
+        IChoices response)
     {
         _spec = spec;
         Host = host;
@@ -74,7 +75,8 @@ internal sealed class ServerApp
     public void Start()
     {
         var options = _spec.KeepAlive is { } k
-            ? new SocketOptions { KeepAlive = true, KeepIdle = k, KeepInterval = k / 3, KeepCount = 3 } // Redis: interval = tcp-keepalive / 3, 3 probes
+            // Redis: interval = tcp-keepalive / 3, 3 probes
+            ? new SocketOptions { KeepAlive = true, KeepIdle = k, KeepInterval = k / 3, KeepCount = 3 }
             : SocketOptions.Default;
         _listener = Host.Listen(_spec.Port, options);
         _down = false;
@@ -213,7 +215,8 @@ internal sealed class ServerApp
         _conns.Remove(conn.Socket);
         CancelIdle(conn);
         var peer = _peers.PeerAt(conn.Socket.Remote.Address);
-        var incident = new Incident(_clock.Now, kind, IdleTimeout: _spec.IdleTimeout, Limit: _spec.SoftLimit, Environment: peer?.Name, EnvironmentState: peer?.State);
+        var incident = new Incident(_clock.Now, kind, IdleTimeout: _spec.IdleTimeout, Limit: _spec.SoftLimit, Environment: peer?.Name,
+            EnvironmentState: peer?.State);
         _connections.Incident(conn.Socket, incident);
         Note($"closes {conn.Label}: {incident.What}");
         conn.Socket.Close(_clock.Now);

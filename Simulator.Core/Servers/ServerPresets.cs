@@ -12,10 +12,13 @@ public static class ServerPresets
     public static PresetTable<ServerDefaults> Table { get; } = new("server",
     [
         new("redis", new(6379, null, IdleCheck.Cron, 10000, TimeSpan.FromSeconds(300)),
-            new(SourceKind.Doc, "redis.conf defaults (timeout 0, tcp-keepalive 300, maxclients 10000); idle checks in clientsCron, whole seconds (measured on redis-server 7.0.15, ../shared/FACTS.md)"),
+            new(SourceKind.Doc,
+                "redis.conf defaults (timeout 0, tcp-keepalive 300, maxclients 10000); "
+                    + "idle checks in clientsCron, whole seconds (measured on redis-server 7.0.15, ../shared/FACTS.md)"),
             "port 6379; no idle close; idle check in a whole-second cron; maxclients 10000; keepalive 300 s"),
         new("mongodb", new(27017, null, IdleCheck.Exact, null, null),
-            new(SourceKind.Doc, "MongoDB server: no server-side idle close; the connection limit depends on version and OS limits, so none by default"),
+            new(SourceKind.Doc,
+                "MongoDB server: no server-side idle close; the connection limit depends on version and OS limits, so none by default"),
             "port 27017; no idle close; no limit"),
         new("mysql", new(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null),
             new(SourceKind.Doc, "MySQL reference manual, server system variables: wait_timeout 28800, max_connections 151"),

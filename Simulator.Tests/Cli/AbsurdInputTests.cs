@@ -94,7 +94,8 @@ public sealed class AbsurdInputTests : IDisposable
     [Fact]
     public void Gaps_that_are_almost_always_zero_are_refused_because_time_would_stand_still()
     {
-        var r = Run(Base.Replace("every: 1s", "every: { mixture: [{ weight: 1000000000000, constant: 0s }, { weight: 1, constant: 1s }] }"));
+        var r = Run(Base.Replace("every: 1s",
+            "every: { mixture: [{ weight: 1000000000000, constant: 0s }, { weight: 1, constant: 1s }] }"));
         ShouldBeRefused(r, $"{r.File}:11:12:", "'every' asks for about 3,600,000,000,000,000 invocations in 1h", "lengthen the gaps");
     }
 
@@ -122,7 +123,8 @@ public sealed class AbsurdInputTests : IDisposable
         r.Err.Should().BeEmpty();
     }
 
-    private static string GoldenTrace => Path.Combine(World.Scenarios.Root, "Simulator.Tests", "Golden", "explore-upstash-2020", "explore", "outcome-1.trace");
+    private static string GoldenTrace => Path.Combine(World.Scenarios.Root, "Simulator.Tests", "Golden", "explore-upstash-2020", "explore",
+        "outcome-1.trace");
 
     [Fact]
     public void Replay_with_an_edited_scenario_value_is_refused_but_comments_and_layout_do_not_count()
@@ -136,10 +138,12 @@ public sealed class AbsurdInputTests : IDisposable
     }
 
     [Theory]
-    [InlineData("\"resolutionSeconds\":1", "\"resolutionSeconds\":0", "field 'resolutionSeconds': 'resolutionSeconds' must be a positive number of seconds")]
+    [InlineData("\"resolutionSeconds\":1", "\"resolutionSeconds\":0",
+        "field 'resolutionSeconds': 'resolutionSeconds' must be a positive number of seconds")]
     [InlineData("\"choices\":[", "\"choices\":[-3,", "field 'choices': 'choices' must be a list of whole numbers, 0 or more")]
     [InlineData("\"kind\":\"zombiesim-trace\"", "\"kind\":\"trace\"", "field 'kind': not a zombiesim trace")]
-    [InlineData("\"scenarioIdentity\":\"", "\"scenarioIdentity\":\"zz", "field 'scenarioIdentity': 'scenarioIdentity' must be 16 lowercase hex digits")]
+    [InlineData("\"scenarioIdentity\":\"", "\"scenarioIdentity\":\"zz",
+        "field 'scenarioIdentity': 'scenarioIdentity' must be 16 lowercase hex digits")]
     [InlineData("\"invariants\":[", "\"invariants\":[\"zombies<=many\"", "field 'invariants': 'zombies<=many' is not an invariant")]
     public void An_edited_trace_is_refused_naming_the_field(string from, string to, string says)
     {

@@ -63,7 +63,8 @@ public sealed class BadInputTests : IDisposable
     public void Wrong_type_says_what_was_expected()
     {
         ShouldBeBadInput(RunWith(Valid.Replace("horizon: 60s", "horizon: [60s]")), "2:10", "'horizon'", "must be a duration", "got a list");
-        ShouldBeBadInput(RunWith(Valid.Replace("  - name: hello", "  - name: hello\n    memory: lots")), "5:13", "'functions[0].memory' must be an integer", "got 'lots'");
+        ShouldBeBadInput(RunWith(Valid.Replace("  - name: hello", "  - name: hello\n    memory: lots")), "5:13",
+            "'functions[0].memory' must be an integer", "got 'lots'");
     }
 
     [Fact]
@@ -81,7 +82,8 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void Soft_limit_above_hard_limit_is_refused()
     {
-        ShouldBeBadInput(RunWith(Valid.Replace("soft: 10, hard: 20", "soft: 30, hard: 20")), "7:11", "soft limit (30) must not exceed the hard limit (20)");
+        ShouldBeBadInput(RunWith(Valid.Replace("soft: 10, hard: 20", "soft: 30, hard: 20")), "7:11",
+            "soft limit (30) must not exceed the hard limit (20)");
     }
 
     [Fact]
@@ -96,7 +98,8 @@ public sealed class BadInputTests : IDisposable
     {
         var r = RunWith(Valid, "--set", "traffic.3.at=[0s]");
         r.Code.Should().Be(ExitCodes.BadInput);
-        r.Err.Should().Contain("error: --set traffic.3.at=[0s]: ").And.Contain("'traffic.3' does not exist").And.Contain("index must be 0 to 0").And.NotContain("   at ");
+        r.Err.Should().Contain("error: --set traffic.3.at=[0s]: ").And.Contain("'traffic.3' does not exist")
+            .And.Contain("index must be 0 to 0").And.NotContain("   at ");
         var unknown = RunWith(Valid, "--set", "server.idelTimeout=310s");
         unknown.Code.Should().Be(ExitCodes.BadInput);
         unknown.Err.Should().Contain("error: --set server.idelTimeout=310s: ").And.Contain("did you mean 'idleTimeout'?");
@@ -138,7 +141,8 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void Unknown_function_in_traffic_suggests_the_defined_one()
     {
-        ShouldBeBadInput(RunWith(Valid.Replace("  - function: hello", "  - function: helo")), "9:15", "'traffic[0].function' names 'helo', which is not defined", "did you mean 'hello'?");
+        ShouldBeBadInput(RunWith(Valid.Replace("  - function: hello", "  - function: helo")), "9:15",
+            "'traffic[0].function' names 'helo', which is not defined", "did you mean 'hello'?");
     }
 
     [Fact]
@@ -168,7 +172,8 @@ public sealed class BadInputTests : IDisposable
     [InlineData("search", "--shard", "3/2", "error: --shard: '3/2' is not")]
     public void A_bad_flag_is_named_by_the_flag_without_a_line_or_column(string command, string flag, string value, string expected)
     {
-        string target = command == "plot" ? _dir : Scenarios.File(command == "search" ? "search-upstash-idle-timeout.yaml" : "explore-upstash-2020.yaml");
+        string target = command == "plot" ? _dir
+            : Scenarios.File(command == "search" ? "search-upstash-idle-timeout.yaml" : "explore-upstash-2020.yaml");
         var (code, output, error) = CliTests.Run(command, target, flag, value, "--out", Path.Combine(_dir, "out"));
         code.Should().Be(ExitCodes.BadInput);
         output.Should().BeEmpty();

@@ -15,7 +15,8 @@ public sealed class ExploreTests : IDisposable
     private static JsonElement Json(string s) => JsonDocument.Parse(s).RootElement.Clone();
 
     private static IEnumerable<(double T, string Outcome)> Requests(string runJson) =>
-        Json(runJson).GetProperty("requests").EnumerateArray().Select(r => (r.GetProperty("t").GetDouble(), r.GetProperty("outcome").GetString()!));
+        Json(runJson).GetProperty("requests").EnumerateArray()
+            .Select(r => (r.GetProperty("t").GetDouble(), r.GetProperty("outcome").GetString()!));
 
     [Theory]
     [InlineData("random")]
@@ -26,7 +27,8 @@ public sealed class ExploreTests : IDisposable
     {
         string file = Scenarios.File("explore-upstash-2020.yaml");
         string outDir = Path.Combine(_dir, strategy);
-        var (code, output, _) = CliTests.Run("explore", file, "--strategy", strategy, "--iterations", "1000", "--invariant", "no-errors", "--out", outDir, "--json");
+        var (code, output, _) = CliTests.Run("explore", file, "--strategy", strategy, "--iterations", "1000", "--invariant", "no-errors",
+            "--out", outDir, "--json");
         code.Should().Be(ExitCodes.Violated);
         var r = Json(output);
         r.GetProperty("iterations").GetInt32().Should().Be(1000);
@@ -50,8 +52,9 @@ public sealed class ExploreTests : IDisposable
     [Fact]
     public void With_310_s_and_reaping_by_300_s_ten_thousand_iterations_find_no_violation()
     {
-        var (code, output, _) = CliTests.Run("explore", Scenarios.File("explore-upstash-2020.yaml"), "--iterations", "10000", "--invariant", "no-errors",
-            "--set", "server.idleTimeout=310s", "--set", "platform.reap.after={ uniform: [250s, 300s] }", "--out", _dir, "--json", "--strategy", "random");
+        var (code, output, _) = CliTests.Run("explore", Scenarios.File("explore-upstash-2020.yaml"), "--iterations", "10000",
+            "--invariant", "no-errors", "--set", "server.idleTimeout=310s", "--set", "platform.reap.after={ uniform: [250s, 300s] }",
+            "--out", _dir, "--json", "--strategy", "random");
         code.Should().Be(ExitCodes.Ok);
         var r = Json(output);
         r.GetProperty("iterations").GetInt32().Should().Be(10000);
@@ -72,7 +75,8 @@ public sealed class ExploreTests : IDisposable
         classes.Should().Contain(c => c.StartsWith("ok,E") && c.EndsWith('!'), "the idle close ran first");
         var succeeded = r.GetProperty("examples").EnumerateArray().Single(e => e.GetProperty("outcomes").GetString() == "ok,ok");
         var failed = r.GetProperty("violations")[0];
-        Requests(CliTests.Run("replay", file, succeeded.GetProperty("trace").GetString()!, "--json").Out).Should().Equal((0.0, "ok"), (60.0, "ok"));
+        Requests(CliTests.Run("replay", file, succeeded.GetProperty("trace").GetString()!, "--json").Out)
+            .Should().Equal((0.0, "ok"), (60.0, "ok"));
         var again = Requests(CliTests.Run("replay", file, failed.GetProperty("trace").GetString()!, "--json").Out).ToList();
         again[1].T.Should().Be(60);
         again[1].Outcome.Should().NotBe("ok");
@@ -81,7 +85,8 @@ public sealed class ExploreTests : IDisposable
     [Fact]
     public void Reaching_the_step_bound_fails_the_exploration_instead_of_cutting_it_short_silently()
     {
-        var (code, output, _) = CliTests.Run("explore", Scenarios.File("explore-same-instant.yaml"), "--iterations", "20", "--max-steps", "2", "--out", _dir);
+        var (code, output, _) = CliTests.Run("explore", Scenarios.File("explore-same-instant.yaml"), "--iterations", "20",
+            "--max-steps", "2", "--out", _dir);
         code.Should().Be(ExitCodes.Violated);
         output.Should().Contain("exploration FAILED").And.Contain("step bound");
     }
@@ -102,10 +107,12 @@ public sealed class ExploreTests : IDisposable
     [Fact]
     public void A_trace_from_another_scenario_is_refused()
     {
-        var (_, output, _) = CliTests.Run("explore", Scenarios.File("explore-same-instant.yaml"), "--iterations", "50", "--invariant", "no-errors", "--out", _dir, "--json");
+        var (_, output, _) = CliTests.Run("explore", Scenarios.File("explore-same-instant.yaml"), "--iterations", "50",
+            "--invariant", "no-errors", "--out", _dir, "--json");
         string trace = Json(output).GetProperty("violations")[0].GetProperty("trace").GetString()!;
         var (code, _, error) = CliTests.Run("replay", Scenarios.File("mongodb-proxy.yaml"), trace);
         code.Should().Be(ExitCodes.BadInput);
-        error.Should().StartWith($"error: {trace}: the trace was explored on scenario 'explore-same-instant'").And.Contain("replays only on the scenario it was explored on");
+        error.Should().StartWith($"error: {trace}: the trace was explored on scenario 'explore-same-instant'")
+            .And.Contain("replays only on the scenario it was explored on");
     }
 }

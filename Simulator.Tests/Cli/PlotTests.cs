@@ -48,7 +48,8 @@ public sealed class PlotTests : IDisposable
             ShouldBePng(Path.Combine(dir, chart + ".png"), 1200, 700);
             ShouldBeSvg(Path.Combine(dir, chart + ".svg"), 1200, 700);
         }
-        var (code, output, _) = CliTests.Run("plot", dir, "--out", Path.Combine(dir, "small"), "--format", "png", "--width", "640", "--height", "400");
+        var (code, output, _) = CliTests.Run("plot", dir, "--out", Path.Combine(dir, "small"), "--format", "png", "--width", "640",
+            "--height", "400");
         code.Should().Be(0);
         output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(3);
         ShouldBePng(Path.Combine(dir, "small", "connections.png"), 640, 400);
@@ -65,7 +66,8 @@ public sealed class PlotTests : IDisposable
         foreach (var c in Sample.ServerCategories)
             chart.Series[c].Should().Equal(recorder.Samples.Select(s => (double)s.Server[c]), c);
         chart.Series["environments frozen"].Should().Equal(recorder.Samples.Select(s => (double)s.EnvironmentsFrozen));
-        chart.Series["environments alive"].Should().Equal(recorder.Samples.Select(s => (double)(s.EnvironmentsBusy + s.EnvironmentsIdle + s.EnvironmentsFrozen)));
+        chart.Series["environments alive"].Should()
+            .Equal(recorder.Samples.Select(s => (double)(s.EnvironmentsBusy + s.EnvironmentsIdle + s.EnvironmentsFrozen)));
         chart.Series["FIN_WAIT_2"].Count(v => v == 1).Should().Be(30, "FIN_WAIT_2 from 60.24 s to 90.24 s, sampled every second");
     }
 
@@ -90,7 +92,8 @@ public sealed class PlotTests : IDisposable
     public void The_latency_chart_holds_every_successful_request_per_function()
     {
         string dir = Path.Combine(_dir, "f");
-        CliTests.Run("run", Scenarios.File("fleet-reuse-vs-per-invocation.yaml"), "--out", dir, "--timeline-lines", "0").Code.Should().Be(0);
+        CliTests.Run("run", Scenarios.File("fleet-reuse-vs-per-invocation.yaml"), "--out", dir, "--timeline-lines", "0")
+            .Code.Should().Be(0);
         var run = RunFiles.Read(dir);
         var chart = LatencyChart.Draw([run]);
         chart.Series["cached (reuse)"].Should()
@@ -106,7 +109,8 @@ public sealed class PlotTests : IDisposable
         CliTests.Run("run", Scenarios.File("upstash-2020-310s.yaml"), "--out", b).Code.Should().Be(0);
         var chart = ConnectionsChart.Draw([RunFiles.Read(a), RunFiles.Read(b)]);
         chart.Series.Keys.Should().BeEquivalentTo(
-            "upstash-2020-process: all server sockets", "upstash-2020-process: zombies", "upstash-2020-310s: all server sockets", "upstash-2020-310s: zombies");
+            "upstash-2020-process: all server sockets", "upstash-2020-process: zombies", "upstash-2020-310s: all server sockets",
+            "upstash-2020-310s: zombies");
         var (code, _, _) = CliTests.Run("plot", a, b, "--out", Path.Combine(_dir, "both"));
         code.Should().Be(0);
         ShouldBeSvg(Path.Combine(_dir, "both", "connections.svg"), 1200, 700);
@@ -116,8 +120,8 @@ public sealed class PlotTests : IDisposable
     public void Search_charts_show_the_rate_band_and_recommendation_or_a_heatmap()
     {
         string one = Path.Combine(_dir, "s1"), two = Path.Combine(_dir, "s2");
-        CliTests.Run("search", Scenarios.File("search-upstash-idle-timeout.yaml"), "--vary", "server.idleTimeout=[250s,300s,310s]", "--strategy", "grid",
-            "--replications", "30", "--out", one).Code.Should().Be(0);
+        CliTests.Run("search", Scenarios.File("search-upstash-idle-timeout.yaml"), "--vary", "server.idleTimeout=[250s,300s,310s]",
+            "--strategy", "grid", "--replications", "30", "--out", one).Code.Should().Be(0);
         ShouldBePng(Path.Combine(one, "search.png"), 1200, 700);
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(one, "search.json")))!.AsObject();
         var chart = SearchChart.Draw(SearchReport.Read(Path.Combine(one, "search.json")));

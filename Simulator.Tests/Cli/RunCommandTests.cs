@@ -67,7 +67,8 @@ public class RunCommandTests
             connections.Skip(1).Count(l => l.Split(',')[finWait2] == "1").Should().Be(30, "FIN_WAIT_2 from 60.24 s to 90.24 s");
             File.ReadLines(Path.Combine(dir, "trace.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("kind").GetString())
                 .Distinct().Order().Should().Equal("lifecycle", "note", "request", "transition");
-            JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json"))).RootElement.GetProperty("requests").GetInt64().Should().Be(3);
+            JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))
+                .RootElement.GetProperty("requests").GetInt64().Should().Be(3);
         }
         finally
         {
@@ -102,7 +103,8 @@ public class RunCommandTests
         code.Should().Be(0);
         using var doc = JsonDocument.Parse(output);
         var props = doc.RootElement.GetProperty("properties");
-        props.EnumerateObject().Select(p => p.Name).Should().Contain(["name", "seed", "horizon", "platform", "functions", "server", "network", "traffic", "events", "expect"]);
+        props.EnumerateObject().Select(p => p.Name).Should().Contain(["name", "seed", "horizon", "platform", "functions", "server",
+            "network", "traffic", "events", "expect"]);
         props.GetProperty("server").GetProperty("properties").GetProperty("host").GetProperty("properties")
             .GetProperty("tcp_fin_timeout").GetProperty("default").GetString().Should().Be("60s");
         props.GetProperty("platform").GetProperty("properties").GetProperty("freeze").GetProperty("properties")
@@ -137,6 +139,7 @@ public class ScenarioFormatDocTests
         using var json = JsonDocument.Parse(schema);
         Walk(json.RootElement);
         keys.Should().HaveCountGreaterThan(60);
-        keys.Where(k => !doc.Contains($"`{k}`") && !doc.Contains($".{k}`") && !doc.Contains($"`{k}.") && !doc.Contains($"`{k}[]") && !doc.Contains($"{k}:")).Should().BeEmpty();
+        keys.Where(k => !doc.Contains($"`{k}`") && !doc.Contains($".{k}`") && !doc.Contains($"`{k}.") && !doc.Contains($"`{k}[]")
+            && !doc.Contains($"{k}:")).Should().BeEmpty();
     }
 }

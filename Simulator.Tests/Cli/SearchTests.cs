@@ -32,13 +32,15 @@ public sealed class SearchTests : IDisposable
     [Fact]
     public void Goals_and_ranges_parse_as_documented()
     {
-        Goal.Parse("no EOF,ECONNRESET", "t").Should().Match<Goal>(g => g.MaxRate == 0 && g.Outcomes!.SetEquals(new[] { Outcome.Eof, Outcome.ECONNRESET }) && g.Confidence == 0.95);
+        Goal.Parse("no EOF,ECONNRESET", "t").Should().Match<Goal>(g => g.MaxRate == 0
+            && g.Outcomes!.SetEquals(new[] { Outcome.Eof, Outcome.ECONNRESET }) && g.Confidence == 0.95);
         Goal.Parse("errors <= 1% at 99%", "t").Should().Match<Goal>(g => g.MaxRate == 0.01 && g.Outcomes == null && g.Confidence == 0.99);
         Goal.Parse("errors <= 5%", "t").Met(0, 100).Should().BeTrue("upper bound 3.7% <= 5%");
         Goal.Parse("errors <= 5%", "t").Met(0, 50).Should().BeFalse("upper bound 7.1% > 5%: zero failures in 50 runs is not proof");
         Parameter.Parse("server.idleTimeout=280s..320s:10s", "t").Values.Should().Equal("280s", "290s", "300s", "310s", "320s");
         Parameter.Parse("server.maxClients=[10, 20]", "t").Values.Should().Equal("10", "20");
-        ((Action)(() => Goal.Parse("no FOO", "--goal"))).Should().Throw<Zombiesim.Core.Scenarios.UsageException>().WithMessage("--goal: 'FOO' is not an error outcome*");
+        ((Action)(() => Goal.Parse("no FOO", "--goal")))
+            .Should().Throw<Zombiesim.Core.Scenarios.UsageException>().WithMessage("--goal: 'FOO' is not an error outcome*");
     }
 
     [Fact]
@@ -55,11 +57,13 @@ public sealed class SearchTests : IDisposable
             if (t < 300)
                 p.GetProperty("cause").GetString().Should().Contain("the server closed it").And.Contain("while hello#1 was frozen");
         }
-        points.Select(p => p.GetProperty("values").GetProperty("server.idleTimeout").GetString()).Should().Contain(["290s", "300s", "310s"]);
+        points.Select(p => p.GetProperty("values").GetProperty("server.idleTimeout").GetString())
+            .Should().Contain(["290s", "300s", "310s"]);
         points.Count.Should().BeLessThan(12, "bisection needs far fewer points than the 35 of the grid");
         r.GetProperty("boundary").GetProperty("server.idleTimeout").GetString().Should().Be("300s");
         r.GetProperty("recommendation").GetProperty("values").GetProperty("server.idleTimeout").GetString().Should().Be("310s");
-        r.GetProperty("recommendation").GetProperty("text").GetString().Should().Contain("300s is the boundary, with no margin").And.Contain("recommended 310s, 10s above it");
+        r.GetProperty("recommendation").GetProperty("text").GetString().Should().Contain("300s is the boundary, with no margin")
+            .And.Contain("recommended 310s, 10s above it");
         r.GetProperty("warnings").GetArrayLength().Should().Be(0);
     }
 
@@ -73,7 +77,8 @@ public sealed class SearchTests : IDisposable
         rates.Should().BeInDescendingOrder("with common random numbers, a longer timeout can only fail less");
         rates[0].Should().BeGreaterThan(0.05);
         foreach (var p in points)
-            p.GetProperty("low").GetDouble().Should().BeLessThanOrEqualTo(p.GetProperty("failureRate").GetDouble()).And.BeLessThanOrEqualTo(p.GetProperty("high").GetDouble());
+            p.GetProperty("low").GetDouble().Should().BeLessThanOrEqualTo(p.GetProperty("failureRate").GetDouble())
+                .And.BeLessThanOrEqualTo(p.GetProperty("high").GetDouble());
         points.Last().GetProperty("failures").GetInt32().Should().Be(0, "a timeout past the longest reap cannot fail");
     }
 
@@ -90,17 +95,20 @@ public sealed class SearchTests : IDisposable
             if (maxIdle < 300)
                 p.GetProperty("failures").GetInt32().Should().Be(0);
             if (maxIdle > 300 && reap > 350)
-                p.GetProperty("safe").GetBoolean().Should().BeFalse($"maxIdle {maxIdle}s lets the library write on a connection the server closed at 300 s");
+                p.GetProperty("safe").GetBoolean().Should().BeFalse($"maxIdle {maxIdle}s lets the library write "
+                    + "on a connection the server closed at 300 s");
         }
         r.GetProperty("recommendation").GetProperty("values").GetProperty("functions.0.client.maxIdle").GetString().Should().Be("290s");
     }
 
     private (string Json, string Csv, string Jsonl) SearchFiles(string dir, params string[] extra)
     {
-        var (code, _, error) = CliTests.Run(["search", Scenarios.File("search-upstash-idle-timeout.yaml"), "--vary", "server.idleTimeout=[250s,290s,300s,310s]",
+        var (code, _, error) = CliTests.Run(["search", Scenarios.File("search-upstash-idle-timeout.yaml"),
+            "--vary", "server.idleTimeout=[250s,290s,300s,310s]",
             "--strategy", "grid", "--replications", "40", "--out", dir, .. extra]);
         code.Should().Be(0, error);
-        return (File.ReadAllText(Path.Combine(dir, "search.json")), File.ReadAllText(Path.Combine(dir, "search.csv")), File.ReadAllText(Path.Combine(dir, "points.jsonl")));
+        return (File.ReadAllText(Path.Combine(dir, "search.json")), File.ReadAllText(Path.Combine(dir, "search.csv")),
+            File.ReadAllText(Path.Combine(dir, "points.jsonl")));
     }
 
     [Fact]
@@ -129,7 +137,8 @@ public sealed class SearchTests : IDisposable
     public void Resuming_a_different_search_is_refused()
     {
         SearchFiles(Out("a"));
-        var (code, _, error) = CliTests.Run("search", Scenarios.File("search-upstash-idle-timeout.yaml"), "--vary", "server.idleTimeout=[250s,300s]",
+        var (code, _, error) = CliTests.Run("search", Scenarios.File("search-upstash-idle-timeout.yaml"),
+            "--vary", "server.idleTimeout=[250s,300s]",
             "--strategy", "grid", "--replications", "40", "--out", Out("a"), "--resume");
         code.Should().Be(ExitCodes.BadInput);
         error.Should().Contain("different search");
@@ -163,7 +172,8 @@ public sealed class SearchTests : IDisposable
         };
         foreach (var (args, says) in cases)
         {
-            var (code, output, error) = CliTests.Run(["search", Scenarios.File("search-upstash-idle-timeout.yaml"), "--replications", "2", .. args]);
+            var (code, output, error) =
+                CliTests.Run(["search", Scenarios.File("search-upstash-idle-timeout.yaml"), "--replications", "2", .. args]);
             code.Should().Be(ExitCodes.BadInput, string.Join(' ', args));
             error.Should().Contain(says).And.NotContain("   at ");
             output.Should().BeEmpty();

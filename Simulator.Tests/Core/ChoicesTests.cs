@@ -57,7 +57,8 @@ public class ChoicesTests
         var a = new SeededChoices(1).Stream("x").Stream("y");
         var b = new SeededChoices(1).Stream("y").Stream("x");
         Draw(a, 4).Should().NotEqual(Draw(b, 4));
-        Draw(new SeededChoices(1).Stream("x"), 4).Should().NotEqual(Draw(new SeededChoices(1).Stream("x").Stream("y"), 4), "a child is not its parent");
+        Draw(new SeededChoices(1).Stream("x"), 4).Should().NotEqual(Draw(new SeededChoices(1).Stream("x").Stream("y"), 4),
+            "a child is not its parent");
     }
 
     [Fact]

@@ -67,7 +67,8 @@ public class PresetDocsTests
     [Fact]
     public void A_preset_name_sets_the_server_defaults_and_its_own_keys_override_them()
     {
-        var redis = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.preset=redis", "server.idleTimeout=0s", "server.maxClients=5"]).Server;
+        var redis = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"),
+            ["server.preset=redis", "server.idleTimeout=0s", "server.maxClients=5"]).Server;
         redis.Port.Should().Be(6379);
         redis.IdleTimeout.Should().BeNull();
         redis.IdleCheck.Should().Be(IdleCheck.Cron);

@@ -23,7 +23,8 @@ public sealed class SchemaTests
     /// <summary>A YAML document as the JSON an editor's YAML plugin validates: plain scalars typed by YAML 1.2's core schema.</summary>
     private static JsonNode? ToJson(YamlNode node) => node switch
     {
-        YamlMappingNode m => new JsonObject(m.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value!, ToJson(kv.Value)))),
+        YamlMappingNode m =>
+            new JsonObject(m.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value!, ToJson(kv.Value)))),
         YamlSequenceNode s => new JsonArray(s.Children.Select(ToJson).ToArray()),
         YamlScalarNode { Style: ScalarStyle.Plain } p => Plain(p.Value ?? ""),
         YamlScalarNode q => JsonValue.Create(q.Value),
@@ -52,7 +53,8 @@ public sealed class SchemaTests
     }
 
     private static string Errors(EvaluationResults r) =>
-        string.Join("\n", (r.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")));
+        string.Join("\n",
+            (r.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")));
 
     [Theory]
     [MemberData(nameof(World.Scenarios.All), MemberType = typeof(World.Scenarios))]
@@ -101,7 +103,8 @@ public sealed class SchemaTests
     [InlineData("unknown strategy", "strategy: reuse", "strategy: pooled")]
     [InlineData("unknown server preset", "preset: redis", "preset: oracle")]
     [InlineData("unknown outcome", "outcome: ok", "outcome: EAGAIN")]
-    [InlineData("two kinds in one event", "- serverRestart: { at: 10s, downtime: 1s }", "- serverRestart: { at: 10s, downtime: 1s }\n    partition: { from: 1s, to: 2s }")]
+    [InlineData("two kinds in one event", "- serverRestart: { at: 10s, downtime: 1s }",
+        "- serverRestart: { at: 10s, downtime: 1s }\n    partition: { from: 1s, to: 2s }")]
     [InlineData("an event of no kind", "- serverRestart: { at: 10s, downtime: 1s }", "- {}")]
     [InlineData("traffic without function", "  - function: hello\n    at: [0s]", "  - at: [0s]")]
     [InlineData("a list where a section goes", "server:\n  preset: redis\n  idleTimeout: 60s", "server: [redis]")]

@@ -22,6 +22,7 @@ public class TimedCheckTests
         var checkedToo = Explorer.Explore(scenario, options with { Invariants = [Invariant.Parse("gone-within=5s")] });
 
         checkedToo.Examples[0].Choices.Should().Equal(plain.Examples[0].Choices, "the check at 400 s is no choice");
-        checkedToo.ViolatingIterations.Should().Be(0, "by 400 s the server's socket of hello#1 is long closed (FIN_WAIT_2 ended at 90.2 s)");
+        checkedToo.ViolatingIterations.Should().Be(0,
+            "by 400 s the server's socket of hello#1 is long closed (FIN_WAIT_2 ended at 90.2 s)");
     }
 }

@@ -98,12 +98,14 @@ internal static class Mutations
                 break;
             }
             case 6: // a huge number somewhere a number is
-                lines[line] = System.Text.RegularExpressions.Regex.Replace(lines[line], @"\d+", pick % 2 == 0 ? "99999999999999999999" : "10675199");
+                lines[line] = System.Text.RegularExpressions.Regex.Replace(lines[line], @"\d+",
+                    pick % 2 == 0 ? "99999999999999999999" : "10675199");
                 break;
             case 7: // an alias bomb appended
                 lines.Add("bomb: &a0 [x, x, x, x, x, x, x, x, x, x]");
                 for (int i = 1; i <= 2 + pick % 8; i++)
-                    lines.Add($"bomb{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]");
+                    lines.Add($"bomb{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
+                        + $"*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]");
                 break;
             case 8: // the file cut short
                 return yaml[..(int)(r % (uint)(yaml.Length + 1))];

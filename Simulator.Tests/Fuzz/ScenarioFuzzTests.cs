@@ -27,7 +27,8 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper log)
     /// <summary>The most invocations a fuzzed run simulates; the horizon is cut until the estimate fits.</summary>
     private const double RunBudget = 5_000;
 
-    private static readonly string[] Bundled = Directory.GetFiles(World.Scenarios.Dir, "*.yaml").Order().Select(System.IO.File.ReadAllText).ToArray();
+    private static readonly string[] Bundled =
+        Directory.GetFiles(World.Scenarios.Dir, "*.yaml").Order().Select(System.IO.File.ReadAllText).ToArray();
 
     [Fact]
     public void Mutated_scenarios_are_refused_with_a_position_or_run_without_an_exception()
@@ -90,7 +91,8 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper log)
     public void Mutated_traces_are_refused_naming_the_field_or_replay_without_an_exception()
     {
         string dir = World.Scenarios.Root;
-        string trace = System.IO.File.ReadAllText(Path.Combine(dir, "Simulator.Tests", "Golden", "explore-upstash-2020", "explore", "outcome-2.trace"));
+        string trace = System.IO.File.ReadAllText(Path.Combine(dir, "Simulator.Tests", "Golden", "explore-upstash-2020", "explore",
+            "outcome-2.trace"));
         var scenario = ScenarioLoader.LoadFile(World.Scenarios.File("explore-upstash-2020.yaml"));
         var gen = Mutations.Gen(1);
         var pcg = new PCG(3, 20261202);
@@ -113,7 +115,8 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper log)
                 }
                 catch (Exception e)
                 {
-                    throw new Xunit.Sdk.XunitException($"trace input {i} (edits [{string.Join(", ", edits)}]) crashed with {e.GetType().Name}: {e.Message}\n---\n{text}\n---\n{e}");
+                    throw new Xunit.Sdk.XunitException($"trace input {i} (edits [{string.Join(", ", edits)}]) "
+                        + $"crashed with {e.GetType().Name}: {e.Message}\n---\n{text}\n---\n{e}");
                 }
             }
         }
@@ -136,7 +139,8 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper log)
         RefusedOrRan(yaml, name);
     }
 
-    /// <summary>True when refused (with a position in the file), false when it ran; any other exception fails the test with the input.</summary>
+    /// <summary>True when refused (with a position in the file), false when it ran;
+    /// any other exception fails the test with the input.</summary>
     internal static bool RefusedOrRan(string yaml, string what, string? set = null)
     {
         Scenario scenario;
@@ -169,7 +173,8 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper log)
         }
         catch (Exception e)
         {
-            throw new Xunit.Sdk.XunitException($"{what} loaded but crashed the run with {e.GetType().Name}: {e.Message}\n---\n{yaml}\n---\n{e}");
+            throw new Xunit.Sdk.XunitException($"{what} loaded but crashed the run with {e.GetType().Name}: "
+                + $"{e.Message}\n---\n{yaml}\n---\n{e}");
         }
         return false;
     }

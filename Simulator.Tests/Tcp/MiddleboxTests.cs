@@ -10,7 +10,8 @@ public class MiddleboxTests
 {
     private static MiddleboxProfile P(string preset) => MiddleboxPresets.Table[preset].Values;
 
-    private static (TcpLab Lab, TcpConnection Client, TcpConnection Server, Middlebox Box) Through(MiddleboxProfile profile, SocketOptions? clientOptions = null)
+    private static (TcpLab Lab, TcpConnection Client, TcpConnection Server, Middlebox Box) Through(MiddleboxProfile profile,
+        SocketOptions? clientOptions = null)
     {
         var box = new Middlebox("box", profile);
         var lab = new TcpLab(boxes: [box]);
@@ -21,7 +22,8 @@ public class MiddleboxTests
     [Fact]
     public void Presets_carry_the_documented_idle_timeouts_and_behaviours()
     {
-        P("aws-nat-gateway").Should().Be(new MiddleboxProfile("aws-nat-gateway", S(350), FlowAction.ResetInsideSender, FlowAction.ResetInsideSender));
+        P("aws-nat-gateway").Should().Be(new MiddleboxProfile("aws-nat-gateway", S(350), FlowAction.ResetInsideSender,
+            FlowAction.ResetInsideSender));
         P("aws-nlb").Should().Be(new MiddleboxProfile("aws-nlb", S(350), FlowAction.ResetSender, FlowAction.ResetSender));
         P("stateful-firewall").Should().Be(new MiddleboxProfile("stateful-firewall", S(350), FlowAction.Drop, FlowAction.Drop));
         P("azure-load-balancer").Should().Be(new MiddleboxProfile("azure-load-balancer", S(240), FlowAction.Drop, FlowAction.Drop));

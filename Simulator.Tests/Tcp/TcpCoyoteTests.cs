@@ -115,7 +115,8 @@ public class TcpCoyoteTests(ITestOutputHelper output)
                     "the server acknowledged {0} bytes of the request but its application got only {1}", _c.BytesAcknowledged, _serverRead);
             if (_s is not null)
                 Specification.Assert(_clientRead >= _s.BytesAcknowledged,
-                    "the client acknowledged {0} bytes of the response but its application got only {1}", _s.BytesAcknowledged, _clientRead);
+                    "the client acknowledged {0} bytes of the response but its application got only {1}", _s.BytesAcknowledged,
+                    _clientRead);
         }
 
         private void CheckEnd()
@@ -130,7 +131,8 @@ public class TcpCoyoteTests(ITestOutputHelper output)
             if (_errored.Count == 0)
             {
                 Specification.Assert(_serverRead == Request && _clientRead == Response,
-                    "no error was reported, yet the server read {0} of {1} and the client {2} of {3} bytes", _serverRead, Request, _clientRead, Response);
+                    "no error was reported, yet the server read {0} of {1} and the client {2} of {3} bytes", _serverRead, Request,
+                    _clientRead, Response);
             }
         }
 
@@ -176,8 +178,10 @@ public class TcpCoyoteTests(ITestOutputHelper output)
 
         public void OnTransition(TcpConnection c, TcpState from, TcpState to, TcpCause cause)
         {
-            Specification.Assert(Legal.Contains((from, to)), "illegal transition {0} -> {1} ({2}) on {3}", from.Name(), to.Name(), cause.Name(), c);
-            TcpState expected = _last.TryGetValue(c, out var prev) ? prev : (to == TcpState.SynReceived ? TcpState.Listen : TcpState.Closed);
+            Specification.Assert(Legal.Contains((from, to)), "illegal transition {0} -> {1} ({2}) on {3}", from.Name(), to.Name(),
+                cause.Name(), c);
+            TcpState expected = _last.TryGetValue(c, out var prev)
+                ? prev : (to == TcpState.SynReceived ? TcpState.Listen : TcpState.Closed);
             Specification.Assert(from == expected, "{0} went from {1} but was in {2}", c, from.Name(), expected.Name());
             _last[c] = to;
             if (to == TcpState.Closed)
@@ -211,7 +215,8 @@ public class TcpCoyoteTests(ITestOutputHelper output)
         engine.Run();
         sw.Stop();
         var report = engine.TestReport;
-        output.WriteLine($"{report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths} iterations in {sw.Elapsed.TotalSeconds:F2} s: {(report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths) / sw.Elapsed.TotalSeconds:F0} iterations/s");
+        output.WriteLine($"{report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths} iterations in {sw.Elapsed.TotalSeconds:F2} s: "
+            + $"{(report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths) / sw.Elapsed.TotalSeconds:F0} iterations/s");
         report.NumOfFoundBugs.Should().Be(0, string.Join("\n", report.BugReports));
         (report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths).Should().Be((int)iterations);
     }

@@ -7,7 +7,8 @@ namespace Zombiesim.Tests.World;
 
 /// <summary>
 /// Every bundled scenario's outputs, byte for byte, against files kept in Simulator.Tests/Golden:
-/// `run --json`, the data files of `run --out` (not its charts: Skia numbers SVG clip paths with a process-wide counter, and the chart series have their own tests), `search --out` for scenarios
+/// `run --json`, the data files of `run --out` (not its charts: Skia numbers SVG clip paths with a
+/// process-wide counter, and the chart series have their own tests), `search --out` for scenarios
 /// with a search section, and `explore`'s outcome classes with each class's trace and timeline.
 /// A change that moves code keeps them; a change that means to alter behaviour regenerates them with
 /// ZOMBIESIM_UPDATE_GOLDEN=1 and the diff is reviewed like code.
@@ -96,7 +97,8 @@ public class GoldenOutputTests
             int at = 0;
             while (at < Math.Min(actual.Length, expected.Length) && actual[at] == expected[at]) at++;
             string Around(string s) => s.Substring(Math.Max(0, at - 80), Math.Min(s.Length - Math.Max(0, at - 80), 200));
-            actual.Should().Be(expected, $"{relative} differs at character {at}:\nexpected ...{Around(expected)}...\nactual   ...{Around(actual)}...");
+            actual.Should().Be(expected,
+                $"{relative} differs at character {at}:\nexpected ...{Around(expected)}...\nactual   ...{Around(actual)}...");
         }
     }
 }

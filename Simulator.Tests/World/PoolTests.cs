@@ -14,8 +14,8 @@ namespace Zombiesim.Tests.World;
 /// </summary>
 public class PoolTests
 {
-    private static (RunOutcome Outcome, RunRecorder Records) Run(string pool, string at, string function = "", string server = "idleTimeout: 0s",
-        string freeze = "5s")
+    private static (RunOutcome Outcome, RunRecorder Records) Run(string pool, string at, string function = "",
+        string server = "idleTimeout: 0s", string freeze = "5s")
     {
         string yaml = $"""
             name: pool
@@ -86,7 +86,8 @@ public class PoolTests
         // c1 is closed and the command opens c2.
         var (_, rec) = Run("{ idleTimeout: 10s }", "[0s, 95s]", server: "idleTimeout: 60s");
         rec.Transitions.Where(t => t.Host == "fn#1" && t.Connection == "c1" && t.From == TcpState.Established).Select(t => (t.T, t.To))
-            .Should().Equal([(S(60.0021), TcpState.CloseWait)], "the timer did not run while frozen; the server closed at 60.0016 s, 60 s after its reply");
+            .Should().Equal([(S(60.0021), TcpState.CloseWait)],
+                "the timer did not run while frozen; the server closed at 60.0016 s, 60 s after its reply");
         var thawed = rec.Requests.Single(r => r.T == S(95));
         thawed.Outcome.Should().Be(Outcome.Ok);
         thawed.Connection.Should().Be("c2");
@@ -114,10 +115,12 @@ public class PoolTests
     [Fact]
     public void Parallel_commands_need_a_pool_and_a_pool_needs_strategy_reuse()
     {
-        var parallel = () => ScenarioLoader.Load("name: t\nfunctions:\n  - name: f\n    parallel: 3\ntraffic:\n  - { function: f, at: [0s] }\n", "p.yaml");
+        var parallel = () => ScenarioLoader.Load("name: t\nfunctions:\n  - name: f\n    parallel: 3\n"
+            + "traffic:\n  - { function: f, at: [0s] }\n", "p.yaml");
         parallel.Should().Throw<ScenarioException>().Which.Message.Should().Contain("p.yaml:4:15:").And.Contain("add client.pool");
         var perInvocation = () => ScenarioLoader.Load(
-            "name: t\nfunctions:\n  - name: f\n    strategy: per-invocation\n    client: { pool: { max: 2 } }\ntraffic:\n  - { function: f, at: [0s] }\n", "p.yaml");
+            "name: t\nfunctions:\n  - name: f\n    strategy: per-invocation\n    client: { pool: { max: 2 } }\n"
+                + "traffic:\n  - { function: f, at: [0s] }\n", "p.yaml");
         perInvocation.Should().Throw<ScenarioException>().Which.Message.Should().Contain("needs strategy reuse");
     }
 }

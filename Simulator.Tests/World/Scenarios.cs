@@ -14,7 +14,8 @@ internal static class Scenarios
     public static string File(string name) => Path.Combine(Dir, name);
 
     public static IEnumerable<object[]> All() =>
-        Directory.GetFiles(FindRoot() is var r ? Path.Combine(r, "scenarios") : "", "*.yaml").Order().Select(f => new object[] { Path.GetFileName(f) });
+        Directory.GetFiles(FindRoot() is var r ? Path.Combine(r, "scenarios") : "", "*.yaml")
+            .Order().Select(f => new object[] { Path.GetFileName(f) });
 
     public static (RunOutcome Outcome, RunRecorder Records) Run(string name, params string[] sets)
     {

@@ -29,7 +29,8 @@ public class SeedTimelineTests
         FunctionRuntime.DefaultSetupCost(1769).Should().Be(TimeSpan.FromMicroseconds(75));
         FunctionRuntime.DefaultSetupCost(10240).Should().Be(TimeSpan.FromMicroseconds(75));
         FunctionRuntime.DefaultSetupCost(128).Should().Be(TimeSpan.FromMicroseconds(6500));
-        FunctionRuntime.DefaultSetupCost(1024).Should().BeGreaterThan(TimeSpan.FromMicroseconds(75)).And.BeLessThan(TimeSpan.FromMicroseconds(6500));
+        FunctionRuntime.DefaultSetupCost(1024).Should().BeGreaterThan(TimeSpan.FromMicroseconds(75))
+            .And.BeLessThan(TimeSpan.FromMicroseconds(6500));
     }
 
     [Fact]
@@ -47,7 +48,9 @@ public class SeedTimelineTests
         Server(r, "c1", TcpState.FinWait1).T.Should().Be(LastActivity + S(60), "the server's idle timeout sends FIN");
         // The frozen process's kernel ACKs the FIN after its 40 ms delayed ACK: FIN_WAIT_2.
         Server(r, "c1", TcpState.FinWait2).T.Should().Be(LastActivity + S(60) + TimeSpan.FromMilliseconds(41));
-        Server(r, "c1", TcpState.Closed).Should().Be(new TransitionRecord(LastActivity + S(90.041), "server", "c1", TcpState.FinWait2, TcpState.Closed, TcpCause.FinWait2Timeout));
+        Server(r, "c1", TcpState.Closed).Should()
+            .Be(new TransitionRecord(LastActivity + S(90.041), "server", "c1", TcpState.FinWait2, TcpState.Closed,
+                TcpCause.FinWait2Timeout));
         r.Transitions.Single(t => t.Host == "hello#1" && t.To == TcpState.CloseWait).T.Should().Be(LastActivity + S(60.0005));
         r.Requests.Select(q => (q.T, q.Environment, q.Connection, q.Outcome, q.Origin)).Should().Equal(
             (S(0), "hello#1", "c1", Outcome.Ok, null),
@@ -69,8 +72,10 @@ public class SeedTimelineTests
         Server(r, "c1", TcpState.FinWait1).T.Should().Be(LastActivity + S(60));
         r.Transitions.Should().NotContain(t => t.Host == "server" && t.Connection == "c1" && t.To == TcpState.FinWait2);
         r.Transitions.Should().NotContain(t => t.Host == "hello#1" && t.To == TcpState.CloseWait, "the paused VM never saw the FIN");
-        Server(r, "c1", TcpState.Closed).Should().Be(new TransitionRecord(S(95.0005), "server", "c1", TcpState.FinWait1, TcpState.Closed, TcpCause.RcvDataAfterClose));
-        r.Requests[1].Should().Match<RequestRecord>(q => q.T == S(95) && q.Outcome == Outcome.ECONNRESET && q.Errno == "ECONNRESET" && q.Origin == Origin.Rst);
+        Server(r, "c1", TcpState.Closed).Should()
+            .Be(new TransitionRecord(S(95.0005), "server", "c1", TcpState.FinWait1, TcpState.Closed, TcpCause.RcvDataAfterClose));
+        r.Requests[1].Should().Match<RequestRecord>(q => q.T == S(95) && q.Outcome == Outcome.ECONNRESET && q.Errno == "ECONNRESET"
+            && q.Origin == Origin.Rst);
         r.Requests[1].LatencyMs.Should().BeApproximately(1.0, 1e-9, "the RST comes back one round trip after the write");
         r.Requests[2].Outcome.Should().Be(Outcome.Ok);
     }
@@ -81,7 +86,8 @@ public class SeedTimelineTests
         var (outcome, r) = Scenarios.Run("upstash-2020-310s.yaml");
         r.Requests.Should().OnlyContain(q => q.Ok).And.HaveCount(3);
         r.Requests[1].Connection.Should().Be("c1", "the connection survived the freeze");
-        r.Lifecycle.Single(l => l.Event == LifecycleEvent.Destroyed).T.Should().Be(S(95) + TimeSpan.FromMilliseconds(1.1) + S(300), "300 s after the second request ended");
+        r.Lifecycle.Single(l => l.Event == LifecycleEvent.Destroyed).T.Should().Be(S(95) + TimeSpan.FromMilliseconds(1.1) + S(300),
+            "300 s after the second request ended");
         // The second request reused the connection: its reply left at 95 s + 0.6 ms; the idle clock restarts there.
         var serverClose = Server(r, "c1", TcpState.FinWait1);
         serverClose.T.Should().Be(S(95) + TimeSpan.FromMilliseconds(0.6) + S(310));
@@ -96,7 +102,8 @@ public class SeedTimelineTests
         var (_, r) = Scenarios.Run("upstash-2020-etimedout.yaml");
         var failed = r.Requests.Single(q => !q.Ok);
         (failed.T, failed.Outcome, failed.Origin, failed.LatencyMs).Should().Be((S(95), Outcome.ETIMEDOUT, Origin.LibraryTimeout, 5000.0));
-        failed.Cause!.Text().Should().Contain("stateful-firewall dropped a segment of a flow it had forgotten").And.Contain("commandTimeout 5s");
+        failed.Cause!.Text().Should().Contain("stateful-firewall dropped a segment of a flow it had forgotten")
+            .And.Contain("commandTimeout 5s");
     }
 
     [Fact]

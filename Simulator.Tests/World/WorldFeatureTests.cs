@@ -75,7 +75,8 @@ public class WorldFeatureTests
     {
         var (_, r) = Story(client: "{ pingInterval: 2s }");
         var close = r.Transitions.Single(t => t.Host == "server" && t.Connection == "c1" && t.To == TcpState.FinWait1).T;
-        close.Should().BeGreaterThan(S(62)).And.BeLessThan(S(65.3), "the last ping, before the freeze at about 5.2 s, restarted the idle clock");
+        close.Should().BeGreaterThan(S(62)).And.BeLessThan(S(65.3),
+            "the last ping, before the freeze at about 5.2 s, restarted the idle clock");
         At(r, 95).Outcome.Should().Be(Outcome.Eof);
     }
 
@@ -84,7 +85,8 @@ public class WorldFeatureTests
     {
         var (outcome, r) = Story(server: "idleTimeout: 0s\n  limits: { hard: 1 }", at: "[0s]",
             function: "  - name: other\n    memory: 1024", extra: "  - function: other\n    at: [1s]");
-        r.Requests.Single(q => q.Function == "other").Should().Match<RequestRecord>(q => q.Outcome == Outcome.Rejected && q.Origin == Origin.Server);
+        r.Requests.Single(q => q.Function == "other").Should().Match<RequestRecord>(q => q.Outcome == Outcome.Rejected
+            && q.Origin == Origin.Server);
         r.Requests.Single(q => q.Function == "other").Cause!.Text().Should().Contain("hard limit reached (1)");
         outcome.Summary.Final!.Rejections.Should().Be(1);
     }
@@ -127,7 +129,8 @@ public class WorldFeatureTests
     [Fact]
     public void A_partition_during_the_request_ends_in_the_library_timeout_and_names_the_partition()
     {
-        var (_, r) = Story(client: "{ commandTimeout: 5s }", server: "idleTimeout: 0s", extra: "events:\n  - partition: { from: 90s, to: 200s }");
+        var (_, r) = Story(client: "{ commandTimeout: 5s }", server: "idleTimeout: 0s",
+            extra: "events:\n  - partition: { from: 90s, to: 200s }");
         var failed = At(r, 95);
         (failed.Outcome, failed.Origin).Should().Be((Outcome.ETIMEDOUT, Origin.LibraryTimeout));
         failed.Cause!.Text().Should().Contain("partitioned path dropped a segment");
@@ -145,13 +148,15 @@ public class WorldFeatureTests
     public void An_invocation_past_the_function_timeout_fails_and_resets_the_runtime()
     {
         var (_, r) = Story(at: "[0s]", sets: ["functions.0.timeout=3s", "functions.0.work=5s"]);
-        r.Requests.Single().Should().Match<RequestRecord>(q => q.Outcome == Outcome.ETIMEDOUT && q.Origin == Origin.Platform && q.LatencyMs == 3000);
+        r.Requests.Single().Should().Match<RequestRecord>(q => q.Outcome == Outcome.ETIMEDOUT && q.Origin == Origin.Platform
+            && q.LatencyMs == 3000);
     }
 
     [Fact]
     public void A_redeploy_abandons_idle_environments_and_leaves_their_connections_as_zombies()
     {
-        var (outcome, r) = Story(server: "idleTimeout: 0s", at: "[0s, 95s]", extra: "events:\n  - redeploy: { at: 50s, function: hello }\nexpect:\n  - at: 60s\n    zombies: 1");
+        var (outcome, r) = Story(server: "idleTimeout: 0s", at: "[0s, 95s]",
+            extra: "events:\n  - redeploy: { at: 50s, function: hello }\nexpect:\n  - at: 60s\n    zombies: 1");
         r.Lifecycle.Should().Contain(l => l.T == S(50) && l.Event == LifecycleEvent.Destroyed && l.Detail == "abandoned by a redeploy");
         At(r, 95).Should().Match<RequestRecord>(q => q.Ok && q.Environment == "hello#2" && q.Connection == "c2");
         outcome.ExpectationsMet.Should().BeTrue();
@@ -161,7 +166,9 @@ public class WorldFeatureTests
     public void A_shutdown_hook_closes_the_connection_so_no_zombie_is_left()
     {
         var (outcome, r) = Story(server: "idleTimeout: 0s", at: "[0s]",
-            platform: "freeze: { after: 5s }\n  reap: { after: 300s }\n  shutdownHook: true", extra: "expect:\n  - at: 400s\n    zombies: 0\n  - at: 400s\n    serverConnections: 0\n    state: ESTABLISHED\n  - at: 400s\n    serverConnections: 1\n    state: LAST_ACK");
+            platform: "freeze: { after: 5s }\n  reap: { after: 300s }\n  shutdownHook: true",
+            extra: "expect:\n  - at: 400s\n    zombies: 0\n  - at: 400s\n    serverConnections: 0\n    state: ESTABLISHED\n"
+                + "  - at: 400s\n    serverConnections: 1\n    state: LAST_ACK");
         outcome.Expectations.Should().OnlyContain(e => e.Met);
         r.Transitions.Should().Contain(t => t.Host == "server" && t.Connection == "c1" && t.To == TcpState.CloseWait);
         // The server's own FIN then goes to a destroyed machine: LAST_ACK until its orphan budget runs out.
@@ -188,7 +195,8 @@ public class WorldFeatureTests
         var (_, r) = Story(server: "idleTimeout: 0s", at: "[0s]", sets: ["functions.0.strategy=per-invocation"]);
         var tw = r.Transitions.Single(t => t.Host == "hello#1" && t.To == TcpState.TimeWait);
         r.Transitions.Single(t => t.Host == "hello#1" && t.From == TcpState.TimeWait).T.Should().Be(tw.T + S(60));
-        r.Transitions.Should().Contain(t => t.Host == "server" && t.Connection == "c1" && t.To == TcpState.Closed && t.Cause == TcpCause.RcvAckOfFin);
+        r.Transitions.Should().Contain(t => t.Host == "server" && t.Connection == "c1" && t.To == TcpState.Closed
+            && t.Cause == TcpCause.RcvAckOfFin);
     }
 
     [Fact]
@@ -207,6 +215,7 @@ public class WorldFeatureTests
                 burst: { count: 4, over: 2s }
                 from: 200s
             """);
-        r.Requests.Select(q => q.T.TotalSeconds).Order().Should().Equal(1, 10, 20, 30, 40, 50, 102, 104, 106, 108, 110, 200, 200.5, 201, 201.5);
+        r.Requests.Select(q => q.T.TotalSeconds).Order().Should().Equal(1, 10, 20, 30, 40, 50, 102, 104, 106, 108, 110, 200, 200.5, 201,
+            201.5);
     }
 }
