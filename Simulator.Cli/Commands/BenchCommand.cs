@@ -51,9 +51,13 @@ public static class BenchCommand
             876_000, [24]);
         var rate = Flags.Positive("--rate", "Requests per second", "a rate", 1_000_000, 100);
         var fleetJson = new Option<bool>("--json") { Description = "Print JSON for programs." };
+        var pool = Flags.Int("--pool", "A pg pool of this size per environment of the cached function, as many commands at once (0: one connection)",
+            "a pool size", 0, 100, 0);
+        var environments = Flags.Int("--environments", "With --pool: about this many environments busy at once", "a number of environments",
+            1, 100_000, 1000);
         var fleet = new Command("fleet", "A fleet at a steady Poisson rate for many simulated hours: wall time, events/s, peak memory.")
         {
-            hours, rate, fleetJson,
+            hours, rate, pool, environments, fleetJson,
         };
         fleet.SetAction(parse =>
         {
@@ -61,7 +65,7 @@ public static class BenchCommand
             foreach (double h in parse.GetValue(hours)!)
             {
                 parse.InvocationConfiguration.Error.WriteLine($"fleet: {h} h at {parse.GetValue(rate)} requests/s ...");
-                rows.Add(FleetBench.Run(h, parse.GetValue(rate)));
+                rows.Add(FleetBench.Run(h, parse.GetValue(rate), parse.GetValue(pool), parse.GetValue(environments)));
             }
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(fleetJson))
@@ -70,11 +74,12 @@ public static class BenchCommand
                 return 0;
             }
             output.WriteLine(
-                $"{"hours",6} {"requests",12} {"events",14} {"wall s",8} {"events/s",12} {"peak heap MB",13} {"peak WS MB",11}");
+                $"{"hours",6} {"requests",12} {"events",14} {"wall s",8} {"events/s",12} {"peak heap MB",13} {"peak WS MB",11} "
+                + $"{"peak server conns",18}");
             foreach (var r in rows)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{r.Hours,6} {r.Requests,12:N0} {r.Events,14:N0} {r.WallSeconds,8:F1} {r.EventsPerSecond,12:N0} "
-                    + $"{r.PeakManagedMb,13:F1} {r.PeakWorkingSetMb,11:F1}"));
+                    + $"{r.PeakManagedMb,13:F1} {r.PeakWorkingSetMb,11:F1} {r.PeakServerConnections,18:N0}"));
             return 0;
         });
         bench.Subcommands.Add(fleet);
