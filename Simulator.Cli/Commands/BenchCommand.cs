@@ -51,7 +51,8 @@ public static class BenchCommand
             876_000, [24]);
         var rate = Flags.Positive("--rate", "Requests per second", "a rate", 1_000_000, 100);
         var fleetJson = new Option<bool>("--json") { Description = "Print JSON for programs." };
-        var pool = Flags.Int("--pool", "A pg pool of this size per environment of the cached function, as many commands at once (0: one connection)",
+        var pool = Flags.Int("--pool",
+            "A pg pool of this size per environment of the cached function, as many commands at once (0: one connection)",
             "a pool size", 0, 100, 0);
         var environments = Flags.Int("--environments", "With --pool: about this many environments busy at once", "a number of environments",
             1, 100_000, 1000);
