@@ -46,12 +46,7 @@ internal sealed class PooledClient : IClientLibrary
         _server = server;
         _drawSetup = drawSetup;
         _drawLifetime = drawLifetime;
-        _socketOptions = new SocketOptions
-        {
-            // A zero idle time keeps the host's tcp_keepalive_time, as Node's setKeepAlive(true, 0) does.
-            KeepAlive = spec.KeepAlive is not null, KeepIdle = spec.KeepAlive > TimeSpan.Zero ? spec.KeepAlive : null,
-            UserTimeout = spec.UserTimeout,
-        };
+        _socketOptions = SocketResults.Options(spec);
     }
 
     /// <summary>The connections the pool holds: open, connecting or idle.</summary>
@@ -182,7 +177,7 @@ internal sealed class PooledClient : IClientLibrary
         var sent = c.Socket.Send(_clock.Now, Wire.RequestBytes);
         if (!sent.IsOk)
         {
-            Fail(cmd, SocketError(c, sent.Errno, sent.Origin == ErrorOrigin.None ? ErrorOrigin.Rst : sent.Origin));
+            Fail(cmd, SocketResults.SendFailed(_connections, c.Socket, sent.Errno, sent.Origin));
             return;
         }
         if (_spec.CommandTimeout is { } t)
@@ -248,8 +243,7 @@ internal sealed class PooledClient : IClientLibrary
                 cmd.Received += r.Bytes;
                 if (_connections.Info(c.Socket).Rejected)
                 {
-                    var refusal = _connections.IncidentOf(c.Socket);
-                    Fail(cmd, new Result(Outcome.Rejected, Origin.Server, label, refusal is null ? null : Cause.Of(refusal)));
+                    Fail(cmd, SocketResults.Rejected(_connections, c.Socket));
                     return;
                 }
                 if (cmd.Received >= Wire.ReplyBytes)
@@ -264,11 +258,11 @@ internal sealed class PooledClient : IClientLibrary
             if (r.Eof)
             {
                 if (!c.Connecting)
-                    Fail(cmd, new Result(Outcome.Eof, Origin.Fin, label, Explain(c, Outcome.Eof)));
+                    Fail(cmd, new Result(Outcome.Eof, Origin.Fin, label, SocketResults.Explain(_connections, c.Socket, Outcome.Eof)));
                 return;
             }
             if (r.Errno != Errno.None)
-                Fail(cmd, SocketError(c, r.Errno, r.Origin));
+                Fail(cmd, SocketResults.Error(_connections, c.Socket, r.Errno, r.Origin));
             return;
         }
     }
@@ -287,24 +281,6 @@ internal sealed class PooledClient : IClientLibrary
         else if (phase == PoolCall.Waiting && cmd.Conn is { } w)
             Fail(cmd, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(w.Socket),
                 new Cause(CauseKind.CommandTimeout, _connections.IncidentOf(w.Socket), _spec.CommandTimeout!.Value)));
-    }
-
-    private Result SocketError(PooledConnection c, Errno errno, ErrorOrigin origin)
-    {
-        var outcome = OutcomeNames.FromErrno(errno);
-        return new(outcome, OutcomeNames.FromErrorOrigin(origin), _connections.Label(c.Socket), Explain(c, outcome));
-    }
-
-    private Cause? Explain(PooledConnection c, Outcome outcome)
-    {
-        var incident = _connections.IncidentOf(c.Socket);
-        return outcome switch
-        {
-            Outcome.ECONNREFUSED => new Cause(CauseKind.NothingListening),
-            _ when incident is not null => Cause.Of(incident),
-            Outcome.ETIMEDOUT => new Cause(CauseKind.NeverAcknowledged),
-            _ => null,
-        };
     }
 
     /// <summary>The command failed: its connection is closed (a library drops a connection that

@@ -52,12 +52,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
         _connections = connections;
         _server = server;
         _drawSetup = drawSetup;
-        _socketOptions = new SocketOptions
-        {
-            // A zero idle time keeps the host's tcp_keepalive_time, as Node's setKeepAlive(true, 0) does.
-            KeepAlive = spec.KeepAlive is not null, KeepIdle = spec.KeepAlive > TimeSpan.Zero ? spec.KeepAlive : null,
-            UserTimeout = spec.UserTimeout,
-        };
+        _socketOptions = SocketResults.Options(spec);
         _connect = new Alarm(clock, OnConnect);
         _connectTimeout = new Alarm(clock, OnConnectTimeout);
         _commandTimeout = new Alarm(clock, OnCommandTimeout);
@@ -144,7 +139,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
         var sent = socket.Send(_clock.Now, Wire.RequestBytes);
         if (!sent.IsOk)
         {
-            Fail(inv, SocketError(socket, sent.Errno, sent.Origin == ErrorOrigin.None ? ErrorOrigin.Rst : sent.Origin));
+            Fail(inv, SocketResults.SendFailed(_connections, socket, sent.Errno, sent.Origin));
             return;
         }
         if (_spec.CommandTimeout is { } t)
@@ -190,8 +185,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
                 _received += r.Bytes;
                 if (_connections.Info(socket).Rejected)
                 {
-                    var refusal = _connections.IncidentOf(socket);
-                    Fail(inv, new Result(Outcome.Rejected, Origin.Server, label, refusal is null ? null : Cause.Of(refusal)));
+                    Fail(inv, SocketResults.Rejected(_connections, socket));
                     return;
                 }
                 if (_received >= Wire.ReplyBytes)
@@ -205,35 +199,16 @@ internal sealed class SingleConnectionClient : IClientLibrary
             {
                 if (_connecting)
                     return;
-                Fail(inv, new Result(Outcome.Eof, Origin.Fin, label, Explain(socket, Outcome.Eof)));
+                Fail(inv, new Result(Outcome.Eof, Origin.Fin, label, SocketResults.Explain(_connections, socket, Outcome.Eof)));
                 return;
             }
             if (r.Errno != Errno.None)
             {
-                Fail(inv, SocketError(socket, r.Errno, r.Origin));
+                Fail(inv, SocketResults.Error(_connections, socket, r.Errno, r.Origin));
                 return;
             }
             return; // nothing yet
         }
-    }
-
-    /// <summary>A request failed with what the socket reported.</summary>
-    private Result SocketError(TcpConnection socket, Errno errno, ErrorOrigin origin)
-    {
-        var outcome = OutcomeNames.FromErrno(errno);
-        return new(outcome, OutcomeNames.FromErrorOrigin(origin), _connections.Label(socket), Explain(socket, outcome));
-    }
-
-    private Cause? Explain(TcpConnection socket, Outcome outcome)
-    {
-        var incident = _connections.IncidentOf(socket);
-        return outcome switch
-        {
-            Outcome.ECONNREFUSED => new Cause(CauseKind.NothingListening),
-            _ when incident is not null => Cause.Of(incident),
-            Outcome.ETIMEDOUT => new Cause(CauseKind.NeverAcknowledged),
-            _ => null,
-        };
     }
 
     private void Succeed(Invocation? inv, TcpConnection socket)
