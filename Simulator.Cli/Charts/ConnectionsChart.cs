@@ -101,6 +101,22 @@ public static class ConnectionsChart
                 series[name] = [l];
             }
         }
+        // Refusals and throttles are what a user of a pooled fleet looks for: where they begin, and how many.
+        foreach (var (name, column, mark) in new[]
+        {
+            ("connections refused", samples.Rejections, Colors.Red), ("invocations throttled", samples.Throttles, Colors.Purple),
+        })
+        {
+            int first = Array.FindIndex(column, v => v > 0);
+            if (first < 0)
+                continue;
+            var begin = p.Add.VerticalLine(xs[first]);
+            begin.LinePattern = LinePattern.Dotted;
+            begin.Color = mark;
+            begin.LineWidth = 2;
+            begin.LegendText = $"{name} from here ({column[^1]:N0} by the end)";
+            series[name] = column;
+        }
         var scripted = run.Notes.Where(n =>
             n.Text.StartsWith("partition:") || n.Text.StartsWith("redeploy:") || n.Text.StartsWith("restart:"));
         foreach (var n in scripted)
