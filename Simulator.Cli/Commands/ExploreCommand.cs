@@ -7,6 +7,7 @@ using Zombiesim.Core.Explore;
 using Zombiesim.Core.Files;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Traffic;
 using Zombiesim.Core.Worlds;
 
 namespace Zombiesim.Cli.Commands;
@@ -59,6 +60,8 @@ public static class ExploreCommand
                 parse.GetValue(maxSteps));
             string dir = parse.GetValue(outDir)!;
             OutputDirectory.Check(dir);
+            if (WorkEstimate.Warning(scenario, options.Iterations, "exploration", "--iterations 100") is { } warning)
+                error.WriteLine($"warning: {warning}");
             var result = Explorer.Explore(scenario, options, m => error.WriteLine(m));
             var saved = ExploreFiles.Save(result, scenario, sets, options, dir, path);
             ExploreText.Write(result, scenario, options, saved, parse.GetValue(json), output);

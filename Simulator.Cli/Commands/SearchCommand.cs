@@ -3,6 +3,7 @@ using Zombiesim.Cli.Charts;
 using Zombiesim.Cli.Searches;
 using Zombiesim.Core.Files;
 using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Traffic;
 using Zombiesim.Core.Search;
 
 namespace Zombiesim.Cli.Commands;
@@ -77,6 +78,10 @@ public static class SearchCommand
                 store = PointStore.Open(Path.Combine(dir, PointStore.FileName), header, parse.GetValue(resume));
             }
             var searcher = new Searcher(yaml, path, sets, spec, parse.GetValue(workers), m => error.WriteLine(m), store);
+            // The grid's size times the replications (bisection runs fewer: an upper bound), saturating.
+            double runs = spec.Vary.Aggregate((double)spec.Replications, (n, v) => n * v.Values.Count);
+            if (WorkEstimate.Warning(scenario, runs, "search", "--replications 10") is { } warning)
+                error.WriteLine($"warning: {warning}");
             var result = searcher.Run(i, n);
             return Report(result, scenario.Name, dir, parse.GetValue(json), output);
         });

@@ -18,6 +18,10 @@ public static class WorkEstimate
     /// <summary>Past this many invocations a scenario is refused.</summary>
     public const double Refused = 1e9;
 
+    /// <summary>Past this many invocations over all its runs a search or an exploration is announced (its
+    /// runs share the cores).</summary>
+    public const double AnnouncedOverRuns = 1e7;
+
     /// <summary>Draws of a continuous gap the estimate averages (from a fixed seed, so the estimate is the same every time).</summary>
     public const int Draws = 4096;
 
@@ -72,6 +76,18 @@ public static class WorkEstimate
     /// <summary>The span <c>every</c> traffic runs over: from its start to its end or the horizon.</summary>
     public static TimeSpan Window(TrafficSpec t, TimeSpan horizon) =>
         (t.Until is { } u && u < horizon ? u : horizon) - t.From;
+
+    /// <summary>A warning for a command that runs the scenario <paramref name="runs"/> times (a search's points
+    /// times replications, an exploration's iterations), past <see cref="AnnouncedOverRuns"/> invocations in
+    /// all; <paramref name="smaller"/> says how to try it small. Null below it.</summary>
+    public static string? Warning(Scenario s, double runs, string what, string smaller)
+    {
+        double each = Invocations(s), total = each * runs;
+        if (total <= AnnouncedOverRuns)
+            return null;
+        return $"this {what} simulates about {About(total)} invocations ({About(each)} a run, {runs:N0} runs); "
+            + $"it may take minutes. To try it small first: {smaller}";
+    }
 
     /// <summary>An estimate as people write it: two significant digits, with thousands separators.</summary>
     public static string About(double n)

@@ -78,4 +78,14 @@ public class WorkEstimateTests
         Zombiesim.Cli.Commands.RunCommand.Announced(Load("every: 1s"), error = new StringWriter()).Should().BeNull();
         error.ToString().Should().BeEmpty();
     }
+
+    [Fact]
+    public void A_search_or_exploration_is_announced_by_its_invocations_over_all_runs()
+    {
+        var s = Load("at: [0s, 95s]");
+        WorkEstimate.Warning(s, 8_000_000, "search", "--replications 10").Should()
+            .Be("this search simulates about 16,000,000 invocations (2 a run, 8,000,000 runs); it may take minutes. "
+                + "To try it small first: --replications 10");
+        WorkEstimate.Warning(s, 5_000_000, "search", "--replications 10").Should().BeNull("10 million invocations share the cores");
+    }
 }
