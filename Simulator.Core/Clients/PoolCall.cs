@@ -31,6 +31,13 @@ internal sealed class PoolCall
         Timer.Set(at, phase);
     }
 
+    /// <summary>The process died: the command ends with no result and its timer is cancelled.</summary>
+    public void Drop()
+    {
+        Ended = true;
+        Timer.Cancel();
+    }
+
     /// <summary>The command's result goes to its handler, once.</summary>
     public void End(Result r)
     {

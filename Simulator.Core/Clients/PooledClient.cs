@@ -32,6 +32,7 @@ internal sealed class PooledClient : IClientLibrary
     private readonly Dictionary<TcpConnection, PooledConnection> _bySocket = new();
     private readonly List<PooledConnection> _free = new(); // idle connections, the most recently released last
     private readonly Queue<PoolCall> _waiting = new();
+    private readonly HashSet<PoolCall> _inFlight = new(); // commands not yet ended, in any phase
     private int _opening; // connections being set up (their SYN not yet sent) count toward the size
     private bool _frozen;
 
@@ -54,7 +55,17 @@ internal sealed class PooledClient : IClientLibrary
 
     public bool HoldsConnections => _bySocket.Count > 0;
 
-    public void Command(Invocation inv, Action<Result> done) => Acquire(new PoolCall(_clock, inv, done, OnCommandTimer));
+    public void Command(Invocation inv, Action<Result> done)
+    {
+        PoolCall? call = null;
+        call = new PoolCall(_clock, inv, r =>
+        {
+            _inFlight.Remove(call!);
+            done(r);
+        }, OnCommandTimer);
+        _inFlight.Add(call);
+        Acquire(call);
+    }
 
     // ---------------------------------------------------------------- acquiring and releasing
 
@@ -316,9 +327,12 @@ internal sealed class PooledClient : IClientLibrary
         string? label = _bySocket.Values.FirstOrDefault(c => c.Command is not null) is { } busy ? _connections.Label(busy.Socket) : null;
         foreach (var c in _bySocket.Values.ToArray())
             Close(c);
-        foreach (var w in _waiting)
-            w.Timer.Cancel();
+        // Its commands die with it, whatever their phase: none may end later or hold a place in the pool.
+        foreach (var call in _inFlight)
+            call.Drop();
+        _inFlight.Clear();
         _waiting.Clear();
+        _opening = 0;
         return label;
     }
 

@@ -137,4 +137,29 @@ public class PoolTests
         fixedRecords.Requests.Should().OnlyContain(r => r.Outcome == Outcome.Ok);
         fixedOutcome.Summary.Final!.Rejections.Should().Be(0);
     }
+
+    [Fact]
+    public void A_function_timeout_while_a_connection_is_being_set_up_leaves_no_place_taken_in_the_pool()
+    {
+        // Set-up costs are drawn from 0 to 2 s of CPU; with seed 4 the first exceeds the function's
+        // 1 s timeout, so the runtime is reset while the connection is not yet opened. The next
+        // invocation (10 s) must open one in the pool of one: its set-up takes 709 ms, the command 2.1 ms.
+        string yaml = """
+            name: abandon
+            seed: 4
+            horizon: 40s
+            platform: { coldStart: 0s, freeze: { after: 60s } }
+            functions:
+              - name: fn
+                timeout: 1s
+                client: { setupCost: { uniform: [0s, 2s] }, pool: { max: 1 } }
+            traffic:
+              - function: fn
+                at: [0s, 10s]
+            """;
+        var rec = new RunRecorder();
+        Simulation.Run(ScenarioLoader.Load(yaml, "abandon.yaml"), null, rec);
+        rec.Requests.Select(r => (r.Outcome, r.Origin)).Should().Equal((Outcome.ETIMEDOUT, Origin.Platform), (Outcome.Ok, (Origin?)null));
+        rec.Requests[1].LatencyMs.Should().BeApproximately(711.069, 0.001);
+    }
 }
