@@ -41,22 +41,7 @@ public sealed class PointStore
             if (lines.Length == 0 || lines[0] != header.ToJson())
                 throw new UsageException(path, "this file belongs to a different search (scenario, --set, parameters, replications or goal "
                     + "differ): resume the same search, or start without --resume");
-            for (int i = 1; i < lines.Length; i++)
-            {
-                if (string.IsNullOrWhiteSpace(lines[i]))
-                    continue;
-                try
-                {
-                    var p = Parse(lines[i]);
-                    store._points[p.Key] = p;
-                }
-                catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-                {
-                    // A line cut short by an interruption: that point runs again.
-                    if (i != lines.Length - 1)
-                        throw new ScenarioException(path, i + 1, 1, $"not a point record: {e.Message}");
-                }
-            }
+            store.Add(lines, path, lastMayBeCut: true); // a line cut short by an interruption: that point runs again
         }
         Write(path, header, store._points.Values);
         return store;
@@ -78,6 +63,14 @@ public sealed class PointStore
         if (lines.Length == 0)
             throw new UsageException(path, "empty: not a search's points.jsonl");
         var store = new PointStore(null, SearchHeader.Parse(lines[0], path));
+        store.Add(lines, path, lastMayBeCut: false);
+        return store;
+    }
+
+    /// <summary>Adds the point records of <paramref name="lines"/> after the header line; a line that is
+    /// not a record is an error at its line, except the last when it may have been cut short.</summary>
+    private void Add(string[] lines, string path, bool lastMayBeCut)
+    {
         for (int i = 1; i < lines.Length; i++)
         {
             if (string.IsNullOrWhiteSpace(lines[i]))
@@ -85,14 +78,14 @@ public sealed class PointStore
             try
             {
                 var p = Parse(lines[i]);
-                store._points[p.Key] = p;
+                _points[p.Key] = p;
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
             {
-                throw new ScenarioException(path, i + 1, 1, $"not a point record: {e.Message}");
+                if (!lastMayBeCut || i != lines.Length - 1)
+                    throw new ScenarioException(path, i + 1, 1, $"not a point record: {e.Message}");
             }
         }
-        return store;
     }
 
     public PointResult? TryGet(IReadOnlyList<string> values) =>
