@@ -102,10 +102,11 @@ public static class WorkEstimate
     /// traffic entry and how to try the scenario small first; null below it.</summary>
     public static string? Warning(Scenario s)
     {
-        double total = Invocations(s);
+        var each = s.Traffic.Select((t, i) => (t, i, n: Invocations(t, s.Horizon))).ToList();
+        double total = each.Sum(x => x.n);
         if (total <= Announced)
             return null;
-        var largest = s.Traffic.Select((t, i) => (t, i, n: Invocations(t, s.Horizon))).MaxBy(x => x.n);
+        var largest = each.MaxBy(x => x.n);
         return $"this run simulates about {About(total)} invocations "
             + $"(traffic.{largest.i}, of '{largest.t.Function}': about {About(largest.n)}) "
             + $"over {DurationText.Format(s.Horizon)}; it may take minutes. To try it small first: --set horizon=10m";
