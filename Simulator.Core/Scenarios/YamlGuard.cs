@@ -18,12 +18,14 @@ internal static class YamlGuard
     private const string Unreadable = "YAML syntax: the document cannot be read from here on; "
         + "look for a key with no name (': value'), a '{' or '[' left open, or a line indented out of its block";
 
-    /// <summary>Checks the limits, then loads the documents of <paramref name="yaml"/>; every error is a
-    /// <see cref="ScenarioException"/> in <paramref name="file"/> at a line and column.</summary>
+    /// <summary>Loads the documents of <paramref name="yaml"/>, checking the limits event by event as the YAML
+    /// library reads them (one pass); every error is a <see cref="ScenarioException"/> in <paramref name="file"/>
+    /// at a line and column.</summary>
     public static IReadOnlyList<YamlDocument> Load(string yaml, string file)
     {
-        Check(yaml, file);
-        var parser = new Tracking(new Parser(new StringReader(yaml)));
+        if (yaml.Length > MaxCharacters)
+            throw new ScenarioException(file, 1, 1, $"the file has {yaml.Length:N0} characters; a scenario has at most {MaxCharacters:N0}");
+        var parser = new Guarded(new Parser(new StringReader(yaml)), file);
         try
         {
             var stream = new YamlStream();
@@ -41,9 +43,14 @@ internal static class YamlGuard
         }
     }
 
-    /// <summary>A parser that remembers where its current event starts.</summary>
-    private sealed class Tracking(IParser inner) : IParser
+    /// <summary>A parser that remembers where its current event starts and refuses, at that event, a
+    /// document past the limits, before the YAML library builds a node from it.</summary>
+    private sealed class Guarded(IParser inner, string file) : IParser
     {
+        private readonly List<(string? Anchor, long Nodes)> _open = new(); // collections not yet closed, with their sizes so far
+        private readonly Dictionary<string, long> _sizes = new(StringComparer.Ordinal); // anchored nodes' expanded sizes
+        private long _total;
+
         public Mark At { get; private set; } = Mark.Empty;
 
         public ParsingEvent? Current => inner.Current;
@@ -52,78 +59,57 @@ internal static class YamlGuard
         {
             bool more = inner.MoveNext();
             if (inner.Current is { } ev)
+            {
                 At = ev.Start;
+                Count(ev);
+            }
             return more;
         }
-    }
 
-    private static void Check(string yaml, string file)
-    {
-        if (yaml.Length > MaxCharacters)
-            throw new ScenarioException(file, 1, 1, $"the file has {yaml.Length:N0} characters; a scenario has at most {MaxCharacters:N0}");
-        var open = new List<(string? Anchor, long Nodes)>(); // the collections not yet closed, with their sizes so far
-        var sizes = new Dictionary<string, long>(StringComparer.Ordinal); // anchored nodes' expanded sizes
-        long total = 0;
-        Mark at = Mark.Empty;
-        void Add(long nodes, bool toTotal = true)
+        private void Count(ParsingEvent ev)
+        {
+            switch (ev)
+            {
+                case Scalar s:
+                    if (!s.Anchor.IsEmpty)
+                        _sizes[s.Anchor.Value] = 1;
+                    Add(1);
+                    break;
+                case SequenceStart or MappingStart:
+                    if (_open.Count >= MaxDepth)
+                        throw Refuse($"nesting deeper than {MaxDepth} levels; a scenario needs a handful");
+                    var anchor = ((NodeEvent)ev).Anchor;
+                    _total++;
+                    _open.Add((anchor.IsEmpty ? null : anchor.Value, 1));
+                    break;
+                case SequenceEnd or MappingEnd:
+                    var (name, nodes) = _open[^1];
+                    _open.RemoveAt(_open.Count - 1);
+                    if (name is not null)
+                        _sizes[name] = nodes;
+                    Add(nodes, toTotal: false); // already counted node by node
+                    break;
+                case AnchorAlias alias:
+                    if (_open.Any(o => o.Anchor == alias.Value.Value))
+                        throw Refuse($"the alias *{alias.Value.Value} is inside the node it names: it would repeat forever");
+                    Add(_sizes.GetValueOrDefault(alias.Value.Value, 1));
+                    break;
+            }
+        }
+
+        private void Add(long nodes, bool toTotal = true)
         {
             if (toTotal)
             {
-                total += nodes;
-                if (total > MaxNodes)
-                    throw new ScenarioException(file, at.Line, at.Column,
-                        $"the document has more than {MaxNodes:N0} nodes with its aliases expanded; "
-                            + "a scenario needs far fewer (aliases inside aliases multiply)");
+                _total += nodes;
+                if (_total > MaxNodes)
+                    throw Refuse($"the document has more than {MaxNodes:N0} nodes with its aliases expanded; "
+                        + "a scenario needs far fewer (aliases inside aliases multiply)");
             }
-            if (open.Count > 0)
-                open[^1] = (open[^1].Anchor, open[^1].Nodes + nodes);
+            if (_open.Count > 0)
+                _open[^1] = (_open[^1].Anchor, _open[^1].Nodes + nodes);
         }
-        try
-        {
-            var parser = new Parser(new StringReader(yaml));
-            while (parser.MoveNext())
-            {
-                var ev = parser.Current!;
-                at = ev.Start;
-                switch (ev)
-                {
-                    case Scalar s:
-                        if (!s.Anchor.IsEmpty)
-                            sizes[s.Anchor.Value] = 1;
-                        Add(1);
-                        break;
-                    case SequenceStart or MappingStart:
-                        if (open.Count >= MaxDepth)
-                            throw new ScenarioException(file, at.Line, at.Column,
-                                $"nesting deeper than {MaxDepth} levels; a scenario needs a handful");
-                        var anchor = ((NodeEvent)ev).Anchor;
-                        total++;
-                        open.Add((anchor.IsEmpty ? null : anchor.Value, 1));
-                        break;
-                    case SequenceEnd or MappingEnd:
-                        var (name, nodes) = open[^1];
-                        open.RemoveAt(open.Count - 1);
-                        if (name is not null)
-                            sizes[name] = nodes;
-                        Add(nodes, toTotal: false); // already counted node by node
-                        break;
-                    case AnchorAlias alias:
-                        if (open.Any(o => o.Anchor == alias.Value.Value))
-                            throw new ScenarioException(file, at.Line, at.Column,
-                                $"the alias *{alias.Value.Value} is inside the node it names: it would repeat forever");
-                        Add(sizes.GetValueOrDefault(alias.Value.Value, 1));
-                        break;
-                }
-            }
-        }
-        catch (YamlException e)
-        {
-            throw new ScenarioException(file, e.Start.Line, e.Start.Column,
-                $"YAML syntax: {(e.InnerException as YamlException ?? e).Message}");
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidCastException)
-        {
-            throw new ScenarioException(file, at.Line, at.Column, Unreadable);
-        }
+
+        private ScenarioException Refuse(string message) => new(file, At.Line, At.Column, message);
     }
 }
