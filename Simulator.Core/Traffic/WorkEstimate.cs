@@ -7,8 +7,9 @@ namespace Zombiesim.Core.Traffic;
 /// How many invocations a scenario's traffic asks for, known before the run: listed instants and
 /// bursts count themselves; arrivals <c>every</c> a drawn gap are estimated as the window over the
 /// mean gap cut at the window (a renewal count), the mean taken over a fixed sample of draws so
-/// that a mixture that almost always draws 0 s is seen for what it is. A run of about a million
-/// invocations takes seconds to minutes; a billion would take days.
+/// that a mixture that almost always draws 0 s is seen for what it is. Measured (Release, 2 cores,
+/// 2026-12-02): a day of a fleet at 100 requests/s, 8.8 million invocations, ran in 186 s, about
+/// 21 us an invocation; so a million take about 20 s, and a billion about 6 hours.
 /// </summary>
 public static class WorkEstimate
 {
