@@ -18,13 +18,20 @@ public static class RecordJson
 
     public static JsonObject Request(RequestRecord r) => Request(r, r.Cause?.Text());
 
-    /// <summary>A request with its cause given as text (what <see cref="ReadRequest"/> gives back).</summary>
-    public static JsonObject Request(RequestRecord r, string? cause) => new()
+    /// <summary>A request with its cause given as text (what <see cref="ReadRequest"/> gives back).
+    /// The library's words ("message") are written only when it has some.</summary>
+    public static JsonObject Request(RequestRecord r, string? cause)
     {
-        ["t"] = r.T.TotalSeconds, ["function"] = r.Function, ["environment"] = r.Environment, ["connection"] = r.Connection,
-        ["outcome"] = r.Outcome.Name(), ["errno"] = r.Errno, ["origin"] = r.Origin?.Name(), ["latencyMs"] = Math.Round(r.LatencyMs, 6),
-        ["retries"] = r.Retries, ["cause"] = cause,
-    };
+        var o = new JsonObject
+        {
+            ["t"] = r.T.TotalSeconds, ["function"] = r.Function, ["environment"] = r.Environment, ["connection"] = r.Connection,
+            ["outcome"] = r.Outcome.Name(), ["errno"] = r.Errno, ["origin"] = r.Origin?.Name(),
+            ["latencyMs"] = Math.Round(r.LatencyMs, 6), ["retries"] = r.Retries, ["cause"] = cause,
+        };
+        if (r.Message is not null)
+            o["message"] = r.Message;
+        return o;
+    }
 
     public static JsonObject Transition(TransitionRecord t) => new()
     {
@@ -51,7 +58,8 @@ public static class RecordJson
         if (o["origin"]?.GetValue<string>() is { } g)
             origin = OutcomeNames.TryParse(g, out Origin og) ? og : throw new FormatException($"'{g}' is not an origin");
         var record = new RequestRecord(Instant(Number(o, "t")), Text(o, "function"), Text(o, "environment"),
-            o["connection"]?.GetValue<string>(), oc, origin, Number(o, "latencyMs"), o["retries"]?.GetValue<int>() ?? 0, null);
+            o["connection"]?.GetValue<string>(), oc, origin, Number(o, "latencyMs"), o["retries"]?.GetValue<int>() ?? 0, null,
+            o["message"]?.GetValue<string>());
         return (record, o["cause"]?.GetValue<string>());
     }
 

@@ -64,10 +64,13 @@ public static class RunText
         string latency = r.LatencyMs.ToString("0.###", Inv);
         string what = r.Ok
             ? $"request ok in {latency} ms{on} ({r.Environment})"
-            : $"request FAILED {r.Outcome.Name()} ({r.Origin?.Name()}) after {latency} ms{on} ({r.Environment})"
+            : $"request FAILED {r.Outcome.Name()} ({r.Origin?.Name()}){Said(r)} after {latency} ms{on} ({r.Environment})"
                 + (r.Cause is null ? "" : ": " + r.Cause.Text());
         return r.Retries > 0 ? what + $", after {r.Retries} retries" : what;
     }
+
+    /// <summary>The error as the client library words it, quoted, when it has words of its own.</summary>
+    private static string Said(RequestRecord r) => r.Message is null ? "" : $" \"{r.Message}\"";
 
     private static void WriteSummary(TextWriter o, RunSummary s)
     {

@@ -273,7 +273,7 @@ internal sealed class PooledClient : IClientLibrary
                 return;
             }
             if (r.Errno != Errno.None)
-                Fail(cmd, SocketResults.Error(_connections, c.Socket, r.Errno, r.Origin));
+                Fail(cmd, SocketResults.Error(_connections, c.Socket, r.Errno, r.Origin, c.Connecting ? Syscall.Connect : Syscall.Read));
             return;
         }
     }

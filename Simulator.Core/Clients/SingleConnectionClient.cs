@@ -204,7 +204,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
             }
             if (r.Errno != Errno.None)
             {
-                Fail(inv, SocketResults.Error(_connections, socket, r.Errno, r.Origin));
+                Fail(inv, SocketResults.Error(_connections, socket, r.Errno, r.Origin, _connecting ? Syscall.Connect : Syscall.Read));
                 return;
             }
             return; // nothing yet

@@ -19,15 +19,18 @@ internal static class SocketResults
     };
 
     /// <summary>A command failed with what the socket reported.</summary>
-    public static Result Error(ConnectionRegistry connections, TcpConnection socket, Errno errno, ErrorOrigin origin)
+    public static Result Error(ConnectionRegistry connections, TcpConnection socket, Errno errno, ErrorOrigin origin, Syscall call)
     {
         var outcome = OutcomeNames.FromErrno(errno);
-        return new(outcome, OutcomeNames.FromErrorOrigin(origin), connections.Label(socket), Explain(connections, socket, outcome));
+        return new(outcome, OutcomeNames.FromErrorOrigin(origin), connections.Label(socket), Explain(connections, socket, outcome))
+        {
+            Call = call,
+        };
     }
 
     /// <summary>A send refused at once: with no origin of its own, the error a RST left on the socket.</summary>
     public static Result SendFailed(ConnectionRegistry connections, TcpConnection socket, Errno errno, ErrorOrigin origin) =>
-        Error(connections, socket, errno, origin == ErrorOrigin.None ? ErrorOrigin.Rst : origin);
+        Error(connections, socket, errno, origin == ErrorOrigin.None ? ErrorOrigin.Rst : origin, Syscall.Write);
 
     /// <summary>The server refused the connection: the reply to the command was its refusal.</summary>
     public static Result Rejected(ConnectionRegistry connections, TcpConnection socket)

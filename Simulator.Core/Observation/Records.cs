@@ -3,7 +3,8 @@ using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.Observation;
 
-/// <summary>The outcome of one invocation, as the caller saw it.</summary>
+/// <summary>The outcome of one invocation, as the caller saw it; <see cref="Message"/> is the error as the client
+/// library words it (null when it has no words of its own).</summary>
 public sealed record RequestRecord(
     TimeSpan T,
     string Function,
@@ -13,7 +14,8 @@ public sealed record RequestRecord(
     Origin? Origin,
     double LatencyMs,
     int Retries,
-    Cause? Cause)
+    Cause? Cause,
+    string? Message = null)
 {
     public bool Ok => Outcome == Outcome.Ok;
 

@@ -189,7 +189,7 @@ internal sealed class Environment : IProcess
         _current = null;
         double latency = (_clock.Now - inv.Arrived).TotalMilliseconds;
         _observer.OnRequest(new RequestRecord(inv.Arrived, _fn.Spec.Name, Name, r.Connection, r.Outcome, r.Origin, latency, inv.Retries,
-            r.Outcome == Outcome.Ok ? null : r.Cause));
+            r.Outcome == Outcome.Ok ? null : r.Cause, Clients.LibraryErrors.Message(_fn.Words, r, inv.Retries)));
         State = EnvironmentState.Idle;
         _fn.Released();
         if (Abandoned)

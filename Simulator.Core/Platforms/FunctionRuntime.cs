@@ -29,11 +29,14 @@ internal sealed class FunctionRuntime
         _setup = platform.Stream($"function/{spec.Name}/setup");
         _connectionLifetime = platform.Stream($"function/{spec.Name}/connection-lifetime");
         SetupCost = spec.Client.SetupCost ?? new Constant(DefaultSetupCost(spec.Memory).TotalSeconds);
+        Words = new(spec.Client.Library, spec.Client.Retries, $"server:{platform.Server.Port}");
     }
 
     public FunctionSpec Spec { get; }
     public IReadOnlyList<Environment> Environments => _live;
     public Distribution SetupCost { get; }
+    /// <summary>What the function's client library needs to word its errors.</summary>
+    public Clients.ClientSpecWords Words { get; }
     /// <summary>Environments initializing or running an invocation: Lambda's concurrency.</summary>
     public int Busy { get; private set; }
 

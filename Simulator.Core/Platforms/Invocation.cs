@@ -11,6 +11,9 @@ namespace Zombiesim.Core.Platforms;
 /// <summary>What an invocation ended with.</summary>
 internal readonly record struct Result(Outcome Outcome, Origin? Origin, string? Connection, Cause? Cause)
 {
+    /// <summary>The socket call that failed, as Node names it in its errors.</summary>
+    public Clients.Syscall Call { get; init; }
+
     public static Result Ok(string? connection) => new(Outcome.Ok, null, connection, null);
 }
 

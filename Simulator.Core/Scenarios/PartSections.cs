@@ -116,6 +116,7 @@ internal static class PartSections
             return null!;
         return d with
         {
+            Library = preset,
             ConnectTimeout = r.Has("connectTimeout") ? (connect > TimeSpan.Zero ? connect : null) : d.ConnectTimeout,
             CommandTimeout = command ?? d.CommandTimeout,
             Retries = retries,

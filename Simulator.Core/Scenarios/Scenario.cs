@@ -76,6 +76,9 @@ public sealed record FunctionSpec
 /// <summary>A client library's settings: a preset row (<see cref="Clients.ClientPresets"/>) with the function's own keys over it.</summary>
 public sealed record ClientSpec
 {
+    /// <summary>The library (its preset's name): how it words its errors.</summary>
+    public string Library { get; init; } = Clients.ClientPresets.Default;
+
     /// <summary>The library's connect timeout; null: none (the kernel's SYN retries decide).</summary>
     public TimeSpan? ConnectTimeout { get; init; }
     public TimeSpan? CommandTimeout { get; init; }

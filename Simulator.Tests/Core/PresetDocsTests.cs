@@ -34,6 +34,8 @@ public class PresetDocsTests
     {
         Section(Model, PlatformPresets.Table.Kind).Should().Be(PlatformPresets.Table.ToMarkdown());
         Section(Model, ClientPresets.Table.Kind).Should().Be(ClientPresets.Table.ToMarkdown());
+        Section(Model, LibraryErrors.Table.Kind).Should().Be(LibraryErrors.Table.ToMarkdown());
+        LibraryErrors.Table.Names.Should().Equal(ClientPresets.Table.Names, "every library preset says how it words its errors");
     }
 
     [Fact]
@@ -91,6 +93,7 @@ public class PresetDocsTests
                 "middlebox" => MiddleboxPresets.Table.ToMarkdown(),
                 "platform" => PlatformPresets.Table.ToMarkdown(),
                 "client" => ClientPresets.Table.ToMarkdown(),
+                "library-errors" => LibraryErrors.Table.ToMarkdown(),
                 _ => throw new ArgumentException(kind),
             };
             doc = doc[..(a + open.Length)] + table + doc[b..];
