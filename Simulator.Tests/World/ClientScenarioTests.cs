@@ -1,0 +1,42 @@
+using FluentAssertions;
+using Xunit;
+using Zombiesim.Core.Observation;
+
+namespace Zombiesim.Tests.World;
+
+/// <summary>The client-library scenarios of scenarios/, each with the fix its header names.</summary>
+public class ClientScenarioTests
+{
+    [Fact]
+    public void Mysql2_pool_idle_timers_never_fire_while_frozen_so_the_server_keeps_20_zombies_until_its_own_timeout_fixes_it()
+    {
+        var (outcome, rec) = Scenarios.Run("mysql2-idle-timeout-frozen.yaml");
+        outcome.ExpectationsMet.Should().BeTrue(string.Join("; ", outcome.Expectations.Select(e => e.Actual)));
+        outcome.Summary.ColdStarts.Should().Be(21);
+        // The pool's idle timer closed connections only at a thaw, overdue, never while the environment was frozen.
+        var thaws = rec.Lifecycle.Where(l => l.Event == LifecycleEvent.Thawed).Select(l => $"{l.Environment}@{l.T.Ticks}").ToHashSet();
+        var closes = rec.Transitions.Where(t => t.Host != "server" && t.To == Zombiesim.Tcp.TcpState.FinWait1).ToList();
+        closes.Should().HaveCount(13).And.OnlyContain(t => thaws.Contains($"{t.Host}@{t.T.Ticks}"));
+
+        var (fixedOutcome, fixedRecords) = Scenarios.Run("mysql2-idle-timeout-frozen.yaml", "server.idleTimeout=300s");
+        fixedRecords.Requests.Should().OnlyContain(r => r.Outcome == Outcome.Ok);
+        fixedOutcome.Expectations.Single(e => e.Text.Contains("zombies")).Actual.Should().Be("1");
+    }
+
+    [Fact]
+    public void A_keep_alive_agent_thawed_after_nginx_closed_its_socket_gets_socket_hang_up_and_one_retry_fixes_it()
+    {
+        var (outcome, rec) = Scenarios.Run("http-agent-nginx-keepalive.yaml");
+        outcome.ExpectationsMet.Should().BeTrue(string.Join("; ", outcome.Expectations.Select(e => e.Actual)));
+        var failed = rec.Requests.Where(r => !r.Ok).ToList();
+        const string hangUp = "socket hang up (ECONNRESET)";
+        failed.Select(r => (r.T, r.Connection, r.Message)).Should().Equal(
+            (TimeSpan.FromSeconds(120), "c1", hangUp), (TimeSpan.FromSeconds(290), "c2", hangUp));
+        // nginx closed c1 75 s after its last reply (30.0006 s, half a millisecond of path after the request).
+        failed[0].Cause!.Incident!.At.Should().Be(TimeSpan.FromTicks(1_050_006_000));
+
+        var (_, fixedRecords) = Scenarios.Run("http-agent-nginx-keepalive.yaml", "functions.0.client.retries=1");
+        fixedRecords.Requests.Should().OnlyContain(r => r.Outcome == Outcome.Ok);
+        fixedRecords.Requests.Select(r => r.Retries).Should().Equal(0, 0, 1, 1, 1);
+    }
+}
