@@ -69,12 +69,21 @@ public static class ClientPresets
                 + ":454 and :515-517 (max_lifetime 60 x (30 + random x 30) s per connection), :205-206 (FIFO: open.shift())"),
             "pool of 10, FIFO; no idle close; each connection lives 30 to 60 min (drawn uniformly); connect timeout 30 s; "
                 + "keepalive after 60 s idle"),
-        new("mongodb", One with { ConnectTimeout = S(30), KeepAlive = S(120), Pool = new PoolSpec { Max = 100 } },
+        new("mongodb", One with
+            {
+                ConnectTimeout = S(30), KeepAlive = S(120), Pool = new PoolSpec { Max = 100 },
+                Monitoring = new MonitorSpec { Heartbeat = S(10), MinHeartbeat = S(0.5), ServerSelectionTimeout = S(30) },
+            },
             new(SourceKind.Doc, "mongodb (Node driver) 7.5.0 src/connection_string.ts:800-801 (connectTimeoutMS 30000), "
-                + ":902-907 (maxIdleTimeMS 0, maxPoolSize 100), :1174-1176 (waitQueueTimeoutMS 0); src/cmap/connect.ts:291, :336 "
-                + "(keepalive forced on, 120000 ms); src/cmap/connection_pool.ts:394, :758 (LIFO)"),
+                + ":902-907 (maxIdleTimeMS 0, maxPoolSize 100), :1174-1176 (waitQueueTimeoutMS 0), :846-847 (heartbeatFrequencyMS "
+                + "10000), :930-931 (minHeartbeatFrequencyMS 500), :1085-1086 with src/sdam/monitor.ts:245-259 (serverMonitoringMode "
+                + "auto: polling when a FaaS platform is detected), monitor.ts:356 (a check waits connectTimeoutMS); "
+                + "serverSelectionTimeoutMS 30000; src/cmap/connect.ts:291, :336 (keepalive forced on, 120000 ms); "
+                + "src/cmap/connection_pool.ts:394, :758 (LIFO)"),
             "pool of 100, LIFO, waits without limit; no idle close; connect timeout 30 s; keepalive after 120 s idle; "
-                + "the monitoring connection (one per server on Lambda, polling) is not yet modelled"),
+                + "a monitor connection per server polled every 10 s (a check waits 30 s; a failed one clears the pool); "
+                + "a command waits 30 s for an unknown server; the streaming monitor and its RTT connection (off a FaaS platform) "
+                + "are not modelled"),
         new("prisma", One with { ConnectTimeout = S(5), MaxIdle = S(300), Pool = new PoolSpec { Max = 3, AcquireTimeout = S(10) } },
             new(SourceKind.Folk, "Prisma ORM 6 query engine, quaint/src/pooled.rs and connector url.rs (connection_limit "
                 + "num_physical_cpus x 2 + 1, pool_timeout 10 s, connect_timeout 5 s, max_idle_connection_lifetime 300 s replaced at "

@@ -28,6 +28,8 @@ public enum LibrarySituation
     LibraryCommandTimeout,
     /// <summary>The pool had no connection for the command within its acquire timeout.</summary>
     AcquireTimeout,
+    /// <summary>The driver's monitor did not find the server within the server selection timeout.</summary>
+    ServerSelectionTimeout,
     /// <summary>The command failed on each of the connections the library retried it on.</summary>
     RetriesExhausted,
 }
@@ -103,10 +105,13 @@ public static class LibraryErrors
         new("mongodb", NodeWith(
                 (LibrarySituation.Closed, "connection {connection} to {address} closed"),
                 (LibrarySituation.ReadReset, "connection {connection} to {address} closed"),
-                (LibrarySituation.AcquireTimeout, "Timed out while checking out a connection from connection pool")),
+                (LibrarySituation.AcquireTimeout, "Timed out while checking out a connection from connection pool"),
+                (LibrarySituation.ServerSelectionTimeout, "Server selection timed out after {timeoutMs} ms")),
             new(SourceKind.Doc, "mongodb (Node driver) 7.5.0 src/cmap/connection.ts:322, :344 (MongoNetworkError: connection <id> to "
-                + "<address> closed), src/cmap/connection_pool.ts:359-362 (WaitQueueTimeoutError)"),
-            "connection N to host:port closed; Timed out while checking out a connection from connection pool"),
+                + "<address> closed), src/cmap/connection_pool.ts:359-362 (WaitQueueTimeoutError), "
+                + "src/sdam/topology.ts:638-639 (server selection)"),
+            "connection N to host:port closed; Timed out while checking out a connection from connection pool; "
+                + "Server selection timed out after N ms"),
         new("prisma", NodeWith(
                 (LibrarySituation.Closed, "P1017: Server has closed the connection."),
                 (LibrarySituation.LibraryConnectTimeout, "P1001: Can't reach database server at {address}"),
@@ -123,6 +128,8 @@ public static class LibraryErrors
             new(SourceKind.Doc, "Node.js 20.20.2 lib/_http_client.js:477, :528 (ConnResetException('socket hang up'), code ECONNRESET)"),
             "socket hang up"),
     ]);
+
+    private static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
 
     /// <summary>What <paramref name="library"/> says of a failed command, or null when it says nothing of its own.</summary>
     internal static string? Message(ClientSpecWords library, Result r, int retries)
@@ -141,9 +148,10 @@ public static class LibraryErrors
             .Replace("{address}", library.Address)
             .Replace("{errno}", r.Outcome.Errno() ?? r.Outcome.Name())
             .Replace("{connection}", r.Connection ?? "-")
-            .Replace("{retries}", library.Retries.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Replace("{retries}", library.Retries.ToString(Inv))
+            .Replace("{timeoutMs}", r.Cause?.Timeout is { } ms ? ms.TotalMilliseconds.ToString(Inv) : "-")
             .Replace("{timeout}", r.Cause?.Timeout is { } t ? Scenarios.DurationText.Format(t) : "-")
-            .Replace("{limit}", r.Cause?.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+            .Replace("{limit}", r.Cause?.Limit?.ToString(Inv) ?? "-");
     }
 
     private static LibrarySituation? Situation(Result r) => (r.Outcome, r.Origin, r.Cause?.Kind) switch
@@ -152,6 +160,7 @@ public static class LibraryErrors
         (_, Origin.LibraryTimeout, CauseKind.ConnectTimeout) => LibrarySituation.LibraryConnectTimeout,
         (_, Origin.LibraryTimeout, CauseKind.CommandTimeout) => LibrarySituation.LibraryCommandTimeout,
         (_, Origin.LibraryTimeout, CauseKind.AcquireTimeout) => LibrarySituation.AcquireTimeout,
+        (_, Origin.LibraryTimeout, CauseKind.ServerSelectionTimeout) => LibrarySituation.ServerSelectionTimeout,
         (Outcome.ECONNREFUSED, _, _) => LibrarySituation.ConnectRefused,
         (Outcome.ETIMEDOUT, Origin.KernelTimeout, _) when r.Call == Syscall.Connect => LibrarySituation.ConnectTimedOut,
         (Outcome.ETIMEDOUT, Origin.KernelTimeout, _) => LibrarySituation.ReadTimedOut,

@@ -34,6 +34,7 @@ internal sealed class PooledClient : IClientLibrary
     private readonly Queue<PoolCall> _waiting = new();
     private readonly HashSet<PoolCall> _inFlight = new(); // commands not yet ended, in any phase
     private int _opening; // connections being set up (their SYN not yet sent) count toward the size
+    private int _generation; // raised by Clear: a connection of an earlier generation is not reused
     private bool _frozen;
 
     public PooledClient(ClientSpec spec, IProcess process, Clock clock, ConnectionRegistry connections, Endpoint server,
@@ -107,7 +108,7 @@ internal sealed class PooledClient : IClientLibrary
     {
         c.Command = null;
         c.LastUsed = _clock.Now;
-        if (c.Lifetime is { } life && _clock.Now - c.Created >= life)
+        if ((c.Lifetime is { } life && _clock.Now - c.Created >= life) || c.Generation != _generation)
         {
             Close(c);
             ServeWaiting();
@@ -169,7 +170,7 @@ internal sealed class PooledClient : IClientLibrary
         _process.Own(socket);
         var c = new PooledConnection(_clock, socket, OnIdleTimeout)
         {
-            Command = cmd, Connecting = true, Lifetime = _pool.MaxLifetime is null ? null : _drawLifetime(),
+            Command = cmd, Connecting = true, Lifetime = _pool.MaxLifetime is null ? null : _drawLifetime(), Generation = _generation,
         };
         _bySocket[socket] = c;
         cmd.Conn = c;
@@ -195,6 +196,15 @@ internal sealed class PooledClient : IClientLibrary
             cmd.Arm(_clock.Now + t, PoolCall.Waiting);
         else
             cmd.Timer.Cancel();
+    }
+
+    /// <summary>The pool is cleared (the MongoDB driver's, after a failed check): idle connections close
+    /// now, those in use when released.</summary>
+    public void Clear()
+    {
+        _generation++;
+        foreach (var c in _free.ToArray())
+            Close(c);
     }
 
     private void Close(PooledConnection c)

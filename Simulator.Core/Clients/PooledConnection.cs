@@ -26,6 +26,9 @@ internal sealed class PooledConnection
     /// <summary>How long the pool keeps it, drawn when it opened; null: for ever.</summary>
     public TimeSpan? Lifetime { get; init; }
 
+    /// <summary>The pool's generation when it opened (a cleared pool does not reuse it).</summary>
+    public int Generation { get; init; }
+
     /// <summary>The peer's FIN has reached the process.</summary>
     public bool PeerClosed { get; set; }
 

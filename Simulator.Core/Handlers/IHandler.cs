@@ -22,11 +22,20 @@ internal static class Handler
     {
         if (fn.Spec.Strategy == Strategy.Proxy)
             return (new ProxyHandler(fn, platform.Function(fn.Spec.Proxy!), platform.Clock, process), null);
-        IClientLibrary client = fn.Spec.Client.Pool is not null
-            ? new PooledClient(fn.Spec.Client, process, platform.Clock, platform.Connections, platform.Server, fn.DrawSetup,
+        var spec = fn.Spec.Client;
+        IClientLibrary client = spec.Pool is not null
+            ? new PooledClient(spec, process, platform.Clock, platform.Connections, platform.Server, fn.DrawSetup,
                 fn.DrawConnectionLifetime)
-            : new SingleConnectionClient(fn.Spec.Client, fn.Spec.Strategy == Strategy.Reuse, process, platform.Clock,
+            : new SingleConnectionClient(spec, fn.Spec.Strategy == Strategy.Reuse, process, platform.Clock,
                 platform.Connections, platform.Server, fn.DrawSetup);
+        if (spec.Monitoring is { } monitoring && client is PooledClient pool)
+        {
+            // The monitor's checks wait for the connect timeout (mongodb 7.5.0 src/sdam/monitor.ts:356).
+            var checkTimeout = spec.ConnectTimeout ?? TimeSpan.FromSeconds(30);
+            client = new MonitoredClient(pool, monitoring, spec.Pool!.OverdueTimers, platform.Clock, changed =>
+                new ServerMonitor(monitoring, checkTimeout, process, platform.Clock, platform.Connections, platform.Observer,
+                    platform.Server, SocketResults.Options(spec), changed));
+        }
         return (new CommandHandler(fn, platform.Clock, client, process), client);
     }
 }

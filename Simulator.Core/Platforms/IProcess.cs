@@ -7,6 +7,9 @@ namespace Zombiesim.Core.Platforms;
 /// environment it runs in.</summary>
 internal interface IProcess
 {
+    /// <summary>The environment's name, as records name it.</summary>
+    string Name { get; }
+
     TcpHost Host { get; }
     EnvironmentState State { get; }
 

@@ -65,6 +65,8 @@ internal static class PartSections
             "commands each invocation sends at once, as a handler awaiting Promise.all (more than 1 needs client.pool)", 1, 1000);
         if (r.SchemaOnly)
             return null!;
+        if (client.Monitoring is not null && client.Pool is null)
+            throw r.ErrorAt("client", $"function '{name}': a server monitor runs beside a pool: add client.pool");
         if (client.Pool is not null && strategy != Strategy.Reuse)
             throw r.ErrorAt("client",
                 $"function '{name}': a pool keeps connections across invocations, "
@@ -110,6 +112,10 @@ internal static class PartSections
         bool hasPool = r.Has("pool");
         var pool = r.Section("pool", "a connection pool per environment, as pg-pool, mysql2's pool or the MongoDB driver keep one per "
             + "process (preset default; absent: one connection)", p => ReadPool(p, d.Pool ?? new PoolSpec()));
+        bool hasMonitoring = r.Has("monitoring");
+        var monitoring = r.Section("monitoring", "the driver's monitor of the server, a connection of its own polled every heartbeat, "
+            + "as the MongoDB driver runs one on a FaaS platform (preset default; absent: none)",
+            m => ReadMonitoring(m, d.Monitoring ?? new MonitorSpec()));
         var setup = r.OptionalDistribution("setupCost",
             "CPU time to set a connection up and close it; default from memory: 75us on a full vCPU to 6.5ms at 128 MB (MEAS, Upstash)");
         if (r.SchemaOnly)
@@ -130,7 +136,23 @@ internal static class PartSections
             PingInterval = ping ?? d.PingInterval,
             SetupCost = setup,
             Pool = hasPool ? pool : d.Pool,
+            Monitoring = hasMonitoring ? monitoring : d.Monitoring,
         };
+    }
+
+    internal static MonitorSpec ReadMonitoring(Reader r, MonitorSpec d)
+    {
+        var heartbeat = r.Duration("heartbeat", d.Heartbeat,
+            "a hello on the monitor's connection every this, by a user-space timer that stops while frozen (heartbeatFrequencyMS)");
+        var min = r.Duration("minHeartbeat", d.MinHeartbeat,
+            "a check a waiting command requests comes no sooner than this after the last one began (minHeartbeatFrequencyMS)");
+        var selection = r.Duration("serverSelectionTimeout", d.ServerSelectionTimeout,
+            "a command waits this long for the monitor to find the server, then fails (serverSelectionTimeoutMS)");
+        if (r.SchemaOnly)
+            return null!;
+        if (heartbeat <= TimeSpan.Zero || min <= TimeSpan.Zero || selection <= TimeSpan.Zero)
+            throw r.ErrorAt("heartbeat", "'heartbeat', 'minHeartbeat' and 'serverSelectionTimeout' must be positive, like 10s");
+        return new MonitorSpec { Heartbeat = heartbeat, MinHeartbeat = min, ServerSelectionTimeout = selection };
     }
 
     internal static PoolSpec ReadPool(Reader r, PoolSpec d)

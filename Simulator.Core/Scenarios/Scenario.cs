@@ -95,6 +95,18 @@ public sealed record ClientSpec
 
     /// <summary>A connection pool per environment; null: one connection (cached or per invocation).</summary>
     public PoolSpec? Pool { get; init; }
+
+    /// <summary>The driver's monitor of the server (MongoDB); null: none.</summary>
+    public MonitorSpec? Monitoring { get; init; }
+}
+
+/// <summary>A driver's server monitor in polling mode: a hello on its own connection every heartbeat,
+/// and how long a command waits for a server the monitor does not know.</summary>
+public sealed record MonitorSpec
+{
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan MinHeartbeat { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan ServerSelectionTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>When timers overdue at a thaw run: the order is not documented and differs between event loops.</summary>
