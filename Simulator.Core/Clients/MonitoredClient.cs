@@ -71,6 +71,8 @@ internal sealed class MonitoredClient : IClientLibrary
         if (!known)
         {
             _pool.Clear();
+            if (_selecting.Count > 0)
+                Monitor.RequestCheck(); // server selection keeps asking while commands wait (topology.ts selectServer)
             return;
         }
         var ready = _selecting.ToArray();

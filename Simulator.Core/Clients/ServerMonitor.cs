@@ -121,6 +121,11 @@ internal sealed class ServerMonitor
             if (r.Bytes > 0)
             {
                 _received += r.Bytes;
+                if (_connections.Info(socket).Rejected)
+                {
+                    Failed("refused by the server");
+                    return;
+                }
                 if (_checking && _received >= Wire.ReplyBytes)
                     Succeeded();
                 continue;

@@ -39,4 +39,23 @@ public class ClientScenarioTests
         fixedRecords.Requests.Should().OnlyContain(r => r.Outcome == Outcome.Ok);
         fixedRecords.Requests.Select(r => r.Retries).Should().Equal(0, 0, 1, 1, 1);
     }
+
+    [Fact]
+    public void Monitoring_connections_double_a_fleets_server_count_past_the_limit_and_capping_concurrency_at_half_the_limit_fixes_it()
+    {
+        var (outcome, rec) = Scenarios.Run("mongodb-monitoring-connections.yaml");
+        outcome.ExpectationsMet.Should().BeTrue(string.Join("; ", outcome.Expectations.Select(e => e.Actual)));
+        // 500 held, plus the 49 monitors' connections the server accepts, answers with its refusal and closes.
+        outcome.Summary.PeakServerConnections.Should().Be(549);
+        var timedOut = rec.Requests.Where(r => r.Outcome == Outcome.ETIMEDOUT).ToList();
+        timedOut.Should().HaveCount(49).And.OnlyContain(r => r.Message == "Server selection timed out after 30000 ms");
+        rec.Requests.Count(r => r.Outcome == Outcome.Rejected).Should().Be(2);
+        outcome.Summary.Final!.Rejections.Should().Be(2991);
+
+        var (fixedOutcome, fixedRecords) = Scenarios.Run("mongodb-monitoring-connections.yaml", "functions.0.reservedConcurrency=240");
+        fixedOutcome.Summary.Final!.Rejections.Should().Be(0);
+        fixedOutcome.Summary.PeakServerConnections.Should().Be(480);
+        fixedRecords.Requests.Count(r => r.Outcome == Outcome.Throttled).Should().Be(60);
+        fixedRecords.Requests.Count(r => r.Outcome == Outcome.Ok).Should().Be(240);
+    }
 }
