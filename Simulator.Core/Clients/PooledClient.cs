@@ -22,6 +22,7 @@ internal sealed class PooledClient : IClientLibrary
 {
     private readonly ClientSpec _spec;
     private readonly PoolSpec _pool;
+    private readonly Hold _hold;
     private readonly IProcess _process;
     private readonly Clock _clock;
     private readonly ConnectionRegistry _connections;
@@ -37,10 +38,11 @@ internal sealed class PooledClient : IClientLibrary
     private int _generation; // raised by Clear: a connection of an earlier generation is not reused
     private bool _frozen;
 
-    public PooledClient(ClientSpec spec, IProcess process, Clock clock, ConnectionRegistry connections, Endpoint server,
+    public PooledClient(ClientSpec spec, Hold hold, IProcess process, Clock clock, ConnectionRegistry connections, Endpoint server,
         Func<TimeSpan> drawSetup, Func<TimeSpan> drawLifetime)
     {
         _spec = spec;
+        _hold = hold;
         _pool = spec.Pool!;
         _process = process;
         _clock = clock;
@@ -65,6 +67,12 @@ internal sealed class PooledClient : IClientLibrary
             done(r);
         }, OnCommandTimer);
         _inFlight.Add(call);
+        if (_hold == Hold.Invocation && _bySocket.Values.FirstOrDefault(c => c.HeldBy == inv) is { } held)
+        {
+            held.HeldBy = null;
+            Send(call, held); // the transaction's next statement, on its connection
+            return;
+        }
         Acquire(call);
     }
 
@@ -270,7 +278,15 @@ internal sealed class PooledClient : IClientLibrary
                 if (cmd.Received >= Wire.ReplyBytes)
                 {
                     cmd.Timer.Cancel();
-                    Release(c);
+                    if (_hold == Hold.Invocation && !cmd.Invocation.Finished)
+                    {
+                        c.Command = null;
+                        c.HeldBy = cmd.Invocation; // the invocation keeps it until it ends
+                    }
+                    else
+                    {
+                        Release(c);
+                    }
                     cmd.End(Result.Ok(label));
                     return;
                 }
@@ -327,8 +343,16 @@ internal sealed class PooledClient : IClientLibrary
 
     // ---------------------------------------------------------------- the environment's lifecycle
 
+    /// <summary>An invocation ended: the connections it held go back to the pool.</summary>
     public void Finished()
     {
+        if (_hold != Hold.Invocation)
+            return;
+        foreach (var c in _bySocket.Values.Where(c => c.HeldBy is { Finished: true }).ToArray())
+        {
+            c.HeldBy = null;
+            Release(c);
+        }
     }
 
     public string? Abandon()

@@ -21,6 +21,9 @@ internal sealed class PooledConnection
     public TimeSpan IdleDeadline { get; set; }
     public long IdleStamp { get; set; }
     public PoolCall? Command { get; set; }
+
+    /// <summary>The invocation that keeps it between its commands (a transaction), if any.</summary>
+    public Platforms.Invocation? HeldBy { get; set; }
     public bool Connecting { get; set; }
 
     /// <summary>How long the pool keeps it, drawn when it opened; null: for ever.</summary>

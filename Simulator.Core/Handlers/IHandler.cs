@@ -24,7 +24,7 @@ internal static class Handler
             return (new ProxyHandler(fn, platform.Function(fn.Spec.Proxy!), platform.Clock, process), null);
         var spec = fn.Spec.Client;
         IClientLibrary client = spec.Pool is not null
-            ? new PooledClient(spec, process, platform.Clock, platform.Connections, platform.Server, fn.DrawSetup,
+            ? new PooledClient(spec, fn.Spec.Hold, process, platform.Clock, platform.Connections, platform.Server, fn.DrawSetup,
                 fn.DrawConnectionLifetime)
             : new SingleConnectionClient(spec, fn.Spec.Strategy == Strategy.Reuse, process, platform.Clock,
                 platform.Connections, platform.Server, fn.DrawSetup);
@@ -41,9 +41,10 @@ internal static class Handler
 }
 
 /// <summary>Works for the drawn time, then runs the function's commands through the client library:
-/// one, or several at once (<c>parallel</c>, as a handler awaiting Promise.all does). The invocation
-/// ends with the first failure, or succeeds when every command has; a command still running when
-/// another failed goes on, and its result is dropped.</summary>
+/// one, or several at once (<c>parallel</c>, as a handler awaiting Promise.all does), in rounds one
+/// after another (<c>commands</c>) with drawn work between two. The invocation ends with the first
+/// failure, or succeeds when every command has; a command still running when another failed goes
+/// on, and its result is dropped.</summary>
 internal sealed class CommandHandler : IHandler
 {
     private readonly FunctionRuntime _fn;
@@ -52,6 +53,7 @@ internal sealed class CommandHandler : IHandler
     private readonly IProcess _process;
     private readonly Alarm _work;
     private Invocation? _current;
+    private int _round; // the round of commands the work timer leads to
 
     public CommandHandler(FunctionRuntime fn, Clock clock, IClientLibrary client, IProcess process)
     {
@@ -65,20 +67,25 @@ internal sealed class CommandHandler : IHandler
     public void Handle(Invocation inv)
     {
         _current = inv;
-        TimeSpan work = _fn.DrawWork();
+        WorkThen(inv, 0, _fn.DrawWork());
+    }
+
+    private void WorkThen(Invocation inv, int round, TimeSpan work)
+    {
+        _round = round;
         if (work > TimeSpan.Zero)
             _work.Set(_clock.Now + work, inv.Number);
         else
-            RunCommands(inv);
+            RunCommands(inv, round);
     }
 
     private void OnWorkDone(long stamp)
     {
         if (_current is { } inv && inv.Owns(stamp))
-            RunCommands(inv);
+            RunCommands(inv, _round);
     }
 
-    private void RunCommands(Invocation inv)
+    private void RunCommands(Invocation inv, int round)
     {
         int parallel = _fn.Spec.Parallel, pending = parallel;
         for (int i = 0; i < parallel && !inv.Finished; i++)
@@ -86,7 +93,13 @@ internal sealed class CommandHandler : IHandler
             _client.Command(inv, r =>
             {
                 pending--;
-                if (r.Outcome != Outcome.Ok || pending == 0)
+                if (inv.Finished)
+                    return;
+                if (r.Outcome != Outcome.Ok)
+                    _process.Finish(inv, r);
+                else if (pending == 0 && round + 1 < _fn.Spec.Commands)
+                    WorkThen(inv, round + 1, _fn.DrawBetween());
+                else if (pending == 0)
                     _process.Finish(inv, r);
             });
         }

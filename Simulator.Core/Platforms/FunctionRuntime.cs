@@ -14,7 +14,7 @@ internal sealed class FunctionRuntime
     private readonly Platform _platform;
     private readonly List<Environment> _live = new();
     private readonly List<Environment> _idle = new(); // idle or frozen, most recently used last
-    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _setup, _connectionLifetime;
+    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _between, _setup, _connectionLifetime;
     private int _created;
 
     public FunctionRuntime(Platform platform, FunctionSpec spec)
@@ -26,6 +26,7 @@ internal sealed class FunctionRuntime
         _reap = platform.Stream($"function/{spec.Name}/reap");
         _lifetime = platform.Stream($"function/{spec.Name}/lifetime");
         _work = platform.Stream($"function/{spec.Name}/work");
+        _between = platform.Stream($"function/{spec.Name}/between");
         _setup = platform.Stream($"function/{spec.Name}/setup");
         _connectionLifetime = platform.Stream($"function/{spec.Name}/connection-lifetime");
         SetupCost = spec.Client.SetupCost ?? new Constant(DefaultSetupCost(spec.Memory).TotalSeconds);
@@ -114,6 +115,7 @@ internal sealed class FunctionRuntime
     internal TimeSpan DrawFreeze() => _platform.Spec.FreezeAfter.SampleDuration(_freeze);
     internal TimeSpan DrawReap() => _platform.Spec.ReapAfter.SampleDuration(_reap);
     internal TimeSpan DrawWork() => Spec.Work.SampleDuration(_work);
+    internal TimeSpan DrawBetween() => Spec.Between.SampleDuration(_between);
     internal TimeSpan DrawSetup() => SetupCost.SampleDuration(_setup);
     internal TimeSpan DrawConnectionLifetime() => Spec.Client.Pool!.MaxLifetime!.SampleDuration(_connectionLifetime);
 }

@@ -63,6 +63,13 @@ internal static class PartSections
         var host = r.Section("host", "the function's kernel sysctls, Linux names", ReadSysctls);
         int parallel = r.Int("parallel", 1,
             "commands each invocation sends at once, as a handler awaiting Promise.all (more than 1 needs client.pool)", 1, 1000);
+        int commands = r.Int("commands", 1, "rounds of commands each invocation runs one after another (each round: parallel commands)",
+            1, 1000);
+        var between = r.Distribution("between", new Constant(0), "time the handler works between two rounds of commands");
+        var hold = r.Choice("hold", Hold.Command,
+            "command: a pooled connection goes back to the pool after each reply; invocation: the invocation keeps it until it ends, "
+                + "as a transaction does (BEGIN ... COMMIT on one client)",
+            new Dictionary<string, Hold> { ["command"] = Hold.Command, ["invocation"] = Hold.Invocation });
         if (r.SchemaOnly)
             return null!;
         if (client.Monitoring is not null && client.Pool is null)
@@ -71,6 +78,8 @@ internal static class PartSections
             throw r.ErrorAt("client",
                 $"function '{name}': a pool keeps connections across invocations, "
                     + $"so it needs strategy reuse (got {strategy.ToString().ToLowerInvariant()})");
+        if (hold == Hold.Invocation && parallel > 1)
+            throw r.ErrorAt("hold", $"function '{name}': a transaction holds one connection: with hold invocation, parallel must be 1");
         if (parallel > 1 && client.Pool is null)
             throw r.ErrorAt("parallel",
                 $"function '{name}': {parallel} commands at once need connections for them: add client.pool (its max says how many)");
@@ -83,6 +92,7 @@ internal static class PartSections
         {
             Name = name, Memory = memory, Timeout = timeout, Strategy = strategy, Proxy = proxy, ProxyInvokeLatency = proxyLatency,
             ReservedConcurrency = reserved, Work = work, Client = client, Host = host, Parallel = parallel,
+            Commands = commands, Between = between, Hold = hold,
         };
     }
 

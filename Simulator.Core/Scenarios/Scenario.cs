@@ -71,7 +71,17 @@ public sealed record FunctionSpec
 
     /// <summary>Commands each invocation sends at once (1: one command).</summary>
     public int Parallel { get; init; } = 1;
+
+    /// <summary>Rounds of commands one after another, with <see cref="Between"/> of work between two.</summary>
+    public int Commands { get; init; } = 1;
+    public Distribution Between { get; init; } = new Constant(0);
+
+    /// <summary>Whether a pooled connection is held for a command or for the whole invocation.</summary>
+    public Hold Hold { get; init; }
 }
+
+/// <summary>How long a handler keeps a pooled connection: each command, or the whole invocation (a transaction).</summary>
+public enum Hold { Command, Invocation }
 
 /// <summary>A client library's settings: a preset row (<see cref="Clients.ClientPresets"/>) with the function's own keys over it.</summary>
 public sealed record ClientSpec

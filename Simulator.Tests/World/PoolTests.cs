@@ -125,6 +125,32 @@ public class PoolTests
     }
 
     [Fact]
+    public void Three_rounds_of_commands_with_work_between_run_one_after_another_on_the_released_connection()
+    {
+        var (_, rec) = Run("{ max: 2 }", "[0s]", "commands: 3\n    between: 10ms");
+        var r = rec.Requests.Single();
+        // 2.1 ms on a new connection, then twice 10 ms of work and 1.1 ms on the same pooled connection.
+        r.LatencyMs.Should().BeApproximately(24.3, 1e-9);
+        r.Connection.Should().Be("c1");
+        rec.Transitions.Count(t => t.Host == "server" && t.To == TcpState.Established).Should().Be(1);
+    }
+
+    [Fact]
+    public void A_connection_released_between_rounds_is_closed_by_an_idle_timeout_shorter_than_the_work_but_a_held_one_is_kept()
+    {
+        // pg-pool's idle timer runs while the handler works: with a 5 ms idle timeout and 10 ms of work
+        // between two queries, each query after the first opens a new connection.
+        var (_, perCommand) = Run("{ max: 2, idleTimeout: 5ms }", "[0s]", "commands: 3\n    between: 10ms");
+        perCommand.Requests.Single().LatencyMs.Should().BeApproximately(26.3, 1e-9);
+        perCommand.Requests.Single().Connection.Should().Be("c3");
+        // A transaction keeps its client from BEGIN to COMMIT: one connection, no idle timer while held.
+        var (_, held) = Run("{ max: 2, idleTimeout: 5ms }", "[0s]", "commands: 3\n    between: 10ms\n    hold: invocation");
+        held.Requests.Single().LatencyMs.Should().BeApproximately(24.3, 1e-9);
+        held.Requests.Single().Connection.Should().Be("c1");
+        held.Transitions.Count(t => t.Host == "server" && t.To == TcpState.Established).Should().Be(1);
+    }
+
+    [Fact]
     public void A_fleet_of_pools_of_ten_first_hits_the_limit_at_3458ms_and_a_pool_of_one_is_never_refused()
     {
         var (outcome, rec) = Scenarios.Run("pool-fleet-connection-limit.yaml");
