@@ -28,6 +28,8 @@ public enum LibrarySituation
     LibraryCommandTimeout,
     /// <summary>The pool had no connection for the command within its acquire timeout.</summary>
     AcquireTimeout,
+    /// <summary>The pool's queue of waiting commands was full.</summary>
+    QueueFull,
     /// <summary>The driver's monitor did not find the server within the server selection timeout.</summary>
     ServerSelectionTimeout,
     /// <summary>The command failed on each of the connections the library retried it on.</summary>
@@ -62,7 +64,8 @@ public static class LibraryErrors
 
     private static readonly IReadOnlyDictionary<LibrarySituation, string> Mysql2 = NodeWith(
         (LibrarySituation.Closed, "Connection lost: The server closed the connection. (PROTOCOL_CONNECTION_LOST)"),
-        (LibrarySituation.LibraryConnectTimeout, "connect ETIMEDOUT"));
+        (LibrarySituation.LibraryConnectTimeout, "connect ETIMEDOUT"),
+        (LibrarySituation.QueueFull, "Queue limit reached."));
 
     /// <summary>Each preset's words, with where they were read. The neutral `generic` library says nothing of its own.</summary>
     public static PresetTable<IReadOnlyDictionary<LibrarySituation, string>> Table { get; } = new("library-errors",
@@ -86,8 +89,9 @@ public static class LibraryErrors
                 "@redis/client 5.12.1 lib/errors.ts:13-16 (ConnectionTimeoutError), :43-46 (SocketClosedUnexpectedlyError)"),
             "Socket closed unexpectedly; Connection timeout"),
         new("mysql2", Mysql2,
-            new(SourceKind.Doc, "mysql2 3.23.4 lib/base/connection.js:123-130 (PROTOCOL_CONNECTION_LOST), :249-253 (connect ETIMEDOUT)"),
-            "Connection lost: The server closed the connection.; connect ETIMEDOUT"),
+            new(SourceKind.Doc, "mysql2 3.23.4 lib/base/connection.js:123-130 (PROTOCOL_CONNECTION_LOST), :249-253 (connect ETIMEDOUT); "
+                + "lib/base/pool.js:116 (Queue limit reached.)"),
+            "Connection lost: The server closed the connection.; connect ETIMEDOUT; Queue limit reached."),
         new("pg", NodeWith(
                 (LibrarySituation.Closed, "Connection terminated unexpectedly"),
                 (LibrarySituation.AcquireTimeout, "timeout exceeded when trying to connect"),
@@ -134,7 +138,8 @@ public static class LibraryErrors
     /// <summary>What <paramref name="library"/> says of a failed command, or null when it says nothing of its own.</summary>
     internal static string? Message(ClientSpecWords library, Result r, int retries)
     {
-        if (r.Outcome is Outcome.Ok or Outcome.Rejected or Outcome.Throttled || r.Cause?.Kind == CauseKind.FunctionTimeout)
+        if (r.Outcome is Outcome.Ok or Outcome.Throttled || (r.Outcome == Outcome.Rejected && r.Origin != Origin.Library)
+            || r.Cause?.Kind == CauseKind.FunctionTimeout)
             return null;
         var words = Table[library.Library].Values;
         if (words.Count == 0)
@@ -157,6 +162,7 @@ public static class LibraryErrors
     private static LibrarySituation? Situation(Result r) => (r.Outcome, r.Origin, r.Cause?.Kind) switch
     {
         (Outcome.Eof, _, _) => LibrarySituation.Closed,
+        (Outcome.Rejected, Origin.Library, CauseKind.QueueLimit) => LibrarySituation.QueueFull,
         (_, Origin.LibraryTimeout, CauseKind.ConnectTimeout) => LibrarySituation.LibraryConnectTimeout,
         (_, Origin.LibraryTimeout, CauseKind.CommandTimeout) => LibrarySituation.LibraryCommandTimeout,
         (_, Origin.LibraryTimeout, CauseKind.AcquireTimeout) => LibrarySituation.AcquireTimeout,

@@ -4,18 +4,27 @@ using Zombiesim.Core.Platforms;
 namespace Zombiesim.Core.Clients;
 
 /// <summary>One command of an invocation in a <see cref="PooledClient"/>, from acquiring a
-/// connection to its reply. Its one timer serves each phase in turn, stamped with the phase.</summary>
+/// connection to its reply. Its one timer serves each phase in turn, stamped with the phase; it is a
+/// user-space timer (set-up CPU, acquire, connect and command timeouts), paused while the
+/// environment is frozen and overdue at the thaw.</summary>
 internal sealed class PoolCall
 {
     public const long Opening = 1, Acquiring = 2, Connecting = 3, Waiting = 4;
 
     private readonly Action<Result> _done;
+    private TimeSpan _at;
+    private long _phase; // the armed phase; 0: none
+    private bool _paused;
 
     public PoolCall(Clock clock, Invocation inv, Action<Result> done, Action<PoolCall, long> onTimer)
     {
         Invocation = inv;
         _done = done;
-        Timer = new Alarm(clock, phase => onTimer(this, phase));
+        Timer = new Alarm(clock, phase =>
+        {
+            _phase = 0;
+            onTimer(this, phase);
+        });
     }
 
     public Invocation Invocation { get; }
@@ -28,7 +37,32 @@ internal sealed class PoolCall
     public void Arm(TimeSpan at, long phase)
     {
         Timer.Cancel();
-        Timer.Set(at, phase);
+        _at = at;
+        _phase = phase;
+        if (!_paused)
+            Timer.Set(at, phase);
+    }
+
+    /// <summary>No timer in the phase that follows.</summary>
+    public void Disarm()
+    {
+        _phase = 0;
+        Timer.Cancel();
+    }
+
+    /// <summary>The process is frozen: the timer stops and keeps its deadline.</summary>
+    public void Pause()
+    {
+        _paused = true;
+        Timer.Cancel();
+    }
+
+    /// <summary>The process runs again: the timer fires at its deadline, at once if overdue.</summary>
+    public void Resume(TimeSpan now)
+    {
+        _paused = false;
+        if (_phase != 0 && !Ended)
+            Timer.Set(_at > now ? _at : now, _phase);
     }
 
     /// <summary>The process died: the command ends with no result and its timer is cancelled.</summary>

@@ -99,6 +99,11 @@ internal sealed class PooledClient : IClientLibrary
             Open(cmd);
             return;
         }
+        if (_pool.QueueLimit is { } limit && _waiting.Count >= limit)
+        {
+            cmd.End(new Result(Outcome.Rejected, Origin.Library, null, new Cause(CauseKind.QueueLimit, Limit: limit)));
+            return;
+        }
         _waiting.Enqueue(cmd);
         if (_pool.AcquireTimeout is { } t)
             cmd.Arm(_clock.Now + t, PoolCall.Acquiring);
@@ -125,7 +130,7 @@ internal sealed class PooledClient : IClientLibrary
         if (_waiting.Count > 0)
         {
             var next = _waiting.Dequeue();
-            next.Timer.Cancel();
+            next.Disarm();
             Send(next, c);
             return;
         }
@@ -142,7 +147,7 @@ internal sealed class PooledClient : IClientLibrary
         if (_waiting.Count > 0 && Size < _pool.Max)
         {
             var next = _waiting.Dequeue();
-            next.Timer.Cancel();
+            next.Disarm();
             Open(next);
         }
     }
@@ -185,7 +190,7 @@ internal sealed class PooledClient : IClientLibrary
         if (_spec.ConnectTimeout is { } timeout)
             cmd.Arm(_clock.Now + timeout, PoolCall.Connecting);
         else
-            cmd.Timer.Cancel();
+            cmd.Disarm();
     }
 
     private void Send(PoolCall cmd, PooledConnection c)
@@ -203,7 +208,7 @@ internal sealed class PooledClient : IClientLibrary
         if (_spec.CommandTimeout is { } t)
             cmd.Arm(_clock.Now + t, PoolCall.Waiting);
         else
-            cmd.Timer.Cancel();
+            cmd.Disarm();
     }
 
     /// <summary>The pool is cleared (the MongoDB driver's, after a failed check): idle connections close
@@ -229,7 +234,15 @@ internal sealed class PooledClient : IClientLibrary
     {
         if (stamp != c.IdleStamp || !_free.Contains(c) || _frozen || _process.State == EnvironmentState.Destroyed)
             return;
-        Close(c);
+        CloseIdle(c);
+    }
+
+    /// <summary>An idle connection's timer ran out: closed unless the pool would fall below its minimum
+    /// (pg-pool 3.14.0 keeps it, timer spent).</summary>
+    private void CloseIdle(PooledConnection c)
+    {
+        if (Size > _pool.Min)
+            Close(c);
     }
 
     // ---------------------------------------------------------------- socket events and replies
@@ -277,7 +290,7 @@ internal sealed class PooledClient : IClientLibrary
                 }
                 if (cmd.Received >= Wire.ReplyBytes)
                 {
-                    cmd.Timer.Cancel();
+                    cmd.Disarm();
                     if (_hold == Hold.Invocation && !cmd.Invocation.Finished)
                     {
                         c.Command = null;
@@ -324,7 +337,7 @@ internal sealed class PooledClient : IClientLibrary
     /// errored), a waiter may take its place, and the command is retried or ends.</summary>
     private void Fail(PoolCall cmd, Result r)
     {
-        cmd.Timer.Cancel();
+        cmd.Disarm();
         if (cmd.Conn is { } c)
         {
             c.Command = null;
@@ -384,6 +397,8 @@ internal sealed class PooledClient : IClientLibrary
         _frozen = true;
         foreach (var c in _free)
             c.Idle.Cancel();
+        foreach (var call in _inFlight)
+            call.Pause(); // commands of an invocation that ended early (a failure ended it) go on after the thaw
     }
 
     /// <summary>The process runs again: idle timers whose deadlines passed fire now, before or after
@@ -393,12 +408,14 @@ internal sealed class PooledClient : IClientLibrary
         if (!_frozen || beforeHandler != (_pool.OverdueTimers == OverdueTimers.BeforeHandler))
             return;
         _frozen = false;
+        foreach (var call in _inFlight.ToArray())
+            call.Resume(_clock.Now);
         if (_pool.IdleTimeout is null)
             return;
         foreach (var c in _free.ToArray())
         {
             if (c.IdleDeadline <= _clock.Now)
-                Close(c);
+                CloseIdle(c);
             else
                 c.Idle.Set(c.IdleDeadline, ++c.IdleStamp);
         }

@@ -13,6 +13,8 @@ public enum CauseKind
     ConnectTimeout,
     /// <summary>The pool had no free connection within its acquire timeout (all of them busy).</summary>
     AcquireTimeout,
+    /// <summary>The pool's queue of waiting commands was full.</summary>
+    QueueLimit,
     /// <summary>No check of the server's monitor succeeded within the server selection timeout.</summary>
     ServerSelectionTimeout,
     /// <summary>The library's command timeout ran out (with the incident that explains it, if any).</summary>
@@ -45,6 +47,7 @@ public sealed record Cause(CauseKind Kind, Incident? Incident = null, TimeSpan? 
             CauseKind.ConnectTimeout => $"not connected within connectTimeout {DurationText.Format(Timeout!.Value)}",
             CauseKind.AcquireTimeout => $"no free connection within acquireTimeout {DurationText.Format(Timeout!.Value)}: "
                 + $"all {Limit} of the pool busy",
+            CauseKind.QueueLimit => $"the pool's queue already held {Limit} waiting commands (queueLimit)",
             CauseKind.ServerSelectionTimeout =>
                 $"the server was not found within serverSelectionTimeout {DurationText.Format(Timeout!.Value)}",
             CauseKind.CommandTimeout => $"no reply within commandTimeout {DurationText.Format(Timeout!.Value)}; {Behind()}",

@@ -7,8 +7,9 @@ namespace Zombiesim.Core.Observation;
 public enum Outcome { Ok, Eof, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, Rejected, Throttled }
 
 /// <summary>Where an error came from: a FIN or a RST that arrived, a kernel or library timer, the
-/// server's refusal, or the platform (throttling, the function timeout).</summary>
-public enum Origin { Fin, Rst, KernelTimeout, LibraryTimeout, Server, Platform }
+/// server's refusal, the platform (throttling, the function timeout), or the library's own refusal
+/// (a full queue).</summary>
+public enum Origin { Fin, Rst, KernelTimeout, LibraryTimeout, Server, Platform, Library }
 
 /// <summary>The words outcomes and origins are written with in scenarios, traces and tables.</summary>
 public static class OutcomeNames
@@ -37,6 +38,7 @@ public static class OutcomeNames
         Origin.KernelTimeout => "kernel-timeout",
         Origin.LibraryTimeout => "library-timeout",
         Origin.Server => "server",
+        Origin.Library => "library",
         _ => "platform",
     };
 

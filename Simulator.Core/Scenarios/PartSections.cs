@@ -168,6 +168,10 @@ internal static class PartSections
     internal static PoolSpec ReadPool(Reader r, PoolSpec d)
     {
         int max = r.Int("max", d.Max, "connections at most per environment (preset default; pg-pool and mysql2: 10)", 1, 10_000);
+        int min = r.Int("min", d.Min, "idle connections the idle timeout leaves open (pg-pool min; it opens none ahead of need)",
+            0, 10_000);
+        int? queueLimit = r.OptionalInt("queueLimit",
+            "commands that may wait for a connection; one more fails at once, REJECTED origin library (mysql2 queueLimit; 0: none)", 0);
         var acquire = r.OptionalDuration("acquireTimeout",
             "a command waiting this long for a free connection fails with ETIMEDOUT (pg-pool connectionTimeoutMillis; preset default)",
             d.AcquireTimeout);
@@ -185,13 +189,16 @@ internal static class PartSections
             new Dictionary<string, PoolOrder> { ["lifo"] = PoolOrder.Lifo, ["fifo"] = PoolOrder.Fifo });
         if (r.SchemaOnly)
             return null!;
+        if (min > max)
+            throw r.ErrorAt("min", $"'min' ({min}) cannot exceed 'max' ({max})");
         if (idle is { } i && i <= TimeSpan.Zero)
             throw r.ErrorAt("idleTimeout", "'idleTimeout' must be positive, like 10s (leave it out for none)");
         if (life is not null && life.Mean <= 0)
             throw r.ErrorAt("maxLifetime", "'maxLifetime' must be positive, like 30m (leave it out for none)");
         return new PoolSpec
         {
-            Max = max, AcquireTimeout = acquire ?? d.AcquireTimeout, IdleTimeout = idle ?? d.IdleTimeout,
+            Max = max, Min = min, QueueLimit = r.Has("queueLimit") ? (queueLimit > 0 ? queueLimit : null) : d.QueueLimit,
+            AcquireTimeout = acquire ?? d.AcquireTimeout, IdleTimeout = idle ?? d.IdleTimeout,
             MaxLifetime = life ?? d.MaxLifetime,
             OverdueTimers = overdue, Order = order,
         };

@@ -130,6 +130,12 @@ public enum PoolOrder { Lifo, Fifo }
 public sealed record PoolSpec
 {
     public int Max { get; init; } = 10;
+
+    /// <summary>Idle connections the idle timeout leaves open (pg-pool's min).</summary>
+    public int Min { get; init; }
+
+    /// <summary>Commands that may wait for a connection; one more fails at once; null: no limit.</summary>
+    public int? QueueLimit { get; init; }
     public TimeSpan? AcquireTimeout { get; init; }
     public TimeSpan? IdleTimeout { get; init; }
 

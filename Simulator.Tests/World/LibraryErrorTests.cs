@@ -100,4 +100,14 @@ public class LibraryErrorTests
         r[1].Outcome.Should().Be(Outcome.Eof);
         r[1].Message.Should().BeNull();
     }
+
+    [Fact]
+    public void Mysql2_refuses_a_command_beyond_its_queue_limit_at_once()
+    {
+        // A pool of one: the first command takes the connection, the second waits, the third finds the queue full.
+        var r = Run("{ preset: mysql2, setupCost: 0s, pool: { max: 1, queueLimit: 1 } }", at: "[0s]", parallel: 3).Single();
+        (r.Outcome, r.Origin, r.LatencyMs).Should().Be((Outcome.Rejected, Origin.Library, 0.0));
+        r.Message.Should().Be("Queue limit reached.");
+        r.Cause!.Text().Should().Be("the pool's queue already held 1 waiting commands (queueLimit)");
+    }
 }

@@ -151,6 +151,15 @@ public class PoolTests
     }
 
     [Fact]
+    public void The_idle_timeout_leaves_the_pools_minimum_open()
+    {
+        // pg-pool's min: the idle timer of the last connection above the minimum closes nothing.
+        var (_, rec) = Run("{ max: 2, min: 1, idleTimeout: 5ms }", "[0s]", "commands: 3\n    between: 10ms");
+        rec.Requests.Single().LatencyMs.Should().BeApproximately(24.3, 1e-9);
+        rec.Requests.Single().Connection.Should().Be("c1");
+    }
+
+    [Fact]
     public void A_fleet_of_pools_of_ten_first_hits_the_limit_at_3458ms_and_a_pool_of_one_is_never_refused()
     {
         var (outcome, rec) = Scenarios.Run("pool-fleet-connection-limit.yaml");
