@@ -91,4 +91,8 @@ internal sealed class ConnectionInfo(string label)
     public string Label { get; } = label;
     public Incident? Incident;
     public bool Rejected;
+
+    /// <summary>The incident whose error reply the server wrote before it closed (MySQL 4031 after
+    /// wait_timeout): what a client reading bytes from it reads is that error, not a reply.</summary>
+    public Incident? ServerError;
 }

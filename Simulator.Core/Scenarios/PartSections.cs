@@ -110,6 +110,10 @@ internal static class PartSections
         bool hasPool = r.Has("pool");
         var pool = r.Section("pool", "a connection pool per environment, as pg-pool, mysql2's pool or the MongoDB driver keep one per "
             + "process (preset default; absent: one connection)", p => ReadPool(p, d.Pool ?? new PoolSpec()));
+        var close = r.Choice("close", d.Close,
+            "how a per-invocation connection ends: close (the client closes first and holds the TIME_WAIT) or quit (QUIT, "
+                + "then the server closes first: ioredis quit())",
+            new Dictionary<string, CloseMode> { ["close"] = CloseMode.Close, ["quit"] = CloseMode.Quit });
         var setup = r.OptionalDistribution("setupCost",
             "CPU time to set a connection up and close it; default from memory: 75us on a full vCPU to 6.5ms at 128 MB (MEAS, Upstash)");
         if (r.SchemaOnly)
@@ -129,6 +133,7 @@ internal static class PartSections
             PingInterval = ping ?? d.PingInterval,
             SetupCost = setup,
             Pool = hasPool ? pool : d.Pool,
+            Close = close,
         };
     }
 
@@ -214,6 +219,15 @@ internal static class PartSections
                 "a connection counts as idle for eviction after this long without a command (FOLK)")));
         var keepAlive = r.OptionalDuration("keepAlive",
             "server-side SO_KEEPALIVE idle time; probes every third of it, 3 probes (Redis tcp-keepalive: 300s; 0s: off)");
+        var keepInterval = r.OptionalDuration("keepAliveInterval",
+            "postgres: tcp_keepalives_interval, time between probes (default: the kernel's tcp_keepalive_intvl)");
+        var keepCount = r.OptionalInt("keepAliveCount", "postgres: tcp_keepalives_count, probes before giving up (default: the kernel's)",
+            1, 127);
+        var reserved = r.OptionalInt("reservedConnections",
+            "slots of maxClients an ordinary client cannot take (postgres: superuser_reserved_connections + reserved_connections, "
+                + "3 by default)", 0);
+        var requests = r.OptionalInt("requestsPerConnection",
+            "the most requests one connection serves, then the server closes it (nginx keepalive_requests: 1000)", 1);
         var response = r.Distribution("responseTime", new Constant(0.0001), "time to answer a command");
         var host = r.Section("host", "the server's kernel sysctls, Linux names", ReadSysctls);
         var noSocket = r.Choice("noSocket", NoSocketPolicy.Reset,
@@ -223,6 +237,10 @@ internal static class PartSections
             return null!;
         if (soft is { } s && hard is { } h && s > h)
             throw r.ErrorAt("limits", $"the soft limit ({s}) must not exceed the hard limit ({h})");
+        int reservedSlots = reserved ?? p.Reserved;
+        if ((maxClients ?? p.MaxClients) is { } m && reservedSlots >= m)
+            throw r.ErrorAt(reserved is null ? "maxClients" : "reservedConnections",
+                $"the reserved connections ({reservedSlots}) must be fewer than maxClients ({m})");
         return new ServerSpec
         {
             Preset = preset, Port = (ushort)(port ?? p.Port),
@@ -231,6 +249,8 @@ internal static class PartSections
             EvictIdleAfter = evict,
             KeepAlive = keepAlive is { } k ? (k == TimeSpan.Zero ? null : k) : p.KeepAlive,
             ResponseTime = response, Host = host, NoSocket = noSocket,
+            Kind = p.Kind, ReservedConnections = reservedSlots, IdleCloseReply = p.IdleCloseReply,
+            KeepAliveInterval = keepInterval, KeepAliveCount = keepCount, RequestsPerConnection = requests ?? p.RequestsPerConnection,
         };
     }
 
