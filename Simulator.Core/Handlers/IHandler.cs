@@ -22,11 +22,12 @@ internal static class Handler
     {
         if (fn.Spec.Strategy == Strategy.Proxy)
             return (new ProxyHandler(fn, platform.Function(fn.Spec.Proxy!), platform.Clock, process), null);
+        var server = platform.ServerFor(fn.Spec.Client.Server);
         IClientLibrary client = fn.Spec.Client.Pool is not null
-            ? new PooledClient(fn.Spec.Client, process, platform.Clock, platform.Connections, platform.Server, fn.DrawSetup,
+            ? new PooledClient(fn.Spec.Client, process, platform.Clock, platform.Connections, server, fn.DrawSetup,
                 fn.DrawConnectionLifetime)
             : new SingleConnectionClient(fn.Spec.Client, fn.Spec.Strategy == Strategy.Reuse, process, platform.Clock,
-                platform.Connections, platform.Server, fn.DrawSetup);
+                platform.Connections, server, fn.DrawSetup);
         return (new CommandHandler(fn, platform.Clock, client, process), client);
     }
 }

@@ -114,6 +114,8 @@ internal static class PartSections
             "how a per-invocation connection ends: close (the client closes first and holds the TIME_WAIT) or quit (QUIT, "
                 + "then the server closes first: ioredis quit())",
             new Dictionary<string, CloseMode> { ["close"] = CloseMode.Close, ["quit"] = CloseMode.Quit });
+        string? serverName = r.OptionalString("server",
+            "which of the scenario's servers (by name) the library talks to (default: the first)");
         var setup = r.OptionalDistribution("setupCost",
             "CPU time to set a connection up and close it; default from memory: 75us on a full vCPU to 6.5ms at 128 MB (MEAS, Upstash)");
         if (r.SchemaOnly)
@@ -134,6 +136,7 @@ internal static class PartSections
             SetupCost = setup,
             Pool = hasPool ? pool : d.Pool,
             Close = close,
+            Server = serverName,
         };
     }
 
@@ -252,6 +255,14 @@ internal static class PartSections
             Kind = p.Kind, ReservedConnections = reservedSlots, IdleCloseReply = p.IdleCloseReply,
             KeepAliveInterval = keepInterval, KeepAliveCount = keepCount, RequestsPerConnection = requests ?? p.RequestsPerConnection,
         };
+    }
+
+    /// <summary>One of `servers:`: a server section with its name.</summary>
+    internal static ServerSpec ReadNamedServer(Reader r)
+    {
+        string name = r.RequiredString("name", "the server's name: clients choose it with client.server; its host's name in traces");
+        var spec = ReadServer(r);
+        return r.SchemaOnly ? null! : spec with { Name = name };
     }
 
     internal static NetworkSpec ReadNetwork(Reader r)

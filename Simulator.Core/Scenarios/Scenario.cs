@@ -25,6 +25,14 @@ public sealed record Scenario
     public required PlatformSpec Platform { get; init; }
     public required IReadOnlyList<FunctionSpec> Functions { get; init; }
     public required ServerSpec Server { get; init; }
+    /// <summary>Every server, named (`servers:`); a scenario with `server:` has that one, named "server".
+    /// <see cref="Server"/> is the first.</summary>
+    public IReadOnlyList<ServerSpec> Servers
+    {
+        get => _servers ?? [Server];
+        init => _servers = value;
+    }
+    private readonly IReadOnlyList<ServerSpec>? _servers;
     public required NetworkSpec Network { get; init; }
     public required IReadOnlyList<TrafficSpec> Traffic { get; init; }
     public required IReadOnlyList<EventSpec> Events { get; init; }
@@ -95,6 +103,9 @@ public sealed record ClientSpec
 
     /// <summary>How a per-invocation connection ends: the client closes first, or says goodbye (QUIT) and lets the server close.</summary>
     public CloseMode Close { get; init; } = CloseMode.Close;
+
+    /// <summary>Which of the scenario's `servers:` the library talks to; null: the first.</summary>
+    public string? Server { get; init; }
 }
 
 /// <summary>How a client ends a connection: close() first (the client holds the TIME_WAIT), or the
@@ -127,6 +138,8 @@ public enum ServerKindName { Generic, Redis, MySql, Postgres, MongoDb, Http }
 
 public sealed record ServerSpec
 {
+    /// <summary>The server's name, and its host's in traces: "server" unless `servers:` names it.</summary>
+    public string Name { get; init; } = "server";
     public string Preset { get; init; } = "generic";
     public ServerKindName Kind { get; init; }
     /// <summary>Slots an ordinary client cannot take (PostgreSQL superuser_reserved_connections + reserved_connections).</summary>

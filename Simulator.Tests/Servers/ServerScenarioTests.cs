@@ -42,4 +42,14 @@ public class ServerScenarioTests
         r.Transitions.Should().NotContain(t => t.Host == "server" && t.To == TcpState.TimeWait);
         r.Transitions.Count(t => t.Host != "server" && t.To == TcpState.TimeWait).Should().Be(30);
     }
+
+    [Fact]
+    public void A_client_idle_limit_fixes_the_cache_and_the_database_server_keeps_its_zombie()
+    {
+        var (outcome, r) = Scenarios.Run("two-servers-cache-and-db.yaml", "functions.0.client.maxIdle=50s");
+        r.Requests.Should().OnlyContain(q => q.Ok);
+        r.Transitions.Should().Contain(t => t.Host == "cache" && t.To == TcpState.Established)
+            .And.Contain(t => t.Host == "db" && t.To == TcpState.Established);
+        outcome.Expectations.Single(e => e.Text.Contains("zombies")).Met.Should().BeTrue();
+    }
 }
