@@ -102,22 +102,23 @@ internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform
         throw new InvalidOperationException($"no server runs on {c.Host.Name}");
     }
 
-    /// <summary>Server sockets ESTABLISHED whose client environment is frozen or destroyed.</summary>
-    public int Zombies()
+    /// <summary>Server sockets ESTABLISHED whose client environment is frozen or destroyed, on the
+    /// server named <paramref name="server"/> or on every server.</summary>
+    public int Zombies(string? server = null)
     {
         int n = 0;
         foreach (var c in ServerSocketsUnordered())
-            if (ServerCategory(c) == Zombie) n++; // only ESTABLISHED sockets can be zombies
+            if ((server is null || c.Host.Name == server) && ServerCategory(c) == Zombie) n++; // only ESTABLISHED sockets can be zombies
         return n;
     }
 
     /// <summary>Server sockets but the listener, in <paramref name="state"/> when given.</summary>
-    public int ServerSockets(TcpState? state)
+    public int ServerSockets(TcpState? state, string? server = null)
     {
         int n = 0;
         foreach (var c in ServerSocketsUnordered())
         {
-            if (c.State == TcpState.Listen)
+            if (c.State == TcpState.Listen || (server is not null && c.Host.Name != server))
                 continue;
             if (state is null || c.State == state)
                 n++;

@@ -203,6 +203,8 @@ public sealed record ExpectSpec
     public int? AtLeast { get; init; }
     public int? AtMost { get; init; }
     public TcpState? State { get; init; }
+    /// <summary>With zombies or serverConnections: only this server's sockets; null: every server's.</summary>
+    public string? Server { get; init; }
     /// <summary>The expectation as written, for reports.</summary>
     public required string Text { get; init; }
     public long Line { get; init; }

@@ -170,6 +170,9 @@ public static class ScenarioLoader
         foreach (var f in functions.Where(f => f.Client.Server is { } s && !serverNames.Contains(s)))
             throw r.ErrorAt("functions", $"function '{f.Name}': client.server '{f.Client.Server}' is not a server of the scenario "
                 + $"(one of {string.Join(", ", serverNames)})");
+        foreach (var x in expect.Where(x => x.Server is { } s && !serverNames.Contains(s)))
+            throw r.ErrorAt("expect", $"the expectation '{x.Text}' names server '{x.Server}', which is not a server of the scenario "
+                + $"(one of {string.Join(", ", serverNames)})");
         var scenario = new Scenario
         {
             Name = name, Description = description, Seed = seed, Horizon = horizon, Platform = platform, Functions = functions,

@@ -43,6 +43,10 @@ public class SeveralServersTests
         expect:
           - at: 10s
             serverConnections: 2
+          - at: 10s
+            serverConnections: 1
+            server: cache
+            state: ESTABLISHED
         """;
 
     [Fact]
@@ -60,7 +64,7 @@ public class SeveralServersTests
         var cConnection = rec.Requests.Single(q => q.Function == "c" && q.T == TimeSpan.FromSeconds(2)).Connection;
         rec.Transitions.Where(t => t.Connection == cConnection && t.Host != "c#1").Should().OnlyContain(t => t.Host == "db");
         rec.Transitions.Where(t => t.Connection == b.Connection && t.Host != "b#1").Should().OnlyContain(t => t.Host == "cache");
-        outcome.ExpectationsMet.Should().BeTrue("at 10 s the cache holds a's connection and the database c's: 2 over both");
+        outcome.ExpectationsMet.Should().BeTrue("at 10 s the cache holds a's connection and the database c's: 2 over both, 1 on the cache");
         outcome.Summary.Final!.Rejections.Should().Be(1);
     }
 
@@ -76,5 +80,12 @@ public class SeveralServersTests
     {
         var act = () => ScenarioLoader.Load(Yaml.Replace("server: db", "server: dbx"), "two.yaml", []);
         act.Should().Throw<Exception>().WithMessage("*client.server 'dbx' is not a server of the scenario (one of cache, db)*");
+    }
+
+    [Fact]
+    public void An_expectation_naming_an_unknown_server_is_bad_input()
+    {
+        var act = () => ScenarioLoader.Load(Yaml.Replace("server: cache\n    state", "server: cachex\n    state"), "two.yaml", []);
+        act.Should().Throw<Exception>().WithMessage("*names server 'cachex', which is not a server of the scenario*");
     }
 }
