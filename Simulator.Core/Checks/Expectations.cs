@@ -23,7 +23,8 @@ internal sealed class Expectations(Scenario scenario) : IRunObserver
     public void ScheduleProbes(Clock clock, Census census)
     {
         foreach (var x in scenario.Expect.Where(x => x.Kind != ExpectKind.Outcome && x.At is not null))
-            clock.Observe(x.At!.Value, () => _probes[x] = x.Kind == ExpectKind.Zombies ? census.Zombies() : census.ServerSockets(x.State));
+            clock.Observe(x.At!.Value, () => _probes[x] = x.Kind == ExpectKind.Zombies
+                ? census.Zombies(x.Server) : census.ServerSockets(x.State, x.Server));
     }
 
     public void OnRequest(RequestRecord r)

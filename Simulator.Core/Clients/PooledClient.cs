@@ -283,9 +283,9 @@ internal sealed class PooledClient : IClientLibrary
             if (r.Bytes > 0)
             {
                 cmd.Received += r.Bytes;
-                if (_connections.Info(c.Socket).Rejected)
+                if (SocketResults.ServerSaid(_connections, c.Socket) is { } said)
                 {
-                    Fail(cmd, SocketResults.Rejected(_connections, c.Socket));
+                    Fail(cmd, said);
                     return;
                 }
                 if (cmd.Received >= Wire.ReplyBytes)

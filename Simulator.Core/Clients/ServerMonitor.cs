@@ -29,6 +29,7 @@ internal sealed class ServerMonitor
     private readonly ConnectionRegistry _connections;
     private readonly IRunObserver _observer;
     private readonly Endpoint _server;
+    private readonly string _address; // the server's name and port, as the driver's errors say it
     private readonly SocketOptions _options;
     private readonly Action<bool> _changed;
     private readonly Alarm _timer;
@@ -40,8 +41,9 @@ internal sealed class ServerMonitor
 
     /// <summary>A monitor whose <paramref name="changed"/> is told true when a check finds the server, false when one fails.</summary>
     public ServerMonitor(MonitorSpec spec, TimeSpan checkTimeout, IProcess process, Clock clock, ConnectionRegistry connections,
-        IRunObserver observer, Endpoint server, SocketOptions options, Action<bool> changed)
+        IRunObserver observer, Endpoint server, string address, SocketOptions options, Action<bool> changed)
     {
+        _address = address;
         _spec = spec;
         _checkTimeout = checkTimeout;
         _process = process;
@@ -155,7 +157,7 @@ internal sealed class ServerMonitor
             return;
         string label = _connections.Label(socket);
         _observer.OnNote(new NoteRecord(_clock.Now, _process.Name,
-            $"heartbeat failed: connection <monitor> {label} to server:{_server.Port} {how}; server unknown, pool cleared"));
+            $"heartbeat failed: connection <monitor> {label} to {_address} {how}; server unknown, pool cleared"));
         Drop();
         _checking = false;
         Known = false;

@@ -32,6 +32,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
     private Action<Result>? _done;
     private long _stamp; // the number of the latest invocation, stamped on the timers set for it
     private TcpConnection? _commandSocket;
+    private TcpConnection? _quitting; // said QUIT; closed when the server's EOF arrives
     private bool _connecting, _pinging;
     private int _received;
 
@@ -151,6 +152,11 @@ internal sealed class SingleConnectionClient : IClientLibrary
 
     public void OnSocketEvent(TcpConnection socket, TcpEvent e)
     {
+        if (socket == _quitting)
+        {
+            AwaitServerClose(socket);
+            return;
+        }
         bool active = socket == _commandSocket && (_current is not null || _pinging);
         if (!active)
         {
@@ -183,9 +189,9 @@ internal sealed class SingleConnectionClient : IClientLibrary
             if (r.Bytes > 0)
             {
                 _received += r.Bytes;
-                if (_connections.Info(socket).Rejected)
+                if (SocketResults.ServerSaid(_connections, socket) is { } said)
                 {
-                    Fail(inv, SocketResults.Rejected(_connections, socket));
+                    Fail(inv, said);
                     return;
                 }
                 if (_received >= Wire.ReplyBytes)
@@ -223,16 +229,38 @@ internal sealed class SingleConnectionClient : IClientLibrary
             return;
         }
         string label = _connections.Label(socket);
-        if (!_cache)
+        if (!_cache && _spec.Close == CloseMode.Quit)
+        {
+            _quitting = socket; // the server answers and closes first: the TIME_WAIT is on its side
+            socket.Send(_clock.Now, Wire.QuitBytes);
+        }
+        else if (!_cache)
         {
             _connections.Disown(socket);
-            socket.Close(_clock.Now); // QUIT: the client closes first and ends in TIME_WAIT
+            socket.Close(_clock.Now); // close() first: the client ends in TIME_WAIT
         }
         else
         {
             _cachedLastUsed = _clock.Now;
         }
         _done!(Result.Ok(label));
+    }
+
+    /// <summary>After QUIT: reads the server's answer, and closes when its EOF (or an error) arrives.</summary>
+    private void AwaitServerClose(TcpConnection socket)
+    {
+        while (true)
+        {
+            var r = socket.Read(_clock.Now);
+            if (r.Bytes > 0)
+                continue;
+            if (r.Eof || r.Errno != Errno.None)
+            {
+                _quitting = null;
+                Discard(socket);
+            }
+            return;
+        }
     }
 
     private void Fail(Invocation? inv, Result r)

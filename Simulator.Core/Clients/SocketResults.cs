@@ -39,6 +39,16 @@ internal static class SocketResults
         return new(Outcome.Rejected, Origin.Server, connections.Label(socket), refusal is null ? null : Cause.Of(refusal));
     }
 
+    /// <summary>What the bytes a client reads are when the server wrote an error before closing: its
+    /// refusal, or the error it sent with an idle close; null when they are a reply.</summary>
+    public static Result? ServerSaid(ConnectionRegistry connections, TcpConnection socket)
+    {
+        var info = connections.Info(socket);
+        if (info.Rejected)
+            return Rejected(connections, socket);
+        return info.ServerError is { } said ? new(Outcome.ServerError, Origin.Server, info.Label, Cause.Of(said)) : null;
+    }
+
     /// <summary>Why the socket failed as it did: nothing listening, the incident on the connection, or
     /// retransmissions never acknowledged.</summary>
     public static Cause? Explain(ConnectionRegistry connections, TcpConnection socket, Outcome outcome)

@@ -7,11 +7,13 @@ namespace Zombiesim.Core.Connections;
 /// <summary>
 /// Who is who among the sockets: each connection's name in traces (c1, c2, ...), its latest
 /// incident, whether the server refused it, and which part owns each socket's application events.
+/// Several servers may be on the network; a client's socket is keyed by both endpoints.
 /// It watches the network for what explains later errors (a middlebox's drop or RST, a partition)
 /// and hands every socket transition to the run's observer.
 /// </summary>
-internal sealed class ConnectionRegistry(IRunObserver observer, TcpHost server) : INetworkObserver
+internal sealed class ConnectionRegistry(IRunObserver observer, IReadOnlyList<TcpHost> servers) : INetworkObserver
 {
+    private readonly HashSet<uint> _serverAddresses = servers.Select(h => h.Address).ToHashSet();
     private readonly bool _wantsTransitions = observer.WantsTransitions;
     private readonly Dictionary<TcpConnection, Action<TcpEvent>> _owners = new();
     private readonly Dictionary<(Endpoint Client, Endpoint Server), ConnectionInfo> _live = new();
@@ -32,7 +34,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, TcpHost server) 
     {
         if (c.Tag is ConnectionInfo cached)
             return cached;
-        bool serverSide = c.Host == server;
+        bool serverSide = _serverAddresses.Contains(c.Host.Address);
         var key = serverSide ? (c.Remote, c.Local) : (c.Local, c.Remote);
         if (!_live.TryGetValue(key, out var info))
         {
@@ -62,7 +64,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, TcpHost server) 
         };
         if (kind is null)
             return;
-        bool fromServer = segment.Source.Address == server.Address;
+        bool fromServer = _serverAddresses.Contains(segment.Source.Address);
         var key = fromServer ? (segment.Destination, segment.Source) : (segment.Source, segment.Destination);
         if (_live.TryGetValue(key, out var info))
             info.Incident = new Incident(at, kind.Value, kind == IncidentKind.PartitionDrop ? null : by);
@@ -75,7 +77,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, TcpHost server) 
         if (to == TcpState.Closed)
         {
             _owners.Remove(c);
-            if (c.Host != server && c.Tag is ConnectionInfo)
+            if (!_serverAddresses.Contains(c.Host.Address) && c.Tag is ConnectionInfo)
                 _live.Remove((c.Local, c.Remote));
         }
     }
@@ -91,4 +93,8 @@ internal sealed class ConnectionInfo(string label)
     public string Label { get; } = label;
     public Incident? Incident;
     public bool Rejected;
+
+    /// <summary>The incident whose error reply the server wrote before it closed (MySQL 4031 after
+    /// wait_timeout): what a client reading bytes from it reads is that error, not a reply.</summary>
+    public Incident? ServerError;
 }

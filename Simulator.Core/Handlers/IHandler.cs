@@ -23,18 +23,19 @@ internal static class Handler
         if (fn.Spec.Strategy == Strategy.Proxy)
             return (new ProxyHandler(fn, platform.Function(fn.Spec.Proxy!), platform.Clock, process), null);
         var spec = fn.Spec.Client;
+        var server = platform.ServerFor(spec.Server);
         IClientLibrary client = spec.Pool is not null
-            ? new PooledClient(spec, fn.Spec.Hold, process, platform.Clock, platform.Connections, platform.Server, fn.DrawSetup,
+            ? new PooledClient(spec, fn.Spec.Hold, process, platform.Clock, platform.Connections, server, fn.DrawSetup,
                 fn.DrawConnectionLifetime)
             : new SingleConnectionClient(spec, fn.Spec.Strategy == Strategy.Reuse, process, platform.Clock,
-                platform.Connections, platform.Server, fn.DrawSetup);
+                platform.Connections, server, fn.DrawSetup);
         if (spec.Monitoring is { } monitoring && client is PooledClient pool)
         {
             // The monitor's checks wait for the connect timeout (mongodb 7.5.0 src/sdam/monitor.ts:356).
             var checkTimeout = spec.ConnectTimeout ?? TimeSpan.FromSeconds(30);
             client = new MonitoredClient(pool, monitoring, spec.Pool!.OverdueTimers, platform.Clock, changed =>
                 new ServerMonitor(monitoring, checkTimeout, process, platform.Clock, platform.Connections, platform.Observer,
-                    platform.Server, SocketResults.Options(spec), changed));
+                    server, fn.Words.Address, SocketResults.Options(spec), changed));
         }
         return (new CommandHandler(fn, platform.Clock, client, process), client);
     }

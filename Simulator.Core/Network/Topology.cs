@@ -5,11 +5,11 @@ using Zombiesim.Tcp;
 namespace Zombiesim.Core.Network;
 
 /// <summary>
-/// The path of a scenario: each client host joins the network with its own path to the server,
+/// The path of a scenario: each client host joins the network with its own path to each server,
 /// with the scenario's latency (drawn from the host's own stream) and the same middleboxes; a
 /// partition cuts every path, including those of hosts that join during it.
 /// </summary>
-internal sealed class Topology(NetworkDriver network, TcpHost server, NetworkSpec spec, IChoices streams)
+internal sealed class Topology(NetworkDriver network, IReadOnlyList<TcpHost> servers, NetworkSpec spec, IChoices streams)
 {
     private readonly List<Middlebox> _boxes = spec.Middleboxes.Select(b => new Middlebox(b.Name, b.Profile)).ToList();
     private readonly List<NetworkPath> _paths = new();
@@ -18,9 +18,14 @@ internal sealed class Topology(NetworkDriver network, TcpHost server, NetworkSpe
     public TcpHost AddClient(string name, Sysctls sysctls)
     {
         var host = network.AddHost(name, sysctls);
-        var path = network.Connect(host, server, spec.Latency, streams.Stream($"network/{name}"), _boxes);
-        path.Partitioned = _partitioned;
-        _paths.Add(path);
+        for (int i = 0; i < servers.Count; i++)
+        {
+            // The first server's path keeps the stream it always had: adding a server changes no draw of the first.
+            var stream = streams.Stream(i == 0 ? $"network/{name}" : $"network/{name}/{servers[i].Name}");
+            var path = network.Connect(host, servers[i], spec.Latency, stream, _boxes);
+            path.Partitioned = _partitioned;
+            _paths.Add(path);
+        }
         return host;
     }
 

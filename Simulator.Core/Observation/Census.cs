@@ -9,7 +9,7 @@ namespace Zombiesim.Core.Observation;
 /// use, idle and zombie), client sockets by state, environments by state. Samples, probes and
 /// invariants count through it and change nothing.
 /// </summary>
-internal sealed class Census(ServerApp server, Platform platform)
+internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform)
 {
     private static readonly int[] ServerIndex =
         Enum.GetValues<TcpState>().Select(st => Array.IndexOf(Sample.ServerCategories, st.Name())).ToArray();
@@ -18,12 +18,44 @@ internal sealed class Census(ServerApp server, Platform platform)
     private const int InUse = 0, Idle = 1, Zombie = 2; // the ESTABLISHED split, first in Sample.ServerCategories
 
     public Platform Platform => platform;
-    public ServerApp Server => server;
+    /// <summary>The first server (the only one unless `servers:` names several).</summary>
+    public ServerApp Server => servers[0];
+
+    public IReadOnlyList<ServerApp> Servers => servers;
+
+    /// <summary>Connections refused and evicted, over every server.</summary>
+    public long Rejections
+    {
+        get
+        {
+            long n = 0;
+            foreach (var s in servers) n += s.Rejections;
+            return n;
+        }
+    }
+
+    public long Evictions
+    {
+        get
+        {
+            long n = 0;
+            foreach (var s in servers) n += s.Evictions;
+            return n;
+        }
+    }
+
+    /// <summary>Every server socket but the listeners, over every server.</summary>
+    private IEnumerable<TcpConnection> ServerSocketsUnordered()
+    {
+        foreach (var s in servers)
+            foreach (var c in s.Host.ConnectionsUnordered)
+                yield return c;
+    }
 
     /// <summary>Counts every server socket but the listener into <paramref name="counts"/>.</summary>
     public void CountServer(CategoryCounts counts)
     {
-        foreach (var c in server.Host.ConnectionsUnordered)
+        foreach (var c in ServerSocketsUnordered())
         {
             if (c.State == TcpState.Listen)
                 continue;
@@ -60,25 +92,33 @@ internal sealed class Census(ServerApp server, Platform platform)
         var env = platform.EnvironmentAt(c.Remote.Address);
         if (env is not null && env.State is EnvironmentState.Frozen or EnvironmentState.Destroyed)
             return Zombie;
-        return server.InUse(c) ? InUse : Idle;
+        return ServerOf(c).InUse(c) ? InUse : Idle;
     }
 
-    /// <summary>Server sockets ESTABLISHED whose client environment is frozen or destroyed.</summary>
-    public int Zombies()
+    private ServerApp ServerOf(TcpConnection c)
+    {
+        foreach (var s in servers)
+            if (s.Host == c.Host) return s;
+        throw new InvalidOperationException($"no server runs on {c.Host.Name}");
+    }
+
+    /// <summary>Server sockets ESTABLISHED whose client environment is frozen or destroyed, on the
+    /// server named <paramref name="server"/> or on every server.</summary>
+    public int Zombies(string? server = null)
     {
         int n = 0;
-        foreach (var c in server.Host.ConnectionsUnordered)
-            if (ServerCategory(c) == Zombie) n++; // only ESTABLISHED sockets can be zombies
+        foreach (var c in ServerSocketsUnordered())
+            if ((server is null || c.Host.Name == server) && ServerCategory(c) == Zombie) n++; // only ESTABLISHED sockets can be zombies
         return n;
     }
 
     /// <summary>Server sockets but the listener, in <paramref name="state"/> when given.</summary>
-    public int ServerSockets(TcpState? state)
+    public int ServerSockets(TcpState? state, string? server = null)
     {
         int n = 0;
-        foreach (var c in server.Host.ConnectionsUnordered)
+        foreach (var c in ServerSocketsUnordered())
         {
-            if (c.State == TcpState.Listen)
+            if (c.State == TcpState.Listen || (server is not null && c.Host.Name != server))
                 continue;
             if (state is null || c.State == state)
                 n++;
@@ -90,7 +130,7 @@ internal sealed class Census(ServerApp server, Platform platform)
     public int ServerConnectionsOpen()
     {
         int n = 0;
-        foreach (var c in server.Host.ConnectionsUnordered)
+        foreach (var c in ServerSocketsUnordered())
             if (c.State is not (TcpState.Listen or TcpState.TimeWait)) n++;
         return n;
     }
@@ -99,7 +139,7 @@ internal sealed class Census(ServerApp server, Platform platform)
     public int ServerConnectionsOf(uint address)
     {
         int n = 0;
-        foreach (var c in server.Host.ConnectionsUnordered)
+        foreach (var c in ServerSocketsUnordered())
             if (c.Remote.Address == address && c.State != TcpState.Listen) n++;
         return n;
     }

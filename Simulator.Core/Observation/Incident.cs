@@ -21,6 +21,8 @@ public enum IncidentKind
     MiddleboxReset,
     /// <summary>The partitioned path dropped a segment.</summary>
     PartitionDrop,
+    /// <summary>The server closed it after the most requests it serves on one connection (nginx keepalive_requests).</summary>
+    RequestLimit,
 }
 
 /// <summary>
@@ -29,7 +31,7 @@ public enum IncidentKind
 /// environment is frozen or gone).
 /// </summary>
 public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox = null, TimeSpan? IdleTimeout = null, int? Limit = null,
-    string? Environment = null, EnvironmentState? EnvironmentState = null)
+    string? Environment = null, EnvironmentState? EnvironmentState = null, ServerReply? Reply = null)
 {
     /// <summary>The incident in words, without its instant: "the server closed it
     /// after 60s idle (idle timeout) while hello#1 was frozen".</summary>
@@ -46,8 +48,11 @@ public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox 
                 IncidentKind.RefusedHardLimit => $"the server refused the connection: {Refusal}",
                 IncidentKind.MiddleboxDrop => $"{Middlebox} dropped a segment of a flow it had forgotten",
                 IncidentKind.MiddleboxReset => $"{Middlebox} answered with RST for a flow it had forgotten",
+                IncidentKind.RequestLimit => $"the server closed it after its request number {Limit} (its limit per connection)",
                 _ => "the partitioned path dropped a segment",
             };
+            if (Reply is not null)
+                what = $"{what}, replying \"{Reply}\"";
             return EnvironmentState is { } state ? $"{what} while {Environment} was {state.Name()}" : what;
         }
     }

@@ -3,8 +3,9 @@ using Zombiesim.Tcp;
 namespace Zombiesim.Core.Observation;
 
 /// <summary>What a request ended with, as its caller saw it: success, end of stream, the errno a
-/// socket call returned, or a refusal by the server or the platform.</summary>
-public enum Outcome { Ok, Eof, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, Rejected, Throttled }
+/// socket call returned, a refusal by the server or the platform, or an error the server wrote
+/// before it closed the connection (MySQL's 4031 after wait_timeout, PostgreSQL's FATAL 57P05).</summary>
+public enum Outcome { Ok, Eof, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, Rejected, Throttled, ServerError }
 
 /// <summary>Where an error came from: a FIN or a RST that arrived, a kernel or library timer, the
 /// server's refusal, the platform (throttling, the function timeout), or the library's own refusal
@@ -28,6 +29,7 @@ public static class OutcomeNames
         Outcome.Eof => "EOF",
         Outcome.Rejected => "REJECTED",
         Outcome.Throttled => "THROTTLED",
+        Outcome.ServerError => "SERVER_ERROR",
         _ => o.ToString(), // the errno's own name
     };
 

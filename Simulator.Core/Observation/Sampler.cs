@@ -46,7 +46,7 @@ internal sealed class Sampler : IObservationEvent
         _census.CountServer(server);
         var client = NextCounts(ref _clientCounts, Sample.ClientCategories);
         var (busy, idle, frozen) = _census.CountClients(client);
-        _observer.OnSample(new Sample(now, server, client, busy, idle, frozen, _census.Server.Rejections, _census.Server.Evictions,
+        _observer.OnSample(new Sample(now, server, client, busy, idle, frozen, _census.Rejections, _census.Evictions,
             _census.Platform.Throttles));
         if (now + _interval <= _horizon && now < _horizon)
             _clock.Observe(now + _interval, this);

@@ -30,7 +30,8 @@ internal sealed class FunctionRuntime
         _setup = platform.Stream($"function/{spec.Name}/setup");
         _connectionLifetime = platform.Stream($"function/{spec.Name}/connection-lifetime");
         SetupCost = spec.Client.SetupCost ?? new Constant(DefaultSetupCost(spec.Memory).TotalSeconds);
-        Words = new(spec.Client.Library, spec.Client.Retries, $"server:{platform.Server.Port}");
+        Words = new(spec.Client.Library, spec.Client.Retries,
+            $"{platform.ServerName(spec.Client.Server)}:{platform.ServerFor(spec.Client.Server).Port}");
     }
 
     public FunctionSpec Spec { get; }

@@ -19,15 +19,17 @@ internal sealed class Platform : IPeers
     private readonly Dictionary<uint, Environment> _byAddress = new();
     private readonly Topology _topology;
     private readonly IChoices _streams;
+    private readonly IReadOnlyDictionary<string, Endpoint> _servers;
 
     public Platform(PlatformSpec spec, IReadOnlyList<FunctionSpec> functions, Clock clock, IRunObserver observer,
-        ConnectionRegistry connections, Topology topology, Endpoint server, IChoices streams)
+        ConnectionRegistry connections, Topology topology, IReadOnlyDictionary<string, Endpoint> servers, IChoices streams)
     {
         Spec = spec;
         Clock = clock;
         Observer = observer;
         Connections = connections;
-        Server = server;
+        _servers = servers;
+        Server = servers.Values.First();
         _topology = topology;
         _streams = streams;
         foreach (var f in functions)
@@ -40,6 +42,12 @@ internal sealed class Platform : IPeers
     public ConnectionRegistry Connections { get; }
     /// <summary>Where the functions' client libraries connect.</summary>
     public Endpoint Server { get; }
+
+    /// <summary>Where a client library that names <paramref name="name"/> connects (null: the first server).</summary>
+    public Endpoint ServerFor(string? name) => name is null ? Server : _servers[name];
+
+    /// <summary>The name of the server a client library that names <paramref name="name"/> talks to.</summary>
+    public string ServerName(string? name) => name ?? _servers.Keys.First();
     public IEnumerable<FunctionRuntime> Functions => _functions.Values;
     /// <summary>Invocations refused because no environment was free at the concurrency limit.</summary>
     public long Throttles { get; private set; }

@@ -126,6 +126,12 @@ internal static class PartSections
         var monitoring = r.Section("monitoring", "the driver's monitor of the server, a connection of its own polled every heartbeat, "
             + "as the MongoDB driver runs one on a FaaS platform (preset default; absent: none)",
             m => ReadMonitoring(m, d.Monitoring ?? new MonitorSpec()));
+        var close = r.Choice("close", d.Close,
+            "how a per-invocation connection ends: close (the client closes first and holds the TIME_WAIT) or quit (QUIT, "
+                + "then the server closes first: ioredis quit())",
+            new Dictionary<string, CloseMode> { ["close"] = CloseMode.Close, ["quit"] = CloseMode.Quit });
+        string? serverName = r.OptionalString("server",
+            "which of the scenario's servers (by name) the library talks to (default: the first)");
         var setup = r.OptionalDistribution("setupCost",
             "CPU time to set a connection up and close it; default from memory: 75us on a full vCPU to 6.5ms at 128 MB (MEAS, Upstash)");
         if (r.SchemaOnly)
@@ -147,6 +153,8 @@ internal static class PartSections
             SetupCost = setup,
             Pool = hasPool ? pool : d.Pool,
             Monitoring = hasMonitoring ? monitoring : d.Monitoring,
+            Close = close,
+            Server = serverName,
         };
     }
 
@@ -254,6 +262,15 @@ internal static class PartSections
                 "a connection counts as idle for eviction after this long without a command (FOLK)")));
         var keepAlive = r.OptionalDuration("keepAlive",
             "server-side SO_KEEPALIVE idle time; probes every third of it, 3 probes (Redis tcp-keepalive: 300s; 0s: off)");
+        var keepInterval = r.OptionalDuration("keepAliveInterval",
+            "postgres: tcp_keepalives_interval, time between probes (default: the kernel's tcp_keepalive_intvl)");
+        var keepCount = r.OptionalInt("keepAliveCount", "postgres: tcp_keepalives_count, probes before giving up (default: the kernel's)",
+            1, 127);
+        var reserved = r.OptionalInt("reservedConnections",
+            "slots of maxClients an ordinary client cannot take (postgres: superuser_reserved_connections + reserved_connections, "
+                + "3 by default)", 0);
+        var requests = r.OptionalInt("requestsPerConnection",
+            "the most requests one connection serves, then the server closes it (nginx keepalive_requests: 1000)", 1);
         var response = r.Distribution("responseTime", new Constant(0.0001), "time to answer a command");
         var host = r.Section("host", "the server's kernel sysctls, Linux names", ReadSysctls);
         var noSocket = r.Choice("noSocket", NoSocketPolicy.Reset,
@@ -263,6 +280,10 @@ internal static class PartSections
             return null!;
         if (soft is { } s && hard is { } h && s > h)
             throw r.ErrorAt("limits", $"the soft limit ({s}) must not exceed the hard limit ({h})");
+        int reservedSlots = reserved ?? p.Reserved;
+        if ((maxClients ?? p.MaxClients) is { } m && reservedSlots >= m)
+            throw r.ErrorAt(reserved is null ? "maxClients" : "reservedConnections",
+                $"the reserved connections ({reservedSlots}) must be fewer than maxClients ({m})");
         return new ServerSpec
         {
             Preset = preset, Port = (ushort)(port ?? p.Port),
@@ -271,7 +292,17 @@ internal static class PartSections
             EvictIdleAfter = evict,
             KeepAlive = keepAlive is { } k ? (k == TimeSpan.Zero ? null : k) : p.KeepAlive,
             ResponseTime = response, Host = host, NoSocket = noSocket,
+            Kind = p.Kind, ReservedConnections = reservedSlots, IdleCloseReply = p.IdleCloseReply,
+            KeepAliveInterval = keepInterval, KeepAliveCount = keepCount, RequestsPerConnection = requests ?? p.RequestsPerConnection,
         };
+    }
+
+    /// <summary>One of `servers:`: a server section with its name.</summary>
+    internal static ServerSpec ReadNamedServer(Reader r)
+    {
+        string name = r.RequiredString("name", "the server's name: clients choose it with client.server; its host's name in traces");
+        var spec = ReadServer(r);
+        return r.SchemaOnly ? null! : spec with { Name = name };
     }
 
     internal static NetworkSpec ReadNetwork(Reader r)

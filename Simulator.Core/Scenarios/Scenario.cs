@@ -25,6 +25,14 @@ public sealed record Scenario
     public required PlatformSpec Platform { get; init; }
     public required IReadOnlyList<FunctionSpec> Functions { get; init; }
     public required ServerSpec Server { get; init; }
+    /// <summary>Every server, named (`servers:`); a scenario with `server:` has that one, named "server".
+    /// <see cref="Server"/> is the first.</summary>
+    public IReadOnlyList<ServerSpec> Servers
+    {
+        get => _servers ?? [Server];
+        init => _servers = value;
+    }
+    private readonly IReadOnlyList<ServerSpec>? _servers;
     public required NetworkSpec Network { get; init; }
     public required IReadOnlyList<TrafficSpec> Traffic { get; init; }
     public required IReadOnlyList<EventSpec> Events { get; init; }
@@ -106,6 +114,12 @@ public sealed record ClientSpec
     /// <summary>A connection pool per environment; null: one connection (cached or per invocation).</summary>
     public PoolSpec? Pool { get; init; }
 
+    /// <summary>How a per-invocation connection ends: the client closes first, or says goodbye (QUIT) and lets the server close.</summary>
+    public CloseMode Close { get; init; } = CloseMode.Close;
+
+    /// <summary>Which of the scenario's `servers:` the library talks to; null: the first.</summary>
+    public string? Server { get; init; }
+
     /// <summary>The driver's monitor of the server (MongoDB); null: none.</summary>
     public MonitorSpec? Monitoring { get; init; }
 }
@@ -118,6 +132,11 @@ public sealed record MonitorSpec
     public TimeSpan MinHeartbeat { get; init; } = TimeSpan.FromMilliseconds(500);
     public TimeSpan ServerSelectionTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
+
+/// <summary>How a client ends a connection: close() first (the client holds the TIME_WAIT), or the
+/// protocol's goodbye (Redis QUIT, MySQL COM_QUIT, PostgreSQL Terminate), after which the server
+/// closes first and holds the TIME_WAIT; the client closes when it reads the server's EOF.</summary>
+public enum CloseMode { Close, Quit }
 
 /// <summary>When timers overdue at a thaw run: the order is not documented and differs between event loops.</summary>
 public enum OverdueTimers { BeforeHandler, AfterHandler }
@@ -145,9 +164,24 @@ public sealed record PoolSpec
     public PoolOrder Order { get; init; } = PoolOrder.Lifo;
 }
 
+/// <summary>Which kind of server a preset is: its refusals, error replies and idle close (Servers/Kinds).</summary>
+public enum ServerKindName { Generic, Redis, MySql, Postgres, MongoDb, Http }
+
 public sealed record ServerSpec
 {
+    /// <summary>The server's name, and its host's in traces: "server" unless `servers:` names it.</summary>
+    public string Name { get; init; } = "server";
     public string Preset { get; init; } = "generic";
+    public ServerKindName Kind { get; init; }
+    /// <summary>Slots an ordinary client cannot take (PostgreSQL superuser_reserved_connections + reserved_connections).</summary>
+    public int ReservedConnections { get; init; }
+    /// <summary>Whether the server writes an error before an idle close (MySQL 8.0.24+, PostgreSQL idle_session_timeout).</summary>
+    public bool IdleCloseReply { get; init; }
+    /// <summary>TCP_KEEPINTVL and TCP_KEEPCNT where the kind sets them apart from the idle time (PostgreSQL); null: the kernel's.</summary>
+    public TimeSpan? KeepAliveInterval { get; init; }
+    public int? KeepAliveCount { get; init; }
+    /// <summary>The most requests one connection serves before the server closes it (nginx keepalive_requests); null: none.</summary>
+    public int? RequestsPerConnection { get; init; }
     public ushort Port { get; init; }
     public TimeSpan? IdleTimeout { get; init; }
     public IdleCheck IdleCheck { get; init; }
@@ -200,6 +234,8 @@ public sealed record ExpectSpec
     public int? AtLeast { get; init; }
     public int? AtMost { get; init; }
     public TcpState? State { get; init; }
+    /// <summary>With zombies or serverConnections: only this server's sockets; null: every server's.</summary>
+    public string? Server { get; init; }
     /// <summary>The expectation as written, for reports.</summary>
     public required string Text { get; init; }
     public long Line { get; init; }

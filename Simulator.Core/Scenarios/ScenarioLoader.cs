@@ -124,6 +124,9 @@ public static class ScenarioLoader
         var functions = r.List("functions", "the functions and their client libraries", PartSections.ReadFunction);
         var names = functions.Where(f => f is not null).Select(f => f.Name).ToHashSet();
         var server = r.Section("server", "the connection-oriented server", PartSections.ReadServer);
+        bool hasServers = r.Has("servers");
+        var servers = r.List("servers", "several named servers instead of one `server` (each a server section with a name)",
+            PartSections.ReadNamedServer);
         var network = r.Section("network", "the path between functions and server", PartSections.ReadNetwork);
         var traffic = r.List("traffic", "when functions are invoked", t => ScriptSections.ReadTraffic(t, names, horizon));
         var events = r.List("events", "things that happen: partitions, redeploys, server restarts",
@@ -154,11 +157,28 @@ public static class ScenarioLoader
                 throw r.ErrorAt("functions",
                     $"the proxy of '{f.Name}' ('{target.Name}') must itself connect to the server (reuse or per-invocation)");
         }
-        return new Scenario
+        if (hasServers && r.Has("server"))
+            throw r.ErrorAt("servers", "give either 'server' (one server) or 'servers' (several, named), not both");
+        if (hasServers && servers.Count == 0)
+            throw r.ErrorAt("servers", "'servers' needs at least one server");
+        var serverNames = hasServers ? servers.Select(s => s.Name).ToList() : ["server"];
+        if (serverNames.Distinct().Count() != serverNames.Count)
+            throw r.ErrorAt("servers", $"two servers are named '{serverNames.GroupBy(n => n).First(g => g.Count() > 1).Key}'; "
+                + "names must be unique");
+        if (serverNames.FirstOrDefault(n => names.Contains(n) || n.Contains('#')) is { } clash)
+            throw r.ErrorAt("servers", $"the server name '{clash}' is a function's name or has '#'; hosts must have distinct names");
+        foreach (var f in functions.Where(f => f.Client.Server is { } s && !serverNames.Contains(s)))
+            throw r.ErrorAt("functions", $"function '{f.Name}': client.server '{f.Client.Server}' is not a server of the scenario "
+                + $"(one of {string.Join(", ", serverNames)})");
+        foreach (var x in expect.Where(x => x.Server is { } s && !serverNames.Contains(s)))
+            throw r.ErrorAt("expect", $"the expectation '{x.Text}' names server '{x.Server}', which is not a server of the scenario "
+                + $"(one of {string.Join(", ", serverNames)})");
+        var scenario = new Scenario
         {
             Name = name, Description = description, Seed = seed, Horizon = horizon, Platform = platform, Functions = functions,
-            Server = server, Network = network, Traffic = traffic, Events = events, Expect = expect,
+            Server = hasServers ? servers[0] : server, Network = network, Traffic = traffic, Events = events, Expect = expect,
             Search = hasSearch ? search : null,
         };
+        return hasServers ? scenario with { Servers = servers } : scenario;
     }
 }

@@ -96,7 +96,7 @@ internal static class ScriptSections
         var at = r.OptionalDuration("at", "the instant: the request that starts then, or the moment a count is taken");
         string? function = r.Name("function", "only requests of this function", functions, required: false);
         string? outcome = r.OptionalString("outcome",
-            "ok, error (any error), EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, REJECTED or THROTTLED",
+            "ok, error (any error), EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, REJECTED, THROTTLED or SERVER_ERROR",
             OutcomeNames.ExpectationWords);
         string? origin = r.OptionalString("origin", "fin, rst, kernel-timeout, library-timeout, server or platform",
             OutcomeNames.OriginWords);
@@ -106,6 +106,8 @@ internal static class ScriptSections
         int? zombies = r.OptionalInt("zombies", "server sockets whose client environment is frozen or destroyed, at 'at'", 0);
         int? serverConnections = r.OptionalInt("serverConnections", "server sockets (optionally in 'state') at 'at'", 0);
         string? state = r.OptionalString("state", "with serverConnections: a TCP state such as ESTABLISHED or FIN_WAIT_2");
+        string? server = r.OptionalString("server",
+            "with zombies or serverConnections: count only this server's sockets (a name in servers)");
         if (r.SchemaOnly)
             return null!;
         var outcomes = OutcomeNames.ExpectationWords;
@@ -140,9 +142,10 @@ internal static class ScriptSections
             return new ExpectSpec
             {
                 Kind = zombies is not null ? ExpectKind.Zombies : ExpectKind.ServerConnections, At = at,
-                Count = zombies ?? serverConnections, State = parsedState,
-                Text = zombies is not null ? $"at {DurationText.Format(at.Value)}: {zombies} zombies"
-                    : $"at {DurationText.Format(at.Value)}: {serverConnections} server connections{(state is null ? "" : " in " + state)}",
+                Count = zombies ?? serverConnections, State = parsedState, Server = server,
+                Text = (zombies is not null ? $"at {DurationText.Format(at.Value)}: {zombies} zombies"
+                    : $"at {DurationText.Format(at.Value)}: {serverConnections} server connections{(state is null ? "" : " in " + state)}")
+                    + (server is null ? "" : $" on {server}"),
             };
         }
         if (at is not null && (count ?? atLeast ?? atMost) is not null)

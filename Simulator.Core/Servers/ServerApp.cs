@@ -15,40 +15,22 @@ internal interface IPeers
 }
 
 /// <summary>
-/// The server process (Redis, MongoDB, a SQL server, or a generic one): accepts connections up to
-/// its limits, answers each command after its response time, closes idle connections (exactly, or
-/// in Redis's whole-second cron), evicts idle ones above a soft limit and rejects at the hard limit.
-/// The server forgets a connection the moment it closes it; its kernel keeps the socket.
+/// The server process: accepts connections up to its limits, answers each command after its
+/// response time, closes idle connections (exactly, or in Redis's whole-second cron), evicts idle
+/// ones above a soft limit and rejects at the hard limit. What it writes when it refuses or closes,
+/// and how it answers a goodbye, is its <see cref="ServerKind"/>'s. The server forgets a connection
+/// the moment it closes it; its kernel keeps the socket.
 /// </summary>
 internal sealed class ServerApp
 {
-    /// <summary>A connection the server knows; also the handler of its own reply and idle events,
-    /// so that a command schedules nothing that allocates.</summary>
-    private sealed class Conn(ServerApp server) : IEventHandler
-    {
-        public const long ReplyEvent = 0, IdleEvent = 1;
-        public required TcpConnection Socket;
-        public required string Label;
-        public TimeSpan LastActivity;
-        public int Busy;
-        public TimerHandle IdleTimer;
-
-        public void OnEvent(long arg)
-        {
-            if (arg == ReplyEvent)
-                server.Reply(this);
-            else
-                server.IdleExpired(this);
-        }
-    }
-
     private readonly ServerSpec _spec;
     private readonly Clock _clock;
     private readonly ConnectionRegistry _connections;
     private readonly IRunObserver _observer;
     private readonly IPeers _peers;
     private readonly IChoices _response;
-    private readonly Dictionary<TcpConnection, Conn> _conns = new();
+    private readonly Dictionary<TcpConnection, ServerConnection> _conns = new();
+    private readonly ServerKind _kind;
     private TcpConnection? _listener;
     private bool _down;
 
@@ -62,6 +44,7 @@ internal sealed class ServerApp
         _observer = observer;
         _peers = peers;
         _response = response;
+        _kind = ServerKind.For(spec.Kind);
     }
 
     public TcpHost Host { get; }
@@ -74,11 +57,7 @@ internal sealed class ServerApp
 
     public void Start()
     {
-        var options = _spec.KeepAlive is { } k
-            // Redis: interval = tcp-keepalive / 3, 3 probes
-            ? new SocketOptions { KeepAlive = true, KeepIdle = k, KeepInterval = k / 3, KeepCount = 3 }
-            : SocketOptions.Default;
-        _listener = Host.Listen(_spec.Port, options);
+        _listener = Host.Listen(_spec.Port, _kind.Options(_spec));
         _down = false;
     }
 
@@ -99,21 +78,13 @@ internal sealed class ServerApp
     /// <summary>A new established connection from the kernel's accept queue.</summary>
     private void Accept(TcpConnection socket)
     {
-        var conn = new Conn(this) { Socket = socket, Label = _connections.Label(socket), LastActivity = _clock.Now };
-        Incident? refusal = null;
-        if (_spec.MaxClients is { } max && _conns.Count >= max)
-            refusal = new Incident(_clock.Now, IncidentKind.RefusedMaxClients, Limit: max);
-        else if (_spec.HardLimit is { } hard && _conns.Count >= hard)
-            refusal = new Incident(_clock.Now, IncidentKind.RefusedHardLimit, Limit: hard);
-        if (refusal is not null)
+        var conn = new ServerConnection(this) { Socket = socket, Label = _connections.Label(socket), LastActivity = _clock.Now };
+        var refusal = _kind.Admit(_conns.Count, _spec);
+        if (refusal is null && _spec.HardLimit is { } hard && _conns.Count >= hard)
+            refusal = new Refusal(IncidentKind.RefusedHardLimit, hard, null); // Upstash: the model's own refusal
+        if (refusal is { } r)
         {
-            // Redis answers "-ERR max number of clients reached" and closes.
-            Rejections++;
-            _connections.Info(socket).Rejected = true;
-            _connections.Incident(socket, refusal);
-            Note($"rejects {conn.Label}: {refusal.Refusal}");
-            socket.Send(_clock.Now, Wire.RejectBytes);
-            socket.Close(_clock.Now);
+            Refuse(socket, conn.Label, r);
             return;
         }
         _connections.Own(socket, e => OnEvent(conn, e));
@@ -123,7 +94,23 @@ internal sealed class ServerApp
             EvictIdle(soft);
     }
 
-    private void OnEvent(Conn conn, TcpEvent e)
+    /// <summary>Writes the kind's refusal, if it has one, and closes at once (Redis: acceptCommonHandler).</summary>
+    private void Refuse(TcpConnection socket, string label, Refusal r)
+    {
+        Rejections++;
+        var incident = new Incident(_clock.Now, r.Kind, Limit: r.Limit, Reply: r.Reply);
+        _connections.Incident(socket, incident);
+        // A kind that refuses without a word (MongoDB) only closes: the client reads EOF.
+        if (!_kind.RefusesSilently)
+        {
+            _connections.Info(socket).Rejected = true;
+            socket.Send(_clock.Now, Wire.RejectBytes);
+        }
+        Note($"rejects {label}: {incident.Refusal}" + (r.Reply is null ? "" : $", replying \"{r.Reply}\""));
+        socket.Close(_clock.Now);
+    }
+
+    private void OnEvent(ServerConnection conn, TcpEvent e)
     {
         switch (e.Kind)
         {
@@ -131,12 +118,15 @@ internal sealed class ServerApp
                 var r = conn.Socket.Read(_clock.Now);
                 if (r.Bytes <= 0 || !_conns.ContainsKey(conn.Socket))
                     return;
-                int commands = Math.Max(1, r.Bytes / Wire.RequestBytes);
+                var (commands, quit) = Wire.Parse(r.Bytes);
                 conn.Busy += commands;
+                conn.Quitting |= quit;
                 conn.LastActivity = _clock.Now;
                 CancelIdle(conn);
                 for (int i = 0; i < commands; i++)
-                    _clock.At(_clock.Now + _spec.ResponseTime.SampleDuration(_response), conn, Conn.ReplyEvent);
+                    _clock.At(ReplyAt(conn), conn, ServerConnection.ReplyEvent);
+                if (conn.Quitting && conn.Busy == 0)
+                    Quit(conn);
                 break;
             case TcpEventKind.PeerClosed:
                 // The client went away cleanly: read returns 0 and the server closes its side.
@@ -154,11 +144,21 @@ internal sealed class ServerApp
         }
     }
 
-    private void Reply(Conn conn)
+    /// <summary>When the next reply is ready: after its response time, and for a server that serves one
+    /// request at a time (HTTP/1.1), not before the reply ahead of it.</summary>
+    private TimeSpan ReplyAt(ServerConnection conn)
+    {
+        var start = _kind.OneRequestAtATime && conn.FreeAt > _clock.Now ? conn.FreeAt : _clock.Now;
+        conn.FreeAt = start + _spec.ResponseTime.SampleDuration(_response);
+        return conn.FreeAt;
+    }
+
+    internal void Reply(ServerConnection conn)
     {
         if (!_conns.ContainsKey(conn.Socket))
             return;
         conn.Busy--;
+        conn.Served++;
         conn.LastActivity = _clock.Now;
         var sent = conn.Socket.Send(_clock.Now, Wire.ReplyBytes);
         if (!sent.IsOk)
@@ -166,32 +166,45 @@ internal sealed class ServerApp
             _conns.Remove(conn.Socket);
             return;
         }
-        if (conn.Busy == 0)
+        if (conn.Busy > 0)
+            return;
+        if (conn.Quitting)
+            Quit(conn);
+        else if (_spec.RequestsPerConnection is { } most && conn.Served >= most)
+            CloseConn(conn, IncidentKind.RequestLimit, most); // nginx: the last response said "Connection: close"
+        else
             ArmIdle(conn);
     }
 
-    private void ArmIdle(Conn conn)
+    /// <summary>The client said goodbye: Redis answers +OK, then the server closes first (and holds the
+    /// TIME_WAIT); MySQL's COM_QUIT and PostgreSQL's Terminate get no answer before the close.</summary>
+    private void Quit(ServerConnection conn)
+    {
+        _conns.Remove(conn.Socket);
+        CancelIdle(conn);
+        if (_kind.RepliesToQuit)
+            conn.Socket.Send(_clock.Now, Wire.QuitReplyBytes);
+        conn.Socket.Close(_clock.Now);
+    }
+
+    private void ArmIdle(ServerConnection conn)
     {
         if (_spec.IdleTimeout is not { } idle)
             return;
-        TimeSpan at = _spec.IdleCheck == IdleCheck.Exact
-            ? conn.LastActivity + idle
-            // Redis clientsCron: (now - lastinteraction) > maxidletime in whole seconds.
-            : TimeSpan.FromSeconds(Math.Floor(conn.LastActivity.TotalSeconds) + Math.Floor(idle.TotalSeconds) + 1);
         CancelIdle(conn);
-        conn.IdleTimer = _clock.At(at, conn, Conn.IdleEvent);
+        conn.IdleTimer = _clock.At(IdleClose.At(_spec.IdleCheck, conn.LastActivity, idle), conn, ServerConnection.IdleEvent);
     }
 
-    private void CancelIdle(Conn conn)
+    private void CancelIdle(ServerConnection conn)
     {
         _clock.Cancel(ref conn.IdleTimer);
     }
 
-    private void IdleExpired(Conn conn)
+    internal void IdleExpired(ServerConnection conn)
     {
         conn.IdleTimer = default;
         if (conn.Busy == 0 && _conns.ContainsKey(conn.Socket))
-            CloseConn(conn, IncidentKind.IdleClose);
+            CloseConn(conn, IncidentKind.IdleClose, _spec.SoftLimit, _kind.IdleReply(_spec));
     }
 
     /// <summary>Upstash: above the soft limit, evict idle connections, longest idle first.</summary>
@@ -210,15 +223,22 @@ internal sealed class ServerApp
         }
     }
 
-    private void CloseConn(Conn conn, IncidentKind kind)
+    /// <summary>The server closes a connection, writing <paramref name="reply"/> first when its kind
+    /// does (MySQL 4031, PostgreSQL 57P05): a client reading from it then reads that error.</summary>
+    private void CloseConn(ServerConnection conn, IncidentKind kind, int? limit = null, ServerReply? reply = null)
     {
         _conns.Remove(conn.Socket);
         CancelIdle(conn);
         var peer = _peers.PeerAt(conn.Socket.Remote.Address);
-        var incident = new Incident(_clock.Now, kind, IdleTimeout: _spec.IdleTimeout, Limit: _spec.SoftLimit, Environment: peer?.Name,
-            EnvironmentState: peer?.State);
+        var incident = new Incident(_clock.Now, kind, IdleTimeout: _spec.IdleTimeout, Limit: limit ?? _spec.SoftLimit,
+            Environment: peer?.Name, EnvironmentState: peer?.State, Reply: reply);
         _connections.Incident(conn.Socket, incident);
         Note($"closes {conn.Label}: {incident.What}");
+        if (reply is not null)
+        {
+            _connections.Info(conn.Socket).ServerError = incident;
+            conn.Socket.Send(_clock.Now, Wire.RejectBytes);
+        }
         conn.Socket.Close(_clock.Now);
     }
 

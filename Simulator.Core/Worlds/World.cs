@@ -15,7 +15,7 @@ namespace Zombiesim.Core.Worlds;
 
 /// <summary>
 /// The simulated world of a scenario, wired from its parts: the path (network and middleboxes), the
-/// platform (functions, execution environments and their client libraries), the server, traffic,
+/// platform (functions, execution environments and their client libraries), the servers, traffic,
 /// scripted events, observation and checks. It wires them and runs the engine; it does nothing else.
 /// Every draw comes from a named stream of the scenario's seed (common random numbers: a function's
 /// traffic does not change when another is added).
@@ -29,7 +29,7 @@ internal sealed class World
     private readonly IChoices _streams;
     private readonly Topology _topology;
     private readonly Platform _platform;
-    private readonly ServerApp _server;
+    private readonly ServerApp[] _servers;
     private readonly Sampler? _sampler;
 
     /// <param name="scenario">What to simulate.</param>
@@ -52,21 +52,26 @@ internal sealed class World
         Clock = new Clock(_engine);
 
         var network = new NetworkDriver(_engine);
-        var serverHost = network.AddHost("server", scenario.Server.Host, scenario.Server.NoSocket);
-        var connections = new ConnectionRegistry(observer, serverHost);
+        var specs = scenario.Servers;
+        var hosts = specs.Select(spec => network.AddHost(spec.Name, spec.Host, spec.NoSocket)).ToArray();
+        var connections = new ConnectionRegistry(observer, hosts);
         network.Observer = connections;
-        _topology = new Topology(network, serverHost, scenario.Network, _streams);
+        _topology = new Topology(network, hosts, scenario.Network, _streams);
         _platform = new Platform(scenario.Platform, scenario.Functions, Clock, observer, connections, _topology,
-            new Endpoint(serverHost.Address, scenario.Server.Port), _streams);
-        _server = new ServerApp(scenario.Server, serverHost, Clock, connections, observer, _platform, _streams.Stream("server/response"));
+            specs.Select((spec, i) => (spec.Name, At: new Endpoint(hosts[i].Address, spec.Port))).ToDictionary(x => x.Name, x => x.At),
+            _streams);
+        // The first server keeps the stream it always had: a second server changes none of its draws.
+        _servers = specs.Select((spec, i) => new ServerApp(spec, hosts[i], Clock, connections, observer, _platform,
+            _streams.Stream(i == 0 ? "server/response" : $"server/{spec.Name}/response"))).ToArray();
+        var byHost = _servers.ToDictionary(x => x.Host);
         network.Application = (socket, e) =>
         {
             if (e.Kind == TcpEventKind.Accepted)
-                _server.OnAccepted(socket);
+                byHost[socket.Host].OnAccepted(socket);
             else
                 connections.Dispatch(socket, e);
         };
-        Census = new Census(_server, _platform);
+        Census = new Census(_servers, _platform);
         _sampler = sampling ? new Sampler(Clock, Census, observer, scenario.Horizon) : null;
     }
 
@@ -80,7 +85,8 @@ internal sealed class World
     /// each tenth of the simulated time how much of it has run (the run itself does not change).</summary>
     public void Run(Action<double>? progress = null)
     {
-        _server.Start();
+        foreach (var server in _servers)
+            server.Start();
         // Probes first: scheduled before anything else, they count before every event due at their instant.
         _expectations.ScheduleProbes(Clock, Census);
         TrafficGenerator.Schedule(_s.Traffic, _s.Horizon, Clock, _streams, name =>
@@ -88,7 +94,7 @@ internal sealed class World
             var fn = _platform.Function(name);
             return () => fn.Invoke(null);
         });
-        ScriptedEvents.Schedule(_s.Events, Clock, _topology, _platform, _server, _observer);
+        ScriptedEvents.Schedule(_s.Events, Clock, _topology, _platform, _servers[0], _observer);
         _sampler?.Start();
         if (progress is null)
             _engine.RunUntil(_s.Horizon);

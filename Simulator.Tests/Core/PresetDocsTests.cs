@@ -52,16 +52,23 @@ public class PresetDocsTests
     public void Every_server_preset_cites_a_source()
     {
         ServerPresets.Table.Rows.Should().OnlyContain(r => r.Source.Citation.Length > 20);
-        ServerPresets.Table.Names.Should().Equal("redis", "mongodb", "mysql", "postgres", "generic");
+        ServerPresets.Table.Names.Should().Equal("redis", "mongodb", "mysql", "mysql-5.7", "postgres", "nginx", "node-http", "generic");
     }
 
     [Fact]
     public void Server_presets_pin_the_documented_defaults()
     {
         var t = ServerPresets.Table;
-        t["redis"].Values.Should().Be(new ServerDefaults(6379, null, IdleCheck.Cron, 10000, TimeSpan.FromSeconds(300)));
-        t["mysql"].Values.Should().Be(new ServerDefaults(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null));
-        t["postgres"].Values.Should().Be(new ServerDefaults(5432, null, IdleCheck.Exact, 100, null));
+        t["redis"].Values.Should().Be(
+            new ServerDefaults(6379, null, IdleCheck.Cron, 10000, TimeSpan.FromSeconds(300), ServerKindName.Redis));
+        t["mysql"].Values.Should().Be(
+            new ServerDefaults(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null, ServerKindName.MySql, IdleCloseReply: true),
+            "wait_timeout 28800, max_connections 151, error 4031 before an idle close since 8.0.24");
+        t["postgres"].Values.Should().Be(new ServerDefaults(5432, null, IdleCheck.Exact, 100, null, ServerKindName.Postgres, Reserved: 3,
+            IdleCloseReply: true), "idle_session_timeout 0, max_connections 100, superuser_reserved_connections 3");
+        t["nginx"].Values.Should().Be(new ServerDefaults(80, TimeSpan.FromSeconds(75), IdleCheck.Exact, null, null, ServerKindName.Http,
+            RequestsPerConnection: 1000), "keepalive_timeout 75000 ms, keepalive_requests 1000");
+        t["node-http"].Values.IdleTimeout.Should().Be(TimeSpan.FromSeconds(5), "server.keepAliveTimeout 5000 ms");
         t["redis"].Source.Kind.Should().Be(SourceKind.Doc);
         t["generic"].Source.Kind.Should().Be(SourceKind.Folk, "the generic server is the model's own construct");
     }

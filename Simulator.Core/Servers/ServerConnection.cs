@@ -1,0 +1,32 @@
+using Zombiesim.Core.Engine;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Servers;
+
+/// <summary>A connection the server holds: its socket, when it last did something, the commands it
+/// has yet to answer, the requests it has served and whether the client said goodbye. Also the
+/// handler of its own reply and idle events, so that a command schedules nothing that allocates.</summary>
+internal sealed class ServerConnection(ServerApp server) : IEventHandler
+{
+    public const long ReplyEvent = 0, IdleEvent = 1;
+    public required TcpConnection Socket;
+    public required string Label;
+    public TimeSpan LastActivity;
+    /// <summary>Commands read and not answered yet.</summary>
+    public int Busy;
+    /// <summary>Replies written on this connection.</summary>
+    public int Served;
+    /// <summary>When the reply being prepared will be ready, for servers that answer one request at a time.</summary>
+    public TimeSpan FreeAt;
+    /// <summary>The client's goodbye (QUIT) arrived: close once every command before it is answered.</summary>
+    public bool Quitting;
+    public TimerHandle IdleTimer;
+
+    public void OnEvent(long arg)
+    {
+        if (arg == ReplyEvent)
+            server.Reply(this);
+        else
+            server.IdleExpired(this);
+    }
+}

@@ -1,0 +1,58 @@
+using Zombiesim.Core.Observation;
+using Zombiesim.Core.Servers.Kinds;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Core.Servers;
+
+/// <summary>A new connection the server refuses: which limit, its value, and what the server writes
+/// before it closes (null: it closes without a word).</summary>
+internal readonly record struct Refusal(IncidentKind Kind, int Limit, ServerReply? Reply);
+
+/// <summary>
+/// One kind of server (Redis, MySQL, PostgreSQL, MongoDB, an HTTP server): how it refuses a
+/// connection above its limit and what it writes then, what it writes before an idle close, how it
+/// answers a client's goodbye (Redis QUIT, MySQL COM_QUIT, PostgreSQL Terminate), and the socket
+/// options it sets on accepted connections. The values come from the scenario's
+/// <see cref="ServerSpec"/>; the kind says what they mean. Sources in docs/model.md.
+/// </summary>
+internal abstract class ServerKind
+{
+    /// <summary>The kind a scenario's server is.</summary>
+    public static ServerKind For(ServerKindName name) => name switch
+    {
+        ServerKindName.Redis => RedisKind.Instance,
+        ServerKindName.MySql => MySqlKind.Instance,
+        ServerKindName.Postgres => PostgresKind.Instance,
+        ServerKindName.MongoDb => MongoDbKind.Instance,
+        ServerKindName.Http => HttpKind.Instance,
+        _ => GenericKind.Instance,
+    };
+
+    /// <summary>Whether a new connection is refused while the server holds <paramref name="open"/>
+    /// client connections; every client of the model is an ordinary (not a super) user.</summary>
+    public virtual Refusal? Admit(int open, ServerSpec spec) =>
+        spec.MaxClients is { } max && open >= max ? new Refusal(IncidentKind.RefusedMaxClients, max, LimitReply) : null;
+
+    /// <summary>What the server writes to a connection it refuses at its limit (null: nothing).</summary>
+    protected virtual ServerReply? LimitReply => null;
+
+    /// <summary>Whether a refused connection is closed without a word (the client reads EOF).</summary>
+    public virtual bool RefusesSilently => false;
+
+    /// <summary>What the server writes before it closes an idle connection (null: nothing).</summary>
+    public virtual ServerReply? IdleReply(ServerSpec spec) => null;
+
+    /// <summary>What the server answers to the client's goodbye before it closes (null: it closes
+    /// without a reply).</summary>
+    public virtual bool RepliesToQuit => false;
+
+    /// <summary>Whether requests on one connection are served one after the other (HTTP/1.1).</summary>
+    public virtual bool OneRequestAtATime => false;
+
+    /// <summary>The socket options of accepted connections: server-side keepalive.</summary>
+    public virtual SocketOptions Options(ServerSpec spec) => spec.KeepAlive is { } k
+        // the model's neutral server: probes every third of the idle time, 3 probes
+        ? new SocketOptions { KeepAlive = true, KeepIdle = k, KeepInterval = k / 3, KeepCount = 3 }
+        : SocketOptions.Default;
+}
