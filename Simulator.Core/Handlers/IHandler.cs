@@ -22,10 +22,12 @@ internal static class Handler
     {
         if (fn.Spec.Strategy == Strategy.Proxy)
             return (new ProxyHandler(fn, platform.Function(fn.Spec.Proxy!), platform.Clock, process), null);
-        IClientLibrary client = fn.Spec.Client.Pool is not null
+        // Cloudflare Workers: a socket cannot outlive its request, so every invocation connects and closes.
+        IClientLibrary client = fn.Spec.Client.Pool is not null && !platform.Spec.PerRequestSockets
             ? new PooledClient(fn.Spec.Client, process, platform.Clock, platform.Connections, platform.Server, fn.DrawSetup,
                 fn.DrawConnectionLifetime)
-            : new SingleConnectionClient(fn.Spec.Client, fn.Spec.Strategy == Strategy.Reuse, process, platform.Clock,
+            : new SingleConnectionClient(fn.Spec.Client, fn.Spec.Strategy == Strategy.Reuse && !platform.Spec.PerRequestSockets, process,
+                platform.Clock,
                 platform.Connections, platform.Server, fn.DrawSetup);
         return (new CommandHandler(fn, platform.Clock, client, process), client);
     }
@@ -41,8 +43,6 @@ internal sealed class CommandHandler : IHandler
     private readonly Clock _clock;
     private readonly IClientLibrary _client;
     private readonly IProcess _process;
-    private readonly Alarm _work;
-    private Invocation? _current;
 
     public CommandHandler(FunctionRuntime fn, Clock clock, IClientLibrary client, IProcess process)
     {
@@ -50,22 +50,19 @@ internal sealed class CommandHandler : IHandler
         _clock = clock;
         _client = client;
         _process = process;
-        _work = new Alarm(clock, OnWorkDone);
     }
 
+    /// <summary>Each invocation has its own work timer: an instance may run several at once.</summary>
     public void Handle(Invocation inv)
     {
-        _current = inv;
         TimeSpan work = _fn.DrawWork();
         if (work > TimeSpan.Zero)
-            _work.Set(_clock.Now + work, inv.Number);
+            new Alarm(_clock, stamp =>
+            {
+                if (inv.Owns(stamp))
+                    RunCommands(inv);
+            }).Set(_clock.Now + work, inv.Number);
         else
-            RunCommands(inv);
-    }
-
-    private void OnWorkDone(long stamp)
-    {
-        if (_current is { } inv && inv.Owns(stamp))
             RunCommands(inv);
     }
 

@@ -23,6 +23,11 @@ public enum CauseKind
     NeverAcknowledged,
     /// <summary>An incident on the connection explains it.</summary>
     Incident,
+    /// <summary>Every instance was busy at the platform's maximum instances and the request waited in
+    /// the queue longer than the platform lets it (Cloud Run answers 429).</summary>
+    MaxInstances,
+    /// <summary>The instance had as many outbound connections as its sandbox allows (Azure Functions).</summary>
+    OutboundLimit,
 }
 
 /// <summary>Why a request failed: a kind, the incident behind it when one is known, and the limit
@@ -47,6 +52,9 @@ public sealed record Cause(CauseKind Kind, Incident? Incident = null, TimeSpan? 
             CauseKind.FunctionTimeout => $"the invocation ran past the function timeout of {DurationText.Format(Timeout!.Value)}",
             CauseKind.NothingListening => "nothing listened on the server's port",
             CauseKind.NeverAcknowledged => "retransmissions were never acknowledged",
+            CauseKind.MaxInstances => $"all {Limit} instances busy and no slot free within the queue timeout of "
+                + $"{DurationText.Format(Timeout!.Value)} (429)",
+            CauseKind.OutboundLimit => $"the instance already held {Limit} outbound connections (Host thresholds exceeded: Connections)",
             _ => instants ? Incident!.ToString() : Incident!.What,
         };
     }

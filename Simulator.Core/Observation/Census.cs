@@ -42,8 +42,8 @@ internal sealed class Census(ServerApp server, Platform platform)
                 switch (env.State)
                 {
                     case EnvironmentState.Busy or EnvironmentState.Initializing: busy++; break;
-                    case EnvironmentState.Idle: idle++; break;
-                    case EnvironmentState.Frozen: frozen++; break;
+                    case EnvironmentState.Idle or EnvironmentState.ShuttingDown: idle++; break;
+                    case var stopped when stopped.Unanswering(): frozen++; break; // frozen, throttled, suspended, snapshotted
                 }
                 foreach (var c in env.Host.ConnectionsUnordered)
                     counts.Add(ClientIndex[(int)c.State]);
@@ -58,12 +58,13 @@ internal sealed class Census(ServerApp server, Platform platform)
         if (c.State != TcpState.Established)
             return ServerIndex[(int)c.State];
         var env = platform.EnvironmentAt(c.Remote.Address);
-        if (env is not null && env.State is EnvironmentState.Frozen or EnvironmentState.Destroyed)
+        if (env is not null && env.State.Unanswering())
             return Zombie;
         return server.InUse(c) ? InUse : Idle;
     }
 
-    /// <summary>Server sockets ESTABLISHED whose client environment is frozen or destroyed.</summary>
+    /// <summary>Server sockets ESTABLISHED whose client cannot answer from user space (frozen, throttled,
+    /// suspended, snapshotted or destroyed).</summary>
     public int Zombies()
     {
         int n = 0;

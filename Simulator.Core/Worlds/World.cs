@@ -55,7 +55,11 @@ internal sealed class World
         var serverHost = network.AddHost("server", scenario.Server.Host, scenario.Server.NoSocket);
         var connections = new ConnectionRegistry(observer, serverHost);
         network.Observer = connections;
-        _topology = new Topology(network, serverHost, scenario.Network, _streams);
+        // A box the platform itself puts on the path (Azure's load balancer) comes before the scenario's own.
+        var path = scenario.Platform.PathMiddlebox is { } box
+            ? scenario.Network with { Middleboxes = [box, .. scenario.Network.Middleboxes] }
+            : scenario.Network;
+        _topology = new Topology(network, serverHost, path, _streams);
         _platform = new Platform(scenario.Platform, scenario.Functions, Clock, observer, connections, _topology,
             new Endpoint(serverHost.Address, scenario.Server.Port), _streams);
         _server = new ServerApp(scenario.Server, serverHost, Clock, connections, observer, _platform, _streams.Stream("server/response"));
