@@ -108,6 +108,8 @@ internal sealed class Environment : IProcess
             return;
         _starting = null;
         State = EnvironmentState.Busy;
+        if (_fn.Slots > 1)
+            _fn.SlotFreed(this); // ready: its other slots take requests from now on
         _handler.Handle(inv);
     }
 
