@@ -22,8 +22,9 @@ internal static class Handler
     {
         if (fn.Spec.Strategy == Strategy.Proxy)
             return (new ProxyHandler(fn, platform.Function(fn.Spec.Proxy!), platform.Clock, process), null);
-        // Cloudflare Workers: a socket cannot outlive its request, so every invocation connects and closes.
-        IClientLibrary client = fn.Spec.Client.Pool is not null && !platform.Spec.PerRequestSockets
+        // Cloudflare Workers: a socket cannot outlive its request, so a lone connection is not cached
+        // (a pool is emptied when the request ends: Environment.Finish).
+        IClientLibrary client = fn.Spec.Client.Pool is not null
             ? new PooledClient(fn.Spec.Client, process, platform.Clock, platform.Connections, platform.Server, fn.DrawSetup,
                 fn.DrawConnectionLifetime)
             : new SingleConnectionClient(fn.Spec.Client, fn.Spec.Strategy == Strategy.Reuse && !platform.Spec.PerRequestSockets, process,

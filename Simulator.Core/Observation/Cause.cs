@@ -26,8 +26,6 @@ public enum CauseKind
     /// <summary>Every instance was busy at the platform's maximum instances and the request waited in
     /// the queue longer than the platform lets it (Cloud Run answers 429).</summary>
     MaxInstances,
-    /// <summary>The instance had as many outbound connections as its sandbox allows (Azure Functions).</summary>
-    OutboundLimit,
 }
 
 /// <summary>Why a request failed: a kind, the incident behind it when one is known, and the limit
@@ -54,7 +52,6 @@ public sealed record Cause(CauseKind Kind, Incident? Incident = null, TimeSpan? 
             CauseKind.NeverAcknowledged => "retransmissions were never acknowledged",
             CauseKind.MaxInstances => $"all {Limit} instances busy and no slot free within the queue timeout of "
                 + $"{DurationText.Format(Timeout!.Value)} (429)",
-            CauseKind.OutboundLimit => $"the instance already held {Limit} outbound connections (Host thresholds exceeded: Connections)",
             _ => instants ? Incident!.ToString() : Incident!.What,
         };
     }

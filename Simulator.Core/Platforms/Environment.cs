@@ -309,7 +309,11 @@ internal sealed class Environment : IProcess
         inv.Deadline?.Cancel();
         _active.Remove(inv);
         if (_active.Count == 0)
+        {
             Client?.Finished();
+            if (_platform.Spec.PerRequestSockets)
+                Client?.CloseAll(); // the request's I/O context ends: its sockets close with it
+        }
         double latency = (_clock.Now - inv.Arrived).TotalMilliseconds;
         _observer.OnRequest(new RequestRecord(inv.Arrived, _fn.Spec.Name, Name, r.Connection, r.Outcome, r.Origin, latency, inv.Retries,
             r.Outcome == Outcome.Ok ? null : r.Cause));

@@ -27,8 +27,6 @@ public sealed record PlatformDefaults(Distribution FreezeAfter, FreezeMode Freez
     public int? MaxInstances { get; init; }
     /// <summary>How long a request waits for a free instance at max instances before it is refused.</summary>
     public TimeSpan QueueTimeout { get; init; }
-    /// <summary>Outbound connections one instance may hold; null: no limit.</summary>
-    public int? OutboundConnections { get; init; }
     /// <summary>A middlebox preset the platform puts on every path to the server; null: none.</summary>
     public string? PathMiddlebox { get; init; }
     /// <summary>Whether a socket cannot outlive the request that opened it.</summary>
@@ -88,15 +86,16 @@ public static class PlatformPresets
         new("azure-functions", Lambda with
             {
                 Idle = IdleMode.Run, ReapAfter = new Constant(1200), MaxLifetime = null, InstanceConcurrency = 100,
-                MaxInstances = 200, OutboundConnections = 600, PathMiddlebox = "azure-load-balancer", Concurrency = 20000,
+                MaxInstances = 200, PathMiddlebox = "azure-load-balancer", Concurrency = 20000,
             },
             new(SourceKind.Doc,
                 "Microsoft docs (Azure Functions, Consumption plan): 600 active (1,200 total) outbound connections per instance, "
                 + "past it the runtime logs \"Host thresholds exceeded: Connections\"; max 200 instances (Windows); Azure Load "
                 + "Balancer idle timeout 4 min, silent drop. The process keeps running between requests (DOC); unload after "
-                + "20 min idle and 100 concurrent HTTP requests per instance (host.json maxConcurrentRequests) are FOLK, parameters"),
-            "keeps running between requests; unloaded after 1200 s idle; 100 requests per instance; at most 600 outbound "
-            + "connections per instance; an azure-load-balancer (240 s, silent drop) on the path"),
+                + "20 min idle and 100 concurrent HTTP requests per instance (host.json maxConcurrentRequests) are FOLK, parameters. "
+                + "The outbound connection limit is not modelled yet"),
+            "keeps running between requests; unloaded after 1200 s idle; 100 requests per instance; at most 200 instances; "
+            + "an azure-load-balancer (240 s, silent drop) on the path"),
         new("vercel-fluid", Lambda with { Idle = IdleMode.Suspend, InstanceConcurrency = 100, MaxLifetime = null },
             new(SourceKind.Folk,
                 "Vercel docs and blog (Fluid compute: several requests per instance, the instance suspended between them; "

@@ -60,9 +60,6 @@ internal static class PlatformSection
             ?? d.MaxInstances;
         var queue = r.Duration("queueTimeout", d.QueueTimeout,
             "at maxInstances, how long a request waits for a free slot before it is refused (Cloud Run: 10s, then 429)");
-        int? outbound = r.OptionalInt("outboundConnections",
-            "outbound connections one instance may hold; a connect past it fails (Azure Consumption: 600)", 1, 1000000,
-            d.OutboundConnections) ?? d.OutboundConnections;
         string pathBox = r.Choice("pathMiddlebox", d.PathMiddlebox ?? "none",
             $"a box the platform puts on every path: none, {string.Join(", ", MiddleboxPresets.Table.Names)} (Azure: azure-load-balancer)",
             MiddleboxPresets.Table.Names.Prepend("none").ToDictionary(k => k, k => k));
@@ -82,7 +79,7 @@ internal static class PlatformSection
             MaxLifetime = maxLifetime, Concurrency = concurrency, Preset = preset, Idle = idle, Extensions = extensions,
             ShutdownPhase = phase ?? d.ShutdownPhase ?? extensions.ShutdownPhase(), Provisioned = provisioned,
             Snapshot = snapshot ? new SnapshotSpec(restore, beforeCheckpoint, afterRestore) : null, CpuFraction = cpu,
-            InstanceConcurrency = perInstance, MaxInstances = maxInstances, QueueTimeout = queue, OutboundConnections = outbound,
+            InstanceConcurrency = perInstance, MaxInstances = maxInstances, QueueTimeout = queue,
             PathMiddlebox = pathBox == "none" ? null : new MiddleboxSpec(pathBox, MiddleboxPresets.Table[pathBox].Values),
             PerRequestSockets = perRequest, PoolHook = poolHook, WaitUntil = waitUntil,
         };

@@ -70,7 +70,6 @@ public sealed record PlatformSpec
     public int InstanceConcurrency { get; init; } = 1;
     public int? MaxInstances { get; init; }
     public TimeSpan QueueTimeout { get; init; }
-    public int? OutboundConnections { get; init; }
     /// <summary>A box the platform puts on every path, before the scenario's own (network.middleboxes).</summary>
     public MiddleboxSpec? PathMiddlebox { get; init; }
     public bool PerRequestSockets { get; init; }

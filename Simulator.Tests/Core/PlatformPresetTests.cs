@@ -89,7 +89,7 @@ public class PlatformPresetTests
     public void Azure_functions_keeps_running_and_puts_the_azure_load_balancer_on_the_path()
     {
         var p = Platform("{ preset: azure-functions }");
-        (p.Idle, p.OutboundConnections, p.MaxInstances, p.InstanceConcurrency).Should().Be((IdleMode.Run, (int?)600, (int?)200, 100));
+        (p.Idle, p.MaxInstances, p.InstanceConcurrency).Should().Be((IdleMode.Run, (int?)200, 100));
         ((Constant)p.ReapAfter).Value.Should().Be(1200);
         p.PathMiddlebox!.Profile.IdleTimeout.Should().Be(TimeSpan.FromMinutes(4));
         p.PathMiddlebox.Profile.OnExpired.Should().Be(Zombiesim.Tcp.FlowAction.Drop);
