@@ -207,4 +207,25 @@ public class PlatformLifecycleTests
         r.Requests.Select(q => q.Connection).Should().Equal("c1", "c2");
         r.Transitions.Should().Contain(t => t.Host == "fn#1" && t.Connection == "c1" && t.T == S(0.0021) && t.To == TcpState.FinWait1);
     }
+
+    [Fact]
+    public void Cloud_run_with_a_cpu_share_runs_the_overdue_pool_timer_at_its_next_turn()
+    {
+        // cpuFraction 0.01: a turn every 100 ms / 0.01 = 10 s from the throttle at 2.1 ms; the pool's
+        // 5 s idle timer is overdue at the first turn, 10.0021 s, and closes the connection then.
+        var r = Run("{ preset: google-cloud-run, coldStart: 0s, cpuFraction: 0.01 }", "[0s]", client: ", pool: { idleTimeout: 5s }");
+        r.Transitions.Where(t => t.Host == "fn#1" && t.Connection == "c1" && t.From == TcpState.Established).Select(t => (t.T, t.To))
+            .Should().Equal((S(10.0021), TcpState.FinWait1));
+        var none = Run("{ preset: google-cloud-run, coldStart: 0s }", "[0s]", client: ", pool: { idleTimeout: 5s }");
+        Server(none, "c1").Should().Equal(Opened, "with no CPU share the timer never runs: the connection is a zombie");
+    }
+
+    [Fact]
+    public void Cloudflare_workers_close_the_pool_of_a_request_when_it_ends()
+    {
+        var r = Run("{ preset: cloudflare-workers, coldStart: 0s }", "[0s]", client: ", pool: { max: 2 }", function: "parallel: 2");
+        r.Requests.Single().Ok.Should().BeTrue();
+        r.Transitions.Where(t => t.Host == "fn#1" && t.To == TcpState.FinWait1).Select(t => (t.T, t.Connection))
+            .Should().Equal((S(0.0021), "c1"), (S(0.0021), "c2"));
+    }
 }
