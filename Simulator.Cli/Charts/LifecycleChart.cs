@@ -13,7 +13,7 @@ namespace Zombiesim.Cli.Charts;
 /// </summary>
 public static class LifecycleChart
 {
-    private enum Lane { Running, Frozen }
+    private enum Lane { Running, Frozen, Throttled, Suspended, Snapshotted, ShuttingDown }
 
     private readonly record struct Segment(double From, double To, string State, Color Color);
 
@@ -104,6 +104,10 @@ public static class LifecycleChart
             {
                 EnvironmentState.Initializing or EnvironmentState.Busy or EnvironmentState.Idle => Lane.Running,
                 EnvironmentState.Frozen => Lane.Frozen,
+                EnvironmentState.Throttled => Lane.Throttled,
+                EnvironmentState.Suspended => Lane.Suspended,
+                EnvironmentState.Snapshotted => Lane.Snapshotted,
+                EnvironmentState.ShuttingDown => Lane.ShuttingDown,
                 _ => null,
             };
             double t = l.T.TotalSeconds;
@@ -119,7 +123,16 @@ public static class LifecycleChart
     }
 
     private static Segment EnvironmentSegment(double from, double to, Lane lane) =>
-        lane == Lane.Running ? new(from, to, "running", Colors.DimGray) : new(from, to, "frozen", Colors.LightSteelBlue);
+        lane switch
+        {
+            // Each platform's own word for the state: Lambda freezes, Cloud Run throttles, Vercel suspends, SnapStart snapshots.
+            Lane.Running => new(from, to, "running", Colors.DimGray),
+            Lane.Frozen => new(from, to, "frozen", Colors.LightSteelBlue),
+            Lane.Throttled => new(from, to, "throttled", Colors.Khaki),
+            Lane.Suspended => new(from, to, "suspended", Colors.Plum),
+            Lane.Snapshotted => new(from, to, "snapshotted", Colors.LightGreen),
+            _ => new(from, to, "shutting down", Colors.Salmon),
+        };
 
     /// <summary>A socket's lane: each state from its transition to the next (CLOSED and LISTEN are not drawn).</summary>
     private static List<Segment> SocketSegments(RunData run, string label, bool server, double end)

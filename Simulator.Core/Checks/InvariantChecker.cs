@@ -62,7 +62,7 @@ internal sealed class InvariantChecker(Scenario scenario, IReadOnlyList<Invarian
             return;
         foreach (var inv in invariants)
         {
-            if (inv is ZombiesAtMost z && l.Event is LifecycleEvent.Frozen or LifecycleEvent.Destroyed)
+            if (inv is ZombiesAtMost z && l.Event.After().Unanswering())
                 CheckZombies(z, l.T);
             if (inv is GoneWithin g && l.Event == LifecycleEvent.Destroyed && _census.Platform.AddressOf(l.Environment) is { } address)
             {

@@ -41,4 +41,13 @@ internal interface IClientLibrary
 
     /// <summary>A shutdown hook closes the library's connections cleanly.</summary>
     void CloseAll();
+
+    /// <summary>The function's init code connects before any event (a client created at module scope).</summary>
+    void ConnectInInit()
+    {
+    }
+
+    /// <summary>The instant until which the library's own timers (a pool's idle timers) are pending;
+    /// null: none. A platform hook (Vercel's attachDatabasePool) keeps the instance running until then.</summary>
+    TimeSpan? PendingTimersUntil => null;
 }

@@ -121,6 +121,15 @@ internal sealed class MonitoredClient : IClientLibrary
         _pool.Thawed(beforeHandler);
     }
 
+    /// <summary>The init code connects: the MongoClient's connect() starts the monitor and opens a pooled connection.</summary>
+    public void ConnectInInit()
+    {
+        Monitor.Start();
+        _pool.ConnectInInit();
+    }
+
+    public TimeSpan? PendingTimersUntil => _pool.PendingTimersUntil;
+
     public void CloseAll()
     {
         Monitor.Stop();

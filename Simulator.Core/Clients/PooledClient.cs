@@ -426,4 +426,31 @@ internal sealed class PooledClient : IClientLibrary
         foreach (var c in _bySocket.Values.ToArray())
             Close(c); // the hook ends the pool cleanly: FIN on each
     }
+
+    /// <summary>Init code that connects: one connection opens and waits free in the pool.</summary>
+    public void ConnectInInit()
+    {
+        if (Size >= _pool.Max)
+            return;
+        var socket = _process.Host.Connect(_clock.Now, _server, _socketOptions);
+        _connections.Info(socket);
+        _process.Own(socket);
+        var c = new PooledConnection(_clock, socket, OnIdleTimeout) { Lifetime = _pool.MaxLifetime is null ? null : _drawLifetime() };
+        _bySocket[socket] = c;
+        Release(c);
+    }
+
+    /// <summary>The latest idle deadline of a free connection, while idle timers run.</summary>
+    public TimeSpan? PendingTimersUntil
+    {
+        get
+        {
+            if (_pool.IdleTimeout is null || _free.Count == 0)
+                return null;
+            TimeSpan last = TimeSpan.Zero;
+            foreach (var c in _free)
+                if (c.IdleDeadline > last) last = c.IdleDeadline;
+            return last;
+        }
+    }
 }

@@ -341,4 +341,16 @@ internal sealed class SingleConnectionClient : IClientLibrary
         if (_cached is { } c)
             Discard(c); // the hook closes the connection cleanly: FIN
     }
+
+    /// <summary>Init code that connects: the connection is cached before any command, and nothing is sent on it yet.</summary>
+    public void ConnectInInit()
+    {
+        if (!_cache || _cached is not null)
+            return;
+        var socket = _process.Host.Connect(_clock.Now, _server, _socketOptions);
+        _connections.Info(socket);
+        _process.Own(socket);
+        _cached = socket;
+        _cachedLastUsed = _clock.Now;
+    }
 }

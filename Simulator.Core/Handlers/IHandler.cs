@@ -24,11 +24,13 @@ internal static class Handler
             return (new ProxyHandler(fn, platform.Function(fn.Spec.Proxy!), platform.Clock, process), null);
         var spec = fn.Spec.Client;
         var server = platform.ServerFor(spec.Server);
+        // Cloudflare Workers: a socket cannot outlive its request, so a lone connection is not cached
+        // (a pool is emptied when the request ends: Environment.Finish).
         IClientLibrary client = spec.Pool is not null
             ? new PooledClient(spec, fn.Spec.Hold, process, platform.Clock, platform.Connections, server, fn.DrawSetup,
                 fn.DrawConnectionLifetime)
-            : new SingleConnectionClient(spec, fn.Spec.Strategy == Strategy.Reuse, process, platform.Clock,
-                platform.Connections, server, fn.DrawSetup);
+            : new SingleConnectionClient(spec, fn.Spec.Strategy == Strategy.Reuse && !platform.Spec.PerRequestSockets, process,
+                platform.Clock, platform.Connections, server, fn.DrawSetup);
         if (spec.Monitoring is { } monitoring && client is PooledClient pool)
         {
             // The monitor's checks wait for the connect timeout (mongodb 7.5.0 src/sdam/monitor.ts:356).
@@ -52,9 +54,6 @@ internal sealed class CommandHandler : IHandler
     private readonly Clock _clock;
     private readonly IClientLibrary _client;
     private readonly IProcess _process;
-    private readonly Alarm _work;
-    private Invocation? _current;
-    private int _round; // the round of commands the work timer leads to
 
     public CommandHandler(FunctionRuntime fn, Clock clock, IClientLibrary client, IProcess process)
     {
@@ -62,28 +61,21 @@ internal sealed class CommandHandler : IHandler
         _clock = clock;
         _client = client;
         _process = process;
-        _work = new Alarm(clock, OnWorkDone);
     }
 
-    public void Handle(Invocation inv)
-    {
-        _current = inv;
-        WorkThen(inv, 0, _fn.DrawWork());
-    }
+    public void Handle(Invocation inv) => WorkThen(inv, 0, _fn.DrawWork());
 
+    /// <summary>Each invocation has its own work timer: an instance may run several at once.</summary>
     private void WorkThen(Invocation inv, int round, TimeSpan work)
     {
-        _round = round;
         if (work > TimeSpan.Zero)
-            _work.Set(_clock.Now + work, inv.Number);
+            new Alarm(_clock, stamp =>
+            {
+                if (inv.Owns(stamp))
+                    RunCommands(inv, round);
+            }).Set(_clock.Now + work, inv.Number);
         else
             RunCommands(inv, round);
-    }
-
-    private void OnWorkDone(long stamp)
-    {
-        if (_current is { } inv && inv.Owns(stamp))
-            RunCommands(inv, _round);
     }
 
     private void RunCommands(Invocation inv, int round)

@@ -27,6 +27,9 @@ public enum CauseKind
     NeverAcknowledged,
     /// <summary>An incident on the connection explains it.</summary>
     Incident,
+    /// <summary>Every instance was busy at the platform's maximum instances and the request waited in
+    /// the queue longer than the platform lets it (Cloud Run answers 429).</summary>
+    MaxInstances,
 }
 
 /// <summary>Why a request failed: a kind, the incident behind it when one is known, and the limit
@@ -54,6 +57,8 @@ public sealed record Cause(CauseKind Kind, Incident? Incident = null, TimeSpan? 
             CauseKind.FunctionTimeout => $"the invocation ran past the function timeout of {DurationText.Format(Timeout!.Value)}",
             CauseKind.NothingListening => "nothing listened on the server's port",
             CauseKind.NeverAcknowledged => "retransmissions were never acknowledged",
+            CauseKind.MaxInstances => $"all {Limit} instances busy and no slot free within the queue timeout of "
+                + $"{DurationText.Format(Timeout!.Value)} (429)",
             _ => instants ? Incident!.ToString() : Incident!.What,
         };
     }

@@ -74,8 +74,8 @@ internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform
                 switch (env.State)
                 {
                     case EnvironmentState.Busy or EnvironmentState.Initializing: busy++; break;
-                    case EnvironmentState.Idle: idle++; break;
-                    case EnvironmentState.Frozen: frozen++; break;
+                    case EnvironmentState.Idle or EnvironmentState.ShuttingDown: idle++; break;
+                    case var stopped when stopped.Unanswering(): frozen++; break; // frozen, throttled, suspended, snapshotted
                 }
                 foreach (var c in env.Host.ConnectionsUnordered)
                     counts.Add(ClientIndex[(int)c.State]);
@@ -90,7 +90,7 @@ internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform
         if (c.State != TcpState.Established)
             return ServerIndex[(int)c.State];
         var env = platform.EnvironmentAt(c.Remote.Address);
-        if (env is not null && env.State is EnvironmentState.Frozen or EnvironmentState.Destroyed)
+        if (env is not null && env.State.Unanswering())
             return Zombie;
         return ServerOf(c).InUse(c) ? InUse : Idle;
     }
@@ -102,8 +102,8 @@ internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform
         throw new InvalidOperationException($"no server runs on {c.Host.Name}");
     }
 
-    /// <summary>Server sockets ESTABLISHED whose client environment is frozen or destroyed, on the
-    /// server named <paramref name="server"/> or on every server.</summary>
+    /// <summary>Server sockets ESTABLISHED whose client cannot answer from user space (frozen, throttled,
+    /// suspended, snapshotted or destroyed), on the server named <paramref name="server"/> or on every server.</summary>
     public int Zombies(string? server = null)
     {
         int n = 0;

@@ -14,7 +14,9 @@ internal sealed class FunctionRuntime
     private readonly Platform _platform;
     private readonly List<Environment> _live = new();
     private readonly List<Environment> _idle = new(); // idle or frozen, most recently used last
-    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _between, _setup, _connectionLifetime;
+    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _between, _setup, _connectionLifetime, _restore;
+    private readonly Queue<Waiting> _waiting = new();
+    private Environment? _template; // SnapStart: the environment whose snapshot the next cold start restores
     private int _created;
 
     public FunctionRuntime(Platform platform, FunctionSpec spec)
@@ -32,6 +34,11 @@ internal sealed class FunctionRuntime
         SetupCost = spec.Client.SetupCost ?? new Constant(DefaultSetupCost(spec.Memory).TotalSeconds);
         Words = new(spec.Client.Library, spec.Client.Retries,
             $"{platform.ServerName(spec.Client.Server)}:{platform.ServerFor(spec.Client.Server).Port}");
+        _restore = platform.Stream($"function/{spec.Name}/restore");
+        bool shares = spec.Strategy == Strategy.Proxy || (spec.Client.Pool is not null && !platform.Spec.PerRequestSockets);
+        Slots = shares ? platform.Spec.InstanceConcurrency : 1;
+        if (platform.Spec.Provisioned > 0 || platform.Spec.Snapshot is not null)
+            platform.Clock.Schedule(TimeSpan.Zero, StartAhead);
     }
 
     public FunctionSpec Spec { get; }
@@ -39,7 +46,7 @@ internal sealed class FunctionRuntime
     public Distribution SetupCost { get; }
     /// <summary>What the function's client library needs to word its errors.</summary>
     public Clients.ClientSpecWords Words { get; }
-    /// <summary>Environments initializing or running an invocation: Lambda's concurrency.</summary>
+    /// <summary>Invocations initializing or running: Lambda's concurrency.</summary>
     public int Busy { get; private set; }
 
     /// <summary>
@@ -58,10 +65,16 @@ internal sealed class FunctionRuntime
         return TimeSpan.FromTicks((long)Math.Round(us * 10));
     }
 
+    /// <summary>Invocations one of its environments serves at once: the platform's per-instance
+    /// concurrency when the client library has a pool (or the function is a proxy caller), else 1 (a
+    /// library with one connection serves one command at a time).</summary>
+    public int Slots { get; }
+
     /// <summary>An invocation arrives. <paramref name="done"/> is told the result (for a proxy's caller).</summary>
-    public void Invoke(Action<Result>? done)
+    public void Invoke(Action<Result>? done) => Route(_platform.Clock.Now, done);
+
+    private void Route(TimeSpan arrived, Action<Result>? done)
     {
-        TimeSpan arrived = _platform.Clock.Now;
         // Routing is undocumented; the most recently used warm environment is taken (FOLK).
         Environment? env = _idle.Count > 0 ? _idle[^1] : null;
         if (env is null)
@@ -71,31 +84,111 @@ internal sealed class FunctionRuntime
                 limit = new Cause(CauseKind.ReservedConcurrency, Limit: reserved);
             else if (_platform.TotalBusy() >= _platform.Spec.Concurrency)
                 limit = new Cause(CauseKind.RegionalConcurrency, Limit: _platform.Spec.Concurrency);
+            else if (_platform.Spec.MaxInstances is { } max && _live.Count >= max)
+            {
+                if (_platform.Spec.QueueTimeout > TimeSpan.Zero && _platform.Clock.Now - arrived < _platform.Spec.QueueTimeout)
+                {
+                    Wait(arrived, done);
+                    return;
+                }
+                limit = new Cause(CauseKind.MaxInstances, Limit: max, Timeout: _platform.Spec.QueueTimeout);
+            }
             if (limit is not null)
             {
-                _platform.Throttled();
-                var r = new Result(Outcome.Throttled, Origin.Platform, null, limit);
-                _platform.Observer.OnRequest(new RequestRecord(arrived, Spec.Name, "-", null, r.Outcome, r.Origin, 0, 0, r.Cause));
-                done?.Invoke(r);
+                Refuse(arrived, done, limit);
                 return;
             }
-            env = new Environment(_platform, this, ++_created);
-            _live.Add(env);
+            if (_template is { State: EnvironmentState.Snapshotted } snapshot)
+            {
+                _template = null;
+                Busy++;
+                snapshot.Restore(new Invocation(arrived, done), _restore);
+                return;
+            }
+            env = Create(provisioned: false, template: false);
             Busy++;
             env.ColdStart(new Invocation(arrived, done), _coldStart, _lifetime);
             return;
         }
-        _idle.RemoveAt(_idle.Count - 1);
+        if (env.Active + 1 >= Slots)
+            _idle.RemoveAt(_idle.Count - 1);
         Busy++;
         env.Run(new Invocation(arrived, done));
     }
+
+    private Environment Create(bool provisioned, bool template)
+    {
+        var env = new Environment(_platform, this, ++_created) { Provisioned = provisioned, SnapshotTemplate = template };
+        _live.Add(env);
+        return env;
+    }
+
+    private void Refuse(TimeSpan arrived, Action<Result>? done, Cause limit)
+    {
+        _platform.Throttled();
+        var r = new Result(Outcome.Throttled, Origin.Platform, null, limit);
+        double waited = (_platform.Clock.Now - arrived).TotalMilliseconds;
+        _platform.Observer.OnRequest(new RequestRecord(arrived, Spec.Name, "-", null, r.Outcome, r.Origin, waited, 0, r.Cause));
+        done?.Invoke(r);
+    }
+
+    /// <summary>At max instances a request waits for a slot (Cloud Run: up to 10 s, then 429).</summary>
+    private void Wait(TimeSpan arrived, Action<Result>? done)
+    {
+        var waiting = new Waiting(arrived, done);
+        _waiting.Enqueue(waiting);
+        _platform.Clock.Schedule(arrived + _platform.Spec.QueueTimeout, () =>
+        {
+            if (waiting.Served)
+                return;
+            waiting.Served = true;
+            Refuse(arrived, done,
+                new Cause(CauseKind.MaxInstances, Limit: _platform.Spec.MaxInstances, Timeout: _platform.Spec.QueueTimeout));
+        });
+    }
+
+    /// <summary>A slot or an instance freed: the longest waiting request takes it.</summary>
+    private void ServeWaiting()
+    {
+        while (_waiting.Count > 0)
+        {
+            var w = _waiting.Dequeue();
+            if (w.Served)
+                continue;
+            w.Served = true;
+            Route(w.Arrived, w.Done);
+            return;
+        }
+    }
+
+    private sealed class Waiting(TimeSpan arrived, Action<Result>? done)
+    {
+        public TimeSpan Arrived { get; } = arrived;
+        public Action<Result>? Done { get; } = done;
+        public bool Served;
+    }
+
+    /// <summary>Provisioned concurrency and SnapStart: environments initialised at 0 s, ahead of traffic.</summary>
+    private void StartAhead()
+    {
+        for (int i = 0; i < _platform.Spec.Provisioned; i++)
+            Provision();
+        if (_platform.Spec.Snapshot is not null)
+        {
+            _template = Create(provisioned: false, template: true);
+            _template.ColdStart(null, _coldStart, _lifetime);
+        }
+    }
+
+    /// <summary>One provisioned environment is initialised now, ahead of traffic.</summary>
+    internal void Provision() => Create(provisioned: true, template: false).ColdStart(null, _coldStart, _lifetime);
 
     public void Redeploy()
     {
         _platform.Observer.OnNote(new NoteRecord(_platform.Clock.Now, Spec.Name, "redeploy: existing environments are abandoned"));
         foreach (var env in _live.ToArray())
         {
-            if (env.State is EnvironmentState.Busy or EnvironmentState.Initializing)
+            if (env.Active > 0)
                 env.Abandoned = true;
             else
                 env.Destroy(DestroyReason.Redeploy);
@@ -106,12 +199,32 @@ internal sealed class FunctionRuntime
     internal void Released() => Busy--;
 
     /// <summary>The environment is warm and free for the next invocation.</summary>
-    internal void Available(Environment env) => _idle.Add(env);
+    internal void Available(Environment env)
+    {
+        if (Slots > 1)
+            _idle.Remove(env);
+        _idle.Add(env);
+        ServeWaiting();
+    }
+
+    /// <summary>One of a busy environment's slots freed.</summary>
+    internal void SlotFreed(Environment env)
+    {
+        if (!_idle.Contains(env))
+            _idle.Add(env);
+        ServeWaiting();
+    }
+
+    /// <summary>The environment is shutting down: it takes no more invocations.</summary>
+    internal void Unroute(Environment env) => _idle.Remove(env);
 
     internal void Forget(Environment env)
     {
         _live.Remove(env);
         _idle.Remove(env);
+        if (_template == env)
+            _template = null;
+        ServeWaiting();
     }
     internal TimeSpan DrawFreeze() => _platform.Spec.FreezeAfter.SampleDuration(_freeze);
     internal TimeSpan DrawReap() => _platform.Spec.ReapAfter.SampleDuration(_reap);

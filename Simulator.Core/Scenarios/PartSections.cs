@@ -15,30 +15,7 @@ namespace Zombiesim.Core.Scenarios;
 /// with their client library and host, server, network.</summary>
 internal static class PartSections
 {
-    internal static PlatformSpec ReadPlatform(Reader r)
-    {
-        var d = PlatformPresets.Table[PlatformPresets.Default].Values;
-        var (freezeAfter, mode) = r.Section("freeze", "when and how an idle execution environment is frozen", f => (
-            f.Distribution("after", d.FreezeAfter, "time from the end of an invocation to the freeze (the seed story saw 5s)"),
-            f.Choice("mode", d.FreezeMode,
-                "process: the kernel still ACKs and resets; vm: the whole microVM is paused (undocumented by AWS: FOLK)",
-                new Dictionary<string, FreezeMode> { ["process"] = FreezeMode.Process, ["vm"] = FreezeMode.Vm })));
-        var reap = r.Section("reap", "destruction of idle environments", x =>
-            x.Distribution("after", d.ReapAfter,
-                "idle time after the last invocation until the environment is destroyed (MEAS: "
-                    + "10 min since 2019; the 2020 story assumed 300s)"));
-        var coldStart = r.Distribution("coldStart", d.ColdStart, "time to create an environment and run the init code");
-        bool hook = r.Bool("shutdownHook", d.ShutdownHook,
-            "true: cached connections are closed cleanly when an environment is destroyed (needs an extension on Lambda)");
-        var maxLifetime = r.OptionalDistribution("maxLifetime",
-            "environments are recycled after this age, at the end of an invocation (MEAS: about 2h)", d.MaxLifetime) ?? d.MaxLifetime;
-        int concurrency = r.Int("concurrency", d.Concurrency, "the account's regional concurrency limit (DOC: 1000)", 1);
-        return new PlatformSpec
-        {
-            FreezeAfter = freezeAfter, FreezeMode = mode, ReapAfter = reap, ColdStart = coldStart, ShutdownHook = hook,
-            MaxLifetime = maxLifetime, Concurrency = concurrency,
-        };
-    }
+    internal static PlatformSpec ReadPlatform(Reader r) => PlatformSection.Read(r);
 
     internal static FunctionSpec ReadFunction(Reader r)
     {
@@ -70,6 +47,8 @@ internal static class PartSections
             "command: a pooled connection goes back to the pool after each reply; invocation: the invocation keeps it until it ends, "
                 + "as a transaction does (BEGIN ... COMMIT on one client)",
             new Dictionary<string, Hold> { ["command"] = Hold.Command, ["invocation"] = Hold.Invocation });
+        bool connectInInit = r.Bool("connectInInit", false,
+            "the init code connects (a client created outside the handler connects at once, as ioredis does), before the first event");
         if (r.SchemaOnly)
             return null!;
         if (client.Monitoring is not null && client.Pool is null)
@@ -93,6 +72,7 @@ internal static class PartSections
             Name = name, Memory = memory, Timeout = timeout, Strategy = strategy, Proxy = proxy, ProxyInvokeLatency = proxyLatency,
             ReservedConcurrency = reserved, Work = work, Client = client, Host = host, Parallel = parallel,
             Commands = commands, Between = between, Hold = hold,
+            ConnectInInit = connectInInit,
         };
     }
 

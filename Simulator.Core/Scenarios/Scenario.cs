@@ -62,7 +62,34 @@ public sealed record PlatformSpec
     public bool ShutdownHook { get; init; }
     public Distribution? MaxLifetime { get; init; }
     public int Concurrency { get; init; }
+
+    /// <summary>The preset the values came from (aws-lambda unless the scenario names one).</summary>
+    public string Preset { get; init; } = PlatformPresets.Default;
+    public IdleMode Idle { get; init; } = IdleMode.Freeze;
+    public ExtensionKind Extensions { get; init; }
+    /// <summary>How long an instance (its kernel included) lives on once its shutdown begins.</summary>
+    public TimeSpan ShutdownPhase { get; init; }
+    /// <summary>Environments per function initialised at 0 s, ahead of traffic, and never reaped.</summary>
+    public int Provisioned { get; init; }
+    /// <summary>SnapStart: environments restored from a snapshot taken after an init at 0 s; null: off.</summary>
+    public SnapshotSpec? Snapshot { get; init; }
+    /// <summary>With idle throttle: the share of a CPU user space gets outside requests.</summary>
+    public double CpuFraction { get; init; }
+    public int InstanceConcurrency { get; init; } = 1;
+    public int? MaxInstances { get; init; }
+    public TimeSpan QueueTimeout { get; init; }
+    /// <summary>A box the platform puts on every path, before the scenario's own (network.middleboxes).</summary>
+    public MiddleboxSpec? PathMiddlebox { get; init; }
+    public bool PerRequestSockets { get; init; }
+    /// <summary>With idle suspend: Vercel's attachDatabasePool, which keeps the instance running while the
+    /// pool's idle timers are pending.</summary>
+    public bool PoolHook { get; init; }
+    /// <summary>With idle suspend: background work (waitUntil) that keeps the instance running this long after each request.</summary>
+    public TimeSpan WaitUntil { get; init; }
 }
+
+/// <summary>SnapStart: how long a restore takes and which runtime hooks the function registered.</summary>
+public sealed record SnapshotSpec(Distribution RestoreLatency, bool BeforeCheckpointCloses, bool AfterRestoreReconnects);
 
 public sealed record FunctionSpec
 {
@@ -86,6 +113,9 @@ public sealed record FunctionSpec
 
     /// <summary>Whether a pooled connection is held for a command or for the whole invocation.</summary>
     public Hold Hold { get; init; }
+
+    /// <summary>Whether the function's init code connects (a client created and connected outside the handler).</summary>
+    public bool ConnectInInit { get; init; }
 }
 
 /// <summary>How long a handler keeps a pooled connection: each command, or the whole invocation (a transaction).</summary>

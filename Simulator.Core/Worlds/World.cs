@@ -56,7 +56,11 @@ internal sealed class World
         var hosts = specs.Select(spec => network.AddHost(spec.Name, spec.Host, spec.NoSocket)).ToArray();
         var connections = new ConnectionRegistry(observer, hosts);
         network.Observer = connections;
-        _topology = new Topology(network, hosts, scenario.Network, _streams);
+        // A box the platform itself puts on the path (Azure's load balancer) comes before the scenario's own.
+        var path = scenario.Platform.PathMiddlebox is { } box
+            ? scenario.Network with { Middleboxes = [box, .. scenario.Network.Middleboxes] }
+            : scenario.Network;
+        _topology = new Topology(network, hosts, path, _streams);
         _platform = new Platform(scenario.Platform, scenario.Functions, Clock, observer, connections, _topology,
             specs.Select((spec, i) => (spec.Name, At: new Endpoint(hosts[i].Address, spec.Port))).ToDictionary(x => x.Name, x => x.At),
             _streams);
