@@ -70,6 +70,8 @@ public static class RealRun
         poller.WaitReady(StartTimeout);
         bool realTime = Libc.RealTimeThread(); // this thread keeps the platform's instants
         var lead = NftLead(world);
+        // A collection would stop this thread, whose priority the collector's threads do not share.
+        bool noCollections = GC.TryStartNoGCRegion(64L << 20);
         var clock = Stopwatch.StartNew();
         poller.Send(FormattableString.Invariant($"start {Stopwatch.GetTimestamp() - clock.ElapsedTicks}"));
         var results = new ConcurrentQueue<(string Env, string Line)>();
@@ -145,6 +147,8 @@ public static class RealRun
         WaitUntil(clock, plan.Scenario.Horizon);
         if (realTime)
             Libc.NormalThread();
+        if (noCollections && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+            GC.EndNoGCRegion();
         var (names, transitions) = Observed(poller);
         var requests = new List<RequestRecord>();
         foreach (var (env, line) in results)
