@@ -24,6 +24,9 @@ public static class ZombiesimCli
         root.Subcommands.Add(ValidateCommand.Build());
         root.Subcommands.Add(ValidateCommand.BuildSchema());
         root.Subcommands.Add(BenchCommand.Build());
+        root.Subcommands.Add(Verify.VerifyCommand.Build());
+        root.Subcommands.Add(Verify.VerifyCommand.BuildDiff());
+        root.Subcommands.Add(Verify.VerifyCommand.BuildAgent());
         return root;
     }
 

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Net;
+
+namespace Zombiesim.Cli.Verify;
+
+/// <summary>
+/// What an agent process is told on its command line (`zombiesim agent client|server key=value ...`): the client
+/// library's settings of the scenario's function, or the built-in server's port and idle timeout. A hidden, internal
+/// interface between verify and the processes it starts in each namespace.
+/// </summary>
+public sealed record AgentSpec
+{
+    public IPEndPoint? Server { get; init; }
+    public ushort Port { get; init; }
+    public bool Cache { get; init; } = true;
+    public TimeSpan? ConnectTimeout { get; init; }
+    public TimeSpan? CommandTimeout { get; init; }
+    public TimeSpan? IdleTimeout { get; init; }
+    public TimeSpan? MaxIdle { get; init; }
+    public bool Validate { get; init; }
+    /// <summary>SO_KEEPALIVE with this TCP_KEEPIDLE; zero: on with the namespace's tcp_keepalive_time; null: off.</summary>
+    public TimeSpan? KeepAlive { get; init; }
+    public TimeSpan? UserTimeout { get; init; }
+    public int Retries { get; init; }
+    public IReadOnlyList<string> RetryOn { get; init; } = [];
+    public TimeSpan Work { get; init; }
+
+    public IEnumerable<string> ToArgs()
+    {
+        static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("R", CultureInfo.InvariantCulture);
+        if (Server is not null) yield return $"server={Server}";
+        if (Port != 0) yield return $"port={Port}";
+        yield return $"cache={(Cache ? 1 : 0)}";
+        if (ConnectTimeout is { } c) yield return $"connectTimeoutMs={Ms(c)}";
+        if (CommandTimeout is { } d) yield return $"commandTimeoutMs={Ms(d)}";
+        if (IdleTimeout is { } i) yield return $"idleTimeoutMs={Ms(i)}";
+        if (MaxIdle is { } m) yield return $"maxIdleMs={Ms(m)}";
+        if (Validate) yield return "validate=1";
+        if (KeepAlive is { } k) yield return $"keepAliveMs={Ms(k)}";
+        if (UserTimeout is { } u) yield return $"userTimeoutMs={Ms(u)}";
+        if (Retries > 0) yield return $"retries={Retries}";
+        if (RetryOn.Count > 0) yield return $"retryOn={string.Join(',', RetryOn)}";
+        if (Work > TimeSpan.Zero) yield return $"workMs={Ms(Work)}";
+    }
+
+    public static AgentSpec Parse(IEnumerable<string> args)
+    {
+        var spec = new AgentSpec();
+        foreach (var arg in args)
+        {
+            int eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+                throw new VerifyException($"agent: '{arg}' is not key=value");
+            string key = arg[..eq], v = arg[(eq + 1)..];
+            TimeSpan Ms() => TimeSpan.FromMilliseconds(double.Parse(v, CultureInfo.InvariantCulture));
+            spec = key switch
+            {
+                "server" => spec with { Server = IPEndPoint.Parse(v) },
+                "port" => spec with { Port = ushort.Parse(v, CultureInfo.InvariantCulture) },
+                "cache" => spec with { Cache = v == "1" },
+                "connectTimeoutMs" => spec with { ConnectTimeout = Ms() },
+                "commandTimeoutMs" => spec with { CommandTimeout = Ms() },
+                "idleTimeoutMs" => spec with { IdleTimeout = Ms() },
+                "maxIdleMs" => spec with { MaxIdle = Ms() },
+                "validate" => spec with { Validate = v == "1" },
+                "keepAliveMs" => spec with { KeepAlive = Ms() },
+                "userTimeoutMs" => spec with { UserTimeout = Ms() },
+                "retries" => spec with { Retries = int.Parse(v, CultureInfo.InvariantCulture) },
+                "retryOn" => spec with { RetryOn = v.Split(',') },
+                "workMs" => spec with { Work = Ms() },
+                _ => throw new VerifyException($"agent: unknown key '{key}'"),
+            };
+        }
+        return spec;
+    }
+}

@@ -1,0 +1,298 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Zombiesim.Core.Observation;
+using Zombiesim.Core.Platforms;
+using Zombiesim.Tcp;
+
+namespace Zombiesim.Cli.Verify;
+
+/// <summary>What the real run recorded: requests as the agents saw them, socket transitions as polled, the platform's
+/// actions as done (real instants, seconds from the start), and the facts the diff's tolerance rests on.</summary>
+public sealed record RealResult(
+    IReadOnlyList<RequestRecord> Requests,
+    IReadOnlyList<ObservedTransition> Transitions,
+    IReadOnlyList<LifecycleRecord> Lifecycle,
+    int? Hz,
+    string Kernel,
+    string Server,
+    bool LatencyEmulated);
+
+/// <summary>
+/// Runs a <see cref="Schedule"/> on a <see cref="RealWorld"/>: starts the server (redis-server, or zombiesim's built-in
+/// generic server) and one client agent per environment, then at each instant does what the model's platform did:
+/// sends an invocation (after the cold-start time for a cold one), freezes (`process`: SIGSTOP; `vm`: SIGSTOP and the
+/// link cut both ways), thaws (the invocation is queued on the agent's stdin before SIGCONT, so it runs before the
+/// socket's news), destroys (link cut for good, then SIGKILL). Everything it starts is stopped, also on failure.
+/// </summary>
+public static class RealRun
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    public static RealResult Execute(VerifyPlan plan, Schedule schedule, TextWriter progress)
+    {
+        var s = plan.Scenario;
+        int? hz = KernelClock.MeasureHz();
+        using var world = RealWorld.Build(plan, schedule.Environments);
+        if (!world.LatencyEmulated)
+            progress.WriteLine("warning: this kernel has no netem (CONFIG_NET_SCH_NETEM): the links keep their own latency "
+                + $"(microseconds), not the scenario's {plan.LatencyMicroseconds} us one way; the diff allows two round trips more");
+        progress.WriteLine($"verify: namespaces {world.Prefix}-*: server, {schedule.Environments.Count} environment(s)"
+            + (plan.Middlebox is null ? "" : ", router"));
+        using var server = StartServer(plan, world);
+        var agents = new Dictionary<string, (int Index, AgentProcess Agent)>();
+        try
+        {
+            foreach (var env in schedule.Environments)
+            {
+                var spec = ClientSpecFor(env, new IPEndPoint(world.ServerAddress(env.Index), s.Server.Port));
+                agents[env.Name] = (env.Index, AgentProcess.StartZombiesim(world.EnvironmentNamespace(env.Index), "client", spec.ToArgs()));
+            }
+            foreach (var (_, agent) in agents.Values)
+                agent.WaitReady(StartTimeout);
+            WaitListening(server, s.Server.Port);
+            return Replay(plan, schedule, world, server, agents, hz) with { LatencyEmulated = world.LatencyEmulated };
+        }
+        finally
+        {
+            foreach (var (_, agent) in agents.Values)
+                agent.Dispose();
+        }
+    }
+
+    private static RealResult Replay(VerifyPlan plan, Schedule schedule, RealWorld world, AgentProcess server,
+        Dictionary<string, (int Index, AgentProcess Agent)> agents, int? hz)
+    {
+        var hosts = agents.Select(a => $"{a.Key}:{a.Value.Agent.Pid}").Prepend($"server:{server.Pid}");
+        using var poller = AgentProcess.StartZombiesim(world.ServerNamespace, "poll",
+            [$"port={plan.Scenario.Server.Port}", $"hosts={string.Join(',', hosts)}"]);
+        poller.WaitReady(StartTimeout);
+        bool realTime = Libc.RealTimeThread(); // this thread keeps the platform's instants
+        var lead = NftLead(world);
+        // A collection would stop this thread, whose priority the collector's threads do not share.
+        bool noCollections = GC.TryStartNoGCRegion(64L << 20);
+        var clock = Stopwatch.StartNew();
+        poller.Send(FormattableString.Invariant($"start {Stopwatch.GetTimestamp() - clock.ElapsedTicks}"));
+        var results = new ConcurrentQueue<(string Env, string Line)>();
+        var readers = agents.Select(a => new Thread(() => Drain(a.Key, a.Value.Agent, results)) { IsBackground = true }).ToList();
+        readers.ForEach(r => r.Start());
+
+        var lifecycle = new List<LifecycleRecord>();
+        var sent = new Dictionary<(string Env, int N), (RequestRecord Model, double Arrival, double Dispatch)>();
+        var frozen = new HashSet<string>();
+        var cut = new HashSet<string>(); // paused VMs whose link is cut
+        bool vm = plan.Scenario.Platform.FreezeMode == FreezeMode.Vm;
+        TimeSpan cold = plan.ColdStart;
+        var steps = schedule.Steps.Select(st => (Due: st.At + (st.Cold ? cold : TimeSpan.Zero), Step: st))
+            .Concat(schedule.Steps.Where(st => st.Kind == StepKind.Destroy || (vm && st.Kind == StepKind.Thaw))
+                .Select(st => (Due: st.At - lead,
+                    Step: st with { Kind = st.Kind == StepKind.Thaw ? StepKind.PrepareThaw : StepKind.PrepareDestroy })))
+            .OrderBy(x => x.Due).ThenBy(x => x.Step.Kind).ToList();
+        var doomed = new HashSet<string>();
+        int n = 0;
+        for (int i = 0; i < steps.Count; i++)
+        {
+            var (due, step) = steps[i];
+            if (due > plan.Scenario.Horizon)
+                break;
+            WaitUntil(clock, due);
+            var (k, agent) = agents[step.Environment];
+            double now = clock.Elapsed.TotalSeconds;
+            switch (step.Kind)
+            {
+                case StepKind.Request:
+                    n++;
+                    double arrival = now - (step.Cold ? cold.TotalSeconds : 0);
+                    if (step.Cold)
+                        lifecycle.Add(new LifecycleRecord(TimeSpan.FromSeconds(arrival), step.Environment, LifecycleEvent.ColdStart));
+                    agent.Send($"invoke {n}");
+                    if (frozen.Remove(step.Environment))
+                        Thaw(world, k, agent, cut.Remove(step.Environment)); // the invocation waits on stdin: it runs first
+                    sent[(step.Environment, n)] = (step.Request!, arrival, clock.Elapsed.TotalSeconds);
+                    break;
+                case StepKind.PrepareThaw when cut.Remove(step.Environment):
+                    world.Restore(k, "freeze"); // the VM stays stopped until its thaw; nothing is in flight meanwhile
+                    break;
+                case StepKind.PrepareDestroy:
+                    world.Cut(k, "destroy"); // a destroyed environment sends nothing, not even the FIN of its killed process
+                    doomed.Add(step.Environment);
+                    break;
+                case StepKind.Thaw:
+                    lifecycle.Add(new LifecycleRecord(TimeSpan.FromSeconds(now), step.Environment, LifecycleEvent.Thawed));
+                    bool invocationFollows = steps.Skip(i + 1).Any(x => x.Due == due && x.Step.Kind == StepKind.Request
+                        && x.Step.Environment == step.Environment);
+                    if (!invocationFollows && frozen.Remove(step.Environment))
+                        Thaw(world, k, agent, cut.Remove(step.Environment));
+                    break;
+                case StepKind.Freeze:
+                    lifecycle.Add(new LifecycleRecord(TimeSpan.FromSeconds(now), step.Environment, LifecycleEvent.Frozen));
+                    agent.Stop();
+                    if (vm)
+                    {
+                        world.Cut(k, "freeze");
+                        cut.Add(step.Environment);
+                    }
+                    frozen.Add(step.Environment);
+                    break;
+                case StepKind.Destroy:
+                    lifecycle.Add(new LifecycleRecord(TimeSpan.FromSeconds(now), step.Environment, LifecycleEvent.Destroyed));
+                    poller.Send(FormattableString.Invariant($"forget {step.Environment} {now:R}")); // the namespace outlives it
+                    if (doomed.Add(step.Environment))
+                        world.Cut(k, "destroy");
+                    agent.Kill();
+                    break;
+            }
+        }
+        WaitUntil(clock, plan.Scenario.Horizon);
+        if (realTime)
+            Libc.NormalThread();
+        if (noCollections && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+            GC.EndNoGCRegion();
+        var (names, transitions) = Observed(poller);
+        var requests = new List<RequestRecord>();
+        foreach (var (env, line) in results)
+            requests.Add(Record(line, env, sent, names, agents[env].Index));
+        return new RealResult(requests.OrderBy(r => r.T).ToList(), transitions.OrderBy(t => t.T).ToList(),
+            lifecycle.OrderBy(l => l.T).ToList(), hz, "Linux " + File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
+            plan.ServerBinary ?? "zombiesim's built-in generic server", true);
+    }
+
+    /// <summary>Stops the poller and reads what it saw: the connections' names by client address, and the transitions.</summary>
+    private static (Dictionary<string, string> Names, List<ObservedTransition> Transitions) Observed(AgentProcess poller)
+    {
+        poller.Send("stop");
+        var names = new Dictionary<string, string>();
+        var transitions = new List<ObservedTransition>();
+        var states = Enum.GetValues<TcpState>().ToDictionary(s => s.ToString());
+        while (poller.Next(StartTimeout) is { } line)
+        {
+            var f = line.Split(' ');
+            if (f is ["gap", var gap, var at])
+                Console.Error.WriteLine($"verify: the longest time between two polls was {gap} s, ending at {at} s");
+            else if (f is ["name", var client, var name])
+                names[client] = name;
+            else if (f is ["transition", var t, var host, var conn, var from, var to, var cause, var since])
+                transitions.Add(new ObservedTransition(double.Parse(t, CultureInfo.InvariantCulture), host, conn, states[from], states[to],
+                    cause, double.Parse(since, CultureInfo.InvariantCulture)));
+        }
+        return (names, transitions);
+    }
+
+    private static void Thaw(RealWorld world, int k, AgentProcess agent, bool stillCut)
+    {
+        if (stillCut)
+            world.Restore(k, "freeze");
+        agent.Continue();
+    }
+
+    /// <summary>How long before a thaw or a destruction the link's drops are changed: five times what one cut and one
+    /// restore took here, at least half a second (a busy machine makes them slower when it matters).</summary>
+    private static TimeSpan NftLead(RealWorld world)
+    {
+        var probe = Stopwatch.StartNew();
+        world.Cut(1, "probe");
+        world.Restore(1, "probe");
+        return TimeSpan.FromTicks(Math.Max(5 * probe.Elapsed.Ticks, TimeSpan.FromMilliseconds(500).Ticks));
+    }
+
+    private static RequestRecord Record(string line, string env,
+        Dictionary<(string Env, int N), (RequestRecord Model, double Arrival, double Dispatch)> sent, Dictionary<string, string> names,
+        int k)
+    {
+        var f = line.Split(' ');
+        if (f.Length != 6 || f[0] != "result")
+            throw new VerifyException($"agent of {env}: unexpected line '{line}'");
+        var (model, arrival, dispatch) = sent[(env, int.Parse(f[1], CultureInfo.InvariantCulture))];
+        if (!OutcomeNames.TryParse(f[2], out Outcome outcome))
+            throw new VerifyException($"agent of {env}: unknown outcome '{f[2]}'");
+        Origin? origin = f[3] == "-" ? null : OutcomeNames.TryParse(f[3], out Origin o) ? o : throw new VerifyException(f[3]);
+        int port = int.Parse(f[4], CultureInfo.InvariantCulture);
+        string? connection = port == 0 ? null : names.GetValueOrDefault(new IPEndPoint(RealWorld.EnvironmentAddress(k), port).ToString());
+        double latencyMs = (dispatch - arrival) * 1000 + long.Parse(f[5], CultureInfo.InvariantCulture) / 1000.0;
+        return new RequestRecord(TimeSpan.FromSeconds(arrival), model.Function, env, connection, outcome, origin,
+            Math.Round(latencyMs, 3), 0, null);
+    }
+
+    private static void Drain(string env, AgentProcess agent, ConcurrentQueue<(string, string)> results)
+    {
+        while (!agent.Exited)
+        {
+            if (agent.Next(TimeSpan.FromMilliseconds(200)) is { } line)
+                results.Enqueue((env, line));
+        }
+    }
+
+    private static AgentProcess StartServer(VerifyPlan plan, RealWorld world)
+    {
+        var s = plan.Scenario.Server;
+        if (plan.ServerBinary is null)
+        {
+            var spec = new AgentSpec { Port = s.Port, IdleTimeout = s.IdleTimeout };
+            var agent = AgentProcess.StartZombiesim(world.ServerNamespace, "server", spec.ToArgs());
+            agent.WaitReady(StartTimeout);
+            return agent;
+        }
+        string Seconds(TimeSpan? t) => ((long)(t?.TotalSeconds ?? 0)).ToString(CultureInfo.InvariantCulture);
+        var args = new List<string>
+        {
+            "--port", s.Port.ToString(CultureInfo.InvariantCulture), "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "",
+            "--appendonly", "no", "--daemonize", "no", "--dir", Path.GetTempPath(), "--loglevel", "warning",
+            "--timeout", Seconds(s.IdleTimeout), "--tcp-keepalive", Seconds(s.KeepAlive),
+        };
+        if (s.MaxClients is { } max)
+            args.AddRange(["--maxclients", max.ToString(CultureInfo.InvariantCulture)]);
+        return AgentProcess.Start(world.ServerNamespace, "redis-server", plan.ServerBinary, args);
+    }
+
+    /// <summary>Waits until the server's namespace shows a listening socket on its port.</summary>
+    private static void WaitListening(AgentProcess server, ushort port)
+    {
+        string hexPort = $":{port:X4} ";
+        var until = DateTime.UtcNow + StartTimeout;
+        while (DateTime.UtcNow < until)
+        {
+            if (server.Exited)
+                throw new VerifyException($"{server.What} exited: {server.Errors}");
+            try
+            {
+                if (File.ReadLines($"/proc/{server.Pid}/net/tcp").Skip(1).Any(l => l.Contains(hexPort, StringComparison.Ordinal)
+                        && l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3] == "0A"))
+                    return;
+            }
+            catch (IOException)
+            {
+            }
+            Thread.Sleep(20);
+        }
+        throw new VerifyException($"{server.What} did not listen on port {port}: {server.Errors}");
+    }
+
+    private static AgentSpec ClientSpecFor(EnvironmentPlan env, IPEndPoint server)
+    {
+        var c = env.Function.Client;
+        return new AgentSpec
+        {
+            Server = server, Cache = env.Function.Strategy == Core.Scenarios.Strategy.Reuse, ConnectTimeout = c.ConnectTimeout,
+            CommandTimeout = c.CommandTimeout, MaxIdle = c.MaxIdle, Validate = c.ValidateBeforeUse, KeepAlive = c.KeepAlive,
+            UserTimeout = c.UserTimeout, Retries = c.Retries, RetryOn = c.RetryOn.Select(o => o.Name()).ToList(),
+            Work = TimeSpan.FromSeconds(((Core.Random.Constant)env.Function.Work).Value),
+        };
+    }
+
+    /// <summary>Sleeps to about a millisecond before <paramref name="due"/>, then spins: the instants of platform actions
+    /// are kept to well under a jiffy.</summary>
+    private static void WaitUntil(Stopwatch clock, TimeSpan due)
+    {
+        while (true)
+        {
+            var left = due - clock.Elapsed;
+            if (left <= TimeSpan.Zero)
+                return;
+            if (left > TimeSpan.FromMilliseconds(4))
+                Thread.Sleep(left - TimeSpan.FromMilliseconds(3));
+            else
+                Thread.Yield();
+        }
+    }
+}

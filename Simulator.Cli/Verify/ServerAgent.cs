@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Zombiesim.Cli.Verify;
+
+/// <summary>
+/// The model's `generic` server on real sockets, run by `zombiesim agent server` in the server's namespace: it
+/// accepts every connection, answers each command line with a short reply at once, closes a connection the moment
+/// it has been idle for the idle timeout (counted from its last reply, exactly, as the model's generic server does),
+/// and closes a connection whose client closed. One thread per connection; prints `ready` once listening.
+/// </summary>
+internal sealed class ServerAgent(AgentSpec spec, TextWriter output)
+{
+    private static readonly byte[] Reply = Encoding.ASCII.GetBytes("+PONG\r\n");
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public int Run()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listener.Bind(new IPEndPoint(IPAddress.Any, spec.Port));
+        listener.Listen(511);
+        WarmUp(listener);
+        output.WriteLine("ready");
+        output.Flush();
+        while (true)
+        {
+            var socket = listener.Accept();
+            new Thread(() => Serve(socket, spec.IdleTimeout)) { IsBackground = true }.Start();
+        }
+    }
+
+    /// <summary>Serves a loopback client once, idle close included, so that the run's first connection does not pay for
+    /// compiling this code.</summary>
+    private void WarmUp(Socket listener)
+    {
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(new IPEndPoint(IPAddress.Loopback, spec.Port));
+        var accepted = listener.Accept();
+        var serve = new Thread(() => Serve(accepted, TimeSpan.FromMilliseconds(20))) { IsBackground = true };
+        serve.Start();
+        client.Send(Encoding.ASCII.GetBytes("PING\r\n"));
+        var buffer = new byte[64];
+        while (client.Receive(buffer) > 0)
+        {
+        }
+        serve.Join();
+    }
+
+    private void Serve(Socket socket, TimeSpan? idleTimeout)
+    {
+        var buffer = new byte[4096];
+        var lastActive = _clock.Elapsed;
+        try
+        {
+            while (true)
+            {
+                int micros = -1;
+                if (idleTimeout is { } idle)
+                {
+                    var left = lastActive + idle - _clock.Elapsed;
+                    if (left <= TimeSpan.Zero)
+                        break; // idle for the timeout: close (FIN)
+                    micros = (int)Math.Min(int.MaxValue, Math.Ceiling(left.TotalMicroseconds));
+                }
+                if (!socket.Poll(micros, SelectMode.SelectRead))
+                    continue;
+                int n = socket.Receive(buffer);
+                if (n == 0)
+                    break; // the client closed: close too
+                for (int i = 0; i < n; i++)
+                {
+                    if (buffer[i] == (byte)'\n')
+                        socket.Send(Reply);
+                }
+                lastActive = _clock.Elapsed;
+            }
+        }
+        catch (SocketException)
+        {
+            // reset by the peer: nothing to close cleanly
+        }
+        socket.Close();
+    }
+}

@@ -1,0 +1,54 @@
+namespace Zombiesim.Cli.Verify;
+
+/// <summary>
+/// How far a real instant may be from the model's and still agree. Every instant: two jiffies at the kernel's HZ (a
+/// timer is armed in whole jiffies and fires on the tick after it is due) plus a scheduling allowance (the agent,
+/// the orchestrator and the server are ordinary processes on a shared machine). A socket state seen by polling: plus
+/// one polling interval. A transition a kernel timer caused (FIN_WAIT_2, TIME_WAIT, retransmission, orphan, keepalive,
+/// user and SYN timeouts): plus 1/8 of the time since the socket's previous transition, the timer wheel's rounding of
+/// a timer that long (kernel/time/timer.c; measured: a 60 s TIME_WAIT ends 60.0-62.1 s after it began). Redis closes
+/// idle clients in a once-a-second cron whose phase is its own: its idle closes, and the FIN and ACK transitions that
+/// answer them, get one more second either way.
+/// </summary>
+public sealed record Tolerance(RealFacts Facts)
+{
+    private static readonly HashSet<string> KernelTimerCauses =
+    [
+        "fin-wait-2-timeout", "time-wait-expired", "retransmit-timeout", "orphan-retries-exhausted", "keepalive-timeout",
+        "user-timeout", "syn-timeout", "synack-timeout",
+    ];
+
+    private static readonly HashSet<string> RedisCloseFollowUps = ["rcv-fin", "rcv-ack-of-fin", "rcv-fin-ack-of-fin"];
+
+    public double Jiffy => 1.0 / Facts.Hz;
+
+    /// <summary>The allowance for an instant measured directly (a request's end, a platform action).</summary>
+    public double Base => 2 * Jiffy + Facts.SchedulingMs / 1000 + 4 * Facts.UnemulatedLatencyMs / 1000;
+
+    /// <summary>The allowance for a transition the model gives with <paramref name="cause"/>, <paramref name="sincePrevious"/>
+    /// seconds after the socket's previous transition.</summary>
+    public double ForTransition(string host, string cause, double sincePrevious)
+    {
+        double t = Base + Facts.PollMs / 1000;
+        if (KernelTimerCauses.Contains(cause))
+            t += sincePrevious / 8;
+        if (Facts.Server == "redis-server" && ((host == "server" && cause == "close") || RedisCloseFollowUps.Contains(cause)))
+            t += 1; // the cron's phase is not the model's: its idle close, and the peer's answers to it, move together
+        return t;
+    }
+
+    /// <summary>The allowance for a request's end: a kernel timeout is a timer too.</summary>
+    public double ForRequest(string? origin, double latencySeconds) => Base + (origin == "kernel-timeout" ? latencySeconds / 8 : 0);
+
+    /// <summary>A model state shorter than this may fall between two polls.</summary>
+    public double Unobservable => Facts.PollMs / 1000 + 2 * Jiffy;
+
+    public string Describe() =>
+        $"2 jiffies at HZ={Facts.Hz}{(Facts.HzMeasured ? " (measured)" : " (not measured: the scenario's)")} = {2000 * Jiffy:0.#} ms"
+        + $" + scheduling {Facts.SchedulingMs:0.#} ms; polled socket states + {Facts.PollMs:0.#} ms; kernel timers"
+        + " + 1/8 of the time since the socket's previous transition (timer wheel)"
+        + (Facts.Server == "redis-server" ? "; redis idle closes and the FIN and ACK that answer them + 1 s (cron)" : "")
+        + (Facts.UnemulatedLatencyMs > 0
+            ? $"; no netem: + 2 round trips of the scenario's latency ({4 * Facts.UnemulatedLatencyMs:0.###} ms)"
+            : "");
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+
+namespace Zombiesim.Cli.Verify;
+
+/// <summary>
+/// What verify can build of a scenario, checked before anything is created, and the scenario as it runs: with
+/// `--time-scale K` the scenario's own clocks are divided by K (traffic instants, the platform's freeze and reap
+/// delays, the server's idle timeouts, the middlebox's idle timeout, the horizon), and kernel timers are not (RTO,
+/// tail-loss probes, orphan retries, tcp_fin_timeout, keepalive, TIME_WAIT), nor are the client's own timeouts or the
+/// cold start. The model then runs on the same scaled scenario, so both sides see the same clocks.
+/// </summary>
+public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? ServerBinary, MiddleboxSpec? Middlebox,
+    IReadOnlyList<string> ScaledClocks)
+{
+    public long LatencyMicroseconds => (long)Math.Round(Fixed(Scenario.Network.Latency, "network.latency").TotalMicroseconds);
+
+    public TimeSpan ColdStart => Fixed(Scenario.Platform.ColdStart, "platform.coldStart");
+
+    public static VerifyPlan From(Scenario s, double timeScale)
+    {
+        if (!(timeScale >= 1) || double.IsInfinity(timeScale))
+            throw new VerifyException($"--time-scale must be a number of at least 1, not {timeScale}");
+        var refusals = new List<string>();
+        void Refuse(bool when, string what)
+        {
+            if (when) refusals.Add(what);
+        }
+        foreach (var f in s.Functions)
+        {
+            Refuse(f.Strategy == Strategy.Proxy, $"function {f.Name}: strategy proxy");
+            Refuse(f.Client.Pool is not null, $"function {f.Name}: a connection pool");
+            Refuse(f.Parallel != 1, $"function {f.Name}: parallel commands");
+            Refuse(f.Client.PingInterval is not null, $"function {f.Name}: client pingInterval");
+            Refuse(f.Work is not Constant, $"function {f.Name}: a work distribution (a fixed value is fine)");
+        }
+        Refuse(s.Events.Count > 0, "scripted events (partitions, redeploys, server restarts)");
+        Refuse(s.Platform.ShutdownHook, "platform.shutdownHook");
+        Refuse(s.Network.Middleboxes.Count > 1, "more than one middlebox");
+        Refuse(s.Platform.ColdStart is not Constant, "a coldStart distribution (a fixed value is fine)");
+        Refuse(s.Network.Latency is not Constant, "a latency distribution (a fixed value is fine)");
+        string? binary = s.Server.Preset switch
+        {
+            "redis" => "redis-server",
+            "generic" => null,
+            var other => Unsupported(refusals, $"server preset {other} (redis and generic are built)"),
+        };
+        if (s.Server.Preset == "generic")
+        {
+            Refuse(s.Server.MaxClients is not null || s.Server.SoftLimit is not null || s.Server.HardLimit is not null,
+                "connection limits on the generic server (use preset redis for maxclients)");
+            Refuse(s.Server.KeepAlive is not null, "server keepAlive on the generic server");
+        }
+        else if (binary is not null)
+            Refuse(s.Server.SoftLimit is not null || s.Server.HardLimit is not null, "soft or hard limits on redis");
+        if (refusals.Count > 0)
+            throw new VerifyException("verify cannot build: " + string.Join("; ", refusals));
+        var scaled = timeScale == 1 ? s : Scale(s, timeScale);
+        if (binary is not null && scaled.Server.IdleTimeout is { } idle && idle.Ticks % TimeSpan.TicksPerSecond != 0)
+            throw new VerifyException($"redis takes its idle timeout in whole seconds; scaled by {timeScale} it is {idle.TotalSeconds} s");
+        string[] clocks = timeScale == 1 ? [] :
+        [
+            "traffic instants", "platform.freeze.after", "platform.reap.after", "platform.maxLifetime", "server.idleTimeout",
+            "server.evictIdleAfter", "network.middleboxes[].idleTimeout", "horizon",
+        ];
+        return new VerifyPlan(scaled with { Expect = [] }, timeScale, binary, scaled.Network.Middleboxes.FirstOrDefault(), clocks);
+    }
+
+    private static string? Unsupported(List<string> refusals, string what)
+    {
+        refusals.Add(what);
+        return null;
+    }
+
+    private static Scenario Scale(Scenario s, double k)
+    {
+        TimeSpan T(TimeSpan t) => TimeSpan.FromTicks((long)Math.Round(t.Ticks / k));
+        TimeSpan? Tn(TimeSpan? t) => t is { } v ? T(v) : null;
+        Distribution D(Distribution d, string what) => d is Constant c
+            ? new Constant(c.Value / k)
+            : throw new VerifyException($"--time-scale needs a fixed value for {what}, not a distribution");
+        return s with
+        {
+            Horizon = T(s.Horizon),
+            Platform = s.Platform with
+            {
+                FreezeAfter = D(s.Platform.FreezeAfter, "platform.freeze.after"),
+                ReapAfter = D(s.Platform.ReapAfter, "platform.reap.after"),
+                MaxLifetime = s.Platform.MaxLifetime is { } m ? D(m, "platform.maxLifetime") : null,
+            },
+            Server = s.Server with { IdleTimeout = Tn(s.Server.IdleTimeout), EvictIdleAfter = T(s.Server.EvictIdleAfter) },
+            Network = s.Network with
+            {
+                Middleboxes = s.Network.Middleboxes
+                    .Select(b => b with { Profile = b.Profile with { IdleTimeout = T(b.Profile.IdleTimeout) } }).ToList(),
+            },
+            Traffic = s.Traffic.Select(t => t with
+            {
+                At = t.At.Select(a => D(a, "traffic at")).ToList(),
+                Every = t.Every is { } e ? D(e, "traffic every") : null,
+                From = T(t.From),
+                Until = Tn(t.Until),
+                BurstAt = T(t.BurstAt),
+                BurstOver = T(t.BurstOver),
+            }).ToList(),
+        };
+    }
+
+    private static TimeSpan Fixed(Distribution d, string what) => d is Constant c
+        ? TimeSpan.FromSeconds(c.Value)
+        : throw new VerifyException($"verify needs a fixed value for {what}");
+
+    /// <summary>The scale as text for reports: "1" or "10".</summary>
+    public string ScaleText => TimeScale.ToString("0.###", CultureInfo.InvariantCulture);
+}
+
+/// <summary>An environment of the model's run, built as a namespace: its number (1, 2, ...), its name (hello#1) and its
+/// function.</summary>
+public sealed record EnvironmentPlan(int Index, string Name, FunctionSpec Function);

@@ -1,0 +1,36 @@
+using Xunit;
+using Zombiesim.Cli.Verify;
+
+namespace Zombiesim.Tests.Verify;
+
+/// <summary>A test that builds network namespaces: it runs where the machine allows them (Linux, root or the two
+/// capabilities, `ip netns add` works, ip, tc, nft and redis-server installed) and is skipped with the reason otherwise.</summary>
+public sealed class NamespaceFactAttribute : FactAttribute
+{
+    private static readonly string? Reason = Probe();
+
+    public NamespaceFactAttribute()
+    {
+        if (Reason is not null)
+            Skip = Reason;
+    }
+
+    private static string? Probe()
+    {
+        if (Preflight.MachineRefusal() is { } why)
+            return why;
+        var missing = Preflight.MissingTools("redis-server");
+        if (missing.Count > 0)
+            return "needs " + string.Join(", ", missing);
+        string probe = $"zsprobe-{Environment.ProcessId}";
+        try
+        {
+            var (code, _, error) = Shell.Try("ip", ["netns", "add", probe]);
+            return code == 0 ? null : $"`ip netns add` is not allowed here: {error.Trim()}";
+        }
+        finally
+        {
+            Shell.Try("ip", ["netns", "delete", probe]);
+        }
+    }
+}

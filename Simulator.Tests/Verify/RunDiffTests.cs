@@ -1,0 +1,94 @@
+using FluentAssertions;
+using Xunit;
+using Zombiesim.Cli.Verify;
+using Zombiesim.Core.Observation;
+
+namespace Zombiesim.Tests.Verify;
+
+public class RunDiffTests
+{
+    // HZ 250 (2 jiffies = 8 ms), scheduling 10 ms, polling 5 ms: 18 ms for a request's end, 23 ms for a polled state.
+    private static readonly Tolerance Tol = new(new RealFacts(250, true, 5, 1, "Linux test", "generic", []));
+
+    private static RequestRecord Request(double t, Outcome outcome, Origin? origin, double latencyMs) =>
+        new(TimeSpan.FromSeconds(t), "hello", "hello#1", "c1", outcome, origin, latencyMs, 0, null);
+
+    private static VerifyDocument Doc(IReadOnlyList<RequestRecord> requests, params DocTransition[] transitions) =>
+        new("s", requests, transitions, [], null);
+
+    [Fact]
+    public void Same_outcomes_with_ends_within_two_jiffies_and_the_scheduling_allowance_agree()
+    {
+        var model = Doc([Request(95, Outcome.Eof, Origin.Fin, 0)]);
+        var real = Doc([Request(95, Outcome.Eof, Origin.Fin, 17.9)]);
+        var lines = RunDiff.Compare(model, real, Tol);
+        lines.Should().ContainSingle().Which.Verdict.Should().Be(Verdict.Agree);
+        lines[0].Tolerance.Should().BeApproximately(0.018, 1e-12);
+    }
+
+    [Fact]
+    public void A_different_outcome_disagrees_even_at_the_same_instant()
+    {
+        var model = Doc([Request(95, Outcome.ECONNRESET, Origin.Rst, 1)]);
+        var real = Doc([Request(95, Outcome.Eof, Origin.Fin, 1)]);
+        var line = RunDiff.Compare(model, real, Tol).Single();
+        line.Verdict.Should().Be(Verdict.Disagree);
+        line.What.Should().Be("model ECONNRESET (rst) hello#1 c1, real EOF (fin) hello#1 c1");
+        RunDiff.Agrees([line]).Should().BeFalse();
+    }
+
+    [Fact]
+    public void A_request_ending_past_the_tolerance_disagrees()
+    {
+        var lines = RunDiff.Compare(Doc([Request(0, Outcome.Ok, null, 1)]), Doc([Request(0, Outcome.Ok, null, 19.1)]), Tol);
+        lines.Single().Verdict.Should().Be(Verdict.Disagree);
+    }
+
+    [Fact]
+    public void A_model_state_shorter_than_a_poll_may_be_missing_but_a_long_one_may_not()
+    {
+        var model = Doc([],
+            new DocTransition(0.2002, "hello#1", "c1", "CLOSED", "SYN_SENT", "active-open"),
+            new DocTransition(0.2012, "hello#1", "c1", "SYN_SENT", "ESTABLISHED", "rcv-syn-ack"),
+            new DocTransition(60.2023, "hello#1", "c1", "ESTABLISHED", "CLOSE_WAIT", "rcv-fin"));
+        var real = Doc([], new DocTransition(0.210, "hello#1", "c1", "CLOSED", "ESTABLISHED", "observed"));
+        var lines = RunDiff.Compare(model, real, Tol);
+        lines.Select(l => l.Verdict).Should().Equal(Verdict.Unobservable, Verdict.Agree, Verdict.Disagree);
+        lines[2].Note.Should().Be("not seen in reality");
+    }
+
+    [Fact]
+    public void A_kernel_timer_transition_is_allowed_an_eighth_of_its_length_for_the_timer_wheel()
+    {
+        // FIN_WAIT_2 for 30 s (tcp_fin_timeout): the wheel may fire it up to 3.75 s late.
+        var model = Doc([],
+            new DocTransition(60.2428, "server", "c1", "FIN_WAIT_1", "FIN_WAIT_2", "rcv-ack-of-fin"),
+            new DocTransition(90.2428, "server", "c1", "FIN_WAIT_2", "CLOSED", "fin-wait-2-timeout"));
+        var real = Doc([],
+            new DocTransition(60.250, "server", "c1", "FIN_WAIT_1", "FIN_WAIT_2", "observed"),
+            new DocTransition(92.200, "server", "c1", "FIN_WAIT_2", "CLOSED", "observed"));
+        var lines = RunDiff.Compare(model, real, Tol);
+        lines[1].Tolerance.Should().BeApproximately(0.023 + 30.0 / 8, 1e-9);
+        lines.Select(l => l.Verdict).Should().Equal(Verdict.Agree, Verdict.Agree);
+    }
+
+    [Fact]
+    public void A_state_seen_only_in_reality_disagrees()
+    {
+        var real = Doc([], new DocTransition(95.01, "hello#1", "c1", "ESTABLISHED", "CLOSE_WAIT", "observed"));
+        var line = RunDiff.Compare(Doc([]), real, Tol).Single();
+        line.Verdict.Should().Be(Verdict.Disagree);
+        line.Note.Should().Be("seen in reality, not in the model");
+    }
+
+    [Fact]
+    public void A_state_seen_after_a_late_poll_agrees_when_the_model_instant_is_between_the_two_polls()
+    {
+        // The poll before 60.30 s came at 60.19 s (a gap of 110 ms): the change happened in between.
+        var model = Doc([], new DocTransition(60.2018, "server", "c1", "ESTABLISHED", "FIN_WAIT_1", "close"));
+        var late = Doc([], new DocTransition(60.300, "server", "c1", "ESTABLISHED", "FIN_WAIT_1", "observed", 60.190));
+        RunDiff.Compare(model, late, Tol).Single().Verdict.Should().Be(Verdict.Agree);
+        var after = Doc([], new DocTransition(60.300, "server", "c1", "ESTABLISHED", "FIN_WAIT_1", "observed", 60.250));
+        RunDiff.Compare(model, after, Tol).Single().Verdict.Should().Be(Verdict.Disagree, "it was not there at 60.25 s");
+    }
+}

@@ -1,0 +1,58 @@
+using FluentAssertions;
+using Xunit;
+using Zombiesim.Cli.Verify;
+using Zombiesim.Core.Random;
+using Zombiesim.Core.Scenarios;
+using Zombiesim.Tcp;
+using Zombiesim.Tests.World;
+
+namespace Zombiesim.Tests.Verify;
+
+public class VerifyPlanTests
+{
+    [Fact]
+    public void Time_scale_divides_the_scenarios_clocks_and_leaves_kernel_timers_and_client_timeouts_alone()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), []);
+        var plan = VerifyPlan.From(s, 10);
+        var scaled = plan.Scenario;
+        scaled.Horizon.Should().Be(TimeSpan.FromSeconds(42));
+        scaled.Traffic[0].At.Should().Equal(new Constant(0), new Constant(9.5), new Constant(40));
+        scaled.Platform.FreezeAfter.Should().Be(new Constant(0.5));
+        scaled.Platform.ReapAfter.Should().Be(new Constant(30));
+        scaled.Server.IdleTimeout.Should().Be(TimeSpan.FromSeconds(6));
+        scaled.Server.Host.TcpFinTimeout.Should().Be(TimeSpan.FromSeconds(30), "a kernel timer");
+        scaled.Functions[0].Client.CommandTimeout.Should().Be(TimeSpan.FromSeconds(5), "the client's own timer");
+        scaled.Platform.ColdStart.Should().Be(new Constant(0.2));
+        scaled.Expect.Should().BeEmpty("the scenario's expectations are about its unscaled instants");
+    }
+
+    [Fact]
+    public void The_middlebox_idle_timeout_is_scaled_and_becomes_conntrack_timeouts_with_unknown_flows_dropped()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-etimedout.yaml"), []);
+        var plan = VerifyPlan.From(s, 10);
+        plan.Middlebox!.Profile.IdleTimeout.Should().Be(TimeSpan.FromSeconds(6));
+        Conntrack.Sysctls(plan.Middlebox).Should().Contain(("net.netfilter.nf_conntrack_tcp_timeout_established", "6"))
+            .And.Contain(("net.netfilter.nf_conntrack_tcp_loose", "0"));
+        Conntrack.Ruleset(plan.Middlebox).Should().Contain("ct state invalid drop").And.NotContain("reject");
+    }
+
+    [Fact]
+    public void What_verify_cannot_build_is_refused_before_anything_is_created()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.preset=mysql"]);
+        var act = () => VerifyPlan.From(s, 1);
+        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: server preset mysql (redis and generic are built)");
+    }
+
+    [Fact]
+    public void Sysctls_a_host_sets_are_written_for_sysctl_in_whole_seconds()
+    {
+        var pairs = RealSysctls.For(new Sysctls { TcpFinTimeout = TimeSpan.FromSeconds(30) });
+        if (File.Exists("/proc/sys/net/ipv4/tcp_fin_timeout"))
+            pairs.Should().Contain(("net.ipv4.tcp_fin_timeout", "30")).And.Contain(("net.ipv4.tcp_retries2", "15"));
+        var act = () => RealSysctls.For(new Sysctls { TcpFinTimeout = TimeSpan.FromMilliseconds(1500) });
+        act.Should().Throw<VerifyException>().WithMessage("*whole seconds*");
+    }
+}
