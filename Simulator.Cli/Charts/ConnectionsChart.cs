@@ -27,10 +27,13 @@ public static class ConnectionsChart
     {
         double span = runs.Max(r => r.Samples.T.Length == 0 ? 0 : r.Samples.T[^1]);
         var (scale, unit) = TimeUnit(span);
-        return runs.Count > 1 ? ConnectionsOverlay.Draw(runs, scale, unit, width) : One(runs[0], scale, unit, width);
+        // The data area is at least half the figure: one downsampling column for each two pixels of the figure.
+        int columns = Downsample.Columns(width);
+        var (panels, series) = runs.Count > 1 ? ConnectionsOverlay.Draw(runs, scale, unit, columns) : One(runs[0], scale, unit, columns);
+        return new Chart(Panels.Stack(panels, Weights, width), "connections", series);
     }
 
-    private static Chart One(RunData run, double scale, string unit, int width)
+    private static (Plot[] Panels, Dictionary<string, double[]> Series) One(RunData run, double scale, string unit, int columns)
     {
         var series = new Dictionary<string, double[]>();
         var s = run.Samples;
@@ -48,7 +51,7 @@ public static class ConnectionsChart
         foreach (var (name, values) in failures)
             series[name + " (per interval)"] = values;
 
-        var idx = Downsample.Indices(s.T.Length, [total], width);
+        var idx = Downsample.Indices(s.T.Length, [total], columns);
         var xs = Downsample.Pick(s.T, idx).Select(t => t / scale).ToArray();
         bool dense = idx.Length < s.T.Length; // several samples a pixel column: steps would add points, not detail
         double end = Math.Max(s.T.DefaultIfEmpty(0).Max(), 1) / scale;
@@ -69,13 +72,13 @@ public static class ConnectionsChart
         Limits(run, sockets, peak, series);
 
         var environments = NewPlot("", "", "environments");
-        var (ax, ay) = Downsample.Line(s.T, scale, alive, width);
+        var (ax, ay) = Downsample.Line(s.T, scale, alive, columns);
         var a = environments.Add.ScatterLine(ax, ay);
         a.LegendText = "alive";
         a.Color = Distinct.GetColor(0);
         a.LineWidth = 2;
         a.ConnectStyle = ConnectStyle.StepHorizontal;
-        var (fx, fy) = Downsample.Line(s.T, scale, s.EnvironmentsFrozen, width);
+        var (fx, fy) = Downsample.Line(s.T, scale, s.EnvironmentsFrozen, columns);
         var f = environments.Add.ScatterLine(fx, fy);
         f.LegendText = "frozen";
         f.Color = Distinct.GetColor(1);
@@ -88,7 +91,7 @@ public static class ConnectionsChart
         int colour = 1;
         foreach (var (name, values) in failures)
         {
-            var (lx, ly) = Downsample.Line(s.T, scale, values, width);
+            var (lx, ly) = Downsample.Line(s.T, scale, values, columns);
             var line = problems.Add.ScatterLine(lx, ly);
             line.LegendText = name;
             line.Color = LineColor(colour++);
@@ -110,7 +113,7 @@ public static class ConnectionsChart
             IntegerTicks(plot.Axes.Left);
             LegendOutside(plot);
         }
-        return new Chart(Panels.Stack(panels, Weights, width), "connections", series);
+        return (panels, series);
 
         double[] Steps(double[] values) => dense ? values : Downsample.StepsY(values);
     }

@@ -10,7 +10,9 @@ namespace Zombiesim.Cli.Charts;
 /// names the runs overlaid.</summary>
 public static class ConnectionsOverlay
 {
-    public static Chart Draw(IReadOnlyList<RunData> runs, double scale, string unit, int width)
+    /// <summary>The three panels (downsampled to <paramref name="columns"/>) and their series.</summary>
+    public static (Plot[] Panels, Dictionary<string, double[]> Series) Draw(IReadOnlyList<RunData> runs, double scale, string unit,
+        int columns)
     {
         var series = new Dictionary<string, double[]>();
         var names = RunNames.Of(runs);
@@ -34,10 +36,10 @@ public static class ConnectionsOverlay
             series[$"{names[r]}: environments alive"] = alive;
             series[$"{names[r]}: failed requests (per interval)"] = failed;
             var color = LineColor(r);
-            Line(sockets, Downsample.Line(s.T, scale, total, width), color, LinePattern.Solid, $"{names[r]}: all server sockets");
-            Line(sockets, Downsample.Line(s.T, scale, zombies, width), color, LinePattern.Dashed, $"{names[r]}: zombies");
-            Line(environments, Downsample.Line(s.T, scale, alive, width), color, LinePattern.Solid, $"{names[r]}: alive");
-            Line(problems, Downsample.Line(s.T, scale, failed, width), color, LinePattern.Solid, $"{names[r]}: failed requests");
+            Line(sockets, Downsample.Line(s.T, scale, total, columns), color, LinePattern.Solid, $"{names[r]}: all server sockets");
+            Line(sockets, Downsample.Line(s.T, scale, zombies, columns), color, LinePattern.Dashed, $"{names[r]}: zombies");
+            Line(environments, Downsample.Line(s.T, scale, alive, columns), color, LinePattern.Solid, $"{names[r]}: alive");
+            Line(problems, Downsample.Line(s.T, scale, failed, columns), color, LinePattern.Solid, $"{names[r]}: failed requests");
             end = Math.Max(end, s.T.DefaultIfEmpty(0).Max());
             peak = Math.Max(peak, total.DefaultIfEmpty(0).Max());
             envPeak = Math.Max(envPeak, alive.DefaultIfEmpty(0).Max());
@@ -49,7 +51,7 @@ public static class ConnectionsOverlay
             IntegerTicks(plot.Axes.Left);
             LegendOutside(plot);
         }
-        return new Chart(Panels.Stack([sockets, environments, problems], ConnectionsChart.Weights, width), "connections", series);
+        return ([sockets, environments, problems], series);
     }
 
     private static void Line(Plot plot, (double[] X, double[] Y) points, Color color, LinePattern pattern, string legend)

@@ -43,6 +43,38 @@ public static class Downsample
         return keep.ToArray();
     }
 
+    /// <summary>Columns for a figure <paramref name="width"/> pixels wide: its data area is at least half of it,
+    /// so one column for each two pixels of the figure is at least one a pixel of the data.</summary>
+    public static int Columns(int width) => Math.Max(50, width / 2);
+
+    /// <summary>
+    /// For a monotone line (an ECDF): the x range cut into <paramref name="columns"/> equal parts and, in
+    /// each, the first and last point kept (the line's extremes there), with the first and last of all.
+    /// </summary>
+    public static int[] Monotone(double[] x, int columns)
+    {
+        if (x.Length <= 2 * columns)
+            return Enumerable.Range(0, x.Length).ToArray();
+        double from = x[0], span = x[^1] - x[0];
+        var keep = new List<int>(2 * columns + 2) { 0 };
+        int last = -1;
+        for (int i = 1; i < x.Length; i++)
+        {
+            int column = span <= 0 ? 0 : Math.Min(columns - 1, (int)((x[i] - from) / span * columns));
+            int previous = span <= 0 ? 0 : Math.Min(columns - 1, (int)((x[i - 1] - from) / span * columns));
+            if (column != previous || i == x.Length - 1)
+            {
+                if (keep[^1] != i - 1)
+                    keep.Add(i - 1); // the last of the previous column
+                keep.Add(i); // the first of this one
+            }
+            last = i;
+        }
+        if (keep[^1] != last)
+            keep.Add(last);
+        return keep.ToArray();
+    }
+
     /// <summary>Times (scaled) and values of one line, downsampled on its own extremes.</summary>
     public static (double[] X, double[] Y) Line(double[] t, double scale, double[] values, int columns)
     {

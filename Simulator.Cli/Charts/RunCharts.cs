@@ -17,7 +17,7 @@ public static class RunCharts
             for (int i = 0; i < runs.Count; i++)
                 charts.Add(LifecycleChart.Draw(runs[i]) with { Name = $"lifecycle-{RunNames.File(names[i])}" });
         }
-        charts.Add(LatencyChart.Draw(runs));
+        charts.Add(LatencyChart.Draw(runs, width));
         return charts;
     }
 

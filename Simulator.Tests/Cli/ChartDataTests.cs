@@ -81,6 +81,19 @@ public class ChartDataTests
     }
 
     [Fact]
+    public void A_long_ecdf_keeps_the_first_and_last_point_of_each_column_and_its_ends()
+    {
+        var x = Enumerable.Range(0, 200_000).Select(i => Math.Sqrt(i)).ToArray();
+        var keep = Downsample.Monotone(x, 600);
+        keep.Should().HaveCountLessThanOrEqualTo(2 * 600 + 2).And.BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        keep[0].Should().Be(0);
+        keep[^1].Should().Be(x.Length - 1);
+        // Each of the 600 columns of the axis holds a kept point: no gap wider than a column.
+        keep.Zip(keep.Skip(1), (a, b) => x[b] - x[a]).Max().Should().BeLessThanOrEqualTo((x[^1] - x[0]) / 600 * 2);
+        Downsample.Monotone([1, 2, 3], 600).Should().Equal(0, 1, 2);
+    }
+
+    [Fact]
     public void Every_tcp_state_has_its_own_colour_and_none_is_near_black()
     {
         string[] states = [.. Sample.ServerCategories, "SYN_SENT", "ESTABLISHED"];
