@@ -8,7 +8,7 @@ namespace Zombiesim.Cli.Charts;
 /// <summary>The distribution (ECDF) of successful requests' latency per function, per run.</summary>
 public static class LatencyChart
 {
-    public static Chart Draw(IReadOnlyList<RunData> runs)
+    public static Chart Draw(IReadOnlyList<RunData> runs, int width = DefaultWidth)
     {
         // Latencies as the files keep them (to the nanosecond), so that a chart drawn in memory equals one drawn from disk.
         static double Ms(Zombiesim.Core.Observation.RequestRecord r) => Math.Round(r.LatencyMs, 6);
@@ -16,7 +16,9 @@ public static class LatencyChart
         // Cold starts put a tail 100 times above the body: then the axis is logarithmic.
         bool log = ok.Count > 0 && ok.Max() / ok.Min() > 50;
         string axis = log ? "latency (ms, log scale)" : "latency (ms)";
-        var p = NewPlot("Latency of successful requests", axis, "share of requests at or below");
+        string title = runs.Count > 1 ? $"Latency of successful requests, overlaid: {string.Join(" vs ", RunNames.Of(runs))}"
+            : $"{runs[0].Name}: latency of successful requests";
+        var p = NewPlot(title, axis, "share of requests at or below");
         if (log)
         {
             p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
@@ -27,27 +29,58 @@ public static class LatencyChart
             };
         }
         var series = new Dictionary<string, double[]>();
-        foreach (var run in runs)
+        var names = RunNames.Of(runs);
+        for (int r = 0; r < runs.Count; r++)
         {
+            var run = runs[r];
             foreach (var g in run.Requests.Where(r => r.Ok).GroupBy(r => r.Function).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
                 var sorted = g.Select(Ms).Order().ToArray();
-                var ys = Enumerable.Range(1, sorted.Length).Select(i => (double)i / sorted.Length).ToArray();
+                var (at, share) = Ecdf(sorted);
                 string strategy = run.Header.Strategies.GetValueOrDefault(g.Key, "?");
-                string name = $"{(runs.Count > 1 ? run.Name + ": " : "")}{g.Key} ({strategy})";
-                var xs = log ? sorted.Select(v => Math.Log10(Math.Max(v, 1e-6))).ToArray() : sorted;
-                var line = p.Add.ScatterLine(xs, ys);
+                string name = $"{(runs.Count > 1 ? names[r] + ": " : "")}{g.Key} ({strategy})";
+                var xs = log ? at.Select(v => Math.Log10(Math.Max(v, 1e-6))).ToArray() : at;
+                // Hundreds of thousands of distinct latencies: the first and last of each column of the axis suffice.
+                var keep = Downsample.Monotone(xs, Downsample.Columns(width));
+                var line = p.Add.ScatterLine(Downsample.Pick(xs, keep), Downsample.Pick(share, keep));
                 line.ConnectStyle = ConnectStyle.StepHorizontal;
+                line.Color = LineColor(series.Count / 3);
                 line.LineWidth = 2;
-                line.LegendText = $"{name}: p50 {Text(Quantile(sorted, 0.5))} ms, p99 {Text(Quantile(sorted, 0.99))} ms";
+                line.LegendText =
+                    $"{name}:\np50 {Text(Quantile(sorted, 0.5))} ms, p99 {Text(Quantile(sorted, 0.99))} ms, n {sorted.Length:N0}";
                 series[name] = sorted;
+                series[name + " ECDF at"] = at;
+                series[name + " ECDF share"] = share;
             }
         }
         p.Axes.SetLimitsY(0, 1.05);
-        p.ShowLegend(Alignment.LowerRight);
+        if (!log && ok.Count > 0)
+            p.Axes.SetLimitsX(0, ok.Max() * 1.05); // a linear axis starts at zero
+        LegendOutside(p);
         return new Chart(p, "latency", series);
 
         static string Text(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The empirical distribution as steps: it is 0 up to the smallest latency, and at each distinct
+    /// latency it jumps to the share of requests at or below it (equal latencies make one jump).
+    /// Points: (min, 0), then (x, F(x)) for each distinct x, for a line drawn as horizontal-then-vertical steps.
+    /// </summary>
+    public static (double[] At, double[] Share) Ecdf(double[] sorted)
+    {
+        if (sorted.Length == 0)
+            return ([], []);
+        var at = new List<double> { sorted[0] };
+        var share = new List<double> { 0 };
+        for (int i = 0; i < sorted.Length; i++)
+        {
+            if (i + 1 < sorted.Length && sorted[i + 1] == sorted[i])
+                continue; // ties: one jump, at the last of them
+            at.Add(sorted[i]);
+            share.Add((double)(i + 1) / sorted.Length);
+        }
+        return (at.ToArray(), share.ToArray());
     }
 
     private static double Quantile(double[] sorted, double q) =>

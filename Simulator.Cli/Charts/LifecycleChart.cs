@@ -152,16 +152,5 @@ public static class LifecycleChart
         return list;
     }
 
-    /// <summary>One colour per socket state, none shared with the environment's greys (the two opening states share one).</summary>
-    private static Color StateColor(TcpState state) => state switch
-    {
-        TcpState.SynSent or TcpState.SynReceived => Wong.GetColor(0),
-        TcpState.Established => Wong.GetColor(1),
-        TcpState.FinWait1 => Wong.GetColor(2),
-        TcpState.FinWait2 => Wong.GetColor(3),
-        TcpState.CloseWait => Wong.GetColor(4),
-        TcpState.Closing => Wong.GetColor(5),
-        TcpState.LastAck => Wong.GetColor(6),
-        _ => Wong.GetColor(7), // TIME_WAIT
-    };
+    private static Color StateColor(TcpState state) => ChartStyle.StateColor(state.Name());
 }

@@ -41,6 +41,28 @@ public static class SearchChart
         hp.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(xs.Select((x, k) => new Tick(k, x)).ToArray());
         hp.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ys.Select((y, k) => new Tick(k, y)).ToArray());
         series["failure rate (%)"] = points.Select(pt => 100 * pt.FailureRate).ToArray();
+        double max = points.Select(pt => 100 * pt.FailureRate).DefaultIfEmpty(0).Max();
+        foreach (var pt in points)
+        {
+            int j = xs.IndexOf(pt.Values[0]), i = ys.IndexOf(pt.Values[1]);
+            double rate = 100 * pt.FailureRate;
+            var text = hp.Add.Text($"{rate.ToString("0.#", CultureInfo.InvariantCulture)}%\n{pt.Failures}/{pt.Runs} runs", j, i);
+            text.Alignment = Alignment.MiddleCenter;
+            text.LabelFontSize = 13;
+            // Viridis is dark below the middle of its range and light above it.
+            text.LabelFontColor = max > 0 && rate > max / 2 ? Colors.Black : Colors.White;
+        }
+        if (search.Recommended is { Count: 2 } rec)
+        {
+            int j = xs.IndexOf(rec[0]), i = ys.IndexOf(rec[1]);
+            var mark = hp.Add.Rectangle(j - 0.48, j + 0.48, i - 0.48, i + 0.48);
+            mark.FillStyle.Color = Colors.Transparent;
+            mark.LineColor = Colors.Red;
+            mark.LineWidth = 4;
+            mark.LegendText = $"recommended: {vary[0]} = {rec[0]}, {vary[1]} = {rec[1]}";
+            series["recommended"] = [j, i];
+        }
+        hp.ShowLegend(Edge.Bottom);
         return new Chart(hp, "search", series);
     }
 
@@ -60,11 +82,11 @@ public static class SearchChart
         series["interval high (%)"] = high;
         var plt = NewPlot($"{search.Scenario}: failure rate against {path}", $"{path}{(durations ? " (s)" : "")}", "runs failing (%)");
         var band = plt.Add.FillY(x, high, low);
-        band.FillColor = Wong.GetColor(0).WithAlpha(0.25);
+        band.FillColor = Distinct.GetColor(0).WithAlpha(0.25);
         band.LineWidth = 0;
         band.LegendText = $"{100 * search.Confidence:0}% interval";
         var line = plt.Add.Scatter(x, rate);
-        line.Color = Wong.GetColor(0);
+        line.Color = Distinct.GetColor(0);
         line.LineWidth = 2;
         line.LegendText = "failure rate";
         if (search.Objective.Metric is { } metric && points.All(pt => pt.Metrics.ContainsKey(metric)))
@@ -73,7 +95,7 @@ public static class SearchChart
             var cost = points.Select(pt => pt.Metrics[metric]).ToArray();
             series[name] = cost;
             var c = plt.Add.Scatter(x, cost);
-            c.Color = Wong.GetColor(1);
+            c.Color = Distinct.GetColor(1);
             c.LinePattern = LinePattern.Dashed;
             c.LegendText = $"{name} (right axis)";
             c.Axes.YAxis = plt.Axes.Right;
@@ -96,7 +118,10 @@ public static class SearchChart
             b.LegendText = $"boundary: {boundary}";
         }
         plt.Axes.SetLimitsY(0, Math.Max(5, high.DefaultIfEmpty(0).Max() * 1.1));
-        plt.ShowLegend(Alignment.UpperRight);
+        plt.Axes.SetLimitsX(0, x.DefaultIfEmpty(1).Max() * 1.05); // the parameter's axis starts at zero too
+        if (series.TryGetValue(search.Objective.Metric?.Name() ?? "", out var costs))
+            plt.Axes.SetLimits(0, x.DefaultIfEmpty(1).Max() * 1.05, 0, Math.Max(1, costs.Max()) * 1.1, plt.Axes.Bottom, plt.Axes.Right);
+        LegendOutside(plt);
         return new Chart(plt, "search", series);
     }
 }

@@ -243,6 +243,8 @@ public sealed record TrafficSpec
     public int BurstCount { get; init; }
     public TimeSpan BurstAt { get; init; }
     public TimeSpan BurstOver { get; init; }
+    /// <summary>Arrivals at a rate (requests per second), from <see cref="From"/> to <see cref="Until"/> or the horizon.</summary>
+    public Traffic.RateCurve? Rate { get; init; }
 }
 
 public enum EventKind { Partition, Redeploy, ServerRestart }

@@ -29,18 +29,21 @@ internal static class ScriptSections
         var (count, over) = r.Section("burst", "count invocations spread evenly over a span, starting at 'from'", b => (
             b.Int("count", 0, "how many", 0, MaxBurst),
             b.Duration("over", TimeSpan.Zero, "the span they are spread over")));
+        var rate = r.Section("rate", "arrivals at a rate, in requests per second, from 'from' to 'until': "
+            + "exactly one of perSecond (constant), steps (piecewise) or daily (a day's curve)", RateSection.Read);
         if (r.SchemaOnly)
             return null!;
-        if (at.Count == 0 && every is null && count == 0)
-            throw r.Error($"traffic for '{function}' needs 'at', 'every' or 'burst'");
+        if (at.Count == 0 && every is null && count == 0 && !r.Has("rate"))
+            throw r.Error($"traffic for '{function}' needs 'at', 'every', 'burst' or 'rate'");
         if (every is not null && every.Mean <= 0)
             throw r.ErrorAt("every", "'every' must have a positive mean");
         if (until is { } u && u < from)
             throw r.ErrorAt("until", $"'until' ({DurationText.Format(u)}) is before 'from' ({DurationText.Format(from)})");
+        var curve = RateSection.Curve(r, rate, horizon);
         var traffic = new TrafficSpec
         {
             Function = function, At = at, Every = every, From = from, Until = until, BurstCount = count,
-            BurstAt = from, BurstOver = over
+            BurstAt = from, BurstOver = over, Rate = curve
         };
         if (every is not null)
         {
@@ -55,6 +58,10 @@ internal static class ScriptSections
                     + $"{WorkEstimate.Refused:N0} a run can simulate in reasonable time; "
                     + "lengthen the gaps or shorten 'horizon' or 'until'");
         }
+        if (curve is not null && curve.Expected(from, WorkEstimate.Window(traffic, horizon) + from) is var n2 && n2 > WorkEstimate.Refused)
+            throw r.ErrorAt("rate", $"'rate' asks for about {WorkEstimate.About(n2)} invocations in "
+                + $"{DurationText.Format(WorkEstimate.Window(traffic, horizon))}, more than the {WorkEstimate.Refused:N0} a run can "
+                + "simulate in reasonable time; lower the rate or shorten 'horizon' or 'until'");
         return traffic;
     }
 

@@ -5,9 +5,9 @@ using Zombiesim.Core.Scenarios;
 namespace Zombiesim.Core.Traffic;
 
 /// <summary>
-/// The scenario's invocations: instants listed or drawn, bursts spread evenly, and arrivals every
-/// drawn gap between two instants. Each traffic entry draws from its own streams, so adding one
-/// does not change another's arrivals.
+/// The scenario's invocations: instants listed or drawn, bursts spread evenly, arrivals every
+/// drawn gap between two instants, and arrivals at a rate (<see cref="RateCurve"/>). Each traffic
+/// entry draws from its own streams, so adding one does not change another's arrivals.
 /// </summary>
 internal static class TrafficGenerator
 {
@@ -52,6 +52,35 @@ internal static class TrafficGenerator
                 }
                 Next(t.From);
             }
+            if (t.Rate is { } rate)
+            {
+                TimeSpan until = t.Until is { } u && u < horizon ? u : horizon;
+                ScheduleRate(rate, t.From, until, clock, streams.Stream($"traffic/{i}/rate"), start);
+            }
         }
+    }
+
+    /// <summary>Arrivals where the expected count Λ reaches the next whole number (even) or grows by a unit
+    /// exponential draw (Poisson), from <paramref name="from"/> to <paramref name="until"/>; one is scheduled at a time.</summary>
+    public static void ScheduleRate(RateCurve rate, TimeSpan from, TimeSpan until, Clock clock, IChoices draws, Action start)
+    {
+        void Next(double lambda)
+        {
+            double target = lambda + (rate.Arrivals == Arrivals.Even ? 1 : -Math.Log(1 - draws.NextDouble()));
+            double seconds = rate.InstantOf(target);
+            if (double.IsInfinity(seconds) || seconds > until.TotalSeconds + 1)
+                return;
+            TimeSpan at = DurationText.FromSeconds(seconds);
+            if (at > until)
+                return;
+            if (at < clock.Now)
+                at = clock.Now; // a rounding to the tick never goes back in time
+            clock.Schedule(at, () =>
+            {
+                Next(target);
+                start();
+            });
+        }
+        Next(rate.Cumulative(from.TotalSeconds));
     }
 }

@@ -97,8 +97,7 @@ public sealed class OutputRoundTripTests : IDisposable
         for (int i = 0; i < memory.Count; i++)
         {
             memory[i].Series.Should().BeEquivalentTo(disk[i].Series, o => o.WithStrictOrdering(), memory[i].Name);
-            memory[i].Plot.GetImageBytes(600, 400, ScottPlot.ImageFormat.Png).Should().Equal(
-                disk[i].Plot.GetImageBytes(600, 400, ScottPlot.ImageFormat.Png), $"the {memory[i].Name} chart's pixels");
+            memory[i].Png(600, 400).Should().Equal(disk[i].Png(600, 400), $"the {memory[i].Name} chart's pixels");
         }
         // and `plot` writes the same PNG as `run --out` drew from memory
         CliTests.Run("plot", dir, "--out", Path.Combine(dir, "again"), "--format", "png").Code.Should().Be(0);
@@ -134,8 +133,7 @@ public sealed class OutputRoundTripTests : IDisposable
         var result = SearchConclusion.Conclude(store.Header.Spec, store.Points.ToList());
         var memory = SearchReport.From(result, store.Header.Name);
         memory.JsonText().Should().Be(back.JsonText());
-        SearchChart.Draw(memory).Plot.GetImageBytes(600, 400, ScottPlot.ImageFormat.Png)
-            .Should().Equal(SearchChart.Draw(back).Plot.GetImageBytes(600, 400, ScottPlot.ImageFormat.Png));
+        SearchChart.Draw(memory).Png(600, 400).Should().Equal(SearchChart.Draw(back).Png(600, 400));
     }
 
     [Fact]

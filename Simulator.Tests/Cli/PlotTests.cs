@@ -108,12 +108,21 @@ public sealed class PlotTests : IDisposable
         CliTests.Run("run", Scenarios.File("upstash-2020-process.yaml"), "--out", a).Code.Should().Be(0);
         CliTests.Run("run", Scenarios.File("upstash-2020-310s.yaml"), "--out", b).Code.Should().Be(0);
         var chart = ConnectionsChart.Draw([RunFiles.Read(a), RunFiles.Read(b)]);
-        chart.Series.Keys.Should().BeEquivalentTo(
-            "upstash-2020-process: all server sockets", "upstash-2020-process: zombies", "upstash-2020-310s: all server sockets",
-            "upstash-2020-310s: zombies");
-        var (code, _, _) = CliTests.Run("plot", a, b, "--out", Path.Combine(_dir, "both"));
+        chart.Series.Keys.Should().BeEquivalentTo(new[] { "upstash-2020-process", "upstash-2020-310s" }.SelectMany(n => new[]
+        {
+            $"{n}: all server sockets", $"{n}: zombies", $"{n}: environments alive", $"{n}: failed requests (per interval)",
+        }));
+        chart.Panels[0].Axes.Title.Label.Text.Should().Be("Overlay of 2 runs: upstash-2020-process vs upstash-2020-310s");
+        chart.Series["upstash-2020-process: failed requests (per interval)"].Sum().Should().Be(1, "the one EOF on thaw");
+        chart.Series["upstash-2020-310s: failed requests (per interval)"].Sum().Should().Be(0);
+        var (code, output, _) = CliTests.Run("plot", a, b, "--out", Path.Combine(_dir, "both"), "--format", "svg");
         code.Should().Be(0);
+        // Lifecycles are per run: one chart each, named after its run, never the first run's alone.
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFileName).Should().Equal(
+            "connections.svg", "lifecycle-upstash-2020-process.svg", "lifecycle-upstash-2020-310s.svg", "latency.svg");
         ShouldBeSvg(Path.Combine(_dir, "both", "connections.svg"), 1200, 700);
+        LatencyChart.Draw([RunFiles.Read(a), RunFiles.Read(b)]).Panels[0].Axes.Title.Label.Text.Should()
+            .Be("Latency of successful requests, overlaid: upstash-2020-process vs upstash-2020-310s");
     }
 
     [Fact]
@@ -129,8 +138,12 @@ public sealed class PlotTests : IDisposable
         chart.Series["recommended"].Should().Equal(310);
         CliTests.Run("search", Scenarios.File("search-client-max-idle.yaml"), "--replications", "10", "--out", two).Code.Should().Be(0);
         ShouldBeSvg(Path.Combine(two, "search.svg"), 1200, 700);
-        SearchChart.Draw(SearchReport.Read(Path.Combine(two, "search.json")))
-            .Series["failure rate (%)"].Should().HaveCount(15);
+        var heatmap = SearchChart.Draw(SearchReport.Read(Path.Combine(two, "search.json")));
+        heatmap.Series["failure rate (%)"].Should().HaveCount(15);
+        // maxIdle = 310s (the 4th column) at reap.after = 2400s (the 3rd row) is marked, and every cell says its value.
+        heatmap.Series["recommended"].Should().Equal(3, 2);
+        heatmap.Panels[0].GetPlottables<ScottPlot.Plottables.Text>().Select(t => t.LabelText).Should().HaveCount(15)
+            .And.Contain("20%\n2/10 runs").And.Contain("0%\n0/10 runs");
     }
 
     [Fact]

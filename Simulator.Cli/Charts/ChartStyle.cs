@@ -1,0 +1,91 @@
+using ScottPlot;
+
+namespace Zombiesim.Cli.Charts;
+
+/// <summary>What every chart shares: a shipped font, a colour-blind-safe palette without black (Wong's
+/// seven colours, then Tol's), titles and axis labels with units, a time axis in s, min or h as fits,
+/// axes from zero and legends outside the data.</summary>
+public static class ChartStyle
+{
+    public const int DefaultWidth = 1200, DefaultHeight = 700;
+
+    private static readonly object FontGate = new();
+    private static bool _fontLoaded;
+    private const string FontName = "DejaVu Sans";
+
+    /// <summary>Wong (Nature Methods 8, 441, 2011) without its black, then Tol's wine, olive and grey:
+    /// ten colours no two of which are alike, none near black.</summary>
+    public static readonly IPalette Distinct = new ScottPlot.Palettes.Custom(
+        ["#0072B2", "#56B4E9", "#D55E00", "#009E73", "#E69F00", "#F0E442", "#CC79A7", "#882255", "#999933", "#BBBBBB"],
+        "zombiesim distinct", "colour-blind-safe, no black");
+
+    public static Plot NewPlot(string title, string xLabel, string yLabel)
+    {
+        lock (FontGate)
+        {
+            if (!_fontLoaded)
+            {
+                Fonts.AddFontFile(FontName, Path.Combine(AppContext.BaseDirectory, "Assets", "DejaVuSans.ttf"), false, false);
+                Fonts.Default = FontName;
+                _fontLoaded = true;
+            }
+        }
+        var plt = new Plot();
+        plt.Font.Set(FontName);
+        plt.Add.Palette = Distinct;
+        if (title.Length > 0)
+            plt.Title(title);
+        plt.XLabel(xLabel);
+        plt.YLabel(yLabel);
+        return plt;
+    }
+
+    /// <summary>Seconds, minutes or hours, whichever reads best for a span.</summary>
+    public static (double Scale, string Unit) TimeUnit(double spanSeconds) =>
+        spanSeconds <= 600 ? (1, "s") : spanSeconds <= 3 * 3600 ? (60, "min") : (3600, "h");
+
+    /// <summary>Whole numbers only on a count axis.</summary>
+    public static void IntegerTicks(IAxis axis) =>
+        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+
+    /// <summary>The legend beside the data, never over it.</summary>
+    public static void LegendOutside(Plot plot, Edge edge = Edge.Right)
+    {
+        plot.ShowLegend(edge);
+        plot.Legend.FontSize = LegendFontSize;
+        plot.Legend.Alignment = Alignment.UpperLeft;
+    }
+
+    public const float LegendFontSize = 12;
+
+    /// <summary>Room for the widest legend line of <paramref name="plots"/> (DejaVu Sans at 12 px: under 7 px a
+    /// character), at most 40% of the figure.</summary>
+    public static float LegendWidth(IEnumerable<Plot> plots, int width)
+    {
+        int chars = plots.SelectMany(p => p.GetPlottables().SelectMany(x => x.LegendItems).Select(i => i.LabelText)
+                .Concat(p.Legend.ManualItems.Select(i => i.LabelText)))
+            .SelectMany(t => (t ?? "").Split('\n')).Select(l => l.Length).DefaultIfEmpty(0).Max();
+        return Math.Min(0.4f * width, 6.7f * chars + 70);
+    }
+
+    private static readonly int[] LineOrder = [0, 2, 3, 4, 6, 7, 8, 1, 5, 9];
+
+    /// <summary>The <paramref name="i"/>th of several lines: the most different colours first.</summary>
+    public static Color LineColor(int i) => Distinct.GetColor(LineOrder[i % LineOrder.Length]);
+
+    /// <summary>The colour of a TCP state or server category, the same in every chart.</summary>
+    public static Color StateColor(string state) => state switch
+    {
+        "established-in-use" or "ESTABLISHED" => Distinct.GetColor(0),
+        "established-idle" => Distinct.GetColor(1),
+        "zombie" => Distinct.GetColor(2),
+        "SYN_RECEIVED" or "SYN_SENT" => Distinct.GetColor(4),
+        "FIN_WAIT_1" => Distinct.GetColor(3),
+        "FIN_WAIT_2" => Distinct.GetColor(5),
+        "CLOSE_WAIT" => Distinct.GetColor(6),
+        "CLOSING" => Distinct.GetColor(7),
+        "LAST_ACK" => Distinct.GetColor(8),
+        "TIME_WAIT" => Distinct.GetColor(9),
+        _ => Colors.Gray,
+    };
+}

@@ -1,0 +1,54 @@
+using ScottPlot;
+using Zombiesim.Cli.Runs;
+
+namespace Zombiesim.Cli.Charts;
+
+/// <summary>
+/// The instants a reader looks for on a time axis (scripted partitions, redeploys and restarts, the
+/// first refusal) as vertical lines named in the legend, never as text over the data: labels then
+/// cannot collide with each other or the title, however close the instants.
+/// </summary>
+public static class TimeMarks
+{
+    private static readonly (string Kind, Color Color, LinePattern Pattern)[] Kinds =
+    [
+        ("partition", Colors.DarkRed, LinePattern.DenselyDashed),
+        ("redeploy", Colors.Indigo, LinePattern.Dashed),
+        ("restart", Colors.DarkGreen, LinePattern.Dashed),
+    ];
+
+    /// <summary>One legend entry per kind and part (e.g. "redeploy dbproxy at 20 min"); a line per instant in every panel.</summary>
+    public static void Scripted(RunData run, double scale, string unit, IReadOnlyList<Plot> panels)
+    {
+        foreach (var (kind, color, pattern) in Kinds)
+        {
+            foreach (var group in run.Notes.Where(n => n.Text.StartsWith(kind + ":", StringComparison.Ordinal)).GroupBy(n => n.Who))
+            {
+                var at = group.Select(n => n.T.TotalSeconds / scale).ToList();
+                string who = group.Key is "network" or "server" ? "" : $" {group.Key}";
+                string when = at.Count <= 4 ? string.Join(", ", at.Select(a => Number(a)))
+                    : $"{Number(at[0])} ... {Number(at[^1])} ({at.Count})";
+                Lines(panels, at, color, pattern, $"{kind}{who} at {when} {unit}");
+            }
+        }
+    }
+
+    /// <summary>A vertical line at each of <paramref name="at"/> in every panel, named once in the first panel's legend.</summary>
+    public static void Lines(IReadOnlyList<Plot> panels, IReadOnlyList<double> at, Color color, LinePattern pattern, string legend)
+    {
+        for (int p = 0; p < panels.Count; p++)
+        {
+            for (int i = 0; i < at.Count; i++)
+            {
+                var v = panels[p].Add.VerticalLine(at[i]);
+                v.Color = color;
+                v.LinePattern = pattern;
+                v.LineWidth = 1.5f;
+                if (p == 0 && i == 0)
+                    v.LegendText = legend;
+            }
+        }
+    }
+
+    public static string Number(double v) => v.ToString(v >= 100 ? "0" : "0.###", System.Globalization.CultureInfo.InvariantCulture);
+}
