@@ -53,10 +53,17 @@ public static class LatencyChart
                 series[name + " ECDF share"] = share;
             }
         }
+        if (ok.Count == 0)
+        {
+            // Nothing to draw: say so, rather than leave an empty frame (a run whose every request failed).
+            p.Add.Annotation("no successful request in this run", Alignment.MiddleCenter);
+            p.Axes.SetLimitsX(0, 1);
+        }
         p.Axes.SetLimitsY(0, 1.05);
         if (!log && ok.Count > 0)
             p.Axes.SetLimitsX(0, ok.Max() * 1.05); // a linear axis starts at zero
-        LegendOutside(p);
+        if (series.Count > 0)
+            LegendOutside(p); // an outside legend with no entry leaves the whole figure blank
         return new Chart(p, "latency", series);
 
         static string Text(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
