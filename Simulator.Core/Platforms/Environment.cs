@@ -48,6 +48,7 @@ internal sealed class Environment : IProcess
     }
 
     public string Name { get; }
+    public FunctionRuntime Function => _fn;
     public TcpHost Host { get; }
     public EnvironmentState State { get; private set; } = EnvironmentState.Initializing;
     /// <summary>A redeploy happened while it ran: it is destroyed when its invocation ends.</summary>

@@ -32,6 +32,8 @@ internal sealed class FunctionRuntime
     }
 
     public FunctionSpec Spec { get; }
+    /// <summary>The function's place in the scenario's list (and in a sample's per-function counts).</summary>
+    public int Index { get; init; }
     public IReadOnlyList<Environment> Environments => _live;
     public Distribution SetupCost { get; }
     /// <summary>Environments initializing or running an invocation: Lambda's concurrency.</summary>

@@ -31,7 +31,7 @@ internal sealed class Platform : IPeers
         _topology = topology;
         _streams = streams;
         foreach (var f in functions)
-            _functions[f.Name] = new FunctionRuntime(this, f);
+            _functions[f.Name] = new FunctionRuntime(this, f) { Index = _functions.Count };
     }
 
     public PlatformSpec Spec { get; }
@@ -41,6 +41,7 @@ internal sealed class Platform : IPeers
     /// <summary>Where the functions' client libraries connect.</summary>
     public Endpoint Server { get; }
     public IEnumerable<FunctionRuntime> Functions => _functions.Values;
+    public int FunctionCount => _functions.Count;
     /// <summary>Invocations refused because no environment was free at the concurrency limit.</summary>
     public long Throttles { get; private set; }
 
