@@ -42,14 +42,21 @@ public sealed class ProgressLine(TextWriter error, TimeSpan horizon, bool termin
             error.WriteLine();
     }
 
-    /// <summary>"progress: 6h of 24h simulated (25%), 1,234,567 events/s, about 1m30s left".</summary>
+    /// <summary>"progress: 6h00m of 24h simulated (25%), 1,234,567 events/s, about 1m30s left".</summary>
     public string Text(TimeSpan simulated, long events, TimeSpan elapsed)
     {
         double done = horizon <= TimeSpan.Zero ? 1 : simulated / horizon;
         double rate = events / Math.Max(elapsed.TotalSeconds, 1e-9);
-        var left = done <= 0 ? (TimeSpan?)null : TimeSpan.FromSeconds(Math.Round(elapsed.TotalSeconds * (1 - done) / done));
-        return string.Create(CultureInfo.InvariantCulture, $"progress: {DurationText.Format(TimeSpan.FromSeconds(Math.Floor(
-            simulated.TotalSeconds)))} of {DurationText.Format(horizon)} simulated ({done * 100:F0}%), {rate:N0} events/s, ")
-            + (left is { } l ? $"about {DurationText.Format(l)} left" : "time left not known yet");
+        var left = done <= 0 ? (TimeSpan?)null : TimeSpan.FromSeconds(elapsed.TotalSeconds * (1 - done) / done);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"progress: {Clock(simulated)} of {DurationText.Format(horizon)} simulated ({done * 100:F0}%), {rate:N0} events/s, ")
+            + (left is { } l ? $"about {Clock(l)} left" : "time left not known yet");
+    }
+
+    /// <summary>A duration as people read a clock, to the second: "4h19m", "19m12s", "12s".</summary>
+    public static string Clock(TimeSpan t)
+    {
+        long s = (long)Math.Round(t.TotalSeconds);
+        return s >= 3600 ? $"{s / 3600}h{s % 3600 / 60:00}m" : s >= 60 ? $"{s / 60}m{s % 60:00}s" : $"{s}s";
     }
 }

@@ -31,7 +31,7 @@ public sealed class RunOutputsTests : IDisposable
             + "the connection: hard limit reached (500); 692 in all");
         first30.Should().Contain("limit server hard limit 500 first hit at 3.458s: c501: the server refused the connection: "
             + "hard limit reached (500); 6,920 connections refused in all");
-        first30.Should().Contain("peak 500 server connections at 4s, 500 zombies at 15s (counted every 1s)");
+        first30.Should().Contain("peaks: server connections 500 at 4s, zombies 500 at 15s (counted every 1s)");
         first30.Should().Contain("3.458000s  server       rejects c501: hard limit reached (500)",
             "the timeline around the first rejection follows the incidents");
         output.Should().Contain("timeline around the incidents (--timeline full shows every line)");

@@ -78,7 +78,7 @@ public class WorkEstimateTests
         error.ToString().Should().BeEmpty();
         var line = new Zombiesim.Cli.Runs.ProgressLine(error, TimeSpan.FromHours(2), terminal: false);
         line.Text(TimeSpan.FromMinutes(30), 3_000_000, TimeSpan.FromSeconds(10)).Should()
-            .Be("progress: 1800s of 2h simulated (25%), 300,000 events/s, about 30s left");
+            .Be("progress: 30m00s of 2h simulated (25%), 300,000 events/s, about 30s left");
         line.Report(TimeSpan.FromMinutes(30), 1);
         error.ToString().Should().BeEmpty("nothing is shown in a run's first 2 seconds");
         Zombiesim.Cli.Runs.ProgressLine.Wanted(error, asked: false).Should().BeFalse("not a terminal, not asked");

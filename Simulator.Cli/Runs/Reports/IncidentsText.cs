@@ -22,7 +22,7 @@ public static class IncidentsText
             o.WriteLine("  no request failed and no limit was hit");
         var (server, serverAt) = incidents.PeakServerConnections;
         var (zombies, zombiesAt) = incidents.PeakZombies;
-        o.WriteLine($"  peak {server:N0} server connections at {Instant.Format(serverAt)}, {zombies:N0} zombies"
+        o.WriteLine($"  peaks: server connections {server:N0} at {Instant.Format(serverAt)}, zombies {zombies:N0}"
             + (zombies > 0 ? $" at {Instant.Format(zombiesAt)}" : "")
             + $" (counted every {DurationText.Format(Sample.Interval(horizon))})");
     }
