@@ -28,7 +28,7 @@ public sealed class TraceSelection : IRunObserver
     private readonly RequestSample _requests;
     private readonly IRunObserver _sink;
     private readonly Action<RequestRecord>? _sampled;
-    private readonly Dictionary<string, Ring> _recentOfConnection = new(StringComparer.Ordinal);
+    private readonly RecentRecords _recentOfConnection = new(Recent);
     private readonly Dictionary<string, Ring> _recentOfEnvironment = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _connections = new(StringComparer.Ordinal); // traced: records written
     private readonly Dictionary<string, int> _environments = new(StringComparer.Ordinal);
@@ -115,11 +115,7 @@ public sealed class TraceSelection : IRunObserver
         if (traced)
             Write(c, t);
         else
-        {
-            Remember(_recentOfConnection, c, t);
-            if (t.To == TcpState.Closed)
-                _recentOfConnection.Remove(c);
-        }
+            _recentOfConnection.Add(c, t);
     }
 
     public void OnLifecycle(LifecycleRecord l)
@@ -160,14 +156,13 @@ public sealed class TraceSelection : IRunObserver
         if (_connections.ContainsKey(c))
             Write(c, n);
         else
-            Remember(_recentOfConnection, c, n);
+            _recentOfConnection.Add(c, n);
     }
 
     /// <summary>Whether a client connection seen for the first time is traced from its first record.</summary>
     private bool Chosen(TransitionRecord t) => _spec.Level switch
     {
-        TraceLevel.Sample => _chart < ChartConnections && !_recentOfConnection.ContainsKey(t.Connection) && t.Connection.StartsWith('c')
-            && ++_chart > 0,
+        TraceLevel.Sample => _chart < ChartConnections && t.Cause == TcpCause.ActiveOpen && t.Connection.StartsWith('c') && ++_chart > 0,
         TraceLevel.Function => FunctionOf(t.Host) == _spec.Name,
         TraceLevel.Connection => t.Connection == _spec.Name,
         _ => false,
@@ -182,9 +177,9 @@ public sealed class TraceSelection : IRunObserver
             foreach (var l in lifecycle.Items())
                 OnLifecycle((LifecycleRecord)l);
         }
-        if (_connections.TryAdd(connection, 0) && _recentOfConnection.Remove(connection, out var recent))
+        if (_connections.TryAdd(connection, 0))
         {
-            foreach (var record in recent.Items())
+            foreach (var record in _recentOfConnection.Take(connection))
                 Write(connection, record);
         }
     }
@@ -216,7 +211,7 @@ public sealed class TraceSelection : IRunObserver
         environment.LastIndexOf('#') is var i and > 0 ? environment[..i] : environment;
 
     /// <summary>The connection a server note is about: "rejects c5: ..." and "closes c5: ..." (ServerApp's notes).</summary>
-    private static string? Subject(NoteRecord n)
+    internal static string? Subject(NoteRecord n)
     {
         if (n.Who != "server" || !(n.Text.StartsWith("rejects c", StringComparison.Ordinal)
             || n.Text.StartsWith("closes c", StringComparison.Ordinal)))
