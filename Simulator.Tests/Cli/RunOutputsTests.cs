@@ -41,18 +41,6 @@ public sealed class RunOutputsTests : IDisposable
     }
 
     [Fact]
-    public void The_window_of_a_first_failure_holds_the_close_that_explains_it_however_long_before()
-    {
-        var (_, output, _) = CliTests.Run("run", Scenarios.File("fleet-reuse-vs-per-invocation.yaml"));
-        output.Should().Contain("timeline around the incidents");
-        var window = output[output.IndexOf("  -- first EOF (fin) at 464.27108s", StringComparison.Ordinal)..];
-        window = window[..window.IndexOf("\n\n", StringComparison.Ordinal)];
-        window.Should().Contain("401.000000s  server       closes c3: the server closed it after 120s idle (idle timeout) "
-            + "while cached#1 was frozen", "63 s before the failure, with lines of other connections in between");
-        window.Should().Contain("464.271080s  cached       request FAILED EOF (fin) after 0 ms on c3 (cached#1)");
-    }
-
-    [Fact]
     public void The_proxy_scenario_names_invocations_throttled_apart_from_requests_ending_throttled()
     {
         var (_, output, _) = CliTests.Run("run", Scenarios.File("mongodb-proxy.yaml"));
@@ -171,14 +159,6 @@ public sealed class RunOutputsTests : IDisposable
         c1.Where(o => Kind(o) == "transition" && o["connection"]!.GetValue<string>() != "listener")
             .Should().HaveCount(rec.Transitions.Count(t => t.Connection == "c1"))
             .And.OnlyContain(o => o["connection"]!.GetValue<string>() == "c1");
-
-        var sample = Trace("sample");
-        var failed = sample.Where(o => Kind(o) == "request" && o["outcome"]!.GetValue<string>() == "EOF")
-            .Select(o => o["connection"]!.GetValue<string>()).ToList();
-        failed.Should().HaveCount(18);
-        foreach (var c in failed.Take(TraceSelection.MaxFailureConnections))
-            sample.Any(o => Kind(o) == "note" && o["text"]!.GetValue<string>().StartsWith($"closes {c}: ", StringComparison.Ordinal))
-                .Should().BeTrue($"the default trace of {c} holds the idle close that explains its EOF");
 
         var errors = Trace("errors");
         errors.Where(o => Kind(o) == "request").Should().HaveCount(18).And.OnlyContain(o => o["outcome"]!.GetValue<string>() == "EOF");

@@ -21,11 +21,11 @@ public sealed class Incidents : IRunObserver
     private readonly List<string> _failureOrder = new();
     private readonly Dictionary<string, LimitHit> _limits = new(StringComparer.Ordinal);
     private readonly List<string> _limitOrder = new();
-    private readonly Action<string, string, TimeSpan, string?>? _moment;
+    private readonly Action<string, string, TimeSpan>? _moment;
 
     /// <param name="moment">Hears each moment as it happens: a key (a peak's is the same each time it
-    /// rises), its title, its instant and the connection concerned, if any.</param>
-    public Incidents(Action<string, string, TimeSpan, string?>? moment = null) => _moment = moment;
+    /// rises), its title and its instant.</param>
+    public Incidents(Action<string, string, TimeSpan>? moment = null) => _moment = moment;
 
     /// <summary>The first failure of each kind, in the order of their instants.</summary>
     public IReadOnlyList<FirstFailure> Failures => _failureOrder
@@ -50,7 +50,7 @@ public sealed class Incidents : IRunObserver
         {
             _failures[kind] = (r, 1);
             _failureOrder.Add(kind);
-            _moment?.Invoke("failure " + kind, $"first {kind}", r.T, r.Connection);
+            _moment?.Invoke("failure " + kind, $"first {kind}", r.T);
         }
         // A request refused at the invocation has no environment; a caller's request failed by its callee's is not a limit hit.
         if (r.Cause is { Limit: { } limit } cause && (r.Environment == "-" || cause.Kind == CauseKind.AcquireTimeout))
@@ -89,12 +89,12 @@ public sealed class Incidents : IRunObserver
         if (total > PeakServerConnections.Value)
         {
             PeakServerConnections = (total, s.T);
-            _moment?.Invoke("peak server", "peak of server connections", s.T, null);
+            _moment?.Invoke("peak server", "peak of server connections", s.T);
         }
         if (zombies > PeakZombies.Value)
         {
             PeakZombies = (zombies, s.T);
-            _moment?.Invoke("peak zombies", "peak of zombies", s.T, null);
+            _moment?.Invoke("peak zombies", "peak of zombies", s.T);
         }
     }
 
@@ -107,6 +107,6 @@ public sealed class Incidents : IRunObserver
         }
         _limits[limit] = new LimitHit(limit, at, detail, 1, counted);
         _limitOrder.Add(limit);
-        _moment?.Invoke("limit " + limit, $"{limit} first hit", at, null);
+        _moment?.Invoke("limit " + limit, $"{limit} first hit", at);
     }
 }

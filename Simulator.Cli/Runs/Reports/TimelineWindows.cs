@@ -1,4 +1,3 @@
-using Zombiesim.Cli.Runs.Sampling;
 using Zombiesim.Core.Observation;
 
 namespace Zombiesim.Cli.Runs.Reports;
@@ -7,9 +6,7 @@ namespace Zombiesim.Cli.Runs.Reports;
 /// The timeline around the moments <see cref="Incidents"/> marks, kept as the run streams by: the last
 /// <see cref="Before"/> timeline records before a moment and the <see cref="After"/> that follow it (in
 /// the order the run emits them; a request is emitted when it ends), for at most <see cref="MaxWindows"/>
-/// moments; a peak's window moves each time the peak rises. A failure's window also holds the last
-/// <see cref="Before"/> lines of its connection (<see cref="RecentRecords"/>: the close that explains
-/// an EOF, however long before). Overlapping windows are shown as one.
+/// moments; a peak's window moves each time the peak rises. Overlapping windows are shown as one.
 /// </summary>
 public sealed class TimelineWindows : IRunObserver
 {
@@ -17,15 +14,13 @@ public sealed class TimelineWindows : IRunObserver
 
     private readonly (object Record, long Order)[] _recent = new (object, long)[Before];
     private readonly List<Window> _windows = new();
-    private readonly RecentRecords _ofConnection = new(Before);
     private int _next, _count;
     private long _order;
 
     public bool WantsTransitions => true;
 
-    /// <summary>Starts (or, for a key already marked, moves) the window of a moment, with the recent lines
-    /// of <paramref name="connection"/> when given.</summary>
-    public void Mark(string key, string title, TimeSpan at, string? connection = null)
+    /// <summary>Starts (or, for a key already marked, moves) the window of a moment.</summary>
+    public void Mark(string key, string title, TimeSpan at)
     {
         int existing = _windows.FindIndex(w => w.Key == key);
         if (existing < 0 && _windows.Count >= MaxWindows)
@@ -33,15 +28,6 @@ public sealed class TimelineWindows : IRunObserver
         var window = new Window(key, $"{title} at {Instant.Format(at)}");
         for (int i = 0; i < _count; i++)
             window.Lines.Add(_recent[(_next - _count + i + Before) % Before]);
-        if (connection is not null)
-        {
-            foreach (var line in _ofConnection.Of(connection).Cast<(object Record, long Order)>())
-            {
-                if (!window.Lines.Contains(line))
-                    window.Lines.Insert(0, line);
-            }
-            window.Lines.Sort((a, b) => a.Order.CompareTo(b.Order));
-        }
         window.Capacity = window.Lines.Count + After;
         if (existing >= 0)
             _windows[existing] = window;
@@ -51,12 +37,12 @@ public sealed class TimelineWindows : IRunObserver
 
     public void OnRequest(RequestRecord r) => Line(r);
     public void OnLifecycle(LifecycleRecord l) => Line(l);
-    public void OnNote(NoteRecord n) => Line(n, TraceSelection.Subject(n));
+    public void OnNote(NoteRecord n) => Line(n);
 
     public void OnTransition(TransitionRecord t)
     {
-        if (TimelineLine.Shown(t)) // every transition to CLOSED is shown: the connection is forgotten after it
-            Line(t, t.Connection);
+        if (TimelineLine.Shown(t))
+            Line(t);
     }
 
     /// <summary>The windows in the order of their records, overlapping ones merged: each a title line per
@@ -78,11 +64,9 @@ public sealed class TimelineWindows : IRunObserver
                 .Select(kv => TimelineLine.Of(kv.Value)).ToList())).ToList();
     }
 
-    private void Line(object record, string? connection = null)
+    private void Line(object record)
     {
         long order = _order++;
-        if (connection is not null)
-            _ofConnection.Add(connection, (record, order));
         foreach (var w in _windows)
         {
             if (w.Lines.Count < w.Capacity)

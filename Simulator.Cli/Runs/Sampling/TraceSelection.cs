@@ -28,7 +28,7 @@ public sealed class TraceSelection : IRunObserver
     private readonly RequestSample _requests;
     private readonly IRunObserver _sink;
     private readonly Action<RequestRecord>? _sampled;
-    private readonly RecentRecords _recentOfConnection = new(Recent);
+    private readonly Dictionary<string, Ring> _recentOfConnection = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Ring> _recentOfEnvironment = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _connections = new(StringComparer.Ordinal); // traced: records written
     private readonly Dictionary<string, int> _environments = new(StringComparer.Ordinal);
@@ -115,7 +115,11 @@ public sealed class TraceSelection : IRunObserver
         if (traced)
             Write(c, t);
         else
-            _recentOfConnection.Add(c, t);
+        {
+            Remember(_recentOfConnection, c, t);
+            if (t.To == TcpState.Closed)
+                _recentOfConnection.Remove(c);
+        }
     }
 
     public void OnLifecycle(LifecycleRecord l)
@@ -156,13 +160,14 @@ public sealed class TraceSelection : IRunObserver
         if (_connections.ContainsKey(c))
             Write(c, n);
         else
-            _recentOfConnection.Add(c, n);
+            Remember(_recentOfConnection, c, n);
     }
 
     /// <summary>Whether a client connection seen for the first time is traced from its first record.</summary>
     private bool Chosen(TransitionRecord t) => _spec.Level switch
     {
-        TraceLevel.Sample => _chart < ChartConnections && t.Cause == TcpCause.ActiveOpen && t.Connection.StartsWith('c') && ++_chart > 0,
+        TraceLevel.Sample => _chart < ChartConnections && !_recentOfConnection.ContainsKey(t.Connection) && t.Connection.StartsWith('c')
+            && ++_chart > 0,
         TraceLevel.Function => FunctionOf(t.Host) == _spec.Name,
         TraceLevel.Connection => t.Connection == _spec.Name,
         _ => false,
@@ -177,9 +182,9 @@ public sealed class TraceSelection : IRunObserver
             foreach (var l in lifecycle.Items())
                 OnLifecycle((LifecycleRecord)l);
         }
-        if (_connections.TryAdd(connection, 0))
+        if (_connections.TryAdd(connection, 0) && _recentOfConnection.Remove(connection, out var recent))
         {
-            foreach (var record in _recentOfConnection.Take(connection))
+            foreach (var record in recent.Items())
                 Write(connection, record);
         }
     }
@@ -211,7 +216,7 @@ public sealed class TraceSelection : IRunObserver
         environment.LastIndexOf('#') is var i and > 0 ? environment[..i] : environment;
 
     /// <summary>The connection a server note is about: "rejects c5: ..." and "closes c5: ..." (ServerApp's notes).</summary>
-    internal static string? Subject(NoteRecord n)
+    private static string? Subject(NoteRecord n)
     {
         if (n.Who != "server" || !(n.Text.StartsWith("rejects c", StringComparison.Ordinal)
             || n.Text.StartsWith("closes c", StringComparison.Ordinal)))
