@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Zombiesim.Cli.Runs.Reports;
+using Zombiesim.Cli.Runs.Sampling;
 using Zombiesim.Core.Files;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
@@ -9,23 +11,32 @@ using Zombiesim.Core.Worlds;
 namespace Zombiesim.Cli.Runs;
 
 /// <summary>
-/// The files of `run --out DIR`: trace.jsonl, requests.csv and connections.csv streamed while the
-/// run goes, and summary.json at its end. Each is an <see cref="AtomicFile"/>: they are renamed over
-/// their final names only when the run completed, so that a failed or interrupted run leaves the
-/// directory as it was. <see cref="Read"/> reads a directory back for `plot`.
+/// The files of `run --out DIR`, bounded whatever the run's length and streamed while it goes:
+/// connections.csv (the counts over time, at most about 2,000 rows: one every
+/// <see cref="Sample.Interval"/>), requests.csv (the requests <see cref="RequestSample"/> keeps: every
+/// failure up to a cap and a fixed share of each function's successes), trace.jsonl (what the
+/// <see cref="TraceSpec"/> asks for: by default the sampled requests and the records of a bounded
+/// number of their connections, <see cref="TraceSelection"/>); at its end summary.json (with the
+/// report and what the files keep, "outputs") and functions.csv (the breakdown by function and by
+/// strategy). Each is an <see cref="AtomicFile"/>: they are renamed over their final names only when
+/// the run completed, so that a failed or interrupted run leaves the directory as it was.
+/// <see cref="Read"/> reads a directory back for `plot`.
 /// </summary>
 public sealed class RunFiles : IRunObserver, IDisposable
 {
     public const string Trace = "trace.jsonl", Requests = "requests.csv", Connections = "connections.csv", Summary = "summary.json";
+    public const string Functions = "functions.csv";
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private readonly string _dir;
     private readonly AtomicFile _trace, _requests, _connections;
     private readonly List<AtomicFile> _open = new();
+    private readonly TraceSelection _selection;
 
-    private RunFiles(string dir)
+    private RunFiles(string dir, Scenario scenario, TraceSpec trace)
     {
         _dir = dir;
+        _selection = new TraceSelection(scenario, trace, new TraceWriter(this), WriteRequestRow);
         try
         {
             _trace = Open(Trace);
@@ -41,15 +52,18 @@ public sealed class RunFiles : IRunObserver, IDisposable
         _connections.Writer.WriteLine(ConnectionsHeader);
     }
 
+    /// <summary>The files written, once <see cref="Complete"/> has renamed them.</summary>
+    public IReadOnlyList<string> Written { get; private set; } = [];
+
     private static readonly string ConnectionsHeader = "t," + string.Join(',', Sample.ServerCategories.Select(c => "server_" + c))
         + "," + string.Join(',', Sample.ClientCategories.Select(c => "client_" + c))
         + ",environments_busy,environments_idle,environments_frozen,rejections,evictions,throttles";
 
     /// <summary>Opens the files in <paramref name="dir"/>, creating it; a path that is a file is bad usage.</summary>
-    public static RunFiles Create(string dir)
+    public static RunFiles Create(string dir, Scenario scenario, TraceSpec? trace = null)
     {
         OutputDirectory.Ensure(dir);
-        return new RunFiles(dir);
+        return new RunFiles(dir, scenario, trace ?? TraceSpec.Sample);
     }
 
     private AtomicFile Open(string name)
@@ -64,16 +78,40 @@ public sealed class RunFiles : IRunObserver, IDisposable
 
     public bool WantsTransitions => true;
 
-    public void OnRequest(RequestRecord r)
-    {
-        Write(_trace, Line("request", RecordJson.Request(r)));
+    public void OnRequest(RequestRecord r) => _selection.OnRequest(r);
+    public void OnTransition(TransitionRecord t) => _selection.OnTransition(t);
+    public void OnLifecycle(LifecycleRecord l) => _selection.OnLifecycle(l);
+    public void OnNote(NoteRecord n) => _selection.OnNote(n);
+
+    private void WriteRequestRow(RequestRecord r) =>
         Write(_requests, string.Join(',', Seconds(r.T), r.Function, r.Environment, r.Connection, r.Outcome.Name(), r.Errno,
             r.Origin?.Name(), r.LatencyMs.ToString("0.######", Inv), r.Retries.ToString(Inv), Csv(r.Cause?.Text())));
+
+    /// <summary>Writes the records the selection chose to trace.jsonl.</summary>
+    private sealed class TraceWriter(RunFiles f) : IRunObserver
+    {
+        public void OnRequest(RequestRecord r) => f.Write(f._trace, Line("request", RecordJson.Request(r)));
+        public void OnTransition(TransitionRecord t) => f.Write(f._trace, Line("transition", RecordJson.Transition(t)));
+        public void OnLifecycle(LifecycleRecord l) => f.Write(f._trace, Line("lifecycle", RecordJson.Lifecycle(l)));
+        public void OnNote(NoteRecord n) => f.Write(f._trace, Line("note", RecordJson.Note(n)));
     }
 
-    public void OnTransition(TransitionRecord t) => Write(_trace, Line("transition", RecordJson.Transition(t)));
-    public void OnLifecycle(LifecycleRecord l) => Write(_trace, Line("lifecycle", RecordJson.Lifecycle(l)));
-    public void OnNote(NoteRecord n) => Write(_trace, Line("note", RecordJson.Note(n)));
+    /// <summary>What the files keep of the run, for summary.json's "outputs".</summary>
+    public JsonObject Outputs(Scenario scenario)
+    {
+        var r = _selection.Requests;
+        return new JsonObject
+        {
+            ["trace"] = _selection.Spec.ToString(),
+            ["connectionsTraced"] = _selection.ConnectionsTraced,
+            ["traceRecordsPastCap"] = _selection.RecordsPastCap,
+            ["requestsWritten"] = r.Kept,
+            ["failedRequestsNotWritten"] = r.FailedNotKept,
+            ["successesWrittenOneIn"] = SummaryJson.Obj(scenario.Functions.Select(f => (f.Name, (JsonNode)r.Stride(f.Name)))),
+            ["successesPastCap"] = r.SuccessesPastCap,
+            ["connectionsEverySeconds"] = Sample.Interval(scenario.Horizon).TotalSeconds,
+        };
+    }
 
     public void OnSample(Sample s) =>
         Write(_connections, Seconds(s.T) + "," + string.Join(',', Sample.ServerCategories.Select(c => s.Server[c].ToString(Inv)))
@@ -94,7 +132,7 @@ public sealed class RunFiles : IRunObserver, IDisposable
         }
     }
 
-    private static readonly string[] Names = [Trace, Requests, Connections, Summary];
+    private static readonly string[] Names = [Trace, Requests, Connections, Summary, Functions];
 
     private static string Line(string kind, JsonObject o)
     {
@@ -111,10 +149,12 @@ public sealed class RunFiles : IRunObserver, IDisposable
 
     /// <summary>Writes summary.json and renames every file over its final name. When one cannot be
     /// written, the message says which were replaced and which kept their old content.</summary>
-    public void Complete(RunOutcome outcome)
+    public void Complete(RunOutcome outcome, RunReport? report = null)
     {
         var summary = Open(Summary);
-        summary.Writer.Write(SummaryJson.Write(outcome).ToJsonString(JsonOptions.Indented) + "\n");
+        summary.Writer.Write(SummaryJson.Write(outcome, report, Outputs(outcome.Scenario)).ToJsonString(JsonOptions.Indented) + "\n");
+        if (report is not null)
+            Open(Functions).Writer.Write(ReportJson.Csv(report));
         var done = new List<string>();
         foreach (var f in _open)
         {
@@ -131,6 +171,7 @@ public sealed class RunFiles : IRunObserver, IDisposable
             }
             done.Add(Path.GetFileName(f.Path));
         }
+        Written = _open.Select(f => f.Path).ToList();
         _open.Clear();
     }
 
@@ -170,13 +211,15 @@ public sealed class RunFiles : IRunObserver, IDisposable
                 var o = JsonNode.Parse(text)!.AsObject();
                 switch (o["kind"]?.GetValue<string>())
                 {
-                    case "request": requests.Add(RecordJson.ReadRequest(o).Record); break;
+                    case "request": break; // the requests are requests.csv's (read below), whatever the trace holds
                     case "transition": transitions.Add(RecordJson.ReadTransition(o)); break;
                     case "lifecycle": lifecycle.Add(RecordJson.ReadLifecycle(o)); break;
                     case "note": notes.Add(RecordJson.ReadNote(o)); break;
                     default: throw new FormatException("not a request, transition, lifecycle or note record");
                 }
             }
+            at = Path.Combine(dir, Requests);
+            requests.AddRange(ReadRequests(at).Select(r => r.Record));
             return new RunData(header, samples, requests, transitions, lifecycle, notes);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException

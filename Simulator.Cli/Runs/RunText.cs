@@ -1,31 +1,70 @@
 using System.Globalization;
+using Zombiesim.Cli.Runs.Reports;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Worlds;
-using Zombiesim.Tcp;
 
 namespace Zombiesim.Cli.Runs;
 
-/// <summary>A run as people read it: the timeline, the summary, the expectations and the command that reproduces it.</summary>
+/// <summary>How much of the timeline the text of a run shows.</summary>
+public enum TimelineMode
+{
+    /// <summary>Every line when they fit in the line limit, else the lines around the incidents.</summary>
+    Auto,
+    /// <summary>The lines around the incidents.</summary>
+    Incidents,
+    /// <summary>Every line.</summary>
+    Full,
+}
+
+/// <summary>A run as people read it: the incidents first, then the timeline (whole, or around the
+/// incidents), the summary and breakdowns, the expectations and the command that reproduces it.</summary>
 public static class RunText
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static void Write(TextWriter o, RunOutcome outcome, RunRecorder rec, string reproduce, int limit)
+    /// <summary>The text of a run without a report (explore's and replay's timelines): every line up to the limit.</summary>
+    public static void Write(TextWriter o, RunOutcome outcome, RunRecorder rec, string reproduce, int limit) =>
+        Write(o, outcome, rec, null, TimelineMode.Auto, reproduce, limit);
+
+    public static void Write(TextWriter o, RunOutcome outcome, RunRecorder rec, RunReport? report, TimelineMode mode, string reproduce,
+        int limit)
     {
         var s = outcome.Scenario;
         o.WriteLine($"{s.Name}: seed {outcome.Seed}, horizon {DurationText.Format(s.Horizon)}, {outcome.Events:N0} events");
         if (s.Description is { } d)
             o.WriteLine(d.Trim());
         o.WriteLine();
-        var lines = Timeline(rec).ToList();
-        o.WriteLine("timeline");
-        foreach (var line in lines.Take(limit))
-            o.WriteLine("  " + line);
-        if (lines.Count > limit || rec.Dropped > 0)
-            o.WriteLine($"  ... more lines not shown (--timeline-lines N shows more; --out DIR writes trace.jsonl)");
+        if (report is not null)
+        {
+            IncidentsText.Write(o, report.Incidents, s.Horizon);
+            o.WriteLine();
+        }
+        var lines = Timeline(rec);
+        bool all = mode == TimelineMode.Full || (mode == TimelineMode.Auto && lines.Count <= limit && rec.Dropped == 0);
+        var windows = report?.Windows.Windows() ?? [];
+        if (all || windows.Count == 0)
+        {
+            o.WriteLine("timeline");
+            foreach (var line in all ? lines : lines.Take(limit))
+                o.WriteLine("  " + line);
+            if (!all)
+                o.WriteLine("  ... more lines not shown (--timeline full shows every line; --out DIR --trace all writes every record)");
+        }
+        else
+        {
+            o.WriteLine("timeline around the incidents (--timeline full shows every line)");
+            foreach (var (titles, around) in windows)
+            {
+                o.WriteLine("  -- " + string.Join("; ", titles));
+                foreach (var line in around)
+                    o.WriteLine("  " + line);
+            }
+        }
         o.WriteLine();
-        WriteSummary(o, outcome.Summary);
+        WriteSummary(o, outcome.Summary, report);
+        if (report is not null)
+            BreakdownText.Write(o, report.Breakdown, s.Functions.Count);
         if (outcome.Expectations.Count > 0)
         {
             o.WriteLine();
@@ -37,42 +76,22 @@ public static class RunText
         o.WriteLine($"reproduce: {reproduce}");
     }
 
-    private static string Seconds(TimeSpan t) => RunFiles.Seconds(t) + "s";
-
-    private static IEnumerable<string> Timeline(RunRecorder rec)
+    private static List<string> Timeline(RunRecorder rec)
     {
-        var items = new List<(TimeSpan T, int Order, string Who, string What)>();
+        var items = new List<(TimeSpan T, int Order, object Record)>();
         int n = 0;
         foreach (var l in rec.Lifecycle)
-            items.Add((l.T, n++, l.Environment, l.Event.Name() + (l.Detail is null ? "" : $" ({l.Detail})")));
+            items.Add((l.T, n++, l));
         foreach (var x in rec.Notes)
-            items.Add((x.T, n++, x.Who, x.Text));
-        foreach (var t in rec.Transitions)
-        {
-            if (t.Cause is TcpCause.ActiveOpen or TcpCause.PassiveOpen or TcpCause.RcvSyn or TcpCause.RcvSynAck or TcpCause.RcvAckOfSyn)
-                continue; // handshakes are routine; the trace has them
-            items.Add((t.T, n++, t.Host, $"{t.Connection} {t.From.Name()} -> {t.To.Name()} ({t.Cause.Name()})"));
-        }
+            items.Add((x.T, n++, x));
+        foreach (var t in rec.Transitions.Where(TimelineLine.Shown))
+            items.Add((t.T, n++, t));
         foreach (var r in rec.Requests)
-            items.Add((r.T, n++, r.Function, Request(r)));
-        return items.OrderBy(i => i.T).ThenBy(i => i.Order).Select(i => $"{Seconds(i.T),16}  {i.Who,-12} {i.What}");
+            items.Add((r.T, n++, r));
+        return items.OrderBy(i => i.T).ThenBy(i => i.Order).Select(i => TimelineLine.Of(i.Record)).ToList();
     }
 
-    private static string Request(RequestRecord r)
-    {
-        string on = r.Connection is null ? "" : $" on {r.Connection}";
-        string latency = r.LatencyMs.ToString("0.###", Inv);
-        string what = r.Ok
-            ? $"request ok in {latency} ms{on} ({r.Environment})"
-            : $"request FAILED {r.Outcome.Name()} ({r.Origin?.Name()}){Said(r)} after {latency} ms{on} ({r.Environment})"
-                + (r.Cause is null ? "" : ": " + r.Cause.Text());
-        return r.Retries > 0 ? what + $", after {r.Retries} retries" : what;
-    }
-
-    /// <summary>The error as the client library words it, quoted, when it has words of its own.</summary>
-    private static string Said(RequestRecord r) => r.Message is null ? "" : $" \"{r.Message}\"";
-
-    private static void WriteSummary(TextWriter o, RunSummary s)
+    private static void WriteSummary(TextWriter o, RunSummary s, RunReport? report)
     {
         o.WriteLine("summary");
         o.WriteLine($"  requests     {s.Requests:N0}: {string.Join(", ", s.Outcomes.Select(kv => $"{kv.Key.Name()} {kv.Value:N0}"))}");
@@ -81,18 +100,22 @@ public static class RunText
                 $"{RunSummary.ErrorName(kv.Key.Outcome, kv.Key.Origin)} {kv.Value:N0}"));
         o.WriteLine($"  errors       {errors}");
         if (s.Latency.Count > 0)
-            o.WriteLine($"  latency ok   p50 {s.Latency.Quantile(0.5).ToString("0.###", Inv)} ms, "
-                + $"p99 {s.Latency.Quantile(0.99).ToString("0.###", Inv)} ms");
+            o.WriteLine($"  latency ok   p50 {Ms(s.Latency.Quantile(0.5))} ms, p99 {Ms(s.Latency.Quantile(0.99))} ms");
         o.WriteLine($"  environments {s.ColdStarts:N0} cold starts, {s.Destroyed:N0} destroyed");
         if (s.Final is { } f)
         {
             o.WriteLine($"  server peak  {Counts(s.PeakServer)}");
             o.WriteLine($"  server final {Counts(f.Server)}");
             o.WriteLine($"  client final {Counts(f.Client)}");
-            o.WriteLine($"  zombies      peak {s.PeakZombies}, {s.ZombieSeconds.ToString("0.#", Inv)} zombie-seconds; "
-                + $"rejections {f.Rejections}, evictions {f.Evictions}, throttles {f.Throttles}");
+            o.WriteLine($"  zombies      peak {s.PeakZombies}, {s.ZombieSeconds.ToString("0.#", Inv)} zombie-seconds");
+            string idle = report is null ? "" : $", closed {report.Incidents.IdleCloses:N0} idle";
+            o.WriteLine($"  server       refused {f.Rejections:N0} connections, evicted {f.Evictions:N0}{idle}");
+            o.WriteLine($"  platform     throttled {f.Throttles:N0} invocations (a request of a caller whose call was "
+                + "throttled also ends THROTTLED)");
         }
     }
+
+    internal static string Ms(double v) => v.ToString("0.###", Inv);
 
     private static string Counts(IReadOnlyDictionary<string, int> counts)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Zombiesim.Cli.Runs.Reports;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Worlds;
@@ -9,11 +10,14 @@ namespace Zombiesim.Cli.Runs;
 /// expectations, with what charts need to read back (name, limits, strategies).</summary>
 public static class SummaryJson
 {
-    public static JsonObject Write(RunOutcome outcome)
+    /// <param name="outcome">The run.</param>
+    /// <param name="report">Its incidents and breakdowns, when they were gathered.</param>
+    /// <param name="outputs">What the files of `run --out` keep (their sampling), written as "outputs".</param>
+    public static JsonObject Write(RunOutcome outcome, RunReport? report = null, JsonObject? outputs = null)
     {
         var s = outcome.Summary;
         var server = outcome.Scenario.Server;
-        return new JsonObject
+        var json = new JsonObject
         {
             ["scenario"] = outcome.Scenario.Name,
             ["seed"] = outcome.Seed,
@@ -35,14 +39,20 @@ public static class SummaryJson
             ["finalClient"] = s.Final is null ? null : Obj(s.Final.Client.Select(kv => (kv.Key, (JsonNode)kv.Value))),
             ["peakZombies"] = s.PeakZombies,
             ["zombieSeconds"] = Math.Round(s.ZombieSeconds, 3),
-            ["rejections"] = s.Final?.Rejections ?? 0,
-            ["evictions"] = s.Final?.Evictions ?? 0,
-            ["throttles"] = s.Final?.Throttles ?? 0,
+            ["connectionsRefused"] = s.Final?.Rejections ?? 0,
+            ["connectionsEvicted"] = s.Final?.Evictions ?? 0,
+            ["invocationsThrottled"] = s.Final?.Throttles ?? 0,
+            ["sampleStepSeconds"] = Sample.Interval(outcome.Scenario.Horizon).TotalSeconds,
             ["expectations"] = new JsonArray(outcome.Expectations.Select(e => (JsonNode)new JsonObject
             {
                 ["expectation"] = e.Text, ["met"] = e.Met, ["actual"] = e.Actual,
             }).ToArray()),
         };
+        if (report is not null)
+            ReportJson.Add(json, report);
+        if (outputs is not null)
+            json["outputs"] = outputs;
+        return json;
     }
 
     /// <summary>How a function's strategy is written.</summary>

@@ -49,7 +49,12 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IReadOnlyList<Tc
     public string Label(TcpConnection c) => c.State == TcpState.Listen || c.Remote.Address == 0 ? "listener" : Info(c).Label;
 
     /// <summary>Remember the latest thing that happened to a connection, to explain a later error.</summary>
-    public void Incident(TcpConnection c, Incident incident) => Info(c).Incident = incident;
+    public void Incident(TcpConnection c, Incident incident)
+    {
+        var info = Info(c);
+        info.Incident = incident;
+        observer.OnIncident(info.Label, incident);
+    }
 
     public Incident? IncidentOf(TcpConnection c) => Info(c).Incident;
 
@@ -67,7 +72,10 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IReadOnlyList<Tc
         bool fromServer = _serverAddresses.Contains(segment.Source.Address);
         var key = fromServer ? (segment.Destination, segment.Source) : (segment.Source, segment.Destination);
         if (_live.TryGetValue(key, out var info))
+        {
             info.Incident = new Incident(at, kind.Value, kind == IncidentKind.PartitionDrop ? null : by);
+            observer.OnIncident(info.Label, info.Incident);
+        }
     }
 
     void INetworkObserver.OnTransition(TimeSpan at, TcpConnection c, TcpState from, TcpState to, TcpCause cause)

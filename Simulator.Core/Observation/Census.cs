@@ -52,14 +52,22 @@ internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform
                 yield return c;
     }
 
-    /// <summary>Counts every server socket but the listener into <paramref name="counts"/>.</summary>
-    public void CountServer(CategoryCounts counts)
+    /// <summary>Counts every server socket but the listener into <paramref name="counts"/>, and by function
+    /// into <paramref name="functions"/> when given.</summary>
+    public void CountServer(CategoryCounts counts, FunctionCounts? functions = null)
     {
         foreach (var c in ServerSocketsUnordered())
         {
             if (c.State == TcpState.Listen)
                 continue;
-            counts.Add(ServerCategory(c));
+            int category = ServerCategory(c);
+            counts.Add(category);
+            if (functions is not null && c.State != TcpState.TimeWait && platform.EnvironmentAt(c.Remote.Address) is { } env)
+            {
+                functions.Held[env.Function.Index]++;
+                if (category == Zombie)
+                    functions.Zombies[env.Function.Index]++;
+            }
         }
     }
 

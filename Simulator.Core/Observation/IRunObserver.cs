@@ -16,4 +16,8 @@ public interface IRunObserver
     void OnLifecycle(LifecycleRecord l) { }
     void OnNote(NoteRecord n) { }
     void OnSample(Sample s) { }
+
+    /// <summary>Something happened to <paramref name="connection"/> that may explain a later error (an idle
+    /// close, an eviction, a refusal, a middlebox's drop): the instant each limit was first hit.</summary>
+    void OnIncident(string connection, Incident incident) { }
 }

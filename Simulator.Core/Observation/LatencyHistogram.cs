@@ -19,6 +19,15 @@ public sealed class LatencyHistogram
 
     public long Count => _total;
 
+    /// <summary>Adds every latency of <paramref name="other"/> (a group's percentiles from its members').</summary>
+    public void Add(LatencyHistogram other)
+    {
+        for (int i = 0; i < _counts.Length; i++)
+            _counts[i] += other._counts[i];
+        _total += other._total;
+        _max = Math.Max(_max, other._max);
+    }
+
     /// <summary>The upper edge of the bucket holding the q-quantile (within 1%), or 0 when empty.</summary>
     public double Quantile(double q)
     {

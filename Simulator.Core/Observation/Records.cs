@@ -54,13 +54,26 @@ public sealed record Sample(
     int EnvironmentsFrozen,
     long Rejections,
     long Evictions,
-    long Throttles)
+    long Throttles,
+    FunctionCounts? Functions = null)
 {
     /// <summary>Server-side categories, in stacking order: ESTABLISHED split into in use, idle and zombie.</summary>
     public static readonly string[] ServerCategories =
         ["established-in-use", "established-idle", "zombie", "SYN_RECEIVED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",
             "LAST_ACK", "TIME_WAIT"];
 
+    /// <summary>The interval between samples of a run: a whole number of seconds, at least 1, such that a run
+    /// takes at most about 2,000 samples.</summary>
+    public static TimeSpan Interval(TimeSpan horizon)
+    {
+        long step = Math.Max(TimeSpan.TicksPerSecond, horizon.Ticks / 2000);
+        return TimeSpan.FromTicks((step + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond);
+    }
+
     public static readonly string[] ClientCategories =
         ["SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"];
 }
+
+/// <summary>Server connections by the function whose environment holds the other end, at one instant:
+/// held (every server socket but TIME_WAIT) and zombies, indexed as the scenario lists its functions.</summary>
+public sealed record FunctionCounts(int[] Held, int[] Zombies);

@@ -22,9 +22,7 @@ internal sealed class Sampler : IObservationEvent
         _census = census;
         _observer = observer;
         _horizon = horizon;
-        long step = Math.Max(TimeSpan.TicksPerSecond, horizon.Ticks / 2000);
-        step = (step + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond;
-        _interval = TimeSpan.FromTicks(step);
+        _interval = Sample.Interval(horizon);
     }
 
     public void Start() => _clock.Observe(TimeSpan.Zero, this);
@@ -43,11 +41,13 @@ internal sealed class Sampler : IObservationEvent
         TimeSpan now = _clock.Now;
         _last = now;
         var server = NextCounts(ref _serverCounts, Sample.ServerCategories);
-        _census.CountServer(server);
+        int n = _census.Platform.FunctionCount;
+        var functions = new FunctionCounts(new int[n], new int[n]);
+        _census.CountServer(server, functions);
         var client = NextCounts(ref _clientCounts, Sample.ClientCategories);
         var (busy, idle, frozen) = _census.CountClients(client);
         _observer.OnSample(new Sample(now, server, client, busy, idle, frozen, _census.Rejections, _census.Evictions,
-            _census.Platform.Throttles));
+            _census.Platform.Throttles, functions));
         if (now + _interval <= _horizon && now < _horizon)
             _clock.Observe(now + _interval, this);
     }

@@ -54,6 +54,7 @@ internal sealed class Environment : IProcess
     }
 
     public string Name { get; }
+    public FunctionRuntime Function => _fn;
     public TcpHost Host { get; }
     public EnvironmentState State { get; internal set; } = EnvironmentState.Initializing;
     internal IClientLibrary? Client { get; }

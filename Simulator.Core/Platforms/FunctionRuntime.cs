@@ -42,6 +42,8 @@ internal sealed class FunctionRuntime
     }
 
     public FunctionSpec Spec { get; }
+    /// <summary>The function's place in the scenario's list (and in a sample's per-function counts).</summary>
+    public int Index { get; init; }
     public IReadOnlyList<Environment> Environments => _live;
     public Distribution SetupCost { get; }
     /// <summary>What the function's client library needs to word its errors.</summary>

@@ -33,7 +33,7 @@ internal sealed class Platform : IPeers
         _topology = topology;
         _streams = streams;
         foreach (var f in functions)
-            _functions[f.Name] = new FunctionRuntime(this, f);
+            _functions[f.Name] = new FunctionRuntime(this, f) { Index = _functions.Count };
     }
 
     public PlatformSpec Spec { get; }
@@ -49,6 +49,7 @@ internal sealed class Platform : IPeers
     /// <summary>The name of the server a client library that names <paramref name="name"/> talks to.</summary>
     public string ServerName(string? name) => name ?? _servers.Keys.First();
     public IEnumerable<FunctionRuntime> Functions => _functions.Values;
+    public int FunctionCount => _functions.Count;
     /// <summary>Invocations refused because no environment was free at the concurrency limit.</summary>
     public long Throttles { get; private set; }
 

@@ -18,15 +18,17 @@ public static class Simulation
     public static RunOutcome Run(Scenario scenario, ulong? seed = null, params IRunObserver[] observers) =>
         Run(scenario, seed, null, null, observers);
 
-    /// <summary>A run that reports after each tenth of its simulated time how much has run, for long runs.</summary>
-    public static RunOutcome RunWithProgress(Scenario scenario, ulong? seed, Action<double> progress, params IRunObserver[] observers) =>
+    /// <summary>A run that reports, after each thousandth of its simulated time, the instant reached and the
+    /// events run so far (for a progress line); its records are those of <see cref="Run(Scenario, ulong?, IRunObserver[])"/>.</summary>
+    public static RunOutcome RunWithProgress(Scenario scenario, ulong? seed, Action<TimeSpan, long> progress,
+        params IRunObserver[] observers) =>
         Run(scenario, seed, null, null, observers, progress: progress);
 
     /// <summary>A run whose draws come from <paramref name="choices"/> (exploration, replay);
     /// <paramref name="attach"/> sees the world before it starts. Without <paramref name="sampling"/>
     /// the summary has no counts over time (peaks, zombie-seconds).</summary>
     internal static RunOutcome Run(Scenario scenario, ulong? seed, IChoices? choices, Action<World>? attach, IRunObserver[] observers,
-        bool sampling = true, Action<double>? progress = null)
+        bool sampling = true, Action<TimeSpan, long>? progress = null)
     {
         var summary = new RunSummary();
         var expectations = new Expectations(scenario);
@@ -46,5 +48,6 @@ public static class Simulation
         public void OnLifecycle(LifecycleRecord l) { foreach (var o in all) o.OnLifecycle(l); }
         public void OnNote(NoteRecord n) { foreach (var o in all) o.OnNote(n); }
         public void OnSample(Sample s) { foreach (var o in all) o.OnSample(s); }
+        public void OnIncident(string c, Incident i) { foreach (var o in all) o.OnIncident(c, i); }
     }
 }

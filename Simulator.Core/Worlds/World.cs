@@ -85,9 +85,13 @@ internal sealed class World
     public Census Census { get; }
     public Clock Clock { get; }
 
-    /// <summary>Runs the scenario to its horizon; <paramref name="progress"/>, if given, hears after
-    /// each tenth of the simulated time how much of it has run (the run itself does not change).</summary>
-    public void Run(Action<double>? progress = null)
+    /// <summary>How many steps a run reported on is cut into.</summary>
+    public const int ProgressSteps = 1000;
+
+    /// <summary>Runs the scenario to its horizon; <paramref name="progress"/>, if given, hears after each
+    /// thousandth of the simulated time the instant reached and the events run so far (the run itself
+    /// does not change: running to each step in turn fires the same events in the same order).</summary>
+    public void Run(Action<TimeSpan, long>? progress = null)
     {
         foreach (var server in _servers)
             server.Start();
@@ -104,12 +108,12 @@ internal sealed class World
             _engine.RunUntil(_s.Horizon);
         else
         {
-            // Running to each tenth of the horizon in turn fires the same events in the same order:
-            // nothing runs between two steps but the report.
-            for (int tenth = 1; tenth <= 10; tenth++)
+            for (int step = 1; step <= ProgressSteps; step++)
             {
-                _engine.RunUntil(TimeSpan.FromTicks(_s.Horizon.Ticks / 10 * tenth + (tenth == 10 ? _s.Horizon.Ticks % 10 : 0)));
-                progress(tenth / 10.0);
+                var until = step == ProgressSteps ? _s.Horizon
+                    : TimeSpan.FromTicks((long)((double)_s.Horizon.Ticks * step / ProgressSteps));
+                _engine.RunUntil(until);
+                progress(until, _engine.Executed);
             }
         }
         _sampler?.Finish();

@@ -16,8 +16,9 @@ public class ChartDataTests
     [Fact]
     public void Refusals_and_rejected_requests_are_plotted_per_interval_exactly_as_recorded()
     {
-        var rec = new ChartRecorder();
-        var outcome = Simulation.Run(ScenarioLoader.LoadFile(Scenarios.File("pool-fleet-connection-limit.yaml")), null, rec);
+        var scenario = ScenarioLoader.LoadFile(Scenarios.File("pool-fleet-connection-limit.yaml"));
+        var rec = new ChartRecorder(scenario);
+        var outcome = Simulation.Run(scenario, null, rec);
         var chart = ConnectionsChart.Draw([RunData.From(outcome, rec)]);
         var refused = chart.Series["connections refused (per interval)"];
         refused.Should().Equal(rec.Samples.Select((s, i) => (double)(s.Rejections - (i == 0 ? 0 : rec.Samples[i - 1].Rejections))));

@@ -13,8 +13,9 @@ public class ConnectionsChartTests
 {
     private static Chart Draw(string file)
     {
-        var rec = new ChartRecorder();
-        var outcome = Simulation.Run(ScenarioLoader.LoadFile(Scenarios.File(file)), null, rec);
+        var scenario = ScenarioLoader.LoadFile(Scenarios.File(file));
+        var rec = new ChartRecorder(scenario);
+        var outcome = Simulation.Run(scenario, null, rec);
         return ConnectionsChart.Draw([RunData.From(outcome, rec)]);
     }
 

@@ -3,6 +3,7 @@ using Xunit;
 using Zombiesim.Cli;
 using Zombiesim.Cli.Charts;
 using Zombiesim.Cli.Runs;
+using Zombiesim.Cli.Runs.Sampling;
 using Zombiesim.Cli.Searches;
 using Zombiesim.Core.Explore;
 using Zombiesim.Core.Observation;
@@ -29,8 +30,9 @@ public sealed class OutputRoundTripTests : IDisposable
 
     private static (RunOutcome Outcome, ChartRecorder Records) ChartInMemory(string file)
     {
-        var rec = new ChartRecorder();
-        return (Simulation.Run(ScenarioLoader.LoadFile(Scenarios.File(file)), null, rec), rec);
+        var scenario = ScenarioLoader.LoadFile(Scenarios.File(file));
+        var rec = new ChartRecorder(scenario);
+        return (Simulation.Run(scenario, null, rec), rec);
     }
 
     public static IEnumerable<object[]> Runs() =>
@@ -42,30 +44,43 @@ public sealed class OutputRoundTripTests : IDisposable
     {
         string dir = Path.Combine(_dir, "run");
         var (outcome, rec) = RunInMemory(file);
-        using (var files = RunFiles.Create(dir))
+        var scenario = ScenarioLoader.LoadFile(Scenarios.File(file));
+        using (var files = RunFiles.Create(dir, scenario))
         {
-            Simulation.Run(ScenarioLoader.LoadFile(Scenarios.File(file)), null, files);
+            Simulation.Run(scenario, null, files);
             files.Complete(outcome);
         }
         var back = RunFiles.Read(dir);
         var memory = RunData.From(outcome, ChartInMemory(file).Records);
         back.Header.Should().BeEquivalentTo(memory.Header);
-        back.Requests.Should().Equal(rec.Requests.Select(r => r with { Cause = null, LatencyMs = Math.Round(r.LatencyMs, 6) }),
-            "causes are text on disk; latencies are kept to the nanosecond");
-        back.Transitions.Should().Equal(rec.Transitions);
-        back.Lifecycle.Should().Equal(rec.Lifecycle);
-        back.Notes.Should().Equal(rec.Notes);
+        back.Requests.Should().Equal(memory.Requests);
+        back.Requests.Should().Equal(rec.Requests.Select(ChartRecorder.AsWritten),
+            "these runs are short: every request is kept, its instant to the microsecond, its latency to the nanosecond");
+        back.Transitions.Should().Equal(memory.Transitions);
+        back.Lifecycle.Should().Equal(memory.Lifecycle);
+        back.Notes.Should().Equal(memory.Notes);
         back.Samples.Should().BeEquivalentTo(memory.Samples);
         var csv = RunFiles.ReadRequests(Path.Combine(dir, RunFiles.Requests));
-        csv.Select(r => r.Record).Should().Equal(rec.Requests.Select(r => r with
-        {
-            T = RecordJson.Instant(double.Parse(RunFiles.Seconds(r.T), System.Globalization.CultureInfo.InvariantCulture)),
-            Cause = null,
-            LatencyMs = Math.Round(r.LatencyMs, 6),
-        }), "requests.csv keeps instants to the microsecond");
         csv.Select(r => r.Cause).Should().Equal(rec.Requests.Select(r => r.Cause?.Text()));
         Directory.GetFiles(dir).Select(Path.GetFileName).Order().Should()
             .Equal("connections.csv", "requests.csv", "summary.json", "trace.jsonl");
+    }
+
+    [Theory]
+    [MemberData(nameof(Runs))]
+    public void Trace_all_holds_every_record_of_the_run(string file)
+    {
+        string dir = Path.Combine(_dir, "all");
+        var (_, rec) = RunInMemory(file);
+        CliTests.Run("run", Scenarios.File(file), "--out", dir, "--trace", "all").Code.Should().BeOneOf(0, 1);
+        var lines = File.ReadLines(Path.Combine(dir, RunFiles.Trace)).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject())
+            .ToList();
+        lines.Where(o => o["kind"]!.GetValue<string>() == "request").Select(o => RecordJson.ReadRequest(o).Record).Should()
+            .Equal(rec.Requests.Select(r => r with { Cause = null, LatencyMs = Math.Round(r.LatencyMs, 6) }));
+        var back = RunFiles.Read(dir);
+        back.Transitions.Should().Equal(rec.Transitions);
+        back.Lifecycle.Should().Equal(rec.Lifecycle);
+        back.Notes.Should().Equal(rec.Notes);
     }
 
     [Theory]
@@ -77,10 +92,17 @@ public sealed class OutputRoundTripTests : IDisposable
         var doc = RunJson.Read(json);
         var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
         RunJson.Write(doc).ToJsonString(indented).Should().Be(json.TrimEnd('\n'));
+        var scenario = ScenarioLoader.LoadFile(Scenarios.File(file));
+        var sampled = new RunRecorder();
+        Simulation.Run(scenario, null, new TraceSelection(scenario, TraceSpec.Sample, sampled));
+        doc.Transitions.Should().Equal(sampled.Transitions, "--json holds the default trace's records");
+        doc.Lifecycle.Should().Equal(sampled.Lifecycle);
+        doc.Requests.Select(r => r.Cause).Should().Equal(sampled.Requests.Select(r => r.Cause?.Text()));
         var (_, rec) = RunInMemory(file);
-        doc.Transitions.Should().Equal(rec.Transitions);
-        doc.Lifecycle.Should().Equal(rec.Lifecycle);
-        doc.Requests.Select(r => r.Cause).Should().Equal(rec.Requests.Select(r => r.Cause?.Text()));
+        var all = RunJson.Read(CliTests.Run("run", Scenarios.File(file), "--json", "--full").Out);
+        all.Transitions.Should().Equal(rec.Transitions, "--full holds every record");
+        all.Lifecycle.Should().Equal(rec.Lifecycle);
+        all.Requests.Select(r => r.Cause).Should().Equal(rec.Requests.Select(r => r.Cause?.Text()));
     }
 
     [Theory]
@@ -90,7 +112,8 @@ public sealed class OutputRoundTripTests : IDisposable
         string dir = Path.Combine(_dir, "charts");
         CliTests.Run("run", Scenarios.File(file), "--out", dir, "--timeline-lines", "0").Code.Should().BeOneOf(0, 1);
         var (outcome, rec) = ChartInMemory(file);
-        rec.Transitions.Select(t => t.Connection).Distinct().Should().HaveCountLessThanOrEqualTo(ChartRecorder.Connections);
+        rec.Transitions.Select(t => t.Connection).Distinct().Should().HaveCountLessThanOrEqualTo(
+            ChartRecorder.Connections + TraceSelection.MaxFailureConnections + TraceSelection.MaxSuccessConnections);
         var memory = RunCharts.Draw([RunData.From(outcome, rec)]);
         var disk = RunCharts.Draw([RunFiles.Read(dir)]);
         memory.Select(c => c.Name).Should().Equal("connections", "lifecycle", "latency");

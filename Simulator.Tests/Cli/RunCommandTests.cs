@@ -56,7 +56,8 @@ public class RunCommandTests
             var (code, _, _) = CliTests.Run("run", Scenarios.File("upstash-2020-process.yaml"), "--out", dir);
             code.Should().Be(0);
             Directory.GetFiles(dir).Select(Path.GetFileName).Order().Should().Equal(
-                "connections.csv", "connections.png", "connections.svg", "latency.png", "latency.svg", "lifecycle.png", "lifecycle.svg",
+                "connections.csv", "connections.png", "connections.svg", "functions.csv", "latency.png", "latency.svg", "lifecycle.png",
+                "lifecycle.svg",
                 "requests.csv", "summary.json", "trace.jsonl");
             File.ReadAllLines(Path.Combine(dir, "requests.csv")).Should().HaveCount(4);
             File.ReadAllLines(Path.Combine(dir, "requests.csv"))[2].Should().StartWith("95.000000,hello,hello#1,c1,EOF,,fin,");

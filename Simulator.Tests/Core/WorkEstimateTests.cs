@@ -49,15 +49,18 @@ public class WorkEstimateTests
     }
 
     [Fact]
-    public void A_run_reporting_its_progress_makes_the_same_records_and_hears_each_tenth()
+    public void A_run_reporting_its_progress_makes_the_same_records_and_hears_each_thousandth()
     {
         var scenario = ScenarioLoader.LoadFile(World.Scenarios.File("fleet-reuse-vs-per-invocation.yaml"));
         var plain = new RunRecorder();
         var reported = new RunRecorder();
-        var tenths = new List<double>();
+        var heard = new List<(TimeSpan At, long Events)>();
         var a = Simulation.Run(scenario, null, plain);
-        var b = Simulation.RunWithProgress(scenario, null, tenths.Add, reported);
-        tenths.Should().Equal(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0);
+        var b = Simulation.RunWithProgress(scenario, null, (at, events) => heard.Add((at, events)), reported);
+        heard.Should().HaveCount(1000);
+        heard[0].At.Should().Be(TimeSpan.FromSeconds(7.2), "a thousandth of 2 h");
+        heard[^1].Should().Be((scenario.Horizon, a.Events));
+        heard.Select(h => h.Events).Should().BeInAscendingOrder();
         b.Events.Should().Be(a.Events);
         reported.Requests.Should().Equal(plain.Requests);
         reported.Transitions.Should().Equal(plain.Transitions);
@@ -65,18 +68,21 @@ public class WorkEstimateTests
     }
 
     [Fact]
-    public void Run_announces_absurd_work_on_stderr_and_reports_progress_there()
+    public void Run_announces_absurd_work_on_stderr_and_its_progress_line_says_where_it_is()
     {
         var error = new StringWriter();
-        var progress = Zombiesim.Cli.Commands.RunCommand.Announced(Load("every: 1ms", "2h"), error);
-        progress.Should().NotBeNull();
-        progress!(0.3);
-        var lines = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        lines[0].Should().Be("warning: this run simulates about 7,200,000 invocations (traffic.0, of 'f': about 7,200,000) over 2h; "
-            + "it may take minutes. To try it small first: --set horizon=10m");
-        lines[1].Should().StartWith("progress: 30% of 2h simulated, ");
-        Zombiesim.Cli.Commands.RunCommand.Announced(Load("every: 1s"), error = new StringWriter()).Should().BeNull();
+        Zombiesim.Cli.Commands.RunCommand.Announce(Load("every: 1ms", "2h"), error).Should().BeTrue();
+        error.ToString().Should().Be("warning: this run simulates about 7,200,000 invocations (traffic.0, of 'f': about 7,200,000) "
+            + "over 2h; it may take minutes. To try it small first: --set horizon=10m\n");
+        Zombiesim.Cli.Commands.RunCommand.Announce(Load("every: 1s"), error = new StringWriter()).Should().BeFalse();
         error.ToString().Should().BeEmpty();
+        var line = new Zombiesim.Cli.Runs.ProgressLine(error, TimeSpan.FromHours(2), terminal: false);
+        line.Text(TimeSpan.FromMinutes(30), 3_000_000, TimeSpan.FromSeconds(10)).Should()
+            .Be("progress: 30m00s of 2h simulated (25%), 300,000 events/s, about 30s left");
+        line.Report(TimeSpan.FromMinutes(30), 1);
+        error.ToString().Should().BeEmpty("nothing is shown in a run's first 2 seconds");
+        Zombiesim.Cli.Runs.ProgressLine.Wanted(error, asked: false).Should().BeFalse("not a terminal, not asked");
+        Zombiesim.Cli.Runs.ProgressLine.Wanted(error, asked: true).Should().BeTrue();
     }
 
     [Fact]
