@@ -5,8 +5,10 @@ namespace Zombiesim.Cli.Charts;
 
 /// <summary>
 /// What went wrong in each sample interval of a run: connections the server refused, idle
-/// connections it evicted, and failed requests by outcome. A request or refusal counts in the first
-/// sample at or after its instant (a sample holds the counts up to and including its instant).
+/// connections it evicted, and failed requests by outcome. A refusal counts in the first sample at
+/// or after its instant, a failed request in the first at or after the instant it failed (its arrival
+/// plus its latency: a request that waited 30 s for a server fails 30 s after it arrived); a sample
+/// holds the counts up to and including its instant.
 /// </summary>
 public static class Failures
 {
@@ -22,7 +24,7 @@ public static class Failures
             var counts = new double[s.T.Length];
             foreach (var r in run.Requests)
             {
-                if (r.Outcome == outcome && SampleAt(s.T, r.T.TotalSeconds) is { } i)
+                if (r.Outcome == outcome && SampleAt(s.T, r.T.TotalSeconds + r.LatencyMs / 1000) is { } i)
                     counts[i]++;
             }
             Add($"requests {outcome.Name()}", counts);

@@ -23,14 +23,28 @@ public class ChartDataTests
         var refused = chart.Series["connections refused (per interval)"];
         refused.Should().Equal(rec.Samples.Select((s, i) => (double)(s.Rejections - (i == 0 ? 0 : rec.Samples[i - 1].Rejections))));
         refused.Sum().Should().Be(6920);
-        // A request counts in the first sample at or after it: every REJECTED request before the last sample is there.
+        // A request counts in the first sample at or after it failed: every REJECTED request failed before the last sample is there.
         double last = rec.Samples[^1].T.TotalSeconds;
         chart.Series["requests REJECTED (per interval)"].Sum().Should()
-            .Be(rec.Requests.Count(r => r.Outcome == Outcome.Rejected && r.T.TotalSeconds <= last));
+            .Be(rec.Requests.Count(r => r.Outcome == Outcome.Rejected && r.T.TotalSeconds + r.LatencyMs / 1000 <= last));
         chart.Series["connections refused"][^1].Should().Be(6920, "the running total, as connections.csv has it");
         chart.Panels.Should().HaveCount(3, "sockets, environments and what went wrong each have a panel and a scale");
         chart.Panels[2].GetPlottables<ScottPlot.Plottables.Scatter>().Select(s => s.LegendText).Should()
             .Equal("connections refused", "requests REJECTED");
+    }
+
+    [Fact]
+    public void A_failed_request_is_plotted_when_it_failed_not_when_it_arrived()
+    {
+        // The monitoring scenario's 49 commands arrive within the first second and wait 30 s for the server.
+        var scenario = ScenarioLoader.LoadFile(Scenarios.File("mongodb-monitoring-connections.yaml"));
+        var rec = new ChartRecorder(scenario);
+        var outcome = Simulation.Run(scenario, null, rec);
+        var chart = ConnectionsChart.Draw([RunData.From(outcome, rec)]);
+        var timedOut = chart.Series["requests ETIMEDOUT (per interval)"];
+        var t = rec.Samples.Select(x => x.T.TotalSeconds).ToArray();
+        timedOut.Sum().Should().Be(49);
+        Enumerable.Range(0, t.Length).Where(i => timedOut[i] > 0).Should().OnlyContain(i => t[i] > 30 && t[i] <= 35);
     }
 
     [Fact]
