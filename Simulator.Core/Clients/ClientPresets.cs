@@ -36,12 +36,16 @@ public static class ClientPresets
             "one connection; connect timeout 10 s; no command timeout; "
                 + "no retries (when on, on EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED); "
                 + "no validation, max idle, keepalive, user timeout or pings"),
-        new("ioredis", One with { KeepAlive = TimeSpan.Zero, Retries = 20, RetryOn = ClosedConnection },
+        new("ioredis", One with
+            {
+                KeepAlive = TimeSpan.Zero, Retries = 20, RetryOn = ClosedConnection,
+                Reconnect = new ReconnectSpec { Base = S(0.05), Cap = S(2), Growth = Growth.Linear },
+            },
             new(SourceKind.Doc, "ioredis v5.9.3 lib/redis/RedisOptions.ts:226-280 (connectTimeout 10000, keepAlive 0, "
-                + "maxRetriesPerRequest 20, autoResendUnfulfilledCommands true, no commandTimeout); lib/Redis.ts:230-237"),
+                + "maxRetriesPerRequest 20, autoResendUnfulfilledCommands true, no commandTimeout), :233-235 (retryStrategy "
+                + "min(times x 50, 2000) ms); lib/Redis.ts:230-237"),
             "one connection; connect timeout 10 s; SO_KEEPALIVE on with the host's idle time (keepAlive 0); a command in flight when "
-                + "the connection closes is sent again on a new one, up to 20 times (the reconnect delay, min(n x 50, 2000) ms, "
-                + "is not modelled)"),
+                + "the connection closes is sent again on a new one, up to 20 times, after the reconnect delay min(n x 50, 2000) ms"),
         new("node-redis", One with { ConnectTimeout = S(5), KeepAlive = S(5) },
             new(SourceKind.Doc, "@redis/client 5.12.1 lib/client/socket.ts:106 (connectTimeout 5000), :190-191 (keepAlive true, "
                 + "keepAliveInitialDelay 5000); lib/client/index.ts:876-882 (commands awaiting a reply are rejected on a socket error); "

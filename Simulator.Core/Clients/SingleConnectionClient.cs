@@ -23,6 +23,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
     private readonly ConnectionRegistry _connections;
     private readonly Endpoint _server;
     private readonly Func<TimeSpan> _drawSetup;
+    private readonly Func<int, TimeSpan> _drawReconnect;
     private readonly SocketOptions _socketOptions;
     private readonly Alarm _connect, _connectTimeout, _commandTimeout, _ping;
 
@@ -43,8 +44,9 @@ internal sealed class SingleConnectionClient : IClientLibrary
     /// <param name="connections">Where sockets are named and incidents kept.</param>
     /// <param name="server">Where it connects.</param>
     /// <param name="drawSetup">The CPU time to set a connection up, drawn per connection.</param>
+    /// <param name="drawReconnect">The library's delay before a reconnect attempt (from 1) to retry a command.</param>
     public SingleConnectionClient(ClientSpec spec, bool cache, IProcess process, Clock clock, ConnectionRegistry connections,
-        Endpoint server, Func<TimeSpan> drawSetup)
+        Endpoint server, Func<TimeSpan> drawSetup, Func<int, TimeSpan> drawReconnect)
     {
         _spec = spec;
         _cache = cache;
@@ -53,6 +55,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
         _connections = connections;
         _server = server;
         _drawSetup = drawSetup;
+        _drawReconnect = drawReconnect;
         _socketOptions = SocketResults.Options(spec);
         _connect = new Alarm(clock, OnConnect);
         _connectTimeout = new Alarm(clock, OnConnectTimeout);
@@ -85,7 +88,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
     }
 
     /// <summary>The set-up cost is CPU time spent before the SYN leaves.</summary>
-    private void Connect() => _connect.Set(_clock.Now + _drawSetup(), _stamp);
+    private void Connect(TimeSpan delay = default) => _connect.Set(_clock.Now + delay + _drawSetup(), _stamp);
 
     private void OnConnect(long stamp)
     {
@@ -278,7 +281,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
         if (inv.Retries < _spec.Retries && _spec.RetryOn.Contains(r.Outcome))
         {
             inv.Retries++;
-            Connect();
+            Connect(_drawReconnect(inv.Retries)); // the library's reconnect delay, then the command is sent again
             return;
         }
         _done!(r);

@@ -30,7 +30,7 @@ internal static class Handler
             ? new PooledClient(spec, fn.Spec.Hold, process, platform.Clock, platform.Connections, server, fn.DrawSetup,
                 fn.DrawConnectionLifetime)
             : new SingleConnectionClient(spec, fn.Spec.Strategy == Strategy.Reuse && !platform.Spec.PerRequestSockets, process,
-                platform.Clock, platform.Connections, server, fn.DrawSetup);
+                platform.Clock, platform.Connections, server, fn.DrawSetup, fn.DrawReconnect);
         if (spec.Monitoring is { } monitoring && client is PooledClient pool)
         {
             // The monitor's checks wait for the connect timeout (mongodb 7.5.0 src/sdam/monitor.ts:356).

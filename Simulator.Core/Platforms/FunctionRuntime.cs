@@ -14,7 +14,7 @@ internal sealed class FunctionRuntime
     private readonly Platform _platform;
     private readonly List<Environment> _live = new();
     private readonly List<Environment> _idle = new(); // idle or frozen, most recently used last
-    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _between, _setup, _connectionLifetime, _restore;
+    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _between, _setup, _connectionLifetime, _restore, _reconnect;
     private readonly Queue<Waiting> _waiting = new();
     private Environment? _template; // SnapStart: the environment whose snapshot the next cold start restores
     private int _created;
@@ -29,6 +29,7 @@ internal sealed class FunctionRuntime
         _lifetime = platform.Stream($"function/{spec.Name}/lifetime");
         _work = platform.Stream($"function/{spec.Name}/work");
         _between = platform.Stream($"function/{spec.Name}/between");
+        _reconnect = platform.Stream($"function/{spec.Name}/reconnect");
         _setup = platform.Stream($"function/{spec.Name}/setup");
         _connectionLifetime = platform.Stream($"function/{spec.Name}/connection-lifetime");
         SetupCost = spec.Client.SetupCost ?? new Constant(DefaultSetupCost(spec.Memory).TotalSeconds);
@@ -233,5 +234,9 @@ internal sealed class FunctionRuntime
     internal TimeSpan DrawWork() => Spec.Work.SampleDuration(_work);
     internal TimeSpan DrawBetween() => Spec.Between.SampleDuration(_between);
     internal TimeSpan DrawSetup() => SetupCost.SampleDuration(_setup);
+
+    /// <summary>The client library's delay before reconnect attempt <paramref name="attempt"/> (from 1); zero without a policy.</summary>
+    internal TimeSpan DrawReconnect(int attempt) =>
+        Spec.Client.Reconnect is { } r ? r.Delay(attempt, r.Jitter > TimeSpan.Zero ? _reconnect.NextDouble() : 0) : TimeSpan.Zero;
     internal TimeSpan DrawConnectionLifetime() => Spec.Client.Pool!.MaxLifetime!.SampleDuration(_connectionLifetime);
 }

@@ -112,6 +112,9 @@ internal static class PartSections
             new Dictionary<string, CloseMode> { ["close"] = CloseMode.Close, ["quit"] = CloseMode.Quit });
         string? serverName = r.OptionalString("server",
             "which of the scenario's servers (by name) the library talks to (default: the first)");
+        bool hasReconnect = r.Has("reconnect");
+        var reconnect = r.Section("reconnect", "how long the library waits before it reconnects to retry a command "
+            + "(ioredis retryStrategy; preset default; absent: at once)", m => ReadReconnect(m, d.Reconnect ?? new ReconnectSpec()));
         var setup = r.OptionalDistribution("setupCost",
             "CPU time to set a connection up and close it; default from memory: 75us on a full vCPU to 6.5ms at 128 MB (MEAS, Upstash)");
         if (r.SchemaOnly)
@@ -133,9 +136,24 @@ internal static class PartSections
             SetupCost = setup,
             Pool = hasPool ? pool : d.Pool,
             Monitoring = hasMonitoring ? monitoring : d.Monitoring,
+            Reconnect = hasReconnect ? reconnect : d.Reconnect,
             Close = close,
             Server = serverName,
         };
+    }
+
+    internal static ReconnectSpec ReadReconnect(Reader r, ReconnectSpec d)
+    {
+        var @base = r.Duration("base", d.Base, "the first attempt's delay (ioredis 5: 50ms)");
+        var cap = r.Duration("cap", d.Cap, "the longest delay before the jitter (ioredis 5: 2s)");
+        var growth = r.Choice("growth", d.Growth, "linear: attempt x base (ioredis 5); exponential: 2^(attempt-1) x base",
+            new Dictionary<string, Growth> { ["linear"] = Growth.Linear, ["exponential"] = Growth.Exponential });
+        var jitter = r.Duration("jitter", d.Jitter, "a uniform delay in [0, jitter) added to each (node-redis 5: 200ms)");
+        if (r.SchemaOnly)
+            return null!;
+        if (@base < TimeSpan.Zero || cap < @base || jitter < TimeSpan.Zero)
+            throw r.ErrorAt("base", "'base' and 'jitter' must not be negative and 'cap' not below 'base', like { base: 50ms, cap: 2s }");
+        return new ReconnectSpec { Base = @base, Cap = cap, Growth = growth, Jitter = jitter };
     }
 
     internal static MonitorSpec ReadMonitoring(Reader r, MonitorSpec d)

@@ -152,6 +152,30 @@ public sealed record ClientSpec
 
     /// <summary>The driver's monitor of the server (MongoDB); null: none.</summary>
     public MonitorSpec? Monitoring { get; init; }
+
+    /// <summary>How long the library waits before it reconnects to retry a command; null: at once.</summary>
+    public ReconnectSpec? Reconnect { get; init; }
+}
+
+/// <summary>Whether a reconnect delay grows with the attempt (n x base) or doubles (2^(n-1) x base).</summary>
+public enum Growth { Linear, Exponential }
+
+/// <summary>A library's reconnect delay: for attempt n (from 1), min(growth(n) x base, cap) plus a uniform
+/// jitter in [0, jitter).</summary>
+public sealed record ReconnectSpec
+{
+    public TimeSpan Base { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan Cap { get; init; } = TimeSpan.FromSeconds(2);
+    public Growth Growth { get; init; } = Growth.Linear;
+    public TimeSpan Jitter { get; init; }
+
+    /// <summary>The delay before attempt <paramref name="attempt"/>, with <paramref name="unit"/> in [0, 1) for the jitter.</summary>
+    public TimeSpan Delay(int attempt, double unit)
+    {
+        double factor = Growth == Growth.Linear ? attempt : Math.Pow(2, Math.Min(attempt - 1, 40));
+        double ticks = Math.Min(Base.Ticks * factor, Cap.Ticks);
+        return TimeSpan.FromTicks((long)Math.Round(ticks + Jitter.Ticks * unit));
+    }
 }
 
 /// <summary>A driver's server monitor in polling mode: a hello on its own connection every heartbeat,

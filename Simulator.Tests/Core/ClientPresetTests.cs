@@ -106,4 +106,17 @@ public class ClientPresetTests
         var load = () => Client("{ preset: pgx }");
         load.Should().Throw<ScenarioException>().Which.Message.Should().Contain("t.yaml:4:23:").And.Contain("pg, postgres.js");
     }
+
+    [Fact]
+    public void Reconnect_delays_grow_as_ioredis_5_and_node_redis_5_compute_them()
+    {
+        // ioredis 5.9.3 retryStrategy: min(times x 50, 2000) ms.
+        var ioredis = Client("{ preset: ioredis }").Reconnect!;
+        new[] { 1, 2, 3, 40, 41 }.Select(n => ioredis.Delay(n, 0).TotalMilliseconds).Should().Equal(50, 100, 150, 2000, 2000);
+        // @redis/client 5.12.1 defaultReconnectStrategy: min(2^retries x 50, 2000) + floor(random x 200) ms, retries from 0.
+        var nodeRedis = Client("{ preset: node-redis, reconnect: { growth: exponential, base: 50ms, cap: 2s, jitter: 200ms } }").Reconnect!;
+        new[] { 1, 2, 3, 6, 7 }.Select(n => nodeRedis.Delay(n, 0).TotalMilliseconds).Should().Equal(50, 100, 200, 1600, 2000);
+        nodeRedis.Delay(1, 0.5).TotalMilliseconds.Should().Be(150);
+        Client("{ preset: pg }").Reconnect.Should().BeNull("pg-pool opens a new client at the next checkout, without a delay");
+    }
 }

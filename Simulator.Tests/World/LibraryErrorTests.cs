@@ -76,6 +76,8 @@ public class LibraryErrorTests
         var resent = Run("{ preset: ioredis, setupCost: 0s }")[1];
         resent.Outcome.Should().Be(Outcome.Ok);
         resent.Retries.Should().Be(1);
+        // retryStrategy's first delay, 50 ms, then the handshake (1 ms) and the command (1.1 ms) on the new connection.
+        resent.LatencyMs.Should().BeApproximately(52.1, 1e-9);
     }
 
     [Fact]
