@@ -13,7 +13,7 @@ public static class IncidentsText
         {
             var r = f.Request;
             string on = r.Connection is null ? "" : $" on {r.Connection}";
-            o.WriteLine($"  first {f.Kind} at {Instant.Format(r.T)}: {r.Function} request{on} ({r.Environment})"
+            o.WriteLine($"  first {f.Kind}{TimelineLine.Said(r)} at {Instant.Format(r.T)}: {r.Function} request{on} ({r.Environment})"
                 + (r.Cause is null ? "" : ": " + r.Cause.Text()) + $"; {f.Count:N0} in all");
         }
         foreach (var l in incidents.Limits)

@@ -11,12 +11,7 @@ public static class ReportJson
         var i = report.Incidents;
         json["incidents"] = new JsonObject
         {
-            ["firstFailures"] = new JsonArray(i.Failures.Select(f => (JsonNode)new JsonObject
-            {
-                ["kind"] = f.Kind, ["t"] = f.Request.T.TotalSeconds, ["function"] = f.Request.Function,
-                ["environment"] = f.Request.Environment, ["connection"] = f.Request.Connection, ["cause"] = f.Request.Cause?.Text(),
-                ["count"] = f.Count,
-            }).ToArray()),
+            ["firstFailures"] = new JsonArray(i.Failures.Select(FirstFailure).ToArray()),
             ["limitsHit"] = new JsonArray(i.Limits.Select(l => (JsonNode)new JsonObject
             {
                 ["limit"] = l.Limit, ["t"] = l.At.TotalSeconds, ["detail"] = l.Detail, ["count"] = l.Count, ["counted"] = l.Counted,
@@ -71,5 +66,19 @@ public static class ReportJson
         return w.ToString();
 
         string Num(double v) => Math.Round(v, 6).ToString("0.######", inv);
+    }
+
+    /// <summary>A kind's first failure; the library's words ("message") only when it has some, as a request record has them.</summary>
+    private static JsonNode FirstFailure(FirstFailure f)
+    {
+        var o = new JsonObject
+        {
+            ["kind"] = f.Kind, ["t"] = f.Request.T.TotalSeconds, ["function"] = f.Request.Function,
+            ["environment"] = f.Request.Environment, ["connection"] = f.Request.Connection, ["cause"] = f.Request.Cause?.Text(),
+            ["count"] = f.Count,
+        };
+        if (f.Request.Message is not null)
+            o["message"] = f.Request.Message;
+        return o;
     }
 }

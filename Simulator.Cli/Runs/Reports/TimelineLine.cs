@@ -48,5 +48,5 @@ public static class TimelineLine
     }
 
     /// <summary>The error as the client library words it, quoted, when it has words of its own.</summary>
-    private static string Said(RequestRecord r) => r.Message is null ? "" : $" \"{r.Message}\"";
+    internal static string Said(RequestRecord r) => r.Message is null ? "" : $" \"{r.Message}\"";
 }
