@@ -65,17 +65,37 @@ internal sealed class CommandHandler : IHandler
 
     public void Handle(Invocation inv) => WorkThen(inv, 0, _fn.DrawWork());
 
-    /// <summary>Each invocation has its own work timer: an instance may run several at once.</summary>
+    /// <summary>A work timer: each invocation has its own (an instance may run several at once); a fired
+    /// one is kept for the next, so that an invocation's work allocates nothing.</summary>
+    private sealed class WorkTimer(CommandHandler handler) : IEventHandler
+    {
+        public Invocation? Invocation;
+        public int Round;
+
+        public void OnEvent(long stamp)
+        {
+            var inv = Invocation!;
+            int round = Round;
+            Invocation = null;
+            handler._spare.Push(this);
+            if (inv.Owns(stamp))
+                handler.RunCommands(inv, round);
+        }
+    }
+
+    private readonly Stack<WorkTimer> _spare = new();
+
     private void WorkThen(Invocation inv, int round, TimeSpan work)
     {
-        if (work > TimeSpan.Zero)
-            new Alarm(_clock, stamp =>
-            {
-                if (inv.Owns(stamp))
-                    RunCommands(inv, round);
-            }).Set(_clock.Now + work, inv.Number);
-        else
+        if (work <= TimeSpan.Zero)
+        {
             RunCommands(inv, round);
+            return;
+        }
+        var timer = _spare.Count > 0 ? _spare.Pop() : new WorkTimer(this);
+        timer.Invocation = inv;
+        timer.Round = round;
+        _clock.At(_clock.Now + work, timer, inv.Number);
     }
 
     private void RunCommands(Invocation inv, int round)
