@@ -138,16 +138,13 @@ public static class LibraryErrors
     /// <summary>What <paramref name="library"/> says of a failed command, or null when it says nothing of its own.</summary>
     internal static string? Message(ClientSpecWords library, Result r, int retries)
     {
-        if (r.Outcome is Outcome.Ok or Outcome.Throttled || (r.Outcome == Outcome.Rejected && r.Origin != Origin.Library)
-            || r.Cause?.Kind == CauseKind.FunctionTimeout)
+        // Refusals by the server or the platform, the function timeout and success have no library words: no situation.
+        if (r.Outcome == Outcome.Ok || Situation(r) is not { } s)
             return null;
         var words = Table[library.Library].Values;
-        if (words.Count == 0)
-            return null;
-        var situation = retries > 0 && retries >= library.Retries && words.ContainsKey(LibrarySituation.RetriesExhausted)
-            ? LibrarySituation.RetriesExhausted
-            : Situation(r);
-        if (situation is not { } s || !words.TryGetValue(s, out var template))
+        if (retries > 0 && retries >= library.Retries && words.ContainsKey(LibrarySituation.RetriesExhausted))
+            s = LibrarySituation.RetriesExhausted;
+        if (!words.TryGetValue(s, out var template))
             return null;
         return template
             .Replace("{address}", library.Address)

@@ -12,6 +12,7 @@ internal sealed class PoolCall
     public const long Opening = 1, Acquiring = 2, Connecting = 3, Waiting = 4;
 
     private readonly Action<Result> _done;
+    private readonly Alarm _timer; // only through Arm, Disarm, Pause and Resume, which keep the phase and deadline
     private TimeSpan _at;
     private long _phase; // the armed phase; 0: none
     private bool _paused;
@@ -20,7 +21,7 @@ internal sealed class PoolCall
     {
         Invocation = inv;
         _done = done;
-        Timer = new Alarm(clock, phase =>
+        _timer = new Alarm(clock, phase =>
         {
             _phase = 0;
             onTimer(this, phase);
@@ -28,7 +29,6 @@ internal sealed class PoolCall
     }
 
     public Invocation Invocation { get; }
-    public Alarm Timer { get; }
     public PooledConnection? Conn { get; set; }
     public int Received { get; set; }
     public bool Ended { get; private set; }
@@ -36,25 +36,25 @@ internal sealed class PoolCall
     /// <summary>The timer for the next phase, replacing the one before.</summary>
     public void Arm(TimeSpan at, long phase)
     {
-        Timer.Cancel();
+        _timer.Cancel();
         _at = at;
         _phase = phase;
         if (!_paused)
-            Timer.Set(at, phase);
+            _timer.Set(at, phase);
     }
 
     /// <summary>No timer in the phase that follows.</summary>
     public void Disarm()
     {
         _phase = 0;
-        Timer.Cancel();
+        _timer.Cancel();
     }
 
     /// <summary>The process is frozen: the timer stops and keeps its deadline.</summary>
     public void Pause()
     {
         _paused = true;
-        Timer.Cancel();
+        _timer.Cancel();
     }
 
     /// <summary>The process runs again: the timer fires at its deadline, at once if overdue.</summary>
@@ -62,14 +62,14 @@ internal sealed class PoolCall
     {
         _paused = false;
         if (_phase != 0 && !Ended)
-            Timer.Set(_at > now ? _at : now, _phase);
+            _timer.Set(_at > now ? _at : now, _phase);
     }
 
     /// <summary>The process died: the command ends with no result and its timer is cancelled.</summary>
     public void Drop()
     {
         Ended = true;
-        Timer.Cancel();
+        _timer.Cancel();
     }
 
     /// <summary>The command's result goes to its handler, once.</summary>
@@ -78,7 +78,7 @@ internal sealed class PoolCall
         if (Ended)
             return;
         Ended = true;
-        Timer.Cancel();
+        _timer.Cancel();
         _done(r);
     }
 }

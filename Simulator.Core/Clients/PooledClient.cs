@@ -113,15 +113,18 @@ internal sealed class PooledClient : IClientLibrary
     /// (max idle checked on use), or, with validation, already closed by the peer as far as the
     /// process can tell.</summary>
     private bool Unusable(PooledConnection c) =>
-        (c.Lifetime is { } life && _clock.Now - c.Created >= life)
+        Expired(c)
         || (_spec.MaxIdle is { } maxIdle && _clock.Now - c.LastUsed > maxIdle)
         || (_spec.ValidateBeforeUse && (c.Socket.State != TcpState.Established || c.PeerClosed));
+
+    /// <summary>Past the lifetime drawn for it when it opened.</summary>
+    private bool Expired(PooledConnection c) => c.Lifetime is { } life && _clock.Now - c.Created >= life;
 
     private void Release(PooledConnection c)
     {
         c.Command = null;
         c.LastUsed = _clock.Now;
-        if ((c.Lifetime is { } life && _clock.Now - c.Created >= life) || c.Generation != _generation)
+        if (Expired(c) || c.Generation != _generation)
         {
             Close(c);
             ServeWaiting();

@@ -105,10 +105,9 @@ internal sealed class ServerMonitor
         Arm(CheckTimeout, _clock.Now + _checkTimeout);
     }
 
+    /// <summary>An event of the monitor's own connection (the caller routes by <see cref="Owns"/>).</summary>
     public void OnSocketEvent(TcpConnection socket, TcpEvent e)
     {
-        if (!Owns(socket))
-            return;
         if (e.Kind == TcpEventKind.Connected && _connecting)
         {
             _connecting = false;
