@@ -70,6 +70,26 @@ public static class VerifyCommand
         var outcome = Simulation.Run(plan.Scenario, seed, recorder);
         var modelJson = RunJson.Write(outcome, recorder, $"zombiesim run ... --seed {outcome.Seed}").ToJsonString(JsonOptions.Indented);
         var schedule = Schedule.From(plan, recorder);
+        var model = VerifyDocument.Read(modelJson, "model");
+        for (int attempt = 1; ; attempt++)
+        {
+            var (facts, realJson, lines) = RealAttempt(plan, schedule, model, outcome.Seed, slack, error);
+            var late = lines.FirstOrDefault(l => l.Kind == "platform" && l.Verdict == Verdict.Disagree && l.Delta > 0);
+            if (late is null || attempt == Attempts)
+                return Report(plan, facts, lines, modelJson, realJson, dir, asJson, output);
+            // The platform's actions are inputs: one done late says this machine was busy, not that the model is wrong.
+            error.WriteLine(FormattableString.Invariant($"verify: {late.Subject} {late.What} was done at {late.Real:0.000} s, ")
+                + FormattableString.Invariant($"the model's {late.Model:0.000} s, more than {late.Tolerance * 1000:0} ms late: ")
+                + $"this machine did not keep the platform's instants; running it again (attempt {attempt + 1} of {Attempts})");
+        }
+    }
+
+    /// <summary>How many times a real run is tried when this machine did a platform action late.</summary>
+    private const int Attempts = 3;
+
+    private static (RealFacts Facts, string Json, IReadOnlyList<DiffLine> Lines) RealAttempt(VerifyPlan plan,
+        Schedule schedule, VerifyDocument model, ulong seed, double slack, TextWriter error)
+    {
         RealResult real;
         // Ctrl-C, SIGTERM, SIGHUP: the namespaces and the processes in them go before the process ends.
         using (PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => RealWorld.DisposeAll()))
@@ -82,11 +102,15 @@ public static class VerifyCommand
                 + $"--set server.host.hz={hz} (and the function's) makes the model's jiffies this kernel's");
         var facts = new RealFacts(real.Hz ?? modelHz, real.Hz is not null, SocketPoller.Interval.TotalMilliseconds, plan.TimeScale,
             real.Kernel, real.Server, plan.ScaledClocks, real.LatencyEmulated ? 0 : plan.LatencyMicroseconds / 1000.0, slack);
-        var realJson = VerifyDocument.WriteReal(plan.Scenario.Name, outcome.Seed, real, facts).ToJsonString(JsonOptions.Indented);
-        var model = VerifyDocument.Read(modelJson, "model");
+        var realJson = VerifyDocument.WriteReal(plan.Scenario.Name, seed, real, facts).ToJsonString(JsonOptions.Indented);
         var reality = VerifyDocument.Read(realJson, "real");
+        return (facts, realJson, RunDiff.Compare(model, reality, new Tolerance(facts)));
+    }
+
+    private static int Report(VerifyPlan plan, RealFacts facts, IReadOnlyList<DiffLine> lines, string modelJson, string realJson,
+        string? dir, bool asJson, TextWriter output)
+    {
         var tol = new Tolerance(facts);
-        var lines = RunDiff.Compare(model, reality, tol);
         var text = new StringWriter();
         DiffReport.WriteText(text, plan.Scenario.Name, facts, tol, lines);
         var diffJson = DiffReport.Json(plan.Scenario.Name, facts, tol, lines).ToJsonString(JsonOptions.Indented);
