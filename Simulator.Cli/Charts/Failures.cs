@@ -24,7 +24,7 @@ public static class Failures
             var counts = new double[s.T.Length];
             foreach (var r in run.Requests)
             {
-                if (r.Outcome == outcome && SampleAt(s.T, r.T.TotalSeconds + r.LatencyMs / 1000) is { } i)
+                if (r.Outcome == outcome && SampleAt(s.T, r.End.TotalSeconds) is { } i)
                     counts[i]++;
             }
             Add($"requests {outcome.Name()}", counts);

@@ -76,20 +76,10 @@ public static class RunText
         o.WriteLine($"reproduce: {reproduce}");
     }
 
-    private static List<string> Timeline(RunRecorder rec)
-    {
-        var items = new List<(TimeSpan T, int Order, object Record)>();
-        int n = 0;
-        foreach (var l in rec.Lifecycle)
-            items.Add((l.T, n++, l));
-        foreach (var x in rec.Notes)
-            items.Add((x.T, n++, x));
-        foreach (var t in rec.Transitions.Where(TimelineLine.Shown))
-            items.Add((t.T, n++, t));
-        foreach (var r in rec.Requests)
-            items.Add((r.T, n++, r));
-        return items.OrderBy(i => i.T).ThenBy(i => i.Order).Select(i => TimelineLine.Of(i.Record)).ToList();
-    }
+    /// <summary>Every shown record as a line, by instant; at one instant in the order the run emitted them.</summary>
+    private static List<string> Timeline(RunRecorder rec) =>
+        rec.Emitted().Where(x => x is not TransitionRecord t || TimelineLine.Shown(t)).OrderBy(TimelineLine.At)
+            .Select(TimelineLine.Of).ToList();
 
     private static void WriteSummary(TextWriter o, RunSummary s, RunReport? report)
     {

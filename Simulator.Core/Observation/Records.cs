@@ -19,6 +19,9 @@ public sealed record RequestRecord(
 {
     public bool Ok => Outcome == Outcome.Ok;
 
+    /// <summary>When it ended: its arrival plus its latency (a failure is seen then, after what caused it).</summary>
+    public TimeSpan End => T + TimeSpan.FromTicks((long)Math.Round(LatencyMs * TimeSpan.TicksPerMillisecond));
+
     /// <summary>The errno the failing socket call returned, when the outcome is one.</summary>
     public string? Errno => Outcome.Errno();
 }

@@ -259,11 +259,12 @@ internal sealed class Environment : IProcess
     private void End(DestroyReason why)
     {
         State = EnvironmentState.Destroyed;
+        // Recorded first: what the destruction does to the sockets follows it.
+        _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Destroyed, why,
+            why == DestroyReason.Reaped ? _reapAfter : null));
         Host.Destroy();
         _queued.Clear();
         _fn.Forget(this);
-        _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Destroyed, why,
-            why == DestroyReason.Reaped ? _reapAfter : null));
         if (Provisioned && why != DestroyReason.Reaped)
             _fn.Provision(); // provisioned concurrency is kept: a new environment is initialised in its place
     }

@@ -27,8 +27,8 @@ public sealed class RunOutputsTests : IDisposable
         var (code, output, _) = CliTests.Run("run", Scenarios.File("pool-fleet-connection-limit.yaml"));
         code.Should().Be(0);
         var first30 = string.Join("\n", output.Split('\n').Take(30));
-        first30.Should().Contain("first REJECTED (server) at 0.25s: api request on c501 (api#51): at 3.458s the server refused "
-            + "the connection: hard limit reached (500); 692 in all");
+        first30.Should().Contain("first REJECTED (server) at 3.4585s: api request on c501 (api#51) after 3208.5 ms: "
+            + "at 3.458s the server refused the connection: hard limit reached (500); 692 in all");
         first30.Should().Contain("limit server hard limit 500 first hit at 3.458s: c501: the server refused the connection: "
             + "hard limit reached (500); 6,920 connections refused in all");
         first30.Should().Contain("peaks: server connections 500 at 4s, zombies 500 at 15s (counted every 1s)");

@@ -27,9 +27,9 @@ public sealed class Incidents : IRunObserver
     /// rises), its title and its instant.</param>
     public Incidents(Action<string, string, TimeSpan>? moment = null) => _moment = moment;
 
-    /// <summary>The first failure of each kind, in the order of their instants.</summary>
+    /// <summary>The first failure of each kind (the first to end), in the order they ended.</summary>
     public IReadOnlyList<FirstFailure> Failures => _failureOrder
-        .Select(k => new FirstFailure(k, _failures[k].First, _failures[k].Count)).OrderBy(f => f.Request.T).ToList();
+        .Select(k => new FirstFailure(k, _failures[k].First, _failures[k].Count)).OrderBy(f => f.Request.End).ToList();
 
     /// <summary>Each limit first hit, in the order of their instants.</summary>
     public IReadOnlyList<LimitHit> Limits => _limitOrder.Select(k => _limits[k]).OrderBy(l => l.At).ToList();
@@ -45,12 +45,12 @@ public sealed class Incidents : IRunObserver
             return;
         string kind = RunSummary.ErrorName(r.Outcome, r.Origin);
         if (_failures.TryGetValue(kind, out var known))
-            _failures[kind] = (r.T < known.First.T ? r : known.First, known.Count + 1); // requests are emitted as they end
+            _failures[kind] = (known.First, known.Count + 1); // requests are emitted as they end: the first one ended first
         else
         {
             _failures[kind] = (r, 1);
             _failureOrder.Add(kind);
-            _moment?.Invoke("failure " + kind, $"first {kind}", r.T);
+            _moment?.Invoke("failure " + kind, $"first {kind}", r.End);
         }
         // A request refused at the invocation has no environment; a caller's request failed by its callee's is not a limit hit.
         if (r.Cause is { Limit: { } limit } cause && (r.Environment == "-" || cause.Kind == CauseKind.AcquireTimeout))

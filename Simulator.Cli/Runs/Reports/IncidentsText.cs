@@ -1,3 +1,4 @@
+using System.Globalization;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 
@@ -13,7 +14,8 @@ public static class IncidentsText
         {
             var r = f.Request;
             string on = r.Connection is null ? "" : $" on {r.Connection}";
-            o.WriteLine($"  first {f.Kind}{TimelineLine.Said(r)} at {Instant.Format(r.T)}: {r.Function} request{on} ({r.Environment})"
+            o.WriteLine($"  first {f.Kind}{TimelineLine.Said(r)} at {Instant.Format(r.End)}: {r.Function} request{on} ({r.Environment})"
+                + $" after {r.LatencyMs.ToString("0.###", CultureInfo.InvariantCulture)} ms"
                 + (r.Cause is null ? "" : ": " + r.Cause.Text()) + $"; {f.Count:N0} in all");
         }
         foreach (var l in incidents.Limits)

@@ -13,10 +13,10 @@ public static class TimelineLine
     public static bool Shown(TransitionRecord t) =>
         t.Cause is not (TcpCause.ActiveOpen or TcpCause.PassiveOpen or TcpCause.RcvSyn or TcpCause.RcvSynAck or TcpCause.RcvAckOfSyn);
 
-    /// <summary>The instant of a request, transition, lifecycle record or note.</summary>
+    /// <summary>The instant of a request (when it ended: after what made it fail), transition, lifecycle record or note.</summary>
     public static TimeSpan At(object record) => record switch
     {
-        RequestRecord r => r.T,
+        RequestRecord r => r.End,
         TransitionRecord t => t.T,
         LifecycleRecord l => l.T,
         NoteRecord n => n.T,
