@@ -40,6 +40,8 @@ public sealed record Jiffies
     {
         if (d <= TimeSpan.Zero)
             return 0;
+        if (d.Ticks <= Exact64)
+            return (d.Ticks * Hz + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
         Int128 scaled = (Int128)d.Ticks * Hz;
         return (long)((scaled + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond);
     }
@@ -55,7 +57,9 @@ public sealed record Jiffies
     {
         if (Slack == TimerSlack.Off)
             return now + ToTime(jiffies);
-        long clk = (long)((Int128)now.Ticks * Hz / TimeSpan.TicksPerSecond); // the jiffy now is in
+        long clk = now.Ticks <= Exact64 // the jiffy now is in
+            ? now.Ticks * Hz / TimeSpan.TicksPerSecond
+            : (long)((Int128)now.Ticks * Hz / TimeSpan.TicksPerSecond);
         return TimeSpan.FromTicks(Math.Max(Start(WheelBucket(clk, clk + jiffies)), now.Ticks));
     }
 
@@ -79,6 +83,11 @@ public sealed record Jiffies
     /// <summary>LVL_START(n) = (LVL_SIZE - 1) &lt;&lt; ((n - 1) * LVL_CLK_SHIFT).</summary>
     private static long LevelStart(int n) => ((1L << LvlBits) - 1) << ((n - 1) * LvlClkShift);
 
-    private long Start(long jiffies) =>
-        (long)(((Int128)jiffies * TimeSpan.TicksPerSecond + Hz - 1) / Hz);
+    private long Start(long jiffies) => jiffies <= long.MaxValue / TimeSpan.TicksPerSecond - 1
+        ? (jiffies * TimeSpan.TicksPerSecond + Hz - 1) / Hz
+        : (long)(((Int128)jiffies * TimeSpan.TicksPerSecond + Hz - 1) / Hz);
+
+    /// <summary>Ticks up to which a tick count times HZ fits in 64 bits at any HZ (about 29 years): the common case
+    /// skips 128-bit division.</summary>
+    private const long Exact64 = long.MaxValue / 1000 - TimeSpan.TicksPerSecond;
 }

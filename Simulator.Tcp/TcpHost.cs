@@ -220,11 +220,25 @@ public sealed class TcpHost
     /// <summary>What the sockets produced, waiting for <see cref="Dispatch"/>.</summary>
     internal TcpOutputs Outputs { get; } = new();
 
-    internal void Transmit(in Segment s) => Outputs.Segment(s);
+    // A segment or a transition with nothing queued before it goes out at once: the driver only carries it or observes
+    // it (no application code runs), so the order is the same and the queue is left for what must wait.
+    internal void Transmit(in Segment s)
+    {
+        if (Outputs.Empty)
+            Driver.Transmit(this, s);
+        else
+            Outputs.Segment(s);
+    }
 
     internal void RaiseEvent(TcpConnection c, in TcpEvent e) => Outputs.Event(c, e);
 
-    internal void ReportTransition(TcpConnection c, TcpState from, TcpState to, TcpCause cause) => Outputs.Transition(c, from, to, cause);
+    internal void ReportTransition(TcpConnection c, TcpState from, TcpState to, TcpCause cause)
+    {
+        if (Outputs.Empty)
+            Driver.OnTransition(c, from, to, cause);
+        else
+            Outputs.Transition(c, from, to, cause);
+    }
 
     /// <summary>An input is processed: hand its outputs to the driver.</summary>
     internal void Dispatch() => Outputs.Dispatch(this, Driver);

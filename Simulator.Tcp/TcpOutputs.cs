@@ -26,6 +26,9 @@ internal sealed class TcpOutputs
     private readonly Stack<Batch> _free = new();
     private Batch _current = new();
 
+    /// <summary>Nothing waits in the current batch.</summary>
+    public bool Empty => _current.Items.Count == 0;
+
     public void Segment(in Segment s) =>
         _current.Items.Enqueue(new Output(Kind.Segment, null, s, default, default, default, default));
 

@@ -22,6 +22,26 @@ public class TimerWheelTests
     public void A_timer_fires_at_its_level_s_bucket(long clk, long delta, long bucket) =>
         Hz250.WheelBucket(clk, clk + delta).Should().Be(bucket);
 
+    [Theory]
+    [InlineData(100)]
+    [InlineData(250)]
+    [InlineData(300)]
+    [InlineData(1000)]
+    public void Jiffy_arithmetic_is_the_same_on_either_side_of_its_64_bit_fast_path(int hz)
+    {
+        // Beyond about 29 years of ticks (or 9.2e11 jiffies) the products need 128 bits; below, 64 bits give the same.
+        var exact = new Jiffies(hz);
+        foreach (long ticks in new[] { 1L, 9_999_999L, 10_000_001L, 864_000_000_000L, long.MaxValue / 1000 - 10_000_000L,
+                     long.MaxValue / 1000 - 9_999_999L, long.MaxValue / 1000 + 12_345L, long.MaxValue / 4 })
+        {
+            var d = TimeSpan.FromTicks(ticks);
+            long jiffies = (long)(((Int128)ticks * hz + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond);
+            exact.From(d).Should().Be(jiffies, $"{ticks} ticks at HZ={hz}");
+            long j = Math.Min(jiffies, long.MaxValue / TimeSpan.TicksPerSecond + 5);
+            exact.ToTime(j).Ticks.Should().Be((long)(((Int128)j * TimeSpan.TicksPerSecond + hz - 1) / hz));
+        }
+    }
+
     [Fact]
     public void Off_fires_exactly_the_whole_jiffies_after_arming()
     {
