@@ -10,8 +10,9 @@ public sealed class Alarm(Clock clock, Action<long> fire) : IEventHandler
 {
     private TimerHandle _latest;
 
-    /// <summary>Fires at <paramref name="at"/> (clamped to now) with <paramref name="stamp"/>.</summary>
-    public void Set(TimeSpan at, long stamp = 0) => _latest = clock.At(at, this, stamp);
+    /// <summary>Fires at <paramref name="at"/> (clamped to now) with <paramref name="stamp"/>; the handle cancels this
+    /// event alone (<see cref="Clock.Cancel"/>) when several are pending.</summary>
+    public TimerHandle Set(TimeSpan at, long stamp = 0) => _latest = clock.At(at, this, stamp);
 
     public void Cancel() => clock.Cancel(ref _latest);
 

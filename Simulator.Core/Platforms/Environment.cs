@@ -28,6 +28,8 @@ internal sealed class Environment : IProcess
     private readonly IHandler _handler;
     private readonly IdleLifecycle _idle;
     private readonly Alarm _ready, _reap, _recycle, _shutdownEnd, _checkpoint;
+    /// <summary>The function timeout of every invocation in flight, each stamped with its number.</summary>
+    private readonly Alarm _deadlines;
     private readonly List<(TcpConnection Socket, TcpEvent Event)> _queued = new();
     private readonly List<Invocation> _active = new();
     private Invocation? _starting; // the invocation waiting for the init or the restore to end
@@ -49,6 +51,7 @@ internal sealed class Environment : IProcess
         _recycle = new Alarm(_clock, _ => OnRecycle());
         _shutdownEnd = new Alarm(_clock, stamp => End((DestroyReason)stamp));
         _checkpoint = new Alarm(_clock, _ => Checkpoint());
+        _deadlines = new Alarm(_clock, OnDeadline);
         (_handler, Client) = Handler.For(fn, this, platform);
         _idle = IdleLifecycle.For(this, platform.Spec, _clock);
     }
@@ -94,8 +97,7 @@ internal sealed class Environment : IProcess
     {
         _active.Add(inv);
         inv.Number = ++_invocations;
-        inv.Deadline = new Alarm(_clock, stamp => OnDeadline(inv, stamp));
-        inv.Deadline.Set(inv.Arrived + _fn.Spec.Timeout, inv.Number);
+        inv.Deadline = _deadlines.Set(inv.Arrived + _fn.Spec.Timeout, inv.Number);
     }
 
     private void OnReady(long stamp)
@@ -272,9 +274,10 @@ internal sealed class Environment : IProcess
     /// <summary>The invocation ran past the function timeout. On Lambda the runtime is reset: the
     /// process dies and its kernel closes its sockets with FIN. Where an instance serves several
     /// requests at once, only this request ends; the process and its other requests go on.</summary>
-    private void OnDeadline(Invocation inv, long stamp)
+    private void OnDeadline(long stamp)
     {
-        if (!inv.Owns(stamp))
+        var inv = _active.Find(i => i.Owns(stamp));
+        if (inv is null)
             return;
         string? connection = _fn.Slots == 1 ? Client?.Abandon() : null;
         Finish(inv, new Result(Outcome.ETIMEDOUT, Origin.Platform, connection,
@@ -308,7 +311,7 @@ internal sealed class Environment : IProcess
         if (inv.Finished)
             return;
         inv.Finished = true;
-        inv.Deadline?.Cancel();
+        _clock.Cancel(ref inv.Deadline);
         _active.Remove(inv);
         if (_active.Count == 0)
         {

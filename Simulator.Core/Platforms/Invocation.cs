@@ -25,8 +25,8 @@ internal sealed class Invocation(TimeSpan arrived, Action<Result>? done)
     public Action<Result>? Done { get; } = done;
     public long Number;
     public int Retries;
-    /// <summary>Its function-timeout timer.</summary>
-    public Alarm? Deadline;
+    /// <summary>Its function-timeout timer (its environment's deadline alarm, stamped with its number).</summary>
+    public TimerHandle Deadline;
     public bool Finished;
 
     /// <summary>Whether a timer stamped <paramref name="stamp"/> belongs to this invocation, still running.</summary>

@@ -38,19 +38,7 @@ internal static class TrafficGenerator
             if (t.Every is { } every)
             {
                 TimeSpan until = t.Until is { } u && u < horizon ? u : horizon;
-                var gaps = streams.Stream($"traffic/{i}/every");
-                void Next(TimeSpan after)
-                {
-                    TimeSpan at = after + every.SampleDuration(gaps);
-                    if (at > until)
-                        return;
-                    clock.Schedule(at, () =>
-                    {
-                        Next(at);
-                        start();
-                    });
-                }
-                Next(t.From);
+                new EveryArrivals(every, until, clock, streams.Stream($"traffic/{i}/every"), start).Next(t.From);
             }
             if (t.Rate is { } rate)
             {
@@ -62,9 +50,36 @@ internal static class TrafficGenerator
 
     /// <summary>Arrivals where the expected count Λ reaches the next whole number (even) or grows by a unit
     /// exponential draw (Poisson), from <paramref name="from"/> to <paramref name="until"/>; one is scheduled at a time.</summary>
-    public static void ScheduleRate(RateCurve rate, TimeSpan from, TimeSpan until, Clock clock, IChoices draws, Action start)
+    public static void ScheduleRate(RateCurve rate, TimeSpan from, TimeSpan until, Clock clock, IChoices draws, Action start) =>
+        new RateArrivals(rate, until, clock, draws, start).Next(rate.Cumulative(from.TotalSeconds));
+
+    /// <summary>Arrivals every drawn gap: one scheduled at a time, the next drawn when it comes (no allocation per arrival).</summary>
+    private sealed class EveryArrivals(Distribution every, TimeSpan until, Clock clock, IChoices gaps, Action start) : IEventHandler
     {
-        void Next(double lambda)
+        private TimeSpan _at;
+
+        public void Next(TimeSpan after)
+        {
+            TimeSpan at = after + every.SampleDuration(gaps);
+            if (at > until)
+                return;
+            _at = at;
+            clock.At(at, this);
+        }
+
+        public void OnEvent(long arg)
+        {
+            Next(_at);
+            start();
+        }
+    }
+
+    /// <summary>Arrivals at a rate: the next where Λ reaches its next target, one scheduled at a time.</summary>
+    private sealed class RateArrivals(RateCurve rate, TimeSpan until, Clock clock, IChoices draws, Action start) : IEventHandler
+    {
+        private double _target;
+
+        public void Next(double lambda)
         {
             double target = lambda + (rate.Arrivals == Arrivals.Even ? 1 : -Math.Log(1 - draws.NextDouble()));
             double seconds = rate.InstantOf(target);
@@ -73,14 +88,14 @@ internal static class TrafficGenerator
             TimeSpan at = DurationText.FromSeconds(seconds);
             if (at > until)
                 return;
-            if (at < clock.Now)
-                at = clock.Now; // a rounding to the tick never goes back in time
-            clock.Schedule(at, () =>
-            {
-                Next(target);
-                start();
-            });
+            _target = target;
+            clock.At(at, this); // a rounding to the tick never goes back in time: the clock clamps to now
         }
-        Next(rate.Cumulative(from.TotalSeconds));
+
+        public void OnEvent(long arg)
+        {
+            Next(_target);
+            start();
+        }
     }
 }
