@@ -26,7 +26,7 @@ public sealed class RealServer : IDisposable
     public static string ProtocolFor(ServerKindName kind) => kind switch
     {
         ServerKindName.Postgres => "postgres",
-        ServerKindName.MySql => "mysql",
+        ServerKindName.MySql or ServerKindName.MariaDb => "mysql",
         _ => "line",
     };
 

@@ -44,9 +44,9 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
         {
             ServerKindName.Redis => "redis-server",
             ServerKindName.Postgres => "postgres",
-            ServerKindName.MySql => "mariadbd",
+            ServerKindName.MySql or ServerKindName.MariaDb => "mariadbd",
             ServerKindName.Generic => null,
-            _ => Unsupported(refusals, $"server preset {s.Server.Preset} (generic, redis, postgres and mysql are built)"),
+            _ => Unsupported(refusals, $"server preset {s.Server.Preset} (generic, redis, postgres, mysql and mariadb are built)"),
         };
         Refuse(s.Server.ResponseTime is not Constant { Value: <= 0.001 },
             "server.responseTime above 1 ms (the real servers answer as fast as they can)");
