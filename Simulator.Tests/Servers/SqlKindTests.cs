@@ -52,6 +52,14 @@ public class SqlKindTests
     }
 
     [Fact]
+    public void Mariadb_raises_max_connections_below_10_to_10()
+    {
+        // mariadbd --max-connections=1: "option 'max_connections': unsigned value 1 adjusted to 10" (10.11.19).
+        var r = Run("preset: mariadb\n  maxClients: 1", "[0s]", other: "[1s]");
+        r.Requests.Should().OnlyContain(q => q.Ok);
+    }
+
+    [Fact]
     public void Mysql_refuses_the_connection_beyond_max_connections_with_error_1040()
     {
         var r = Run("preset: mysql\n  maxClients: 1", "[0s]", other: "[1s]");
