@@ -54,12 +54,12 @@ public class VerifyOnLinuxTests
     {
         // PostgreSQL with idle_session_timeout 6000 ms (60 s / 10): the backend writes ErrorResponse FATAL 57P05 and
         // exits at 6.2 s while the client is frozen; the thawed query reads that error (SERVER_ERROR), not EOF.
-        var (real, error) = Verify("upstash-2020-process.yaml", "10", agree: true, "horizon=110s", "server.preset=postgres");
+        var (real, error) = VerifyWithErrors("upstash-2020-process.yaml", "10", "horizon=110s", "server.preset=postgres");
         Outcomes(real).Should().Equal("ok", "SERVER_ERROR");
         real["requests"]![1]!["origin"]!.GetValue<string>().Should().Be("server");
         error.Should().Contain("the server wrote error 57P05");
         real["transitions"]!.AsArray().Should().Contain(t => t!["host"]!.GetValue<string>() == "server"
-            && t["to"]!.GetValue<string>() == "FIN_WAIT_1" && t["t"]!.GetValue<double>() > 6.2 && t["t"]!.GetValue<double>() < 6.3);
+            && t["to"]!.GetValue<string>() == "FIN_WAIT_1" && t["t"]!.GetValue<double>() > 6.2 && t["t"]!.GetValue<double>() < 6.5);
     }
 
     [NamespaceFact("mariadbd")]
@@ -73,16 +73,16 @@ public class VerifyOnLinuxTests
         real["requests"]![2]!["origin"]!.GetValue<string>().Should().Be("rst");
         real["transitions"]!.AsArray().Should().Contain(t => t!["host"]!.GetValue<string>() == "server"
             && t["from"]!.GetValue<string>() == "ESTABLISHED" && t["to"]!.GetValue<string>() == "CLOSED"
-            && t["t"]!.GetValue<double>() > 9.0 && t["t"]!.GetValue<double>() < 9.1, "an abortive close: no FIN_WAIT_1");
+            && t["t"]!.GetValue<double>() > 9.0 && t["t"]!.GetValue<double>() < 9.3, "an abortive close: no FIN_WAIT_1");
     }
 
     private static string[] Outcomes(JsonNode real) =>
         real["requests"]!.AsArray().Select(r => r!["outcome"]!.GetValue<string>()).ToArray();
 
-    private static JsonNode Verify(string scenario, string scale, params string[] sets) => Verify(scenario, scale, true, sets).Real;
+    private static JsonNode Verify(string scenario, string scale, params string[] sets) => VerifyWithErrors(scenario, scale, sets).Real;
 
-    /// <summary>Runs verify; the real document and what verify wrote on stderr.</summary>
-    private static (JsonNode Real, string Error) Verify(string scenario, string scale, bool agree, params string[] sets)
+    /// <summary>Runs verify and expects agreement; the real document and what verify wrote on stderr.</summary>
+    private static (JsonNode Real, string Error) VerifyWithErrors(string scenario, string scale, params string[] sets)
     {
         string dir = Path.Combine(Path.GetTempPath(), $"zombiesim-verify-{Guid.NewGuid():N}");
         try
@@ -92,10 +92,10 @@ public class VerifyOnLinuxTests
             string prefix = Regex.Match(error, "namespaces (zs[0-9a-f]{4})-").Groups[1].Value;
             prefix.Should().NotBeEmpty(error);
             Shell.Try("ip", ["netns", "list"]).Output.Should().NotContain(prefix + "-", "verify removes its namespaces");
-            code.Should().Be(agree ? 0 : 1, output + error);
-            output.Should().Contain(agree ? "AGREE" : "DISAGREE");
+            code.Should().Be(0, output + error);
+            output.Should().Contain("AGREE");
             var diff = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "diff.json")))!;
-            diff["agree"]!.GetValue<bool>().Should().Be(agree);
+            diff["agree"]!.GetValue<bool>().Should().BeTrue();
             return (JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "real.json")))!, error);
         }
         finally
