@@ -40,6 +40,9 @@ public static class RealRun
                 + $"(microseconds), not the scenario's {plan.LatencyMicroseconds} us one way; the diff allows two round trips more");
         progress.WriteLine($"verify: namespaces {world.Prefix}-*: server, {schedule.Environments.Count} environment(s)"
             + (plan.Middlebox is null ? "" : ", router"));
+        if (s.Server.Kind == Core.Scenarios.ServerKindName.MySql)
+            progress.WriteLine($"warning: preset {s.Server.Preset} is MySQL; the real server is MariaDB, whose idle close is a RST "
+                + "without an error (docs/verify.md): --set server.preset=mariadb compares like with like");
         using var realServer = RealServer.Start(plan, world, StartTimeout);
         var server = realServer.Process;
         var agents = new Dictionary<string, (int Index, AgentProcess Agent)>();
