@@ -5,7 +5,8 @@ namespace Zombiesim.Cli.Verify;
 
 /// <summary>
 /// What an agent process is told on its command line (`zombiesim agent client|server key=value ...`): the client
-/// library's settings of the scenario's function, or the built-in server's port and idle timeout. A hidden, internal
+/// library's settings of the scenario's function and the protocol it speaks, or the built-in server's port and idle
+/// timeout. A hidden, internal
 /// interface between verify and the processes it starts in each namespace.
 /// </summary>
 public sealed record AgentSpec
@@ -24,6 +25,8 @@ public sealed record AgentSpec
     public int Retries { get; init; }
     public IReadOnlyList<string> RetryOn { get; init; } = [];
     public TimeSpan Work { get; init; }
+    /// <summary>What the client speaks (<see cref="ClientProtocol.For"/>): line, postgres or mysql.</summary>
+    public string Protocol { get; init; } = "line";
 
     public IEnumerable<string> ToArgs()
     {
@@ -41,6 +44,7 @@ public sealed record AgentSpec
         if (Retries > 0) yield return $"retries={Retries}";
         if (RetryOn.Count > 0) yield return $"retryOn={string.Join(',', RetryOn)}";
         if (Work > TimeSpan.Zero) yield return $"workMs={Ms(Work)}";
+        if (Protocol != "line") yield return $"protocol={Protocol}";
     }
 
     public static AgentSpec Parse(IEnumerable<string> args)
@@ -68,6 +72,7 @@ public sealed record AgentSpec
                 "retries" => spec with { Retries = int.Parse(v, CultureInfo.InvariantCulture) },
                 "retryOn" => spec with { RetryOn = v.Split(',') },
                 "workMs" => spec with { Work = Ms() },
+                "protocol" => spec with { Protocol = v },
                 _ => throw new VerifyException($"agent: unknown key '{key}'"),
             };
         }

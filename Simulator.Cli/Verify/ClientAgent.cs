@@ -12,12 +12,17 @@ namespace Zombiesim.Cli.Verify;
 /// options, on real sockets. One thread: it waits on its standard input and its cached socket at once, and an
 /// invocation read from stdin is handled before the socket's news, as the model delivers events held while frozen
 /// after the handler has started. While idle it drops a cached connection the server closed or reset, as the model's
-/// library does. Each invocation prints `result N OUTCOME ORIGIN LOCALPORT MICROSECONDS`.
+/// library does. It speaks the server's protocol (<see cref="ClientProtocol"/>): an opening exchange on each new
+/// connection, one command per invocation; bytes the server writes to an idle connection (an error before an idle
+/// close) are kept and read first by the next command, as a library's buffered reader does. Each invocation prints
+/// `result N OUTCOME ORIGIN LOCALPORT MICROSECONDS`; an error message from the server is logged on stderr with its code.
 /// </summary>
 internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
 {
-    private static readonly byte[] Command = Encoding.ASCII.GetBytes("PING\r\n");
+    private readonly ClientProtocol _protocol = ClientProtocol.For(spec.Protocol);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private byte[] _received = new byte[4096];
+    private int _count; // bytes received on the current connection and not yet read as a reply
     private Socket? _cached;
     private TimeSpan _lastUsed;
     private EndPoint? _target;
@@ -46,7 +51,7 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
                     return 0;
                 continue;
             }
-            if (array.Length > 1 && array[1].Revents != 0 && _cached is { } idle && !Alive(idle))
+            if (array.Length > 1 && array[1].Revents != 0 && _cached is { } idle && !ReceiveIdle(idle))
                 Discard(); // idle: the library learns that the server closed it and drops it
         }
     }
@@ -74,7 +79,7 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
                 Discard();
             var (socket, failure) = _cached is { } cached ? (cached, null) : Connect();
             int port = socket is null ? 0 : ((IPEndPoint?)socket.LocalEndPoint)?.Port ?? 0;
-            failure ??= Exchange(socket!);
+            failure ??= Exchange(socket!, _protocol.Command, Deadline(_clock.Elapsed, spec.CommandTimeout), "SERVER_ERROR");
             if (failure is null)
             {
                 if (spec.Cache)
@@ -83,7 +88,7 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
                     _lastUsed = _clock.Elapsed;
                 }
                 else
-                    socket!.Close(); // the client closes first (QUIT) and holds the TIME_WAIT
+                    Quit(socket!); // the client closes first (QUIT) and holds the TIME_WAIT
                 return ("ok", null, port);
             }
             if (socket is not null)
@@ -101,8 +106,28 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
         }
     }
 
+    private TimeSpan Deadline(TimeSpan from, TimeSpan? timeout) => timeout is { } t ? from + t : TimeSpan.MaxValue;
+
+    private void Quit(Socket socket)
+    {
+        try
+        {
+            if (_protocol.Goodbye.Length > 0)
+                socket.Send(_protocol.Goodbye);
+        }
+        catch (SocketException)
+        {
+            // the server is gone already: nothing to say goodbye to
+        }
+        socket.Close();
+    }
+
+    /// <summary>A new connection: the TCP connect, then the protocol's opening exchange, both within the connect
+    /// timeout; an error message from the server in the opening (its connection limit) is a refusal.</summary>
     private (Socket? Socket, (string Outcome, string Origin)? Failure) Connect()
     {
+        var started = _clock.Elapsed;
+        _count = 0;
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         if (spec.KeepAlive is { } keepAlive)
         {
@@ -118,6 +143,11 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
             if (spec.ConnectTimeout is { } t)
                 limit.CancelAfter(t);
             socket.ConnectAsync(_target!, limit.Token).AsTask().GetAwaiter().GetResult();
+            foreach (var step in _protocol.Opening)
+            {
+                if (Exchange(socket, step, Deadline(started, spec.ConnectTimeout), "REJECTED") is { } failure)
+                    return (socket, failure);
+            }
             return (socket, null);
         }
         catch (OperationCanceledException)
@@ -130,34 +160,60 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
         }
     }
 
-    /// <summary>Sends the command and reads the reply line, within the command timeout when there is one.</summary>
-    private (string Outcome, string Origin)? Exchange(Socket socket)
+    /// <summary>Writes <paramref name="request"/> and reads until the protocol has a whole reply, before
+    /// <paramref name="deadline"/>; an error message from the server fails it with <paramref name="serverError"/>.</summary>
+    private (string Outcome, string Origin)? Exchange(Socket socket, byte[] request, TimeSpan deadline, string serverError)
     {
         try
         {
-            socket.Send(Command);
-            var deadline = spec.CommandTimeout is { } t ? _clock.Elapsed + t : TimeSpan.MaxValue;
-            var buffer = new byte[512];
-            int received = 0;
+            if (request.Length > 0)
+                socket.Send(request);
             while (true)
             {
+                var reading = _protocol.Read(_received.AsSpan(0, _count), out int used);
+                if (reading != Reading.More)
+                {
+                    if (reading == Reading.Error)
+                        Console.Error.WriteLine($"agent: the server wrote error {_protocol.ErrorCode(_received.AsSpan(0, used)) ?? "?"}");
+                    _count -= used;
+                    Array.Copy(_received, used, _received, 0, _count);
+                    return reading == Reading.Done ? null : (serverError, "server");
+                }
                 var left = deadline - _clock.Elapsed;
                 if (left <= TimeSpan.Zero)
                     return ("ETIMEDOUT", "library-timeout");
                 int micros = deadline == TimeSpan.MaxValue ? -1 : (int)Math.Min(int.MaxValue, Math.Ceiling(left.TotalMicroseconds));
                 if (!socket.Poll(micros, SelectMode.SelectRead))
                     continue;
-                int n = socket.Receive(buffer, received, buffer.Length - received, SocketFlags.None);
+                if (_count == _received.Length)
+                    Array.Resize(ref _received, 2 * _count);
+                int n = socket.Receive(_received, _count, _received.Length - _count, SocketFlags.None);
                 if (n == 0)
                     return ("EOF", "fin");
-                received += n;
-                if (Array.IndexOf(buffer, (byte)'\n', 0, received) >= 0)
-                    return null;
+                _count += n;
             }
         }
         catch (SocketException e)
         {
             return Failure(e);
+        }
+    }
+
+    /// <summary>Reads what the server wrote to an idle connection and keeps it for the next command; false at its end
+    /// or on an error (the connection is dead).</summary>
+    private bool ReceiveIdle(Socket socket)
+    {
+        try
+        {
+            if (_count == _received.Length)
+                Array.Resize(ref _received, 2 * _count);
+            int n = socket.Receive(_received, _count, _received.Length - _count, SocketFlags.None);
+            _count += n;
+            return n > 0;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 
@@ -200,10 +256,12 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
             for (int i = 0; i < 3; i++)
             {
                 using var s = listener.Accept();
+                _protocol.Serve(s);
                 var buffer = new byte[64];
-                s.Receive(buffer);
-                s.Send(Encoding.ASCII.GetBytes("+PONG\r\n"));
-                s.Receive(buffer); // until the client closes
+                while (s.Receive(buffer) > 0)
+                {
+                    // until the client closes
+                }
             }
         })
         { IsBackground = true };
@@ -222,6 +280,7 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
     {
         _cached?.Close();
         _cached = null;
+        _count = 0;
     }
 }
 

@@ -33,8 +33,9 @@ public static class Preflight
             ("ip", "iproute2"), ("tc", "iproute2"), ("nft", "nftables"), ("sysctl", "procps"),
         };
         if (serverBinary is not null)
-            needed.Add((serverBinary, serverBinary == "redis-server" ? "redis-server" : serverBinary));
-        return needed.Where(n => Shell.Which(n.Tool) is null).Select(n => $"{n.Tool} (apt-get install {n.Package})").Distinct().ToList();
+            needed.AddRange(ServerBinaries.Needed(serverBinary));
+        return needed.Where(n => ServerBinaries.Path(n.Tool) is null).Select(n => $"{n.Tool} (apt-get install {n.Package})")
+            .Distinct().ToList();
     }
 
     /// <summary>Refuses (exit 2) with every reason at once.</summary>

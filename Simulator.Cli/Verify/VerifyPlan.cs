@@ -40,12 +40,16 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
         Refuse(s.Network.Middleboxes.Count > 1, "more than one middlebox");
         Refuse(s.Platform.ColdStart is not Constant, "a coldStart distribution (a fixed value is fine)");
         Refuse(s.Network.Latency is not Constant, "a latency distribution (a fixed value is fine)");
-        string? binary = s.Server.Preset switch
+        string? binary = s.Server.Kind switch
         {
-            "redis" => "redis-server",
-            "generic" => null,
-            var other => Unsupported(refusals, $"server preset {other} (redis and generic are built)"),
+            ServerKindName.Redis => "redis-server",
+            ServerKindName.Postgres => "postgres",
+            ServerKindName.MySql or ServerKindName.MariaDb => "mariadbd",
+            ServerKindName.Generic => null,
+            _ => Unsupported(refusals, $"server preset {s.Server.Preset} (generic, redis, postgres, mysql and mariadb are built)"),
         };
+        Refuse(s.Server.ResponseTime is not Constant { Value: <= 0.001 },
+            "server.responseTime above 1 ms (the real servers answer as fast as they can)");
         if (s.Server.Preset == "generic")
         {
             Refuse(s.Server.MaxClients is not null || s.Server.SoftLimit is not null || s.Server.HardLimit is not null,
@@ -53,12 +57,13 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
             Refuse(s.Server.KeepAlive is not null, "server keepAlive on the generic server");
         }
         else if (binary is not null)
-            Refuse(s.Server.SoftLimit is not null || s.Server.HardLimit is not null, "soft or hard limits on redis");
+            Refuse(s.Server.SoftLimit is not null || s.Server.HardLimit is not null, $"soft or hard limits on {s.Server.Preset}");
         if (refusals.Count > 0)
             throw new VerifyException("verify cannot build: " + string.Join("; ", refusals));
         var scaled = timeScale == 1 ? s : Scale(s, timeScale);
-        if (binary is not null && scaled.Server.IdleTimeout is { } idle && idle.Ticks % TimeSpan.TicksPerSecond != 0)
-            throw new VerifyException($"redis takes its idle timeout in whole seconds; scaled by {timeScale} it is {idle.TotalSeconds} s");
+        if (binary is "redis-server" or "mariadbd" && scaled.Server.IdleTimeout is { } idle && idle.Ticks % TimeSpan.TicksPerSecond != 0)
+            throw new VerifyException($"{s.Server.Preset} takes its idle timeout in whole seconds; scaled by {timeScale} it is "
+                + $"{idle.TotalSeconds} s");
         string[] clocks = timeScale == 1 ? [] :
         [
             "traffic instants", "platform.freeze.after", "platform.reap.after", "platform.maxLifetime", "server.idleTimeout",

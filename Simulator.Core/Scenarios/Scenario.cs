@@ -219,7 +219,7 @@ public sealed record PoolSpec
 }
 
 /// <summary>Which kind of server a preset is: its refusals, error replies and idle close (Servers/Kinds).</summary>
-public enum ServerKindName { Generic, Redis, MySql, Postgres, MongoDb, Http }
+public enum ServerKindName { Generic, Redis, MySql, Postgres, MongoDb, Http, MariaDb }
 
 public sealed record ServerSpec
 {

@@ -204,7 +204,7 @@ internal sealed class ServerApp
     {
         conn.IdleTimer = default;
         if (conn.Busy == 0 && _conns.ContainsKey(conn.Socket))
-            CloseConn(conn, IncidentKind.IdleClose, _spec.SoftLimit, _kind.IdleReply(_spec));
+            CloseConn(conn, IncidentKind.IdleClose, _spec.SoftLimit, _kind.IdleReply(_spec), _kind.AbortsIdleClose);
     }
 
     /// <summary>Upstash: above the soft limit, evict idle connections, longest idle first.</summary>
@@ -224,8 +224,9 @@ internal sealed class ServerApp
     }
 
     /// <summary>The server closes a connection, writing <paramref name="reply"/> first when its kind
-    /// does (MySQL 4031, PostgreSQL 57P05): a client reading from it then reads that error.</summary>
-    private void CloseConn(ServerConnection conn, IncidentKind kind, int? limit = null, ServerReply? reply = null)
+    /// does (MySQL 4031, PostgreSQL 57P05): a client reading from it then reads that error; with
+    /// <paramref name="abort"/> by a RST instead of a FIN (MariaDB's idle close).</summary>
+    private void CloseConn(ServerConnection conn, IncidentKind kind, int? limit = null, ServerReply? reply = null, bool abort = false)
     {
         _conns.Remove(conn.Socket);
         CancelIdle(conn);
@@ -239,7 +240,10 @@ internal sealed class ServerApp
             _connections.Info(conn.Socket).ServerError = incident;
             conn.Socket.Send(_clock.Now, Wire.RejectBytes);
         }
-        conn.Socket.Close(_clock.Now);
+        if (abort)
+            conn.Socket.Abort(_clock.Now);
+        else
+            conn.Socket.Close(_clock.Now);
     }
 
     private void Note(string text) => _observer.OnNote(new NoteRecord(_clock.Now, "server", text));

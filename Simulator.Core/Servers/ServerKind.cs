@@ -23,6 +23,7 @@ internal abstract class ServerKind
     {
         ServerKindName.Redis => RedisKind.Instance,
         ServerKindName.MySql => MySqlKind.Instance,
+        ServerKindName.MariaDb => MariaDbKind.Instance,
         ServerKindName.Postgres => PostgresKind.Instance,
         ServerKindName.MongoDb => MongoDbKind.Instance,
         ServerKindName.Http => HttpKind.Instance,
@@ -42,6 +43,9 @@ internal abstract class ServerKind
 
     /// <summary>What the server writes before it closes an idle connection (null: nothing).</summary>
     public virtual ServerReply? IdleReply(ServerSpec spec) => null;
+
+    /// <summary>Whether an idle close is abortive (SO_LINGER 0: a RST, no FIN), as MariaDB's is.</summary>
+    public virtual bool AbortsIdleClose => false;
 
     /// <summary>What the server answers to the client's goodbye before it closes (null: it closes
     /// without a reply).</summary>

@@ -37,6 +37,13 @@ public static class ServerPresets
             new(SourceKind.Doc, "MySQL 5.7 reference manual: wait_timeout 28800, max_connections 151; before 8.0.24 an idle close "
                 + "writes nothing (the client reads EOF: \"Lost connection\" / \"server has gone away\")"),
             "port 3306; idle close after 28800 s, silent; max 151 connections (error 1040, then close)"),
+        new("mariadb", new(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null, ServerKindName.MariaDb),
+            new(SourceKind.Meas, "MariaDB 10.11.19 (Debian 12) under zombiesim verify (docs/verify.md): wait_timeout is the poll "
+                + "timeout of the connection's read, in ms from the end of the last command; when it expires mariadbd writes no "
+                + "error and closes with setsockopt SO_LINGER {1,0} (strace): a RST, no FIN; server system variables docs: "
+                + "wait_timeout 28800, max_connections 151 (+1 for SUPER/CONNECTION ADMIN; mariadbd raises a value below 10 to 10), "
+                + "error 1040 at the limit"),
+            "port 3306; idle close after 28800 s by a RST, no reply; max 151 connections (error 1040, then close)"),
         new("postgres", new(5432, null, IdleCheck.Exact, 100, null, ServerKindName.Postgres, Reserved: 3, IdleCloseReply: true),
             new(SourceKind.Doc, "PostgreSQL 16/17 docs, runtime config: idle_session_timeout 0 (off; FATAL 57P05 when set), "
                 + "max_connections 100, superuser_reserved_connections 3, reserved_connections 0 (FATAL 53300), "

@@ -90,7 +90,7 @@ public sealed class BadInputTests : IDisposable
     public void Unknown_preset_lists_the_presets_and_suggests_one()
     {
         ShouldBeBadInput(RunWith(Valid.Replace("preset: redis", "preset: reddis")), "6:11",
-            "must be one of redis, mongodb, mysql, mysql-5.7, postgres, nginx, node-http, generic", "did you mean 'redis'?");
+            "must be one of redis, mongodb, mysql, mysql-5.7, mariadb, postgres, nginx, node-http, generic", "did you mean 'redis'?");
     }
 
     [Fact]

@@ -52,7 +52,8 @@ public class PresetDocsTests
     public void Every_server_preset_cites_a_source()
     {
         ServerPresets.Table.Rows.Should().OnlyContain(r => r.Source.Citation.Length > 20);
-        ServerPresets.Table.Names.Should().Equal("redis", "mongodb", "mysql", "mysql-5.7", "postgres", "nginx", "node-http", "generic");
+        ServerPresets.Table.Names.Should().Equal("redis", "mongodb", "mysql", "mysql-5.7", "mariadb", "postgres", "nginx", "node-http",
+            "generic");
     }
 
     [Fact]

@@ -37,6 +37,29 @@ public class SqlKindTests
     }
 
     [Fact]
+    public void Mariadb_resets_an_idle_connection_exactly_at_wait_timeout_and_the_frozen_client_gets_ECONNRESET()
+    {
+        // MariaDB 10.11.19 (docs/verify.md): no error packet, SO_LINGER 0: the server's socket goes straight to CLOSED.
+        var r = Run("preset: mariadb\n  idleTimeout: 60s", "[0s, 95s]");
+        var first = r.Requests.Single(q => q.T == S(0));
+        var close = r.Transitions.Single(t => t.Host == "server" && t.Connection == first.Connection && t.From == TcpState.Established);
+        close.To.Should().Be(TcpState.Closed);
+        close.T.Should().BeCloseTo(ServerReplied(first) + S(60), Microsecond);
+        r.Transitions.Should().NotContain(t => t.Connection == first.Connection && t.To == TcpState.CloseWait);
+        var next = r.Requests.Single(q => q.T == S(95));
+        next.Outcome.Should().Be(Outcome.ECONNRESET);
+        next.Origin.Should().Be(Origin.Rst);
+    }
+
+    [Fact]
+    public void Mariadb_raises_max_connections_below_10_to_10()
+    {
+        // mariadbd --max-connections=1: "option 'max_connections': unsigned value 1 adjusted to 10" (10.11.19).
+        var r = Run("preset: mariadb\n  maxClients: 1", "[0s]", other: "[1s]");
+        r.Requests.Should().OnlyContain(q => q.Ok);
+    }
+
+    [Fact]
     public void Mysql_refuses_the_connection_beyond_max_connections_with_error_1040()
     {
         var r = Run("preset: mysql\n  maxClients: 1", "[0s]", other: "[1s]");

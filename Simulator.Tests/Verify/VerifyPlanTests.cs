@@ -41,9 +41,22 @@ public class VerifyPlanTests
     [Fact]
     public void What_verify_cannot_build_is_refused_before_anything_is_created()
     {
-        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.preset=mysql"]);
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.preset=mongodb"]);
         var act = () => VerifyPlan.From(s, 1);
-        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: server preset mysql (redis and generic are built)");
+        act.Should().Throw<VerifyException>()
+            .WithMessage("verify cannot build: server preset mongodb (generic, redis, postgres, mysql and mariadb are built)");
+    }
+
+    [Fact]
+    public void PostgreSQL_and_MySQL_presets_run_on_real_postgres_and_mariadbd_and_MariaDB_takes_whole_seconds()
+    {
+        VerifyPlan.From(ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.preset=postgres"]), 10)
+            .ServerBinary.Should().Be("postgres");
+        VerifyPlan.From(ScenarioLoader.LoadFile(Scenarios.File("mysql-wait-timeout.yaml")), 10).ServerBinary.Should().Be("mariadbd");
+        var act = () => VerifyPlan.From(ScenarioLoader.LoadFile(Scenarios.File("mysql-wait-timeout.yaml")), 7);
+        act.Should().Throw<VerifyException>().WithMessage("mysql takes its idle timeout in whole seconds; scaled by 7 it is 8.5714286 s");
+        var slow = () => VerifyPlan.From(ScenarioLoader.LoadFile(Scenarios.File("postgres-reserved-slots.yaml")), 1);
+        slow.Should().Throw<VerifyException>().WithMessage("*server.responseTime above 1 ms*");
     }
 
     [Fact]

@@ -1,0 +1,130 @@
+using System.Globalization;
+using Zombiesim.Core.Scenarios;
+
+namespace Zombiesim.Cli.Verify;
+
+/// <summary>
+/// The scenario's server as a process in the server's namespace, started before the timeline's zero: zombiesim's
+/// built-in generic server, or the distribution's redis-server, PostgreSQL or MariaDB with the scenario's settings
+/// mapped to their own (idle timeout, connection limit, server keepalive). PostgreSQL and MariaDB get a throwaway
+/// cluster in a temporary directory, owned by the package's unprivileged user, with an ordinary login role
+/// without a password (`zombiesim`: the model's clients are not superusers); disposing removes it.
+/// </summary>
+public sealed class RealServer : IDisposable
+{
+    private readonly string? _dataDir;
+
+    private RealServer(AgentProcess process, string? dataDir)
+    {
+        Process = process;
+        _dataDir = dataDir;
+    }
+
+    public AgentProcess Process { get; }
+
+    /// <summary>What the client agent speaks to this server (<see cref="ClientProtocol.For"/>).</summary>
+    public static string ProtocolFor(ServerKindName kind) => kind switch
+    {
+        ServerKindName.Postgres => "postgres",
+        ServerKindName.MySql or ServerKindName.MariaDb => "mysql",
+        _ => "line",
+    };
+
+    public static RealServer Start(VerifyPlan plan, RealWorld world, TimeSpan startTimeout)
+    {
+        var s = plan.Scenario.Server;
+        switch (plan.ServerBinary)
+        {
+            case null:
+                var agent = AgentProcess.StartZombiesim(world.ServerNamespace, "server",
+                    new AgentSpec { Port = s.Port, IdleTimeout = s.IdleTimeout }.ToArgs());
+                agent.WaitReady(startTimeout);
+                return new RealServer(agent, null);
+            case "redis-server":
+                return new RealServer(AgentProcess.Start(world.ServerNamespace, "redis-server", "redis-server", RedisArgs(s)), null);
+            default:
+                string dir = Path.Combine(Path.GetTempPath(), $"{world.Prefix}-{plan.ServerBinary}");
+                try
+                {
+                    var process = plan.ServerBinary == "postgres"
+                        ? PostgresServer.Start(s, dir, world)
+                        : MariaDbServer.Start(s, dir, world);
+                    return new RealServer(process, dir);
+                }
+                catch
+                {
+                    RemoveDirectory(dir);
+                    throw;
+                }
+        }
+    }
+
+    private static List<string> RedisArgs(ServerSpec s)
+    {
+        var args = new List<string>
+        {
+            "--port", s.Port.ToString(CultureInfo.InvariantCulture), "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "",
+            "--appendonly", "no", "--daemonize", "no", "--dir", Path.GetTempPath(), "--loglevel", "warning",
+            "--timeout", WholeSeconds(s.IdleTimeout), "--tcp-keepalive", WholeSeconds(s.KeepAlive),
+        };
+        if (s.MaxClients is { } max)
+            args.AddRange(["--maxclients", max.ToString(CultureInfo.InvariantCulture)]);
+        return args;
+    }
+
+    internal static string WholeSeconds(TimeSpan? t) => ((long)(t?.TotalSeconds ?? 0)).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The program's own version line (`postgres --version`), for the report.</summary>
+    public static string Version(string program)
+    {
+        var (code, output, _) = Shell.Try(ServerBinaries.Path(program) ?? program, ["--version"]);
+        return code == 0 ? output.Trim() : program;
+    }
+
+    public void Dispose()
+    {
+        Process.Dispose();
+        if (_dataDir is not null)
+            RemoveDirectory(_dataDir);
+    }
+
+    private static void RemoveDirectory(string dir)
+    {
+        for (int attempt = 0; attempt < 5 && Directory.Exists(dir); attempt++)
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(200); // a backend of the killed server was still writing
+            }
+        }
+    }
+}
+
+/// <summary>Where the real servers' programs are: on PATH, or (PostgreSQL on Debian) in /usr/lib/postgresql/N/bin,
+/// the highest N; and the Debian package that provides each.</summary>
+public static class ServerBinaries
+{
+    public static string? Path(string program)
+    {
+        if (Shell.Which(program) is { } onPath)
+            return onPath;
+        if (!Directory.Exists("/usr/lib/postgresql"))
+            return null;
+        return Directory.GetDirectories("/usr/lib/postgresql")
+            .Select(d => (Version: int.TryParse(System.IO.Path.GetFileName(d), out int v) ? v : -1,
+                Bin: System.IO.Path.Combine(d, "bin", program)))
+            .Where(x => x.Version >= 0 && File.Exists(x.Bin)).OrderByDescending(x => x.Version).Select(x => x.Bin).FirstOrDefault();
+    }
+
+    /// <summary>The programs a server needs besides itself, and the package of each.</summary>
+    public static IReadOnlyList<(string Program, string Package)> Needed(string server) => server switch
+    {
+        "postgres" => [("postgres", "postgresql"), ("initdb", "postgresql"), ("setpriv", "util-linux")],
+        "mariadbd" => [("mariadbd", "mariadb-server"), ("mariadb-install-db", "mariadb-server")],
+        _ => [(server, server)],
+    };
+}
