@@ -94,9 +94,14 @@ public class PlatformPresetTests
         p.PathMiddlebox!.Profile.IdleTimeout.Should().Be(TimeSpan.FromMinutes(4));
         p.PathMiddlebox.Profile.OnExpired.Should().Be(Zombiesim.Tcp.FlowAction.Drop);
         Platform("{ preset: azure-functions, pathMiddlebox: none }").PathMiddlebox.Should().BeNull();
+        p.Outbound.Should().Be(new OutboundLimit(600, 1200));
+        Platform("{ preset: azure-functions, outboundConnections: { active: 10 } }").Outbound.Should().Be(new OutboundLimit(10, 1200));
+        Platform("{}").Outbound.IsNone.Should().BeTrue("Lambda documents no outbound connection limit");
         Source("azure-functions").Should().Contain("600 active (1,200 total) outbound connections per instance")
             .And.Contain("Host thresholds exceeded: Connections").And.Contain("idle timeout 4 min, silent drop")
-            .And.Contain("20 min idle and 100 concurrent HTTP requests per instance").And.Contain("FOLK");
+            .And.Contain("WSAEACCES").And.Contain("EACCES in Node (libuv src/win/error.c:72 @ v1.52.1")
+            .And.Contain("what counts as active (open, not closed by the application) and total").And.Contain("is FOLK")
+            .And.Contain("20 min idle and 100 concurrent HTTP requests per instance").And.Contain("SNAT");
     }
 
     [Fact]

@@ -228,4 +228,71 @@ public class PlatformLifecycleTests
         r.Transitions.Where(t => t.Host == "fn#1" && t.To == TcpState.FinWait1).Select(t => (t.T, t.Connection))
             .Should().Equal((S(0.0021), "c1"), (S(0.0021), "c2"));
     }
+
+    [Fact]
+    public void Azure_refuses_the_connect_past_the_instances_active_outbound_connections_with_eacces_and_sends_nothing()
+    {
+        var r = Run("{ preset: azure-functions, coldStart: 0s, outboundConnections: { active: 3 } }", "[0s, 1s, 2s, 3s]",
+            client: ", close: never", function: "strategy: per-invocation");
+        r.Requests.Select(q => (q.T, q.Outcome, q.Connection)).Should().Equal((S(0), Outcome.Ok, "c1"), (S(1), Outcome.Ok, "c2"),
+            (S(2), Outcome.Ok, "c3"), (S(3), Outcome.EACCES, "c4"));
+        var refused = r.Requests[^1];
+        (refused.Origin, refused.LatencyMs, refused.Cause!.Kind).Should().Be((Origin.Platform, 0.0, CauseKind.Incident));
+        (refused.Cause.Incident!.Kind, refused.Cause.Incident.Limit, refused.Cause.Incident.At).Should()
+            .Be((IncidentKind.OutboundLimit, (int?)3, S(3)));
+        refused.Cause.Text().Should().Be("at 3s the platform refused the connect: fn#1 held 3 outbound connections, its limit");
+        r.Transitions.Should().NotContain(t => t.Connection == "c4", "the refused connect sends no SYN");
+        Server(r, "c3").Should().Equal((S(2.0005), TcpState.SynReceived), (S(2.0015), TcpState.Established));
+    }
+
+    [Fact]
+    public void Azure_counts_time_wait_sockets_in_its_total_outbound_connections_until_they_expire()
+    {
+        // Per-invocation connections closed by the client wait 60 s in TIME_WAIT on the instance.
+        var r = Run("{ preset: azure-functions, coldStart: 0s, outboundConnections: { active: 0, total: 2 } }", "[0s, 1s, 2s, 70s]",
+            function: "strategy: per-invocation");
+        r.Requests.Select(q => (q.T, q.Outcome)).Should().Equal((S(0), Outcome.Ok), (S(1), Outcome.Ok), (S(2), Outcome.EACCES),
+            (S(70), Outcome.Ok));
+        r.Requests[2].Cause!.Incident!.Limit.Should().Be(2);
+    }
+
+    [Fact]
+    public void Azure_reusing_one_static_client_never_meets_the_outbound_connection_limit()
+    {
+        var r = Run("{ preset: azure-functions, coldStart: 0s, outboundConnections: { active: 1, total: 1 } }", "[0s, 1s, 2s, 3s]");
+        r.Requests.Should().OnlyContain(q => q.Ok && q.Connection == "c1");
+    }
+
+    [Fact]
+    public void Azure_refuses_a_pools_connect_past_the_limit_and_the_library_says_connect_eacces()
+    {
+        var r = Run("{ preset: azure-functions, coldStart: 0s, outboundConnections: { active: 2 } }", "[0s]",
+            client: ", preset: pg, pool: { max: 3 }", function: "parallel: 3");
+        var q = r.Requests.Single();
+        (q.Outcome, q.Origin, q.Message).Should().Be((Outcome.EACCES, Origin.Platform, "connect EACCES server:6379"));
+        r.Transitions.Where(t => t.Host == "server" && t.To == TcpState.Established).Select(t => t.Connection)
+            .Should().Equal("c1", "c2");
+    }
+
+    [Fact]
+    public void Azure_functions_preset_limits_outbound_connections_and_zero_turns_the_limit_off()
+    {
+        var r = Run("{ preset: azure-functions, coldStart: 0s, outboundConnections: { active: 0, total: 0 } }",
+            "[0s, 1s, 2s, 3s]", client: ", close: never", function: "strategy: per-invocation");
+        r.Requests.Should().OnlyContain(q => q.Ok);
+    }
+
+    [Fact]
+    public void A_handler_leaking_a_client_per_invocation_meets_azures_600_connections_at_the_601st_request_and_a_static_client_never()
+    {
+        var (_, rec) = Scenarios.Run("azure-outbound-connection-limit.yaml");
+        // One request a second from 1 s, one instance, one leaked connection each: c1 to c600 stay open.
+        var first = rec.Requests.First(q => !q.Ok);
+        (first.T, first.Connection, first.Outcome, first.Origin, first.Message).Should()
+            .Be((S(601), "c601", Outcome.EACCES, Origin.Platform, "connect EACCES server:6379"));
+        first.Cause!.Incident!.Limit.Should().Be(600);
+        rec.Requests.Count(q => q.Outcome == Outcome.EACCES).Should().Be(99, "every request from 601 s to 699 s");
+        var (_, fixedRec) = Scenarios.Run("azure-outbound-connection-limit.yaml", "functions.0.strategy=reuse");
+        fixedRec.Requests.Should().HaveCount(699).And.OnlyContain(q => q.Ok && q.Connection == "c1");
+    }
 }
