@@ -32,7 +32,21 @@ public class ConnectionsChartTests
     public void The_2020_story_has_no_refusal_or_throttle_to_mark_and_the_proxy_has_throttles()
     {
         var story = Draw("upstash-2020-process.yaml").Series;
-        story.Should().NotContainKey("connections refused").And.NotContainKey("invocations throttled");
-        Draw("mongodb-proxy.yaml").Series.Should().ContainKey("invocations throttled");
+        story.Should().NotContainKey("connections refused").And.NotContainKey("invocations refused (THROTTLED)");
+        Draw("mongodb-proxy.yaml").Series.Should().ContainKey("invocations refused (THROTTLED)");
+    }
+
+    [Theory]
+    [InlineData("upstash-2020-process.yaml", "frozen")]
+    [InlineData("cloud-run-throttled-pings.yaml", "throttled")]
+    [InlineData("vercel-fluid-without-pool-hook.yaml", "suspended")]
+    [InlineData("snapstart-stale-connection.yaml", "frozen or snapshotted")]
+    [InlineData("azure-load-balancer-idle-drop.yaml", "stopped")]
+    public void The_chart_names_a_stopped_environment_in_its_platforms_word(string file, string word)
+    {
+        var chart = Draw(file);
+        chart.Panels[0].GetPlottables<ScottPlot.Plottables.FillY>().Select(f => f.LegendText)
+            .Should().NotContain(t => t.StartsWith("zombie", StringComparison.Ordinal) && t != $"zombie (client {word} or gone)");
+        chart.Panels[1].GetPlottables<ScottPlot.Plottables.Scatter>().Select(x => x.LegendText).Should().Equal("alive", word);
     }
 }
