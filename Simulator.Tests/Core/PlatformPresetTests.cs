@@ -27,7 +27,8 @@ public class PlatformPresetTests
             .Be(("aws-lambda", IdleMode.Freeze, FreezeMode.Process, TimeSpan.Zero, 0, (SnapshotSpec?)null));
         ((Constant)p.ReapAfter).Value.Should().Be(600);
         ((Constant)p.MaxLifetime!).Value.Should().Be(7200);
-        (p.Concurrency, p.InstanceConcurrency).Should().Be((1000, 1));
+        (p.Concurrency, p.InstanceConcurrency, p.ShutdownHook, p.Extensions).Should().Be((1000, 1, false, ExtensionKind.None));
+        (((Constant)p.ColdStart).Value, ((Constant)p.FreezeAfter).Value).Should().Be((0.2, 0.0));
         Source("aws-lambda").Should().StartWith("DOC: ")
             .And.Contain("0 ms without extensions, 500 ms with internal, 2,000 ms with external")
             .And.Contain("1,000 concurrent executions").And.Contain("10 min idle is MEAS").And.Contain("about 2 h is MEAS");
@@ -109,6 +110,7 @@ public class PlatformPresetTests
     {
         var p = Platform("{ preset: vercel-fluid }");
         (p.Idle, p.InstanceConcurrency, p.PoolHook, p.WaitUntil).Should().Be((IdleMode.Suspend, 100, false, TimeSpan.Zero));
+        (((Constant)p.ReapAfter).Value, p.FreezeMode, p.MaxLifetime).Should().Be((600.0, FreezeMode.Process, (Distribution?)null));
         Platform("{ preset: vercel-fluid, poolHook: true, waitUntil: 2s }").Should()
             .Match<PlatformSpec>(x => x.PoolHook && x.WaitUntil == S(2));
         Source("vercel-fluid").Should().StartWith("FOLK: ").And.Contain("attachDatabasePool").And.Contain("waitUntil");
@@ -118,7 +120,9 @@ public class PlatformPresetTests
     public void Cloudflare_workers_give_every_request_its_own_socket()
     {
         var p = Platform("{ preset: cloudflare-workers }");
-        (p.PerRequestSockets, p.Idle).Should().Be((true, IdleMode.Run));
+        (p.PerRequestSockets, p.Idle, p.InstanceConcurrency, p.MaxLifetime).Should().Be((true, IdleMode.Run, 1, (Distribution?)null));
+        (((Constant)p.ColdStart).Value, ((Constant)p.ReapAfter).Value).Should().Be((0.005, 600.0));
+        Source("cloudflare-workers").Should().Contain("Isolate start 5 ms and eviction after 10 min idle are FOLK");
         Source("cloudflare-workers").Should().Contain("cannot be used by another").And.Contain("Hyperdrive is not modelled");
     }
 

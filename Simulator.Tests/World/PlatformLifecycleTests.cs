@@ -295,4 +295,79 @@ public class PlatformLifecycleTests
         var (_, fixedRec) = Scenarios.Run("azure-outbound-connection-limit.yaml", "functions.0.strategy=reuse");
         fixedRec.Requests.Should().HaveCount(699).And.OnlyContain(q => q.Ok && q.Connection == "c1");
     }
+
+    // Each preset with its own defaults only (cold start 0.2 s unless the preset says otherwise): init,
+    // stop, wake, and destruction at the preset's reap or recycle, with no shutdown phase where it has none.
+
+    [Fact]
+    public void Aws_lambda_defaults_cold_start_200ms_freeze_at_once_thaw_and_reap_after_600s_without_a_shutdown_phase()
+    {
+        var r = Run("{}", "[0s, 100s]", horizon: "800s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(0.2021), "fn#1", LifecycleEvent.Frozen),
+            (S(100), "fn#1", LifecycleEvent.Thawed), (S(100.0011), "fn#1", LifecycleEvent.Frozen),
+            (S(700.0011), "fn#1", LifecycleEvent.Destroyed));
+        r.Lifecycle[^1].Reason.Should().Be(DestroyReason.Reaped);
+    }
+
+    [Fact]
+    public void Aws_lambda_recycles_a_busy_environment_at_the_end_of_its_first_invocation_past_2_hours()
+    {
+        string every5Minutes = "[" + string.Join(", ", Enumerable.Range(0, 25).Select(i => $"{i * 300}s")) + "]"; // 0 s to 7,200 s
+        var r = Run("{}", every5Minutes, horizon: "7300s");
+        var last = r.Lifecycle.TakeLast(2).Select(l => (l.T, l.Event, l.Reason)).ToList();
+        last.Should().Equal((S(7200), LifecycleEvent.Thawed, (DestroyReason?)null),
+            (S(7200.0011), LifecycleEvent.Destroyed, DestroyReason.MaxLifetime));
+        r.Lifecycle.Should().OnlyContain(l => l.Environment == "fn#1");
+    }
+
+    [Fact]
+    public void Aws_lambda_provisioned_defaults_init_one_environment_at_0s_keep_it_frozen_and_replace_it_at_2_hours()
+    {
+        var r = Run("{ preset: aws-lambda-provisioned }", "[60s]", horizon: "7300s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(0.2), "fn#1", LifecycleEvent.Frozen),
+            (S(60), "fn#1", LifecycleEvent.Thawed), (S(60.0021), "fn#1", LifecycleEvent.Frozen),
+            (S(7200), "fn#1", LifecycleEvent.Destroyed), (S(7200), "fn#2", LifecycleEvent.ColdStart),
+            (S(7200.2), "fn#2", LifecycleEvent.Frozen));
+    }
+
+    [Fact]
+    public void Aws_lambda_snapstart_defaults_snapshot_after_init_restore_in_200ms_and_reap_the_restored_environment()
+    {
+        var r = Run("{ preset: aws-lambda-snapstart }", "[300s]", horizon: "1000s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(0.2), "fn#1", LifecycleEvent.Snapshotted),
+            (S(300.2), "fn#1", LifecycleEvent.Restored), (S(300.2021), "fn#1", LifecycleEvent.Frozen),
+            (S(900.2021), "fn#1", LifecycleEvent.Destroyed));
+    }
+
+    [Fact]
+    public void Azure_functions_defaults_keep_the_process_running_and_unload_it_after_1200s()
+    {
+        var r = Run("{ preset: azure-functions }", "[0s]", horizon: "1300s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(1200.2021), "fn#1", LifecycleEvent.Destroyed));
+    }
+
+    [Fact]
+    public void Vercel_fluid_defaults_suspend_at_once_resume_on_the_next_request_and_reap_after_600s()
+    {
+        var r = Run("{ preset: vercel-fluid }", "[0s, 100s]", horizon: "800s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(0.2021), "fn#1", LifecycleEvent.Suspended),
+            (S(100), "fn#1", LifecycleEvent.Resumed), (S(100.0011), "fn#1", LifecycleEvent.Suspended),
+            (S(700.0011), "fn#1", LifecycleEvent.Destroyed));
+    }
+
+    [Fact]
+    public void Cloudflare_workers_defaults_start_an_isolate_in_5ms_keep_it_running_and_evict_it_after_600s()
+    {
+        var r = Run("{ preset: cloudflare-workers }", "[0s]", horizon: "700s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(600.0071), "fn#1", LifecycleEvent.Destroyed));
+        r.Requests.Single().LatencyMs.Should().BeApproximately(7.1, 1e-9, "5 ms isolate start, then connect and command");
+    }
+
+    [Fact]
+    public void Google_cloud_run_defaults_throttle_at_once_and_shut_down_idle_instances_after_900s_with_a_10s_grace()
+    {
+        var r = Run("{ preset: google-cloud-run }", "[0s]", horizon: "1000s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(0.2021), "fn#1", LifecycleEvent.Throttled),
+            (S(900.2021), "fn#1", LifecycleEvent.Shutdown), (S(910.2021), "fn#1", LifecycleEvent.Destroyed));
+    }
 }
