@@ -370,4 +370,14 @@ public class PlatformLifecycleTests
         Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(0.2021), "fn#1", LifecycleEvent.Throttled),
             (S(900.2021), "fn#1", LifecycleEvent.Shutdown), (S(910.2021), "fn#1", LifecycleEvent.Destroyed));
     }
+
+    [Fact]
+    public void Cloud_run_sigterm_grace_lets_a_shutdown_hooks_fin_be_answered_so_the_server_socket_ends_closed()
+    {
+        var r = Run("{ preset: google-cloud-run, coldStart: 0s, shutdownHook: true }", "[0s]", horizon: "1000s");
+        // Shut down 900 s after the request ended at 2.1 ms; the hook's FIN reaches the server 0.5 ms later.
+        Server(r, "c1").Should().Equal([.. Opened, (S(900.0026), TcpState.CloseWait), (S(900.0026), TcpState.LastAck),
+            (S(900.0036), TcpState.Closed)]);
+        r.Samples[^1].Server.Values.Sum().Should().Be(0, "no LAST_ACK is left to orphan retries");
+    }
 }
