@@ -32,7 +32,7 @@ public static class ConnectionsChart
         // The data area is at least half the figure: one downsampling column for each two pixels of the figure.
         int columns = Downsample.Columns(width);
         var (panels, series) = runs.Count > 1 ? ConnectionsOverlay.Draw(runs, scale, unit, columns) : One(runs[0], scale, unit, columns);
-        return new Chart(Panels.Stack(panels, Weights, width), "connections", series);
+        return new Chart(Panels.Stack(panels, runs.Count > 1 ? ConnectionsOverlay.Weights : Weights, width), "connections", series);
     }
 
     private static (Plot[] Panels, Dictionary<string, double[]> Series) One(RunData run, double scale, string unit, int columns)
