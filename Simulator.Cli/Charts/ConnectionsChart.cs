@@ -8,9 +8,9 @@ namespace Zombiesim.Cli.Charts;
 /// <summary>
 /// Connections over time, in three panels sharing the time axis, each with its own scale from zero:
 /// server sockets stacked by category (with the limits in view and the first refusal), environments
-/// alive and stopped (in the platform's word: frozen, throttled, suspended), and what went wrong per sample interval (refusals, evictions, failed requests by
-/// outcome). Several runs: <see cref="ConnectionsOverlay"/>. Series are the recorded columns; what is
-/// drawn is downsampled to the figure's width (<see cref="Downsample"/>).
+/// alive and stopped (in the platform's word: frozen, throttled, suspended), and what went wrong per
+/// sample interval (refusals, evictions, failed requests by outcome). Several runs: <see cref="ConnectionsOverlay"/>.
+/// Series are the recorded columns; what is drawn is downsampled to the figure's width (<see cref="Downsample"/>).
 /// </summary>
 public static class ConnectionsChart
 {
@@ -31,7 +31,8 @@ public static class ConnectionsChart
         var (scale, unit) = TimeUnit(span);
         // The data area is at least half the figure: one downsampling column for each two pixels of the figure.
         int columns = Downsample.Columns(width);
-        var (panels, series) = runs.Count > 1 ? ConnectionsOverlay.Draw(runs, scale, unit, columns) : One(runs[0], scale, unit, columns);
+        var (panels, series) = runs.Count > 1 ? ConnectionsOverlay.Draw(runs, scale, unit, columns, width)
+            : One(runs[0], scale, unit, columns);
         return new Chart(Panels.Stack(panels, runs.Count > 1 ? ConnectionsOverlay.Weights : Weights, width), "connections", series);
     }
 
@@ -145,7 +146,8 @@ public static class ConnectionsChart
         var s = run.Samples;
         foreach (var (name, column, color, note) in new[]
         {
-            ("connections refused", s.Rejections, Colors.Red, "rejects "), ("invocations refused (THROTTLED)", s.Throttles, Colors.Purple, null),
+            ("connections refused", s.Rejections, Colors.Red, "rejects "),
+            ("invocations refused (THROTTLED)", s.Throttles, Colors.Purple, null),
         })
         {
             int first = Array.FindIndex(column, v => v > 0);

@@ -7,7 +7,7 @@ namespace Zombiesim.Cli.Charts;
 
 /// <summary>Several runs on one time axis, one colour per run: server sockets, zombies, environments
 /// alive, and failed requests per interval, each in its own panel. The legend names each run once, in
-/// the top panel; the title names the runs overlaid, wrapped to the figure. Lines that coincide stay
+/// the top panel; the title names the runs overlaid, wrapped to the figure's width. Lines that coincide stay
 /// visible: each run's line is thinner than the one before and dashed or dotted in turn, so an equal
 /// count drawn over another lets it show at its edges and through its gaps.</summary>
 public static class ConnectionsOverlay
@@ -16,11 +16,11 @@ public static class ConnectionsOverlay
 
     /// <summary>The four panels (downsampled to <paramref name="columns"/>) and their series.</summary>
     public static (Plot[] Panels, Dictionary<string, double[]> Series) Draw(IReadOnlyList<RunData> runs, double scale, string unit,
-        int columns)
+        int columns, int width)
     {
         var series = new Dictionary<string, double[]>();
         var names = RunNames.Of(runs);
-        var sockets = NewPlot(RunNames.Title($"Overlay of {names.Count} runs: ", names), "", "server sockets");
+        var sockets = NewPlot(RunNames.Title($"Overlay of {names.Count} runs: ", names, width), "", "server sockets");
         var zombiePanel = NewPlot("", "", "zombies");
         var environments = NewPlot("", "", "environments");
         var problems = NewPlot("", $"time ({unit})", "failed / interval");
@@ -41,12 +41,12 @@ public static class ConnectionsOverlay
             series[$"{names[r]}: environments alive"] = alive;
             series[$"{names[r]}: failed requests (per interval)"] = failed;
             var color = LineColor(r);
-            float width = 1.5f + 0.8f * (runs.Count - 1 - r);
+            float lineWidth = 1.5f + 0.8f * (runs.Count - 1 - r);
             var pattern = Patterns[r % Patterns.Length];
-            Line(sockets, Downsample.Line(s.T, scale, total, columns), color, width, pattern, names[r]);
-            Line(zombiePanel, Downsample.Line(s.T, scale, zombies, columns), color, width, pattern, null);
-            Line(environments, Downsample.Line(s.T, scale, alive, columns), color, width, pattern, null);
-            Line(problems, Downsample.Line(s.T, scale, failed, columns), color, width, pattern, null);
+            Line(sockets, Downsample.Line(s.T, scale, total, columns), color, lineWidth, pattern, names[r]);
+            Line(zombiePanel, Downsample.Line(s.T, scale, zombies, columns), color, lineWidth, pattern, null);
+            Line(environments, Downsample.Line(s.T, scale, alive, columns), color, lineWidth, pattern, null);
+            Line(problems, Downsample.Line(s.T, scale, failed, columns), color, lineWidth, pattern, null);
             end = Math.Max(end, s.T.DefaultIfEmpty(0).Max());
             peak = Math.Max(peak, total.DefaultIfEmpty(0).Max());
             zombiePeak = Math.Max(zombiePeak, zombies.DefaultIfEmpty(0).Max());

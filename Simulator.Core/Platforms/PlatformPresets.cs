@@ -97,10 +97,10 @@ public static class PlatformPresets
                 + "Balancer idle timeout 4 min, silent drop. The process keeps running between requests (DOC). What the function "
                 + "sees past the limit, connect() failing at once with WSAEACCES (\"An attempt was made to access a socket in a way "
                 + "forbidden by its access permissions\"), is MEAS (App Service reports of 2015-2017), EACCES in Node (libuv "
-                + "src/win/error.c:72 @ v1.52.1-51-g6179e7af8); what counts as active (open, not closed by the application) and "
-                + "total (every socket the kernel holds, TIME_WAIT included) is FOLK. Unload after 20 min idle and 100 concurrent HTTP requests per "
-                + "instance (host.json maxConcurrentRequests) are FOLK, parameters. SNAT (128 preallocated ports per instance "
-                + "and destination) is not modelled"),
+                + "src/win/error.c:72 @ v1.52.1-51-g6179e7af8); what counts as active (open, not closed by the application) "
+                + "and total (every socket the kernel holds, TIME_WAIT included) is FOLK. Unload after 20 min idle and 100 "
+                + "concurrent HTTP requests per instance (host.json maxConcurrentRequests) are FOLK, parameters. SNAT (128 "
+                + "preallocated ports per instance and destination) is not modelled"),
             "keeps running between requests; unloaded after 1200 s idle; 100 requests per instance; at most 200 instances; "
             + "an azure-load-balancer (240 s, silent drop) on the path; 600 active (1,200 total) outbound connections per instance, "
             + "then EACCES"),

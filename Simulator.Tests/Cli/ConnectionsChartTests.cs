@@ -53,10 +53,10 @@ public class ConnectionsChartTests
     }
 
     [Fact]
-    public void An_overlay_names_each_run_once_in_its_top_panel_draws_zombies_apart_and_wraps_a_long_title()
+    public void An_overlay_names_each_run_once_in_its_top_panel_draws_zombies_apart_and_wraps_a_long_title_to_the_figure()
     {
         string[] names = ["upstash-2020-process", "upstash-2020-310s", "upstash-2020-vm", "upstash-2020-etimedout"];
-        var chart = ConnectionsChart.Draw(names.Select(n => Data(n + ".yaml")).ToList());
+        var chart = ConnectionsChart.Draw(names.Select(n => Data(n + ".yaml")).ToList(), width: 900); // titles of 81 characters
         chart.Panels.Select(p => p.Axes.Left.Label.Text).Should().Equal("server sockets", "zombies", "environments", "failed / interval");
         var top = chart.Panels[0].GetPlottables<ScottPlot.Plottables.Scatter>().ToList();
         top.Select(x => x.LegendText).Should().Equal(names);
