@@ -80,7 +80,9 @@ public static class PlatformPresets
             new(SourceKind.Doc,
                 "Google Cloud Run docs: CPU allocated only during requests (throttled outside them) unless always allocated; "
                 + "80 concurrent requests per instance by default; max instances 100 by default; at max instances a request "
-                + "waits up to 10 s, then 429; SIGTERM, then SIGKILL 10 s later (container runtime contract). Idle instances kept "
+                + "waits up to 10 s, then 429; SIGTERM, then SIGKILL 10 s later (container runtime contract). No account-wide "
+                + "concurrency: the model's 8,000 is max instances times requests per instance, so it never binds first. Idle "
+                + "instances kept "
                 + "for up to 15 min (DOC for instances above max; otherwise \"unspecified\": FOLK, a parameter); the CPU share "
                 + "while throttled, 0 (\"near zero\"), is FOLK, a parameter"),
             "throttled between requests (user space gets 0 of a CPU, the kernel runs); 80 requests per instance; idle "
@@ -99,7 +101,8 @@ public static class PlatformPresets
                 + "forbidden by its access permissions\"), is MEAS (App Service reports of 2015-2017), EACCES in Node (libuv "
                 + "src/win/error.c:72 @ v1.52.1-51-g6179e7af8); what counts as active (open, not closed by the application) "
                 + "and total (every socket the kernel holds, TIME_WAIT included) is FOLK. Unload after 20 min idle and 100 "
-                + "concurrent HTTP requests per instance (host.json maxConcurrentRequests) are FOLK, parameters. SNAT (128 "
+                + "concurrent HTTP requests per instance (host.json maxConcurrentRequests) are FOLK, parameters; the model's "
+                + "account-wide concurrency, 20,000, is max instances times requests per instance, so it never binds first. SNAT (128 "
                 + "preallocated ports per instance and destination) is not modelled"),
             "keeps running between requests; unloaded after 1200 s idle; 100 requests per instance; at most 200 instances; "
             + "an azure-load-balancer (240 s, silent drop) on the path; 600 active (1,200 total) outbound connections per instance, "

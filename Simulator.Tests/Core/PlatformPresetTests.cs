@@ -78,19 +78,21 @@ public class PlatformPresetTests
         var p = Platform("{ preset: google-cloud-run }");
         (p.Idle, p.CpuFraction, p.InstanceConcurrency, p.MaxInstances, p.QueueTimeout, p.ShutdownPhase).Should()
             .Be((IdleMode.Throttle, 0.0, 80, (int?)100, S(10), S(10)));
+        p.Concurrency.Should().Be(100 * 80, "max instances times requests per instance: no account-wide limit binds first");
         ((Constant)p.ReapAfter).Value.Should().Be(900);
         p.MaxLifetime.Should().BeNull();
         Platform("{ preset: google-cloud-run, cpuFraction: 0.01, instanceConcurrency: 1 }").Should()
             .Match<PlatformSpec>(x => x.CpuFraction == 0.01 && x.InstanceConcurrency == 1);
         Source("google-cloud-run").Should().Contain("80 concurrent requests per instance").And.Contain("max instances 100")
-            .And.Contain("waits up to 10 s, then 429").And.Contain("SIGKILL 10 s later").And.Contain("0 (\"near zero\"), is FOLK");
+            .And.Contain("waits up to 10 s, then 429").And.Contain("SIGKILL 10 s later").And.Contain("0 (\"near zero\"), is FOLK")
+            .And.Contain("max instances times requests per instance");
     }
 
     [Fact]
     public void Azure_functions_keeps_running_and_puts_the_azure_load_balancer_on_the_path()
     {
         var p = Platform("{ preset: azure-functions }");
-        (p.Idle, p.MaxInstances, p.InstanceConcurrency).Should().Be((IdleMode.Run, (int?)200, 100));
+        (p.Idle, p.MaxInstances, p.InstanceConcurrency, p.Concurrency).Should().Be((IdleMode.Run, (int?)200, 100, 200 * 100));
         ((Constant)p.ReapAfter).Value.Should().Be(1200);
         p.PathMiddlebox!.Profile.IdleTimeout.Should().Be(TimeSpan.FromMinutes(4));
         p.PathMiddlebox.Profile.OnExpired.Should().Be(Zombiesim.Tcp.FlowAction.Drop);
