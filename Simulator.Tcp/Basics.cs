@@ -29,6 +29,9 @@ public enum Errno
     EINVAL,
     EALREADY,
     EAGAIN,
+    /// <summary>connect() refused by a local policy before any segment left: Windows' WSAEACCES, which
+    /// libuv reports as EACCES (src/win/error.c), when a sandbox's outbound connection limit is reached.</summary>
+    EACCES,
 }
 
 /// <summary>Where an error came from.</summary>
@@ -39,6 +42,8 @@ public enum ErrorOrigin
     Rst,
     /// <summary>A kernel timer ran out: retransmissions, SYN retries, keepalive probes or TCP_USER_TIMEOUT.</summary>
     KernelTimeout,
+    /// <summary>A policy of the host refused the call before anything was sent (EACCES from connect()).</summary>
+    LocalPolicy,
 }
 
 /// <summary>Why a connection changed state: what a trace shows next to each transition.</summary>

@@ -240,6 +240,13 @@ public sealed class TcpConnection
         Commit();
     }
 
+    /// <summary>connect() failed before the SYN: the error waits for the application's next read.</summary>
+    internal void Refuse(Errno errno)
+    {
+        _pendingError = errno;
+        _pendingOrigin = ErrorOrigin.LocalPolicy;
+    }
+
     /// <summary>A SYN reached a listener: this new connection is its child (LISTEN -> SYN_RECEIVED).</summary>
     internal void AcceptSyn(TimeSpan now, in Segment syn, uint iss)
     {

@@ -114,6 +114,17 @@ public sealed class TcpHost
         return c;
     }
 
+    /// <summary>connect() refused by a policy of the host before any segment leaves (a sandbox's outbound
+    /// connection limit): a socket that never leaves CLOSED, bound to no port and held by no table, whose
+    /// first read returns <paramref name="errno"/>. The caller tells the application (no event is raised).</summary>
+    public TcpConnection Refused(Endpoint remote, Errno errno, SocketOptions? options = null)
+    {
+        EnsureAlive();
+        var c = new TcpConnection(this, _nextId++, new Endpoint(Address, 0), remote, options ?? SocketOptions.Default, passive: false);
+        c.Refuse(errno);
+        return c;
+    }
+
     internal void EnsureApplicationRuns(TcpConnection c)
     {
         if (ApplicationStopped)

@@ -65,7 +65,7 @@ public static class ChartStyle
         int chars = plots.SelectMany(p => p.GetPlottables().SelectMany(x => x.LegendItems).Select(i => i.LabelText)
                 .Concat(p.Legend.ManualItems.Select(i => i.LabelText)))
             .SelectMany(t => (t ?? "").Split('\n')).Select(l => l.Length).DefaultIfEmpty(0).Max();
-        return Math.Min(0.4f * width, 6.7f * chars + 70);
+        return Math.Min(0.4f * width, 6.7f * chars + 100); // 100: the gap, the frame, the line sample and its padding
     }
 
     private static readonly int[] LineOrder = [0, 2, 3, 4, 6, 7, 8, 1, 5, 9];

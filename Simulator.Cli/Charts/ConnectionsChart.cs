@@ -8,17 +8,19 @@ namespace Zombiesim.Cli.Charts;
 /// <summary>
 /// Connections over time, in three panels sharing the time axis, each with its own scale from zero:
 /// server sockets stacked by category (with the limits in view and the first refusal), environments
-/// alive and frozen, and what went wrong per sample interval (refusals, evictions, failed requests by
-/// outcome). Several runs: <see cref="ConnectionsOverlay"/>. Series are the recorded columns; what is
-/// drawn is downsampled to the figure's width (<see cref="Downsample"/>).
+/// alive and stopped (in the platform's word: frozen, throttled, suspended), and what went wrong per
+/// sample interval (refusals, evictions, failed requests by outcome). Several runs: <see cref="ConnectionsOverlay"/>.
+/// Series are the recorded columns; what is drawn is downsampled to the figure's width (<see cref="Downsample"/>).
 /// </summary>
 public static class ConnectionsChart
 {
-    private static readonly Dictionary<string, string> Friendly = new()
+    /// <summary>A server category's legend, the zombie's in the platform's word for a stopped client.</summary>
+    private static string Friendly(string category, string stopped) => category switch
     {
-        ["established-in-use"] = "ESTABLISHED, in use",
-        ["established-idle"] = "ESTABLISHED, idle",
-        ["zombie"] = "zombie (client frozen or gone)",
+        "established-in-use" => "ESTABLISHED, in use",
+        "established-idle" => "ESTABLISHED, idle",
+        "zombie" => $"zombie (client {stopped} or gone)",
+        _ => category,
     };
 
     public static readonly float[] Weights = [3f, 1.3f, 1.5f];
@@ -29,14 +31,16 @@ public static class ConnectionsChart
         var (scale, unit) = TimeUnit(span);
         // The data area is at least half the figure: one downsampling column for each two pixels of the figure.
         int columns = Downsample.Columns(width);
-        var (panels, series) = runs.Count > 1 ? ConnectionsOverlay.Draw(runs, scale, unit, columns) : One(runs[0], scale, unit, columns);
-        return new Chart(Panels.Stack(panels, Weights, width), "connections", series);
+        var (panels, series) = runs.Count > 1 ? ConnectionsOverlay.Draw(runs, scale, unit, columns, width)
+            : One(runs[0], scale, unit, columns);
+        return new Chart(Panels.Stack(panels, runs.Count > 1 ? ConnectionsOverlay.Weights : Weights, width), "connections", series);
     }
 
     private static (Plot[] Panels, Dictionary<string, double[]> Series) One(RunData run, double scale, string unit, int columns)
     {
         var series = new Dictionary<string, double[]>();
         var s = run.Samples;
+        string stopped = StoppedWords.Of(run);
         var layers = Sample.ServerCategories.Where(c => s.Server[c].Any(v => v != 0)).ToList();
         foreach (var c in Sample.ServerCategories)
             series[c] = s.Server[c];
@@ -65,7 +69,7 @@ public static class ConnectionsChart
             var fill = sockets.Add.FillY(steps, upper, lower);
             fill.FillColor = StateColor(c).WithAlpha(0.85);
             fill.LineWidth = 0;
-            fill.LegendText = Friendly.GetValueOrDefault(c, c);
+            fill.LegendText = Friendly(c, stopped);
             lower = upper;
         }
         double peak = total.DefaultIfEmpty(0).Max();
@@ -80,7 +84,7 @@ public static class ConnectionsChart
         a.ConnectStyle = ConnectStyle.StepHorizontal;
         var (fx, fy) = Downsample.Line(s.T, scale, s.EnvironmentsFrozen, columns);
         var f = environments.Add.ScatterLine(fx, fy);
-        f.LegendText = "frozen";
+        f.LegendText = stopped;
         f.Color = Distinct.GetColor(1);
         f.LinePattern = LinePattern.Dashed;
         f.LineWidth = 2;
@@ -142,7 +146,8 @@ public static class ConnectionsChart
         var s = run.Samples;
         foreach (var (name, column, color, note) in new[]
         {
-            ("connections refused", s.Rejections, Colors.Red, "rejects "), ("invocations throttled", s.Throttles, Colors.Purple, null),
+            ("connections refused", s.Rejections, Colors.Red, "rejects "),
+            ("invocations refused (THROTTLED)", s.Throttles, Colors.Purple, null),
         })
         {
             int first = Array.FindIndex(column, v => v > 0);

@@ -5,21 +5,26 @@ using static Zombiesim.Cli.Charts.ChartStyle;
 
 namespace Zombiesim.Cli.Charts;
 
-/// <summary>Several runs on one time axis, one colour per run: server sockets and zombies, environments
-/// alive, and failed requests per interval, in the same three panels as one run's chart. The title
-/// names the runs overlaid.</summary>
+/// <summary>Several runs on one time axis, one colour per run: server sockets, zombies, environments
+/// alive, and failed requests per interval, each in its own panel. The legend names each run once, in
+/// the top panel; the title names the runs overlaid, wrapped to the figure's width. Lines that coincide stay
+/// visible: each run's line is thinner than the one before and dashed or dotted in turn, so an equal
+/// count drawn over another lets it show at its edges and through its gaps.</summary>
 public static class ConnectionsOverlay
 {
-    /// <summary>The three panels (downsampled to <paramref name="columns"/>) and their series.</summary>
+    public static readonly float[] Weights = [3f, 2f, 1.5f, 1.8f];
+
+    /// <summary>The four panels (downsampled to <paramref name="columns"/>) and their series.</summary>
     public static (Plot[] Panels, Dictionary<string, double[]> Series) Draw(IReadOnlyList<RunData> runs, double scale, string unit,
-        int columns)
+        int columns, int width)
     {
         var series = new Dictionary<string, double[]>();
         var names = RunNames.Of(runs);
-        var sockets = NewPlot($"Overlay of {runs.Count} runs: {string.Join(" vs ", names)}", "", "server sockets");
+        var sockets = NewPlot(RunNames.Title($"Overlay of {names.Count} runs: ", names, width), "", "server sockets");
+        var zombiePanel = NewPlot("", "", "zombies");
         var environments = NewPlot("", "", "environments");
         var problems = NewPlot("", $"time ({unit})", "failed / interval");
-        double end = 1, peak = 1, envPeak = 1, failPeak = 1;
+        double end = 1, peak = 1, zombiePeak = 1, envPeak = 1, failPeak = 1;
         for (int r = 0; r < runs.Count; r++)
         {
             var s = runs[r].Samples;
@@ -36,31 +41,38 @@ public static class ConnectionsOverlay
             series[$"{names[r]}: environments alive"] = alive;
             series[$"{names[r]}: failed requests (per interval)"] = failed;
             var color = LineColor(r);
-            Line(sockets, Downsample.Line(s.T, scale, total, columns), color, LinePattern.Solid, $"{names[r]}: all server sockets");
-            Line(sockets, Downsample.Line(s.T, scale, zombies, columns), color, LinePattern.Dashed, $"{names[r]}: zombies");
-            Line(environments, Downsample.Line(s.T, scale, alive, columns), color, LinePattern.Solid, $"{names[r]}: alive");
-            Line(problems, Downsample.Line(s.T, scale, failed, columns), color, LinePattern.Solid, $"{names[r]}: failed requests");
+            float lineWidth = 1.5f + 0.8f * (runs.Count - 1 - r);
+            var pattern = Patterns[r % Patterns.Length];
+            Line(sockets, Downsample.Line(s.T, scale, total, columns), color, lineWidth, pattern, names[r]);
+            Line(zombiePanel, Downsample.Line(s.T, scale, zombies, columns), color, lineWidth, pattern, null);
+            Line(environments, Downsample.Line(s.T, scale, alive, columns), color, lineWidth, pattern, null);
+            Line(problems, Downsample.Line(s.T, scale, failed, columns), color, lineWidth, pattern, null);
             end = Math.Max(end, s.T.DefaultIfEmpty(0).Max());
             peak = Math.Max(peak, total.DefaultIfEmpty(0).Max());
+            zombiePeak = Math.Max(zombiePeak, zombies.DefaultIfEmpty(0).Max());
             envPeak = Math.Max(envPeak, alive.DefaultIfEmpty(0).Max());
             failPeak = Math.Max(failPeak, failed.DefaultIfEmpty(0).Max());
         }
-        foreach (var (plot, top) in new[] { (sockets, peak), (environments, envPeak), (problems, failPeak) })
+        foreach (var (plot, top) in new[] { (sockets, peak), (zombiePanel, zombiePeak), (environments, envPeak), (problems, failPeak) })
         {
             plot.Axes.SetLimits(0, end / scale, 0, top * 1.1);
             IntegerTicks(plot.Axes.Left);
             LegendOutside(plot);
         }
-        return ([sockets, environments, problems], series);
+        return ([sockets, zombiePanel, environments, problems], series);
     }
 
-    private static void Line(Plot plot, (double[] X, double[] Y) points, Color color, LinePattern pattern, string legend)
+    /// <summary>One per run in turn, so that a line drawn over an equal one lets it show through its gaps.</summary>
+    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
+    private static void Line(Plot plot, (double[] X, double[] Y) points, Color color, float width, LinePattern pattern, string? legend)
     {
         var line = plot.Add.ScatterLine(points.X, points.Y);
         line.Color = color;
         line.LinePattern = pattern;
-        line.LineWidth = 2;
+        line.LineWidth = width;
         line.ConnectStyle = ConnectStyle.StepHorizontal;
-        line.LegendText = legend;
+        if (legend is not null)
+            line.LegendText = legend;
     }
 }

@@ -16,7 +16,7 @@ public static class LatencyChart
         // Cold starts put a tail 100 times above the body: then the axis is logarithmic.
         bool log = ok.Count > 0 && ok.Max() / ok.Min() > 50;
         string axis = log ? "latency (ms, log scale)" : "latency (ms)";
-        string title = runs.Count > 1 ? $"Latency of successful requests, overlaid: {string.Join(" vs ", RunNames.Of(runs))}"
+        string title = runs.Count > 1 ? RunNames.Title("Latency of successful requests, overlaid: ", RunNames.Of(runs), width)
             : $"{runs[0].Name}: latency of successful requests";
         var p = NewPlot(title, axis, "share of requests at or below");
         if (log)

@@ -22,7 +22,8 @@ public sealed class Panels : IMultiplotLayout
         for (int i = 0; i < plots.Count; i++)
         {
             bool top = i == 0, bottom = i == plots.Count - 1;
-            plots[i].Layout.Fixed(new PixelPadding(80, legendWidth, bottom ? 50 : 25, top ? 40 : 12));
+            int titleLines = plots[i].Axes.Title.Label.Text.Split('\n').Length; // a long title wraps: room for each line
+            plots[i].Layout.Fixed(new PixelPadding(80, legendWidth, bottom ? 50 : 25, top ? 40 + 22 * (titleLines - 1) : 12));
             if (!top)
                 plots[i].Axes.Left.Label.FontSize = 12; // a short panel's label must fit its height
             figure.Subplots.Add(plots[i]);

@@ -91,7 +91,8 @@ public static class RunText
         o.WriteLine($"  errors       {errors}");
         if (s.Latency.Count > 0)
             o.WriteLine($"  latency ok   p50 {Ms(s.Latency.Quantile(0.5))} ms, p99 {Ms(s.Latency.Quantile(0.99))} ms");
-        o.WriteLine($"  environments {s.ColdStarts:N0} cold starts, {s.Destroyed:N0} destroyed");
+        string between = string.Concat(s.Between.Select(kv => $", {kv.Value:N0} {kv.Key.Name()}"));
+        o.WriteLine($"  environments {s.ColdStarts:N0} cold starts{between}, {s.Destroyed:N0} destroyed");
         if (s.Final is { } f)
         {
             o.WriteLine($"  server peak  {Counts(s.PeakServer)}");
@@ -100,8 +101,8 @@ public static class RunText
             o.WriteLine($"  zombies      peak {s.PeakZombies}, {s.ZombieSeconds.ToString("0.#", Inv)} zombie-seconds");
             string idle = report is null ? "" : $", closed {report.Incidents.IdleCloses:N0} idle";
             o.WriteLine($"  server       refused {f.Rejections:N0} connections, evicted {f.Evictions:N0}{idle}");
-            o.WriteLine($"  platform     throttled {f.Throttles:N0} invocations (a request of a caller whose call was "
-                + "throttled also ends THROTTLED)");
+            o.WriteLine($"  platform     refused {f.Throttles:N0} invocations at its limits (THROTTLED; a request of a caller "
+                + "whose call was refused also ends THROTTLED)");
         }
     }
 

@@ -22,6 +22,8 @@ public enum LibrarySituation
     ConnectTimedOut,
     /// <summary>The SYN was answered with RST.</summary>
     ConnectRefused,
+    /// <summary>The platform refused connect() before any SYN: its outbound connection limit (EACCES).</summary>
+    ConnectDenied,
     /// <summary>The library's own connect timer ran out.</summary>
     LibraryConnectTimeout,
     /// <summary>The library's own command timer ran out.</summary>
@@ -52,6 +54,7 @@ public static class LibraryErrors
         [LibrarySituation.ReadTimedOut] = "read ETIMEDOUT",
         [LibrarySituation.ConnectTimedOut] = "connect ETIMEDOUT {address}",
         [LibrarySituation.ConnectRefused] = "connect ECONNREFUSED {address}",
+        [LibrarySituation.ConnectDenied] = "connect EACCES {address}",
     };
 
     private static IReadOnlyDictionary<LibrarySituation, string> NodeWith(params (LibrarySituation, string)[] own)
@@ -165,6 +168,7 @@ public static class LibraryErrors
         (_, Origin.LibraryTimeout, CauseKind.AcquireTimeout) => LibrarySituation.AcquireTimeout,
         (_, Origin.LibraryTimeout, CauseKind.ServerSelectionTimeout) => LibrarySituation.ServerSelectionTimeout,
         (Outcome.ECONNREFUSED, _, _) => LibrarySituation.ConnectRefused,
+        (Outcome.EACCES, _, _) => LibrarySituation.ConnectDenied,
         (Outcome.ETIMEDOUT, Origin.KernelTimeout, _) when r.Call == Syscall.Connect => LibrarySituation.ConnectTimedOut,
         (Outcome.ETIMEDOUT, Origin.KernelTimeout, _) => LibrarySituation.ReadTimedOut,
         (Outcome.ECONNRESET or Outcome.EPIPE, _, _) when r.Call == Syscall.Write => LibrarySituation.WriteFailed,

@@ -98,7 +98,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
 
     private void OpenConnection()
     {
-        var socket = _process.Host.Connect(_clock.Now, _server, _socketOptions);
+        var socket = _process.Connect(_server, _socketOptions);
         _connections.Info(socket); // name the connection now: the server's side finds it by its addresses
         _process.Own(socket);
         _commandSocket = socket;
@@ -237,6 +237,11 @@ internal sealed class SingleConnectionClient : IClientLibrary
             _quitting = socket; // the server answers and closes first: the TIME_WAIT is on its side
             socket.Send(_clock.Now, Wire.QuitBytes);
         }
+        else if (!_cache && _spec.Close == CloseMode.Never)
+        {
+            // Leaked: the handler drops its client without ending it; the socket stays open, and closes
+            // only when the server's FIN or an error reaches it (Node ends a socket whose peer ended).
+        }
         else if (!_cache)
         {
             _connections.Disown(socket);
@@ -350,7 +355,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
     {
         if (!_cache || _cached is not null)
             return;
-        var socket = _process.Host.Connect(_clock.Now, _server, _socketOptions);
+        var socket = _process.Connect(_server, _socketOptions);
         _connections.Info(socket);
         _process.Own(socket);
         _cached = socket;

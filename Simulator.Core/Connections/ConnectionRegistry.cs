@@ -39,7 +39,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IReadOnlyList<Tc
         if (!_live.TryGetValue(key, out var info))
         {
             info = new ConnectionInfo($"c{_nextLabel++}");
-            if (!serverSide)
+            if (!serverSide && c.Local.Port != 0) // a connect refused before it had a port is never looked up by addresses
                 _live[key] = info;
         }
         c.Tag = info;

@@ -23,6 +23,9 @@ public enum IncidentKind
     PartitionDrop,
     /// <summary>The server closed it after the most requests it serves on one connection (nginx keepalive_requests).</summary>
     RequestLimit,
+    /// <summary>The platform refused the connect: the instance held its most outbound connections (Azure
+    /// Functions' sandbox: "Host thresholds exceeded: Connections").</summary>
+    OutboundLimit,
 }
 
 /// <summary>
@@ -49,6 +52,8 @@ public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox 
                 IncidentKind.MiddleboxDrop => $"{Middlebox} dropped a segment of a flow it had forgotten",
                 IncidentKind.MiddleboxReset => $"{Middlebox} answered with RST for a flow it had forgotten",
                 IncidentKind.RequestLimit => $"the server closed it after its request number {Limit} (its limit per connection)",
+                IncidentKind.OutboundLimit =>
+                    $"the platform refused the connect: {Environment} held {Limit} outbound connections, its limit",
                 _ => "the partitioned path dropped a segment",
             };
             if (Reply is not null)

@@ -5,7 +5,7 @@ namespace Zombiesim.Core.Observation;
 /// <summary>What a request ended with, as its caller saw it: success, end of stream, the errno a
 /// socket call returned, a refusal by the server or the platform, or an error the server wrote
 /// before it closed the connection (MySQL's 4031 after wait_timeout, PostgreSQL's FATAL 57P05).</summary>
-public enum Outcome { Ok, Eof, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, Rejected, Throttled, ServerError }
+public enum Outcome { Ok, Eof, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, Rejected, Throttled, ServerError, EACCES }
 
 /// <summary>Where an error came from: a FIN or a RST that arrived, a kernel or library timer, the
 /// server's refusal, the platform (throttling, the function timeout), or the library's own refusal
@@ -46,7 +46,7 @@ public static class OutcomeNames
 
     /// <summary>The errno a socket call returned, when the outcome is one.</summary>
     public static string? Errno(this Outcome o) =>
-        o is Outcome.ECONNRESET or Outcome.EPIPE or Outcome.ETIMEDOUT or Outcome.ECONNREFUSED ? o.ToString() : null;
+        o is Outcome.ECONNRESET or Outcome.EPIPE or Outcome.ETIMEDOUT or Outcome.ECONNREFUSED or Outcome.EACCES ? o.ToString() : null;
 
     public static Outcome FromErrno(Errno errno) => errno switch
     {
@@ -54,10 +54,16 @@ public static class OutcomeNames
         Tcp.Errno.EPIPE => Outcome.EPIPE,
         Tcp.Errno.ETIMEDOUT => Outcome.ETIMEDOUT,
         Tcp.Errno.ECONNREFUSED => Outcome.ECONNREFUSED,
+        Tcp.Errno.EACCES => Outcome.EACCES,
         _ => throw new ArgumentOutOfRangeException(nameof(errno), errno, "not an errno a request ends with"),
     };
 
-    public static Origin FromErrorOrigin(ErrorOrigin origin) => origin == ErrorOrigin.KernelTimeout ? Origin.KernelTimeout : Origin.Rst;
+    public static Origin FromErrorOrigin(ErrorOrigin origin) => origin switch
+    {
+        ErrorOrigin.KernelTimeout => Origin.KernelTimeout,
+        ErrorOrigin.LocalPolicy => Origin.Platform,
+        _ => Origin.Rst,
+    };
 
     public static bool TryParse(string text, out Outcome outcome)
     {

@@ -65,8 +65,16 @@ public sealed class RunSummary : IRunObserver
     public void OnLifecycle(LifecycleRecord l)
     {
         if (l.Event == LifecycleEvent.ColdStart) ColdStarts++;
-        if (l.Event == LifecycleEvent.Destroyed) Destroyed++;
+        else if (l.Event == LifecycleEvent.Destroyed) Destroyed++;
+        else _between[l.Event] = _between.GetValueOrDefault(l.Event) + 1;
     }
+
+    private readonly SortedDictionary<LifecycleEvent, long> _between = new();
+
+    /// <summary>How often each event between a cold start and destruction happened, in the platform's
+    /// words (frozen and thawed on Lambda, throttled and unthrottled on Cloud Run, suspended and resumed
+    /// on Vercel, snapshotted and restored with SnapStart, shutdown), in the enum's order.</summary>
+    public IReadOnlyDictionary<LifecycleEvent, long> Between => _between;
 
     public void OnSample(Sample s)
     {

@@ -284,6 +284,23 @@ internal sealed class Environment : IProcess
             new Cause(CauseKind.FunctionTimeout, Timeout: _fn.Spec.Timeout)));
     }
 
+    /// <summary>connect(): where the instance already holds the platform's most outbound connections,
+    /// the call fails at once with EACCES and nothing is sent; the library hears of it from the socket's
+    /// error after the call returns, as Node reports it on the next turn of its event loop.</summary>
+    public TcpConnection Connect(Endpoint server, SocketOptions options)
+    {
+        if (_platform.Spec.Outbound.Exceeded(Host) is not { } limit)
+            return Host.Connect(_clock.Now, server, options);
+        var socket = Host.Refused(server, Errno.EACCES, options);
+        _connections.Incident(socket, new Incident(_clock.Now, IncidentKind.OutboundLimit, Limit: limit, Environment: Name));
+        _clock.Schedule(_clock.Now, () =>
+        {
+            OnSocketEvent(socket, new TcpEvent(TcpEventKind.Error, 0, Errno.EACCES, ErrorOrigin.LocalPolicy));
+            _connections.Disown(socket);
+        });
+        return socket;
+    }
+
     public void Own(TcpConnection socket) => _connections.Own(socket, e => OnSocketEvent(socket, e));
 
     private void OnSocketEvent(TcpConnection socket, TcpEvent e)

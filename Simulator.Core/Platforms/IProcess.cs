@@ -13,6 +13,10 @@ internal interface IProcess
     TcpHost Host { get; }
     EnvironmentState State { get; }
 
+    /// <summary>connect() to <paramref name="server"/>: a new socket, or, where the platform limits an
+    /// instance's outbound connections and the limit is reached, one that fails at once with EACCES.</summary>
+    TcpConnection Connect(Endpoint server, SocketOptions options);
+
     /// <summary>Routes a socket's events to the client library through the process, which holds
     /// them while it is frozen.</summary>
     void Own(TcpConnection socket);

@@ -31,6 +31,8 @@ public sealed record PlatformDefaults(Distribution FreezeAfter, FreezeMode Freez
     public string? PathMiddlebox { get; init; }
     /// <summary>Whether a socket cannot outlive the request that opened it.</summary>
     public bool PerRequestSockets { get; init; }
+    /// <summary>The most outbound connections one instance may hold (Azure's sandbox); past it connect() fails with EACCES.</summary>
+    public OutboundLimit Outbound { get; init; } = OutboundLimit.None;
 }
 
 /// <summary>The platform presets, each with its source. docs/model.md shows this table; the
@@ -78,7 +80,9 @@ public static class PlatformPresets
             new(SourceKind.Doc,
                 "Google Cloud Run docs: CPU allocated only during requests (throttled outside them) unless always allocated; "
                 + "80 concurrent requests per instance by default; max instances 100 by default; at max instances a request "
-                + "waits up to 10 s, then 429; SIGTERM, then SIGKILL 10 s later (container runtime contract). Idle instances kept "
+                + "waits up to 10 s, then 429; SIGTERM, then SIGKILL 10 s later (container runtime contract). No account-wide "
+                + "concurrency: the model's 8,000 is max instances times requests per instance, so it never binds first. Idle "
+                + "instances kept "
                 + "for up to 15 min (DOC for instances above max; otherwise \"unspecified\": FOLK, a parameter); the CPU share "
                 + "while throttled, 0 (\"near zero\"), is FOLK, a parameter"),
             "throttled between requests (user space gets 0 of a CPU, the kernel runs); 80 requests per instance; idle "
@@ -86,16 +90,23 @@ public static class PlatformPresets
         new("azure-functions", Lambda with
             {
                 Idle = IdleMode.Run, ReapAfter = new Constant(1200), MaxLifetime = null, InstanceConcurrency = 100,
-                MaxInstances = 200, PathMiddlebox = "azure-load-balancer", Concurrency = 20000,
+                MaxInstances = 200, PathMiddlebox = "azure-load-balancer", Concurrency = 20000, Outbound = new(600, 1200),
             },
             new(SourceKind.Doc,
-                "Microsoft docs (Azure Functions, Consumption plan): 600 active (1,200 total) outbound connections per instance, "
+                "Microsoft docs (Azure Functions, Consumption plan; \"Manage connections in Azure Functions\" of 2021-08-23 and the "
+                + "service limits table, functions-limits.md of 2023-05-23): 600 active (1,200 total) outbound connections per instance, "
                 + "past it the runtime logs \"Host thresholds exceeded: Connections\"; max 200 instances (Windows); Azure Load "
-                + "Balancer idle timeout 4 min, silent drop. The process keeps running between requests (DOC); unload after "
-                + "20 min idle and 100 concurrent HTTP requests per instance (host.json maxConcurrentRequests) are FOLK, parameters. "
-                + "The outbound connection limit is not modelled yet"),
+                + "Balancer idle timeout 4 min, silent drop. The process keeps running between requests (DOC). What the function "
+                + "sees past the limit, connect() failing at once with WSAEACCES (\"An attempt was made to access a socket in a way "
+                + "forbidden by its access permissions\"), is MEAS (App Service reports of 2015-2017), EACCES in Node (libuv "
+                + "src/win/error.c:72 @ v1.52.1-51-g6179e7af8); what counts as active (open, not closed by the application) "
+                + "and total (every socket the kernel holds, TIME_WAIT included) is FOLK. Unload after 20 min idle and 100 "
+                + "concurrent HTTP requests per instance (host.json maxConcurrentRequests) are FOLK, parameters; the model's "
+                + "account-wide concurrency, 20,000, is max instances times requests per instance, so it never binds first. SNAT (128 "
+                + "preallocated ports per instance and destination) is not modelled"),
             "keeps running between requests; unloaded after 1200 s idle; 100 requests per instance; at most 200 instances; "
-            + "an azure-load-balancer (240 s, silent drop) on the path"),
+            + "an azure-load-balancer (240 s, silent drop) on the path; 600 active (1,200 total) outbound connections per instance, "
+            + "then EACCES"),
         new("vercel-fluid", Lambda with { Idle = IdleMode.Suspend, InstanceConcurrency = 100, MaxLifetime = null },
             new(SourceKind.Folk,
                 "Vercel docs and blog (Fluid compute: several requests per instance, the instance suspended between them; "

@@ -107,9 +107,10 @@ internal static class PartSections
             + "as the MongoDB driver runs one on a FaaS platform (preset default; absent: none)",
             m => ReadMonitoring(m, d.Monitoring ?? new MonitorSpec()));
         var close = r.Choice("close", d.Close,
-            "how a per-invocation connection ends: close (the client closes first and holds the TIME_WAIT) or quit (QUIT, "
-                + "then the server closes first: ioredis quit())",
-            new Dictionary<string, CloseMode> { ["close"] = CloseMode.Close, ["quit"] = CloseMode.Quit });
+            "how a per-invocation connection ends: close (the client closes first and holds the TIME_WAIT), quit (QUIT, "
+                + "then the server closes first: ioredis quit()) or never (a client made in the handler and never ended: "
+                + "the socket stays open until the server closes it)",
+            new Dictionary<string, CloseMode> { ["close"] = CloseMode.Close, ["quit"] = CloseMode.Quit, ["never"] = CloseMode.Never });
         string? serverName = r.OptionalString("server",
             "which of the scenario's servers (by name) the library talks to (default: the first)");
         bool hasReconnect = r.Has("reconnect");

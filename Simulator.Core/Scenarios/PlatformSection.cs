@@ -69,6 +69,12 @@ internal static class PlatformSection
             "with idle suspend: attachDatabasePool, which keeps the instance running while the pool's idle timers are pending");
         var waitUntil = r.Duration("waitUntil", TimeSpan.Zero,
             "with idle suspend: background work (waitUntil) that keeps the instance running this long after each request");
+        var outbound = r.Section("outboundConnections",
+            "the most outbound connections one instance may hold; past either count connect() fails at once with EACCES "
+                + "(Azure Functions Consumption: 600 active, 1200 in all)", o => new OutboundLimit(
+                o.Int("active", d.Outbound.Active,
+                    "sockets the application holds open (SYN_SENT to CLOSE_WAIT); 0: no limit (FOLK: how the sandbox counts)", 0),
+                o.Int("total", d.Outbound.Total, "every socket the kernel holds, TIME_WAIT included; 0: no limit (FOLK)", 0)));
         if (r.SchemaOnly)
             return null!;
         if (provisioned > 0 && snapshot)
@@ -81,7 +87,7 @@ internal static class PlatformSection
             Snapshot = snapshot ? new SnapshotSpec(restore, beforeCheckpoint, afterRestore) : null, CpuFraction = cpu,
             InstanceConcurrency = perInstance, MaxInstances = maxInstances, QueueTimeout = queue,
             PathMiddlebox = pathBox == "none" ? null : new MiddleboxSpec(pathBox, MiddleboxPresets.Table[pathBox].Values),
-            PerRequestSockets = perRequest, PoolHook = poolHook, WaitUntil = waitUntil,
+            PerRequestSockets = perRequest, PoolHook = poolHook, WaitUntil = waitUntil, Outbound = outbound,
         };
     }
 }

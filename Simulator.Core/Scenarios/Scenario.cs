@@ -86,6 +86,8 @@ public sealed record PlatformSpec
     public bool PoolHook { get; init; }
     /// <summary>With idle suspend: background work (waitUntil) that keeps the instance running this long after each request.</summary>
     public TimeSpan WaitUntil { get; init; }
+    /// <summary>The most outbound connections one instance may hold; past it connect() fails with EACCES.</summary>
+    public OutboundLimit Outbound { get; init; } = OutboundLimit.None;
 }
 
 /// <summary>SnapStart: how long a restore takes and which runtime hooks the function registered.</summary>
@@ -190,7 +192,9 @@ public sealed record MonitorSpec
 /// <summary>How a client ends a connection: close() first (the client holds the TIME_WAIT), or the
 /// protocol's goodbye (Redis QUIT, MySQL COM_QUIT, PostgreSQL Terminate), after which the server
 /// closes first and holds the TIME_WAIT; the client closes when it reads the server's EOF.</summary>
-public enum CloseMode { Close, Quit }
+/// <summary>How a per-invocation connection ends: the client closes, says QUIT, or never ends it (a
+/// client created in the handler and forgotten: its socket stays open until the server closes it).</summary>
+public enum CloseMode { Close, Quit, Never }
 
 /// <summary>When timers overdue at a thaw run: the order is not documented and differs between event loops.</summary>
 public enum OverdueTimers { BeforeHandler, AfterHandler }

@@ -103,7 +103,7 @@ internal static class ScriptSections
         var at = r.OptionalDuration("at", "the instant: the request that starts then, or the moment a count is taken");
         string? function = r.Name("function", "only requests of this function", functions, required: false);
         string? outcome = r.OptionalString("outcome",
-            "ok, error (any error), EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, REJECTED, THROTTLED or SERVER_ERROR",
+            "ok, error (any error), EOF, ECONNRESET, EPIPE, ETIMEDOUT, ECONNREFUSED, EACCES, REJECTED, THROTTLED or SERVER_ERROR",
             OutcomeNames.ExpectationWords);
         string? origin = r.OptionalString("origin", "fin, rst, kernel-timeout, library-timeout, server or platform",
             OutcomeNames.OriginWords);

@@ -11,12 +11,14 @@ namespace Zombiesim.Tests.Cli;
 /// <summary>The connections chart marks where refusals and throttles begin, and only when there are some.</summary>
 public class ConnectionsChartTests
 {
-    private static Chart Draw(string file)
+    private static Chart Draw(string file) => ConnectionsChart.Draw([Data(file)]);
+
+    private static RunData Data(string file)
     {
         var scenario = ScenarioLoader.LoadFile(Scenarios.File(file));
         var rec = new ChartRecorder(scenario);
         var outcome = Simulation.Run(scenario, null, rec);
-        return ConnectionsChart.Draw([RunData.From(outcome, rec)]);
+        return RunData.From(outcome, rec);
     }
 
     [Fact]
@@ -32,7 +34,36 @@ public class ConnectionsChartTests
     public void The_2020_story_has_no_refusal_or_throttle_to_mark_and_the_proxy_has_throttles()
     {
         var story = Draw("upstash-2020-process.yaml").Series;
-        story.Should().NotContainKey("connections refused").And.NotContainKey("invocations throttled");
-        Draw("mongodb-proxy.yaml").Series.Should().ContainKey("invocations throttled");
+        story.Should().NotContainKey("connections refused").And.NotContainKey("invocations refused (THROTTLED)");
+        Draw("mongodb-proxy.yaml").Series.Should().ContainKey("invocations refused (THROTTLED)");
+    }
+
+    [Theory]
+    [InlineData("upstash-2020-process.yaml", "frozen")]
+    [InlineData("cloud-run-throttled-pings.yaml", "throttled")]
+    [InlineData("vercel-fluid-without-pool-hook.yaml", "suspended")]
+    [InlineData("snapstart-stale-connection.yaml", "frozen or snapshotted")]
+    [InlineData("azure-load-balancer-idle-drop.yaml", "stopped")]
+    public void The_chart_names_a_stopped_environment_in_its_platforms_word(string file, string word)
+    {
+        var chart = Draw(file);
+        chart.Panels[0].GetPlottables<ScottPlot.Plottables.FillY>().Select(f => f.LegendText)
+            .Should().NotContain(t => t.StartsWith("zombie", StringComparison.Ordinal) && t != $"zombie (client {word} or gone)");
+        chart.Panels[1].GetPlottables<ScottPlot.Plottables.Scatter>().Select(x => x.LegendText).Should().Equal("alive", word);
+    }
+
+    [Fact]
+    public void An_overlay_names_each_run_once_in_its_top_panel_draws_zombies_apart_and_wraps_a_long_title_to_the_figure()
+    {
+        string[] names = ["upstash-2020-process", "upstash-2020-310s", "upstash-2020-vm", "upstash-2020-etimedout"];
+        var chart = ConnectionsChart.Draw(names.Select(n => Data(n + ".yaml")).ToList(), width: 900); // titles of 81 characters
+        chart.Panels.Select(p => p.Axes.Left.Label.Text).Should().Equal("server sockets", "zombies", "environments", "failed / interval");
+        var top = chart.Panels[0].GetPlottables<ScottPlot.Plottables.Scatter>().ToList();
+        top.Select(x => x.LegendText).Should().Equal(names);
+        top.Select(x => x.LineWidth).Should().BeInDescendingOrder("an equal line drawn later must let the earlier one show");
+        chart.Panels.Skip(1).SelectMany(p => p.GetPlottables<ScottPlot.Plottables.Scatter>())
+            .Should().OnlyContain(x => string.IsNullOrEmpty(x.LegendText), "the top panel's legend names the colours once");
+        chart.Panels[0].Axes.Title.Label.Text.Should()
+            .Be("Overlay of 4 runs: upstash-2020-process vs upstash-2020-310s vs upstash-2020-vm\nvs upstash-2020-etimedout");
     }
 }

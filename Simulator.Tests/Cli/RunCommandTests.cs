@@ -143,4 +143,15 @@ public class ScenarioFormatDocTests
         keys.Where(k => !doc.Contains($"`{k}`") && !doc.Contains($".{k}`") && !doc.Contains($"`{k}.") && !doc.Contains($"`{k}[]")
             && !doc.Contains($"{k}:")).Should().BeEmpty();
     }
+
+    [Theory]
+    [InlineData("upstash-2020-process.yaml", "2 cold starts, 3 frozen, 1 thawed, 1 destroyed")]
+    [InlineData("cloud-run-throttled-pings.yaml", "1 cold starts, 2 throttled, 1 unthrottled, 0 destroyed")]
+    [InlineData("snapstart-stale-connection.yaml", "snapshotted")]
+    public void The_summary_counts_each_environment_event_in_its_platforms_words(string file, string words)
+    {
+        var (_, output, _) = CliTests.Run("run", Scenarios.File(file));
+        output.Should().Contain("  environments ").And.Contain(words)
+            .And.Contain("  platform     refused 0 invocations at its limits (THROTTLED;");
+    }
 }

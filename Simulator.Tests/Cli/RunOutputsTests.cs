@@ -45,8 +45,8 @@ public sealed class RunOutputsTests : IDisposable
     {
         var (_, output, _) = CliTests.Run("run", Scenarios.File("mongodb-proxy.yaml"));
         output.Should().Contain("requests     588: THROTTLED 280, ok 308");
-        output.Should().Contain("platform     throttled 140 invocations (a request of a caller whose call was throttled also ends "
-            + "THROTTLED)");
+        output.Should().Contain("platform     refused 140 invocations at its limits (THROTTLED; a request of a caller whose call was "
+            + "refused also ends THROTTLED)");
         output.Should().Contain("app (proxy): 294 requests: THROTTLED (platform) 140, ok 154;");
         output.Should().Contain("dbproxy (reuse): 294 requests: THROTTLED (platform) 140, ok 154;");
         output.Should().Contain("limit reserved concurrency 2 of dbproxy first hit at 60.24s");

@@ -27,7 +27,8 @@ public class PlatformPresetTests
             .Be(("aws-lambda", IdleMode.Freeze, FreezeMode.Process, TimeSpan.Zero, 0, (SnapshotSpec?)null));
         ((Constant)p.ReapAfter).Value.Should().Be(600);
         ((Constant)p.MaxLifetime!).Value.Should().Be(7200);
-        (p.Concurrency, p.InstanceConcurrency).Should().Be((1000, 1));
+        (p.Concurrency, p.InstanceConcurrency, p.ShutdownHook, p.Extensions).Should().Be((1000, 1, false, ExtensionKind.None));
+        (((Constant)p.ColdStart).Value, ((Constant)p.FreezeAfter).Value).Should().Be((0.2, 0.0));
         Source("aws-lambda").Should().StartWith("DOC: ")
             .And.Contain("0 ms without extensions, 500 ms with internal, 2,000 ms with external")
             .And.Contain("1,000 concurrent executions").And.Contain("10 min idle is MEAS").And.Contain("about 2 h is MEAS");
@@ -77,26 +78,33 @@ public class PlatformPresetTests
         var p = Platform("{ preset: google-cloud-run }");
         (p.Idle, p.CpuFraction, p.InstanceConcurrency, p.MaxInstances, p.QueueTimeout, p.ShutdownPhase).Should()
             .Be((IdleMode.Throttle, 0.0, 80, (int?)100, S(10), S(10)));
+        p.Concurrency.Should().Be(100 * 80, "max instances times requests per instance: no account-wide limit binds first");
         ((Constant)p.ReapAfter).Value.Should().Be(900);
         p.MaxLifetime.Should().BeNull();
         Platform("{ preset: google-cloud-run, cpuFraction: 0.01, instanceConcurrency: 1 }").Should()
             .Match<PlatformSpec>(x => x.CpuFraction == 0.01 && x.InstanceConcurrency == 1);
         Source("google-cloud-run").Should().Contain("80 concurrent requests per instance").And.Contain("max instances 100")
-            .And.Contain("waits up to 10 s, then 429").And.Contain("SIGKILL 10 s later").And.Contain("0 (\"near zero\"), is FOLK");
+            .And.Contain("waits up to 10 s, then 429").And.Contain("SIGKILL 10 s later").And.Contain("0 (\"near zero\"), is FOLK")
+            .And.Contain("max instances times requests per instance");
     }
 
     [Fact]
     public void Azure_functions_keeps_running_and_puts_the_azure_load_balancer_on_the_path()
     {
         var p = Platform("{ preset: azure-functions }");
-        (p.Idle, p.MaxInstances, p.InstanceConcurrency).Should().Be((IdleMode.Run, (int?)200, 100));
+        (p.Idle, p.MaxInstances, p.InstanceConcurrency, p.Concurrency).Should().Be((IdleMode.Run, (int?)200, 100, 200 * 100));
         ((Constant)p.ReapAfter).Value.Should().Be(1200);
         p.PathMiddlebox!.Profile.IdleTimeout.Should().Be(TimeSpan.FromMinutes(4));
         p.PathMiddlebox.Profile.OnExpired.Should().Be(Zombiesim.Tcp.FlowAction.Drop);
         Platform("{ preset: azure-functions, pathMiddlebox: none }").PathMiddlebox.Should().BeNull();
+        p.Outbound.Should().Be(new OutboundLimit(600, 1200));
+        Platform("{ preset: azure-functions, outboundConnections: { active: 10 } }").Outbound.Should().Be(new OutboundLimit(10, 1200));
+        Platform("{}").Outbound.IsNone.Should().BeTrue("Lambda documents no outbound connection limit");
         Source("azure-functions").Should().Contain("600 active (1,200 total) outbound connections per instance")
             .And.Contain("Host thresholds exceeded: Connections").And.Contain("idle timeout 4 min, silent drop")
-            .And.Contain("20 min idle and 100 concurrent HTTP requests per instance").And.Contain("FOLK");
+            .And.Contain("WSAEACCES").And.Contain("EACCES in Node (libuv src/win/error.c:72 @ v1.52.1")
+            .And.Contain("what counts as active (open, not closed by the application) and total").And.Contain("is FOLK")
+            .And.Contain("20 min idle and 100 concurrent HTTP requests per instance").And.Contain("SNAT");
     }
 
     [Fact]
@@ -104,6 +112,7 @@ public class PlatformPresetTests
     {
         var p = Platform("{ preset: vercel-fluid }");
         (p.Idle, p.InstanceConcurrency, p.PoolHook, p.WaitUntil).Should().Be((IdleMode.Suspend, 100, false, TimeSpan.Zero));
+        (((Constant)p.ReapAfter).Value, p.FreezeMode, p.MaxLifetime).Should().Be((600.0, FreezeMode.Process, (Distribution?)null));
         Platform("{ preset: vercel-fluid, poolHook: true, waitUntil: 2s }").Should()
             .Match<PlatformSpec>(x => x.PoolHook && x.WaitUntil == S(2));
         Source("vercel-fluid").Should().StartWith("FOLK: ").And.Contain("attachDatabasePool").And.Contain("waitUntil");
@@ -113,7 +122,9 @@ public class PlatformPresetTests
     public void Cloudflare_workers_give_every_request_its_own_socket()
     {
         var p = Platform("{ preset: cloudflare-workers }");
-        (p.PerRequestSockets, p.Idle).Should().Be((true, IdleMode.Run));
+        (p.PerRequestSockets, p.Idle, p.InstanceConcurrency, p.MaxLifetime).Should().Be((true, IdleMode.Run, 1, (Distribution?)null));
+        (((Constant)p.ColdStart).Value, ((Constant)p.ReapAfter).Value).Should().Be((0.005, 600.0));
+        Source("cloudflare-workers").Should().Contain("Isolate start 5 ms and eviction after 10 min idle are FOLK");
         Source("cloudflare-workers").Should().Contain("cannot be used by another").And.Contain("Hyperdrive is not modelled");
     }
 

@@ -228,4 +228,156 @@ public class PlatformLifecycleTests
         r.Transitions.Where(t => t.Host == "fn#1" && t.To == TcpState.FinWait1).Select(t => (t.T, t.Connection))
             .Should().Equal((S(0.0021), "c1"), (S(0.0021), "c2"));
     }
+
+    [Fact]
+    public void Azure_refuses_the_connect_past_the_instances_active_outbound_connections_with_eacces_and_sends_nothing()
+    {
+        var r = Run("{ preset: azure-functions, coldStart: 0s, outboundConnections: { active: 3 } }", "[0s, 1s, 2s, 3s]",
+            client: ", close: never", function: "strategy: per-invocation");
+        r.Requests.Select(q => (q.T, q.Outcome, q.Connection)).Should().Equal((S(0), Outcome.Ok, "c1"), (S(1), Outcome.Ok, "c2"),
+            (S(2), Outcome.Ok, "c3"), (S(3), Outcome.EACCES, "c4"));
+        var refused = r.Requests[^1];
+        (refused.Origin, refused.LatencyMs, refused.Cause!.Kind).Should().Be((Origin.Platform, 0.0, CauseKind.Incident));
+        (refused.Cause.Incident!.Kind, refused.Cause.Incident.Limit, refused.Cause.Incident.At).Should()
+            .Be((IncidentKind.OutboundLimit, (int?)3, S(3)));
+        refused.Cause.Text().Should().Be("at 3s the platform refused the connect: fn#1 held 3 outbound connections, its limit");
+        r.Transitions.Should().NotContain(t => t.Connection == "c4", "the refused connect sends no SYN");
+        Server(r, "c3").Should().Equal((S(2.0005), TcpState.SynReceived), (S(2.0015), TcpState.Established));
+    }
+
+    [Fact]
+    public void Azure_counts_time_wait_sockets_in_its_total_outbound_connections_until_they_expire()
+    {
+        // Per-invocation connections closed by the client wait 60 s in TIME_WAIT on the instance.
+        var r = Run("{ preset: azure-functions, coldStart: 0s, outboundConnections: { active: 0, total: 2 } }", "[0s, 1s, 2s, 70s]",
+            function: "strategy: per-invocation");
+        r.Requests.Select(q => (q.T, q.Outcome)).Should().Equal((S(0), Outcome.Ok), (S(1), Outcome.Ok), (S(2), Outcome.EACCES),
+            (S(70), Outcome.Ok));
+        r.Requests[2].Cause!.Incident!.Limit.Should().Be(2);
+    }
+
+    [Fact]
+    public void Azure_reusing_one_static_client_never_meets_the_outbound_connection_limit()
+    {
+        var r = Run("{ preset: azure-functions, coldStart: 0s, outboundConnections: { active: 1, total: 1 } }", "[0s, 1s, 2s, 3s]");
+        r.Requests.Should().OnlyContain(q => q.Ok && q.Connection == "c1");
+    }
+
+    [Fact]
+    public void Azure_refuses_a_pools_connect_past_the_limit_and_the_library_says_connect_eacces()
+    {
+        var r = Run("{ preset: azure-functions, coldStart: 0s, outboundConnections: { active: 2 } }", "[0s]",
+            client: ", preset: pg, pool: { max: 3 }", function: "parallel: 3");
+        var q = r.Requests.Single();
+        (q.Outcome, q.Origin, q.Message).Should().Be((Outcome.EACCES, Origin.Platform, "connect EACCES server:6379"));
+        r.Transitions.Where(t => t.Host == "server" && t.To == TcpState.Established).Select(t => t.Connection)
+            .Should().Equal("c1", "c2");
+    }
+
+    [Fact]
+    public void Azure_functions_preset_limits_outbound_connections_and_zero_turns_the_limit_off()
+    {
+        var r = Run("{ preset: azure-functions, coldStart: 0s, outboundConnections: { active: 0, total: 0 } }",
+            "[0s, 1s, 2s, 3s]", client: ", close: never", function: "strategy: per-invocation");
+        r.Requests.Should().OnlyContain(q => q.Ok);
+    }
+
+    [Fact]
+    public void A_handler_leaking_a_client_per_invocation_meets_azures_600_connections_at_the_601st_request_and_a_static_client_never()
+    {
+        var (_, rec) = Scenarios.Run("azure-outbound-connection-limit.yaml");
+        // One request a second from 1 s, one instance, one leaked connection each: c1 to c600 stay open.
+        var first = rec.Requests.First(q => !q.Ok);
+        (first.T, first.Connection, first.Outcome, first.Origin, first.Message).Should()
+            .Be((S(601), "c601", Outcome.EACCES, Origin.Platform, "connect EACCES server:6379"));
+        first.Cause!.Incident!.Limit.Should().Be(600);
+        rec.Requests.Count(q => q.Outcome == Outcome.EACCES).Should().Be(99, "every request from 601 s to 699 s");
+        var (_, fixedRec) = Scenarios.Run("azure-outbound-connection-limit.yaml", "functions.0.strategy=reuse");
+        fixedRec.Requests.Should().HaveCount(699).And.OnlyContain(q => q.Ok && q.Connection == "c1");
+    }
+
+    // Each preset with its own defaults only (cold start 0.2 s unless the preset says otherwise): init,
+    // stop, wake, and destruction at the preset's reap or recycle, with no shutdown phase where it has none.
+
+    [Fact]
+    public void Aws_lambda_defaults_cold_start_200ms_freeze_at_once_thaw_and_reap_after_600s_without_a_shutdown_phase()
+    {
+        var r = Run("{}", "[0s, 100s]", horizon: "800s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(0.2021), "fn#1", LifecycleEvent.Frozen),
+            (S(100), "fn#1", LifecycleEvent.Thawed), (S(100.0011), "fn#1", LifecycleEvent.Frozen),
+            (S(700.0011), "fn#1", LifecycleEvent.Destroyed));
+        r.Lifecycle[^1].Reason.Should().Be(DestroyReason.Reaped);
+    }
+
+    [Fact]
+    public void Aws_lambda_recycles_a_busy_environment_at_the_end_of_its_first_invocation_past_2_hours()
+    {
+        string every5Minutes = "[" + string.Join(", ", Enumerable.Range(0, 25).Select(i => $"{i * 300}s")) + "]"; // 0 s to 7,200 s
+        var r = Run("{}", every5Minutes, horizon: "7300s");
+        var last = r.Lifecycle.TakeLast(2).Select(l => (l.T, l.Event, l.Reason)).ToList();
+        last.Should().Equal((S(7200), LifecycleEvent.Thawed, (DestroyReason?)null),
+            (S(7200.0011), LifecycleEvent.Destroyed, DestroyReason.MaxLifetime));
+        r.Lifecycle.Should().OnlyContain(l => l.Environment == "fn#1");
+    }
+
+    [Fact]
+    public void Aws_lambda_provisioned_defaults_init_one_environment_at_0s_keep_it_frozen_and_replace_it_at_2_hours()
+    {
+        var r = Run("{ preset: aws-lambda-provisioned }", "[60s]", horizon: "7300s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(0.2), "fn#1", LifecycleEvent.Frozen),
+            (S(60), "fn#1", LifecycleEvent.Thawed), (S(60.0021), "fn#1", LifecycleEvent.Frozen),
+            (S(7200), "fn#1", LifecycleEvent.Destroyed), (S(7200), "fn#2", LifecycleEvent.ColdStart),
+            (S(7200.2), "fn#2", LifecycleEvent.Frozen));
+    }
+
+    [Fact]
+    public void Aws_lambda_snapstart_defaults_snapshot_after_init_restore_in_200ms_and_reap_the_restored_environment()
+    {
+        var r = Run("{ preset: aws-lambda-snapstart }", "[300s]", horizon: "1000s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(0.2), "fn#1", LifecycleEvent.Snapshotted),
+            (S(300.2), "fn#1", LifecycleEvent.Restored), (S(300.2021), "fn#1", LifecycleEvent.Frozen),
+            (S(900.2021), "fn#1", LifecycleEvent.Destroyed));
+    }
+
+    [Fact]
+    public void Azure_functions_defaults_keep_the_process_running_and_unload_it_after_1200s()
+    {
+        var r = Run("{ preset: azure-functions }", "[0s]", horizon: "1300s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(1200.2021), "fn#1", LifecycleEvent.Destroyed));
+    }
+
+    [Fact]
+    public void Vercel_fluid_defaults_suspend_at_once_resume_on_the_next_request_and_reap_after_600s()
+    {
+        var r = Run("{ preset: vercel-fluid }", "[0s, 100s]", horizon: "800s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(0.2021), "fn#1", LifecycleEvent.Suspended),
+            (S(100), "fn#1", LifecycleEvent.Resumed), (S(100.0011), "fn#1", LifecycleEvent.Suspended),
+            (S(700.0011), "fn#1", LifecycleEvent.Destroyed));
+    }
+
+    [Fact]
+    public void Cloudflare_workers_defaults_start_an_isolate_in_5ms_keep_it_running_and_evict_it_after_600s()
+    {
+        var r = Run("{ preset: cloudflare-workers }", "[0s]", horizon: "700s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(600.0071), "fn#1", LifecycleEvent.Destroyed));
+        r.Requests.Single().LatencyMs.Should().BeApproximately(7.1, 1e-9, "5 ms isolate start, then connect and command");
+    }
+
+    [Fact]
+    public void Google_cloud_run_defaults_throttle_at_once_and_shut_down_idle_instances_after_900s_with_a_10s_grace()
+    {
+        var r = Run("{ preset: google-cloud-run }", "[0s]", horizon: "1000s");
+        Life(r).Should().Equal((S(0), "fn#1", LifecycleEvent.ColdStart), (S(0.2021), "fn#1", LifecycleEvent.Throttled),
+            (S(900.2021), "fn#1", LifecycleEvent.Shutdown), (S(910.2021), "fn#1", LifecycleEvent.Destroyed));
+    }
+
+    [Fact]
+    public void Cloud_run_sigterm_grace_lets_a_shutdown_hooks_fin_be_answered_so_the_server_socket_ends_closed()
+    {
+        var r = Run("{ preset: google-cloud-run, coldStart: 0s, shutdownHook: true }", "[0s]", horizon: "1000s");
+        // Shut down 900 s after the request ended at 2.1 ms; the hook's FIN reaches the server 0.5 ms later.
+        Server(r, "c1").Should().Equal([.. Opened, (S(900.0026), TcpState.CloseWait), (S(900.0026), TcpState.LastAck),
+            (S(900.0036), TcpState.Closed)]);
+        r.Samples[^1].Server.Values.Sum().Should().Be(0, "no LAST_ACK is left to orphan retries");
+    }
 }

@@ -74,6 +74,7 @@ public sealed class Incidents : IRunObserver
             IncidentKind.RefusedMaxClients => $"server maxclients {incident.Limit}",
             IncidentKind.RefusedHardLimit => $"server hard limit {incident.Limit}",
             IncidentKind.Eviction => $"server soft limit {incident.Limit}",
+            IncidentKind.OutboundLimit => $"outbound connections {incident.Limit} per instance",
             _ => null,
         };
         if (incident.Kind == IncidentKind.IdleClose)
