@@ -36,6 +36,8 @@ internal sealed class SingleConnectionClient : IClientLibrary
     private TcpConnection? _quitting; // said QUIT; closed when the server's EOF arrives
     private bool _connecting, _pinging;
     private int _received;
+    private ServerQuery? _query; // what the current command asks the server, when it is an administrative query
+    private QueryAnswer? _answer;
 
     /// <param name="spec">The library's settings.</param>
     /// <param name="cache">Whether the connection is kept for the next invocation.</param>
@@ -68,6 +70,22 @@ internal sealed class SingleConnectionClient : IClientLibrary
     private bool Live(long stamp) => _current is { } inv && inv.Owns(stamp);
 
     public void Command(Invocation inv, Action<Result> done)
+    {
+        _query = null;
+        Run(inv, done);
+    }
+
+    /// <summary>An administrative query as the invocation's next command, on the cached connection or a new
+    /// one (serverless-mysql's end() runs its queries through query()); <paramref name="done"/> gets the
+    /// result and, when it succeeded, the server's answer.</summary>
+    public void Query(Invocation inv, ServerQuery query, Action<Result, QueryAnswer?> done)
+    {
+        _query = query;
+        _answer = null;
+        Run(inv, r => done(r, r.Outcome == Outcome.Ok ? _answer : null));
+    }
+
+    private void Run(Invocation inv, Action<Result> done)
     {
         _current = inv;
         _done = done;
@@ -140,6 +158,8 @@ internal sealed class SingleConnectionClient : IClientLibrary
         _received = _pinging && inv is not null ? _received - Wire.ReplyBytes : 0;
         if (inv is not null)
             _pinging = false;
+        if (inv is not null && _query is not null)
+            _connections.Info(socket).Query = _query;
         var sent = socket.Send(_clock.Now, Wire.RequestBytes);
         if (!sent.IsOk)
         {
@@ -232,6 +252,11 @@ internal sealed class SingleConnectionClient : IClientLibrary
             return;
         }
         string label = _connections.Label(socket);
+        if (_query is not null)
+        {
+            var info = _connections.Info(socket);
+            (_answer, info.Answer) = (info.Answer, null);
+        }
         if (!_cache && _spec.Close == CloseMode.Quit)
         {
             _quitting = socket; // the server answers and closes first: the TIME_WAIT is on its side
@@ -247,6 +272,22 @@ internal sealed class SingleConnectionClient : IClientLibrary
             _cachedLastUsed = _clock.Now;
         }
         _done!(Result.Ok(label));
+    }
+
+    /// <summary>serverless-mysql's quit(): mysql2's end() writes COM_QUIT on the cached connection, which the
+    /// library forgets; the server closes first, and the client closes when it reads the EOF.</summary>
+    public void Quit()
+    {
+        if (_cached is not { } c)
+            return;
+        _cached = null;
+        if (c.State != TcpState.Established)
+        {
+            Discard(c);
+            return;
+        }
+        _quitting = c;
+        c.Send(_clock.Now, Wire.QuitBytes);
     }
 
     /// <summary>After QUIT: reads the server's answer, and closes when its EOF (or an error) arrives.</summary>
