@@ -196,7 +196,11 @@ internal sealed class ServerApp
             return ProcessList.Read(query, _conns.Values, _clock.Now, _spec.EventScheduler ? _startedAt : null, _spec.MaxClients);
         var victim = _conns.Values.FirstOrDefault(c => c.Id == kill.Id);
         if (victim is null)
-            return new QueryAnswer(Error: ProcessList.NoSuchThread(kill.Id));
+        {
+            var error = ProcessList.NoSuchThread(kill.Id);
+            Note($"answers KILL {kill.Id} on {by.Label}: \"{error}\"");
+            return new QueryAnswer(Error: error);
+        }
         CloseConn(victim, IncidentKind.Killed, by: by.Label);
         return new QueryAnswer(Total: 1);
     }

@@ -16,7 +16,7 @@ namespace Zombiesim.Tests.Clients;
 /// </summary>
 public class ZombieKillerTests
 {
-    private static RunRecorder Run(string aAt, string bAt, string client = "", string server = "")
+    private static RunRecorder Run(string aAt, string bAt, string client = "", string server = "", int maxClients = 4)
     {
         string yaml = $"""
             name: killer
@@ -34,7 +34,7 @@ public class ZombieKillerTests
                 client: {"{"} preset: serverless-mysql, setupCost: 0s{client} {"}"}
             server:
               preset: mysql-5.7
-              maxClients: 4
+              maxClients: {maxClients}
               {server}
             network:
               latency: 0.5ms
@@ -124,5 +124,43 @@ public class ZombieKillerTests
         ProcessList.Read(new SleepingQuery(100), conns, now, null, 151).Rows.Should()
             .Equal(new ProcessRow(1, 399), new ProcessRow(3, 399), new ProcessRow(4, 100));
         ProcessList.Read(new MaxConnectionsQuery(), conns, now, null, 151).Total.Should().Be(151);
+    }
+    [Fact]
+    public void The_event_schedulers_row_counts_and_is_the_longest_time_so_end_kills_nobody_and_quits_its_own()
+    {
+        // Without the scheduler b's end() at 100 s kills a's three connections, asleep 95 s.
+        Kills(Run("[5s, 5s, 5s]", "[100s]")).Should().HaveCount(3);
+        // With it, each a's end() at 5 s counts 3 + the daemon = 4 of 4, whose `time` (5 s, the uptime) is
+        // the longest: no sleeper has 5 s, so each quits its own connection after the empty list (5.4 ms).
+        var rec = Run("[5s, 5s, 5s]", "[100s]", server: "eventScheduler: true");
+        Kills(rec).Should().BeEmpty();
+        rec.Requests.Where(r => r.Function == "a").Select(r => Math.Round(r.LatencyMs, 6)).Should().Equal(5.4, 5.4, 5.4);
+        rec.Transitions.Where(t => t.Host == "server" && t.To == TcpState.FinWait1).Select(t => (t.Connection, t.T))
+            .Should().Equal(("c1", S(5.0059)), ("c2", S(5.0059)), ("c3", S(5.0059)));
+    }
+
+    [Fact]
+    public void A_connect_refused_as_too_many_connections_is_tried_again_50_times_with_full_jitter()
+    {
+        // max_connections 1, held by a's frozen instance (end() off, or a would quit it): b is refused 51 times, 50 of them retries
+        // after 0 to min(100, 2 x 2^n) ms each, then fails with the server's 1040.
+        var rec = Run("[0s]", "[10s]", ", zombieKiller: { manageConns: false }", maxClients: 1);
+        var b = rec.Requests.Single(r => r.Function == "b");
+        (b.Outcome, b.Origin).Should().Be((Outcome.Rejected, Origin.Server));
+        rec.Notes.Count(n => n.Text.StartsWith("rejects")).Should().Be(51);
+        // 51 connects of 1 ms (the refusal is read one round trip after the SYN) plus 50 waits of at most
+        // 2+4+...+64 ms and then 100 ms: between 51 ms and 51 + 126 + 44 x 100 ms.
+        b.LatencyMs.Should().BeInRange(51, 51 + 126 + 4400);
+    }
+    [Fact]
+    public void Two_instances_killing_the_same_sleepers_at_once_get_unknown_thread_id_for_the_second_kill()
+    {
+        // Two b instances look at 100 s (4 of 4) and list the same two sleepers: each KILL reaches the
+        // server twice at the same instant; the second finds the id gone (serverless-mysql #127).
+        var rec = Run("[0s, 0s]", "[100s, 100s]");
+        Kills(rec).Select(k => k.T).Should().Equal(S(100.006), S(100.0071));
+        rec.Notes.Where(n => n.Text.Contains("Unknown thread id")).Select(n => (n.T, n.Text)).Should().Equal(
+            (S(100.006), "answers KILL 1 on c4: \"ERROR 1094 (HY000): Unknown thread id: 1\""),
+            (S(100.0071), "answers KILL 2 on c4: \"ERROR 1094 (HY000): Unknown thread id: 2\""));
     }
 }
