@@ -91,7 +91,10 @@ internal sealed class PooledClient : IClientLibrary
                 Close(c);
                 continue;
             }
-            Send(cmd, c);
+            if (_pool.Validate == PoolValidation.PrePing)
+                Ping(cmd, c);
+            else
+                Send(cmd, c);
             return;
         }
         if (Size < _pool.Max)
@@ -196,8 +199,36 @@ internal sealed class PooledClient : IClientLibrary
             cmd.Disarm();
     }
 
+    /// <summary>A pre-ping: one round trip on the free connection before the command goes on it, under the
+    /// command's timeout.</summary>
+    private void Ping(PoolCall cmd, PooledConnection c)
+    {
+        cmd.Conn = c;
+        c.Command = cmd;
+        c.Pinging = true;
+        cmd.Received = 0;
+        var sent = c.Socket.Send(_clock.Now, Wire.RequestBytes);
+        if (!sent.IsOk)
+            PingFailed(cmd, c);
+        else if (_spec.CommandTimeout is { } t)
+            cmd.Arm(_clock.Now + t, PoolCall.Waiting);
+    }
+
+    /// <summary>The ping found the connection dead: it is closed and the command acquires again (another free
+    /// connection, or a new one); the command itself has not failed.</summary>
+    private void PingFailed(PoolCall cmd, PooledConnection c)
+    {
+        cmd.Disarm();
+        c.Command = null;
+        c.Pinging = false;
+        cmd.Conn = null;
+        Close(c);
+        Acquire(cmd);
+    }
+
     private void Send(PoolCall cmd, PooledConnection c)
     {
+        c.Pinging = false;
         cmd.Conn = c;
         c.Command = cmd;
         c.Connecting = false;
@@ -288,7 +319,15 @@ internal sealed class PooledClient : IClientLibrary
                 cmd.Received += r.Bytes;
                 if (SocketResults.ServerSaid(_connections, c.Socket) is { } said)
                 {
-                    Fail(cmd, said);
+                    if (c.Pinging)
+                        PingFailed(cmd, c);
+                    else
+                        Fail(cmd, said);
+                    return;
+                }
+                if (cmd.Received >= Wire.ReplyBytes && c.Pinging)
+                {
+                    Send(cmd, c); // alive: the command goes on it
                     return;
                 }
                 if (cmd.Received >= Wire.ReplyBytes)
@@ -307,6 +346,11 @@ internal sealed class PooledClient : IClientLibrary
                     return;
                 }
                 continue;
+            }
+            if ((r.Eof || r.Errno != Errno.None) && c.Pinging)
+            {
+                PingFailed(cmd, c);
+                return;
             }
             if (r.Eof)
             {

@@ -223,6 +223,10 @@ internal static class PartSections
         var order = r.Choice("order", d.Order,
             "which free connection a command takes: lifo (pg-pool, mysql2, mongodb) or fifo (postgres.js)",
             new Dictionary<string, PoolOrder> { ["lifo"] = PoolOrder.Lifo, ["fifo"] = PoolOrder.Fifo });
+        var validate = r.Choice("validate", d.Validate,
+            "none, or pre-ping: a round trip on a free connection before a command takes it; one that fails is closed and the command "
+                + "takes another or a new one (SQLAlchemy pool_pre_ping)",
+            new Dictionary<string, PoolValidation> { ["none"] = PoolValidation.None, ["pre-ping"] = PoolValidation.PrePing });
         if (r.SchemaOnly)
             return null!;
         if (min > max)
@@ -236,7 +240,7 @@ internal static class PartSections
             Max = max, Min = min, QueueLimit = r.Has("queueLimit") ? (queueLimit > 0 ? queueLimit : null) : d.QueueLimit,
             AcquireTimeout = acquire ?? d.AcquireTimeout, IdleTimeout = idle ?? d.IdleTimeout,
             MaxLifetime = life ?? d.MaxLifetime,
-            OverdueTimers = overdue, Order = order,
+            OverdueTimers = overdue, Order = order, Validate = validate,
         };
     }
 

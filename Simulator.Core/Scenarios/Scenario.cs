@@ -219,6 +219,10 @@ public enum CloseMode { Close, Quit }
 /// <summary>When timers overdue at a thaw run: the order is not documented and differs between event loops.</summary>
 public enum OverdueTimers { BeforeHandler, AfterHandler }
 
+/// <summary>How a pool checks a free connection before a command takes it: not at all, or by a round trip
+/// (SQLAlchemy's pool_pre_ping: a ping at checkout; a connection that fails it is replaced).</summary>
+public enum PoolValidation { None, PrePing }
+
 /// <summary>Which free connection a pool hands out: the most recently released (LIFO) or the longest free (FIFO).</summary>
 public enum PoolOrder { Lifo, Fifo }
 
@@ -240,6 +244,7 @@ public sealed record PoolSpec
     public Distribution? MaxLifetime { get; init; }
     public OverdueTimers OverdueTimers { get; init; } = OverdueTimers.BeforeHandler;
     public PoolOrder Order { get; init; } = PoolOrder.Lifo;
+    public PoolValidation Validate { get; init; }
 }
 
 /// <summary>Which kind of server a preset is: its refusals, error replies and idle close (Servers/Kinds).</summary>
