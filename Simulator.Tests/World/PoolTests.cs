@@ -160,14 +160,17 @@ public class PoolTests
     }
 
     [Fact]
-    public void A_fleet_of_pools_of_ten_first_hits_the_limit_at_3458ms_and_a_pool_of_one_is_never_refused()
+    public void A_fleet_of_pools_of_ten_first_hits_postgres_limit_at_3453ms_and_a_pool_of_one_is_never_refused()
     {
         var (outcome, rec) = Scenarios.Run("pool-fleet-connection-limit.yaml");
-        // 200 environments x 10 connections want 2,000; the server takes 500. api#51's first connection,
-        // c501, is the first one refused: its SYN arrives 3 s of work and 208 ms of cold start after 0.25 s.
+        // 200 environments x 10 connections want 2,000; PostgreSQL's max_connections 500 keeps 3 for
+        // superusers. api#50's eighth connection, c498, is the first one refused: its SYN arrives 3 s of
+        // work and 208 ms of cold start after 0.245 s.
         var first = rec.Requests.Where(r => r.Outcome == Outcome.Rejected).MinBy(r => r.Cause!.Incident!.At)!;
-        (first.Environment, first.Connection, first.Cause!.Incident!.At).Should().Be(("api#51", "c501", S(3.458)));
-        outcome.Summary.Final!.Rejections.Should().Be(6920);
+        (first.Environment, first.Connection, first.Cause!.Incident!.At).Should().Be(("api#50", "c498", S(3.453)));
+        first.Cause.Incident.Reply!.ToString().Should()
+            .Be("FATAL 53300: remaining connection slots are reserved for roles with the SUPERUSER attribute");
+        outcome.Summary.Final!.Rejections.Should().Be(6923);
         var (fixedOutcome, fixedRecords) = Scenarios.Run("pool-fleet-connection-limit.yaml", "functions.0.client.pool.max=1");
         fixedRecords.Requests.Should().OnlyContain(r => r.Outcome == Outcome.Ok);
         fixedOutcome.Summary.Final!.Rejections.Should().Be(0);
