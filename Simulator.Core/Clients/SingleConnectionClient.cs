@@ -274,8 +274,8 @@ internal sealed class SingleConnectionClient : IClientLibrary
         _done!(Result.Ok(label));
     }
 
-    /// <summary>serverless-mysql's quit(): mysql2's end() writes COM_QUIT on the cached connection, which the
-    /// library forgets; the server closes first, and the client closes when it reads the EOF.</summary>
+    /// <summary>serverless-mysql's quit(): mysql2's end() writes COM_QUIT and awaits no reply (mysql2 3.23.4
+    /// lib/commands/quit.js:13-25); the library forgets the connection, the server closes first.</summary>
     public void Quit()
     {
         if (_cached is not { } c)

@@ -16,7 +16,8 @@ namespace Zombiesim.Tests.Clients;
 /// </summary>
 public class ZombieKillerTests
 {
-    private static RunRecorder Run(string aAt, string bAt, string client = "", string server = "", int maxClients = 4)
+    private static RunRecorder Run(string aAt, string bAt, string client = "", string server = "", int maxClients = 4,
+        string preset = "mysql-5.7")
     {
         string yaml = $"""
             name: killer
@@ -33,7 +34,7 @@ public class ZombieKillerTests
                 timeout: 30s
                 client: {"{"} preset: serverless-mysql, setupCost: 0s{client} {"}"}
             server:
-              preset: mysql-5.7
+              preset: {preset}
               maxClients: {maxClients}
               {server}
             network:
@@ -162,5 +163,13 @@ public class ZombieKillerTests
         rec.Notes.Where(n => n.Text.Contains("Unknown thread id")).Select(n => (n.T, n.Text)).Should().Equal(
             (S(100.006), "answers KILL 1 on c4: \"ERROR 1094 (HY000): Unknown thread id: 1\""),
             (S(100.0071), "answers KILL 2 on c4: \"ERROR 1094 (HY000): Unknown thread id: 2\""));
+    }
+    [Fact]
+    public void A_server_without_a_process_list_answers_nothing_and_end_stops_after_its_first_query()
+    {
+        var rec = Run("[0s]", "[10s]", preset: "generic");
+        // connect 1 ms, the query 1.1 ms, the limit's query 1.1 ms: no answer, so no count, no KILL, no quit.
+        rec.Requests.Select(r => Math.Round(r.LatencyMs, 6)).Should().Equal(3.2, 3.2);
+        rec.Requests.Should().OnlyContain(r => r.Outcome == Outcome.Ok);
     }
 }
