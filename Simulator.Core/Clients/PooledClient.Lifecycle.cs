@@ -1,10 +1,4 @@
-using Zombiesim.Core.Connections;
-using Zombiesim.Core.Engine;
-using Zombiesim.Core.Observation;
-using Zombiesim.Core.Platforms;
 using Zombiesim.Core.Scenarios;
-using Zombiesim.Core.Servers;
-using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.Clients;
 

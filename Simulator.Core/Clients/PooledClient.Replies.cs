@@ -1,5 +1,3 @@
-using Zombiesim.Core.Connections;
-using Zombiesim.Core.Engine;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Platforms;
 using Zombiesim.Core.Scenarios;
