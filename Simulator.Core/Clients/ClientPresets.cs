@@ -95,12 +95,19 @@ public static class ClientPresets
                 + "physical core in a Lambda environment: FOLK, set pool.max to what your environment reports"),
             "pool of 3 (one physical core x 2 + 1: FOLK); a command waits at most 10 s for a connection; connect timeout 5 s; "
                 + "a connection idle over 300 s is replaced when next used; no keepalive"),
-        new("serverless-mysql", One with { KeepAlive = TimeSpan.Zero, Retries = 1, RetryOn = ClosedConnection },
+        new("serverless-mysql", One with
+            {
+                KeepAlive = TimeSpan.Zero, Retries = 1, RetryOn = ClosedConnection, ZombieKiller = new ZombieKillerSpec(),
+            },
             new(SourceKind.Doc, "serverless-mysql 2.1.0 index.js:145 and :473 (one mysql2 connection per container: mysql2's "
                 + "connectTimeout 10000, keepalive on), :251-257 (a query failing with PROTOCOL_CONNECTION_LOST, EPIPE or "
-                + "ECONNRESET is run again on a new connection)"),
+                + "ECONNRESET is run again on a new connection), :477-488 (manageConns true, connUtilization 0.8, zombieMinTimeout 3, "
+                + "zombieMaxTimeout 900, maxConnsFreq 15000, usedConnsFreq 0, maxRetries 50, base 2, cap 100, full jitter), "
+                + ":178-207 and :338-414 (end(): the limit, the process list, KILL, or quit)"),
             "one connection; connect timeout 10 s; SO_KEEPALIVE on with the host's idle time; a query on a closed connection is "
-                + "run again once on a new one; its zombie killer (run in end(), connUtilization 0.8) is not yet modelled"),
+                + "run again once on a new one; end() asks the limit (cached 15 s) and the process list, and above 80 % of the "
+                + "limit KILLs the connections asleep longest (3 s to 900 s) or quits its own; a refused connect is tried again up "
+                + "to 50 times after 0 to min(100, 2 x 2^n) ms"),
         new("http-agent", One with
             {
                 ConnectTimeout = null, KeepAlive = S(1), Pool = new PoolSpec { Max = 10_000, IdleTimeout = S(5) },

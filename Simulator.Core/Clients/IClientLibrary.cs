@@ -13,6 +13,14 @@ internal interface IClientLibrary
     /// <summary>Runs one command of the invocation; <paramref name="done"/> gets its result.</summary>
     void Command(Invocation inv, Action<Result> done);
 
+    /// <summary>Whether the handler calls the library once its commands succeeded, before it returns
+    /// (serverless-mysql's `await mysql.end()`).</summary>
+    bool RunsAtEnd => false;
+
+    /// <summary>The handler's last call before it returns, after its commands succeeded with
+    /// <paramref name="result"/>; <paramref name="done"/> gets the invocation's result.</summary>
+    void End(Invocation inv, Result result, Action<Result> done) => done(result);
+
     /// <summary>The socket event the process let through.</summary>
     void OnSocketEvent(TcpConnection socket, TcpEvent e);
 

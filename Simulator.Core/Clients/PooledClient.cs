@@ -18,7 +18,7 @@ namespace Zombiesim.Core.Clients;
 /// first command (<see cref="PoolSpec.OverdueTimers"/>). A connection older than its maximum
 /// lifetime is closed instead of reused.
 /// </summary>
-internal sealed class PooledClient : IClientLibrary
+internal sealed partial class PooledClient : IClientLibrary
 {
     private readonly ClientSpec _spec;
     private readonly PoolSpec _pool;
@@ -91,7 +91,10 @@ internal sealed class PooledClient : IClientLibrary
                 Close(c);
                 continue;
             }
-            Send(cmd, c);
+            if (_pool.Validate == PoolValidation.PrePing)
+                Ping(cmd, c);
+            else
+                Send(cmd, c);
             return;
         }
         if (Size < _pool.Max)
@@ -196,8 +199,36 @@ internal sealed class PooledClient : IClientLibrary
             cmd.Disarm();
     }
 
+    /// <summary>A pre-ping: one round trip on the free connection before the command goes on it, under the
+    /// command's timeout.</summary>
+    private void Ping(PoolCall cmd, PooledConnection c)
+    {
+        cmd.Conn = c;
+        c.Command = cmd;
+        c.Pinging = true;
+        cmd.Received = 0;
+        var sent = c.Socket.Send(_clock.Now, Wire.RequestBytes);
+        if (!sent.IsOk)
+            PingFailed(cmd, c);
+        else if (_spec.CommandTimeout is { } t)
+            cmd.Arm(_clock.Now + t, PoolCall.Waiting);
+    }
+
+    /// <summary>The ping found the connection dead: it is closed and the command acquires again (another free
+    /// connection, or a new one); the command itself has not failed.</summary>
+    private void PingFailed(PoolCall cmd, PooledConnection c)
+    {
+        cmd.Disarm();
+        c.Command = null;
+        c.Pinging = false;
+        cmd.Conn = null;
+        Close(c);
+        Acquire(cmd);
+    }
+
     private void Send(PoolCall cmd, PooledConnection c)
     {
+        c.Pinging = false;
         cmd.Conn = c;
         c.Command = cmd;
         c.Connecting = false;
@@ -246,214 +277,5 @@ internal sealed class PooledClient : IClientLibrary
     {
         if (Size > _pool.Min)
             Close(c);
-    }
-
-    // ---------------------------------------------------------------- socket events and replies
-
-    public void OnSocketEvent(TcpConnection socket, TcpEvent e)
-    {
-        if (!_bySocket.TryGetValue(socket, out var c))
-            return;
-        if (e.Kind is TcpEventKind.PeerClosed)
-            c.PeerClosed = true;
-        if (c.Command is not { } cmd)
-        {
-            // An idle connection: the library learns that it closed and drops it (pg-pool removes a
-            // client on its 'error' and 'end' events; mysql2 on the connection's 'end').
-            if (e.Kind is TcpEventKind.PeerClosed or TcpEventKind.Error)
-                Close(c);
-            return;
-        }
-        switch (e.Kind)
-        {
-            case TcpEventKind.Connected when c.Connecting:
-                Send(cmd, c);
-                break;
-            case TcpEventKind.Readable:
-            case TcpEventKind.PeerClosed:
-            case TcpEventKind.Error:
-                ReadReply(cmd, c);
-                break;
-        }
-    }
-
-    private void ReadReply(PoolCall cmd, PooledConnection c)
-    {
-        string label = _connections.Label(c.Socket);
-        while (true)
-        {
-            var r = c.Socket.Read(_clock.Now);
-            if (r.Bytes > 0)
-            {
-                cmd.Received += r.Bytes;
-                if (SocketResults.ServerSaid(_connections, c.Socket) is { } said)
-                {
-                    Fail(cmd, said);
-                    return;
-                }
-                if (cmd.Received >= Wire.ReplyBytes)
-                {
-                    cmd.Disarm();
-                    if (_hold == Hold.Invocation && !cmd.Invocation.Finished)
-                    {
-                        c.Command = null;
-                        c.HeldBy = cmd.Invocation; // the invocation keeps it until it ends
-                    }
-                    else
-                    {
-                        Release(c);
-                    }
-                    cmd.End(Result.Ok(label));
-                    return;
-                }
-                continue;
-            }
-            if (r.Eof)
-            {
-                if (!c.Connecting)
-                    Fail(cmd, new Result(Outcome.Eof, Origin.Fin, label, SocketResults.Explain(_connections, c.Socket, Outcome.Eof)));
-                return;
-            }
-            if (r.Errno != Errno.None)
-                Fail(cmd, SocketResults.Error(_connections, c.Socket, r.Errno, r.Origin, c.Connecting ? Syscall.Connect : Syscall.Read));
-            return;
-        }
-    }
-
-    private void OnCommandTimer(PoolCall cmd, long phase)
-    {
-        if (cmd.Ended)
-            return;
-        if (phase == PoolCall.Opening)
-            OnSetUp(cmd);
-        else if (phase == PoolCall.Acquiring)
-            OnAcquireTimeout(cmd);
-        else if (phase == PoolCall.Connecting && cmd.Conn is { Connecting: true } c)
-            Fail(cmd, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(c.Socket),
-                new Cause(CauseKind.ConnectTimeout, Timeout: _spec.ConnectTimeout!.Value)));
-        else if (phase == PoolCall.Waiting && cmd.Conn is { } w)
-            Fail(cmd, new Result(Outcome.ETIMEDOUT, Origin.LibraryTimeout, _connections.Label(w.Socket),
-                new Cause(CauseKind.CommandTimeout, _connections.IncidentOf(w.Socket), _spec.CommandTimeout!.Value)));
-    }
-
-    /// <summary>The command failed: its connection is closed (a library drops a connection that
-    /// errored), a waiter may take its place, and the command is retried or ends.</summary>
-    private void Fail(PoolCall cmd, Result r)
-    {
-        cmd.Disarm();
-        if (cmd.Conn is { } c)
-        {
-            c.Command = null;
-            Close(c);
-            cmd.Conn = null;
-        }
-        ServeWaiting();
-        if (!cmd.Invocation.Finished && cmd.Invocation.Retries < _spec.Retries && _spec.RetryOn.Contains(r.Outcome))
-        {
-            cmd.Invocation.Retries++;
-            Acquire(cmd);
-            return;
-        }
-        cmd.End(r);
-    }
-
-    // ---------------------------------------------------------------- the environment's lifecycle
-
-    /// <summary>An invocation ended: the connections it held go back to the pool.</summary>
-    public void Finished()
-    {
-        if (_hold != Hold.Invocation)
-            return;
-        foreach (var c in _bySocket.Values.Where(c => c.HeldBy is { Finished: true }).ToArray())
-        {
-            c.HeldBy = null;
-            Release(c);
-        }
-    }
-
-    public string? Abandon()
-    {
-        // The runtime is reset: the process dies and its kernel closes every socket it held.
-        string? label = _bySocket.Values.FirstOrDefault(c => c.Command is not null) is { } busy ? _connections.Label(busy.Socket) : null;
-        foreach (var c in _bySocket.Values.ToArray())
-            Close(c);
-        // Its commands die with it, whatever their phase: none may end later or hold a place in the pool.
-        foreach (var call in _inFlight)
-            call.Drop();
-        _inFlight.Clear();
-        _waiting.Clear();
-        _opening = 0;
-        return label;
-    }
-
-    public void Idle()
-    {
-    }
-
-    public void Pause()
-    {
-    }
-
-    /// <summary>The process stops: its timers stop with it, and keep their deadlines.</summary>
-    public void Freeze()
-    {
-        _frozen = true;
-        foreach (var c in _free)
-            c.Idle.Cancel();
-        foreach (var call in _inFlight)
-            call.Pause(); // commands of an invocation that ended early (a failure ended it) go on after the thaw
-    }
-
-    /// <summary>The process runs again: idle timers whose deadlines passed fire now, before or after
-    /// the handler's first command as the pool's setting says; the others fire at their deadlines.</summary>
-    public void Thawed(bool beforeHandler)
-    {
-        if (!_frozen || beforeHandler != (_pool.OverdueTimers == OverdueTimers.BeforeHandler))
-            return;
-        _frozen = false;
-        foreach (var call in _inFlight.ToArray())
-            call.Resume(_clock.Now);
-        if (_pool.IdleTimeout is null)
-            return;
-        foreach (var c in _free.ToArray())
-        {
-            if (c.IdleDeadline <= _clock.Now)
-                CloseIdle(c);
-            else
-                c.Idle.Set(c.IdleDeadline, ++c.IdleStamp);
-        }
-    }
-
-    public void CloseAll()
-    {
-        foreach (var c in _bySocket.Values.ToArray())
-            Close(c); // the hook ends the pool cleanly: FIN on each
-    }
-
-    /// <summary>Init code that connects: one connection opens and waits free in the pool.</summary>
-    public void ConnectInInit()
-    {
-        if (Size >= _pool.Max)
-            return;
-        var socket = _process.Connect(_server, _socketOptions);
-        _connections.Info(socket);
-        _process.Own(socket);
-        var c = new PooledConnection(_clock, socket, OnIdleTimeout) { Lifetime = _pool.MaxLifetime is null ? null : _drawLifetime() };
-        _bySocket[socket] = c;
-        Release(c);
-    }
-
-    /// <summary>The latest idle deadline of a free connection, while idle timers run.</summary>
-    public TimeSpan? PendingTimersUntil
-    {
-        get
-        {
-            if (_pool.IdleTimeout is null || _free.Count == 0)
-                return null;
-            TimeSpan last = TimeSpan.Zero;
-            foreach (var c in _free)
-                if (c.IdleDeadline > last) last = c.IdleDeadline;
-            return last;
-        }
     }
 }

@@ -26,6 +26,9 @@ internal sealed class PooledConnection
     public Platforms.Invocation? HeldBy { get; set; }
     public bool Connecting { get; set; }
 
+    /// <summary>A pre-ping is on its way: its reply lets the command go, its failure replaces the connection.</summary>
+    public bool Pinging { get; set; }
+
     /// <summary>How long the pool keeps it, drawn when it opened; null: for ever.</summary>
     public TimeSpan? Lifetime { get; init; }
 

@@ -36,6 +36,8 @@ internal sealed class SingleConnectionClient : IClientLibrary
     private TcpConnection? _quitting; // said QUIT; closed when the server's EOF arrives
     private bool _connecting, _pinging;
     private int _received;
+    private ServerQuery? _query; // what the current command asks the server, when it is an administrative query
+    private QueryAnswer? _answer;
 
     /// <param name="spec">The library's settings.</param>
     /// <param name="cache">Whether the connection is kept for the next invocation.</param>
@@ -68,6 +70,22 @@ internal sealed class SingleConnectionClient : IClientLibrary
     private bool Live(long stamp) => _current is { } inv && inv.Owns(stamp);
 
     public void Command(Invocation inv, Action<Result> done)
+    {
+        _query = null;
+        Run(inv, done);
+    }
+
+    /// <summary>An administrative query as the invocation's next command, on the cached connection or a new
+    /// one (serverless-mysql's end() runs its queries through query()); <paramref name="done"/> gets the
+    /// result and, when it succeeded, the server's answer.</summary>
+    public void Query(Invocation inv, ServerQuery query, Action<Result, QueryAnswer?> done)
+    {
+        _query = query;
+        _answer = null;
+        Run(inv, r => done(r, r.Outcome == Outcome.Ok ? _answer : null));
+    }
+
+    private void Run(Invocation inv, Action<Result> done)
     {
         _current = inv;
         _done = done;
@@ -140,6 +158,8 @@ internal sealed class SingleConnectionClient : IClientLibrary
         _received = _pinging && inv is not null ? _received - Wire.ReplyBytes : 0;
         if (inv is not null)
             _pinging = false;
+        if (inv is not null && _query is not null)
+            _connections.Info(socket).Query = _query;
         var sent = socket.Send(_clock.Now, Wire.RequestBytes);
         if (!sent.IsOk)
         {
@@ -232,26 +252,37 @@ internal sealed class SingleConnectionClient : IClientLibrary
             return;
         }
         string label = _connections.Label(socket);
-        if (!_cache && _spec.Close == CloseMode.Quit)
+        if (_query is not null)
         {
-            _quitting = socket; // the server answers and closes first: the TIME_WAIT is on its side
-            socket.Send(_clock.Now, Wire.QuitBytes);
+            var info = _connections.Info(socket);
+            (_answer, info.Answer) = (info.Answer, null);
         }
-        else if (!_cache && _spec.Close == CloseMode.Never)
-        {
-            // Leaked: the handler drops its client without ending it; the socket stays open, and closes
-            // only when the server's FIN or an error reaches it (Node ends a socket whose peer ended).
-        }
-        else if (!_cache)
+        if (_cache)
+            _cachedLastUsed = _clock.Now;
+        else if (_spec.Close == CloseMode.Quit)
+            (_quitting = socket).Send(_clock.Now, Wire.QuitBytes); // the server answers and closes first: its TIME_WAIT
+        else if (_spec.Close != CloseMode.Never) // never: leaked, open until the server's FIN or an error reaches it
         {
             _connections.Disown(socket);
             socket.Close(_clock.Now); // close() first: the client ends in TIME_WAIT
         }
-        else
-        {
-            _cachedLastUsed = _clock.Now;
-        }
         _done!(Result.Ok(label));
+    }
+
+    /// <summary>serverless-mysql's quit(): mysql2's end() writes COM_QUIT and awaits no reply (mysql2 3.23.4
+    /// lib/commands/quit.js:13-25); the library forgets the connection, the server closes first.</summary>
+    public void Quit()
+    {
+        if (_cached is not { } c)
+            return;
+        _cached = null;
+        if (c.State != TcpState.Established)
+        {
+            Discard(c);
+            return;
+        }
+        _quitting = c;
+        c.Send(_clock.Now, Wire.QuitBytes);
     }
 
     /// <summary>After QUIT: reads the server's answer, and closes when its EOF (or an error) arrives.</summary>

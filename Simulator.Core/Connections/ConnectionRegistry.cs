@@ -105,4 +105,11 @@ internal sealed class ConnectionInfo(string label)
     /// <summary>The incident whose error reply the server wrote before it closed (MySQL 4031 after
     /// wait_timeout): what a client reading bytes from it reads is that error, not a reply.</summary>
     public Incident? ServerError;
+
+    /// <summary>What the command on its way asks the server (an administrative query: MySQL's process list,
+    /// KILL); null: an ordinary command.</summary>
+    public Servers.ServerQuery? Query;
+
+    /// <summary>The server's answer to <see cref="Query"/>, left with the reply for the client to read.</summary>
+    public Servers.QueryAnswer? Answer;
 }

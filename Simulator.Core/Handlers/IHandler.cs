@@ -31,6 +31,8 @@ internal static class Handler
                 fn.DrawConnectionLifetime)
             : new SingleConnectionClient(spec, fn.Spec.Strategy == Strategy.Reuse && !platform.Spec.PerRequestSockets, process,
                 platform.Clock, platform.Connections, server, fn.DrawSetup, fn.DrawReconnect);
+        if (spec.ZombieKiller is { } killer && client is SingleConnectionClient single)
+            client = new ZombieKiller(single, killer, platform.Clock, fn.DrawUnit);
         if (spec.Monitoring is { } monitoring && client is PooledClient pool)
         {
             // The monitor's checks wait for the connect timeout (mongodb 7.5.0 src/sdam/monitor.ts:356).
@@ -112,6 +114,12 @@ internal sealed class CommandHandler : IHandler
                     _process.Finish(inv, r);
                 else if (pending == 0 && round + 1 < _fn.Spec.Commands)
                     WorkThen(inv, round + 1, _fn.DrawBetween());
+                else if (pending == 0 && _client.RunsAtEnd)
+                    _client.End(inv, r, last =>
+                    {
+                        if (!inv.Finished)
+                            _process.Finish(inv, last);
+                    });
                 else if (pending == 0)
                     _process.Finish(inv, r);
             });

@@ -26,6 +26,8 @@ public enum IncidentKind
     /// <summary>The platform refused the connect: the instance held its most outbound connections (Azure
     /// Functions' sandbox: "Host thresholds exceeded: Connections").</summary>
     OutboundLimit,
+    /// <summary>The server closed it on a KILL another client sent (serverless-mysql's zombie killer).</summary>
+    Killed,
 }
 
 /// <summary>
@@ -34,7 +36,8 @@ public enum IncidentKind
 /// environment is frozen or gone).
 /// </summary>
 public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox = null, TimeSpan? IdleTimeout = null, int? Limit = null,
-    string? Environment = null, EnvironmentState? EnvironmentState = null, ServerReply? Reply = null)
+    string? Environment = null, EnvironmentState? EnvironmentState = null, ServerReply? Reply = null,
+    string? By = null)
 {
     /// <summary>The incident in words, without its instant: "the server closed it
     /// after 60s idle (idle timeout) while hello#1 was frozen".</summary>
@@ -51,6 +54,7 @@ public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox 
                 IncidentKind.RefusedHardLimit => $"the server refused the connection: {Refusal}",
                 IncidentKind.MiddleboxDrop => $"{Middlebox} dropped a segment of a flow it had forgotten",
                 IncidentKind.MiddleboxReset => $"{Middlebox} answered with RST for a flow it had forgotten",
+                IncidentKind.Killed => $"the server killed it on a KILL sent over {By}",
                 IncidentKind.RequestLimit => $"the server closed it after its request number {Limit} (its limit per connection)",
                 IncidentKind.OutboundLimit =>
                     $"the platform refused the connect: {Environment} held {Limit} outbound connections, its limit",

@@ -14,7 +14,8 @@ internal sealed class FunctionRuntime
     private readonly Platform _platform;
     private readonly List<Environment> _live = new();
     private readonly List<Environment> _idle = new(); // idle or frozen, most recently used last
-    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _between, _setup, _connectionLifetime, _restore, _reconnect;
+    private readonly IChoices _coldStart, _freeze, _reap, _lifetime, _work, _between, _setup, _connectionLifetime, _restore, _reconnect,
+        _libraryJitter;
     private readonly Queue<Waiting> _waiting = new();
     private Environment? _template; // SnapStart: the environment whose snapshot the next cold start restores
     private int _created;
@@ -31,6 +32,7 @@ internal sealed class FunctionRuntime
         _between = platform.Stream($"function/{spec.Name}/between");
         _reconnect = platform.Stream($"function/{spec.Name}/reconnect");
         _setup = platform.Stream($"function/{spec.Name}/setup");
+        _libraryJitter = platform.Stream($"function/{spec.Name}/library-jitter");
         _connectionLifetime = platform.Stream($"function/{spec.Name}/connection-lifetime");
         SetupCost = spec.Client.SetupCost ?? new Constant(DefaultSetupCost(spec.Memory).TotalSeconds);
         Words = new(spec.Client.Library, spec.Client.Retries,
@@ -238,5 +240,7 @@ internal sealed class FunctionRuntime
     /// <summary>The client library's delay before reconnect attempt <paramref name="attempt"/> (from 1); zero without a policy.</summary>
     internal TimeSpan DrawReconnect(int attempt) =>
         Spec.Client.Reconnect is { } r ? r.Delay(attempt, r.Jitter > TimeSpan.Zero ? _reconnect.NextDouble() : 0) : TimeSpan.Zero;
+    /// <summary>A uniform draw in [0, 1) of the library's own stream (serverless-mysql's backoff jitter).</summary>
+    internal double DrawUnit() => _libraryJitter.NextDouble();
     internal TimeSpan DrawConnectionLifetime() => Spec.Client.Pool!.MaxLifetime!.SampleDuration(_connectionLifetime);
 }

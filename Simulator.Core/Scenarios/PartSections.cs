@@ -116,6 +116,10 @@ internal static class PartSections
         bool hasReconnect = r.Has("reconnect");
         var reconnect = r.Section("reconnect", "how long the library waits before it reconnects to retry a command "
             + "(ioredis retryStrategy; preset default; absent: at once)", m => ReadReconnect(m, d.Reconnect ?? new ReconnectSpec()));
+        bool hasKiller = r.Has("zombieKiller");
+        var killer = r.Section("zombieKiller", "serverless-mysql's connection management at end(): kill sleeping connections or quit "
+            + "its own above a share of the server's limit, and retry a refused connect (preset default; absent: none)",
+            k => ReadZombieKiller(k, d.ZombieKiller ?? new ZombieKillerSpec()));
         var setup = r.OptionalDistribution("setupCost",
             "CPU time to set a connection up and close it; default from memory: 75us on a full vCPU to 6.5ms at 128 MB (MEAS, Upstash)");
         if (r.SchemaOnly)
@@ -138,6 +142,7 @@ internal static class PartSections
             Pool = hasPool ? pool : d.Pool,
             Monitoring = hasMonitoring ? monitoring : d.Monitoring,
             Reconnect = hasReconnect ? reconnect : d.Reconnect,
+            ZombieKiller = hasKiller ? killer : d.ZombieKiller,
             Close = close,
             Server = serverName,
         };
@@ -155,6 +160,31 @@ internal static class PartSections
         if (@base < TimeSpan.Zero || cap < @base || jitter < TimeSpan.Zero)
             throw r.ErrorAt("base", "'base' and 'jitter' must not be negative and 'cap' not below 'base', like { base: 50ms, cap: 2s }");
         return new ReconnectSpec { Base = @base, Cap = cap, Growth = growth, Jitter = jitter };
+    }
+
+    internal static ZombieKillerSpec ReadZombieKiller(Reader r, ZombieKillerSpec d)
+    {
+        bool manage = r.Bool("manageConns", d.ManageConns, "end() checks the server's connections (false: end() does nothing)");
+        double utilization = r.Double("connUtilization", d.ConnUtilization,
+            "above this share of the server's limit in use, end() kills sleeping connections or quits its own", 0, 1);
+        var min = r.Duration("zombieMinTimeout", d.ZombieMinTimeout, "connections asleep less than this are never killed");
+        var max = r.Duration("zombieMaxTimeout", d.ZombieMaxTimeout, "connections asleep this long are killed whatever the utilization");
+        var maxFreq = r.Duration("maxConnsFreq", d.MaxConnsFreq, "the server's limit is asked again after this");
+        var usedFreq = r.Duration("usedConnsFreq", d.UsedConnsFreq, "the count of connections is asked again after this (0s: each end())");
+        int retries = r.Int("maxRetries", d.MaxRetries, "a connect refused as too many connections is tried again this many times", 0,
+            10_000);
+        var @base = r.Duration("base", d.BackoffBase, "the backoff's base: attempt n waits up to base x 2^n");
+        var cap = r.Duration("cap", d.BackoffCap, "the backoff's longest wait");
+        if (r.SchemaOnly)
+            return null!;
+        if (min > max)
+            throw r.ErrorAt("zombieMinTimeout", $"'zombieMinTimeout' ({DurationText.Format(min)}) cannot exceed 'zombieMaxTimeout' "
+                + $"({DurationText.Format(max)})");
+        return new ZombieKillerSpec
+        {
+            ManageConns = manage, ConnUtilization = utilization, ZombieMinTimeout = min, ZombieMaxTimeout = max,
+            MaxConnsFreq = maxFreq, UsedConnsFreq = usedFreq, MaxRetries = retries, BackoffBase = @base, BackoffCap = cap,
+        };
     }
 
     internal static MonitorSpec ReadMonitoring(Reader r, MonitorSpec d)
@@ -194,6 +224,10 @@ internal static class PartSections
         var order = r.Choice("order", d.Order,
             "which free connection a command takes: lifo (pg-pool, mysql2, mongodb) or fifo (postgres.js)",
             new Dictionary<string, PoolOrder> { ["lifo"] = PoolOrder.Lifo, ["fifo"] = PoolOrder.Fifo });
+        var validate = r.Choice("validate", d.Validate,
+            "none, or pre-ping: a round trip on a free connection before a command takes it; one that fails is closed and the command "
+                + "takes another or a new one (SQLAlchemy pool_pre_ping)",
+            new Dictionary<string, PoolValidation> { ["none"] = PoolValidation.None, ["pre-ping"] = PoolValidation.PrePing });
         if (r.SchemaOnly)
             return null!;
         if (min > max)
@@ -207,7 +241,7 @@ internal static class PartSections
             Max = max, Min = min, QueueLimit = r.Has("queueLimit") ? (queueLimit > 0 ? queueLimit : null) : d.QueueLimit,
             AcquireTimeout = acquire ?? d.AcquireTimeout, IdleTimeout = idle ?? d.IdleTimeout,
             MaxLifetime = life ?? d.MaxLifetime,
-            OverdueTimers = overdue, Order = order,
+            OverdueTimers = overdue, Order = order, Validate = validate,
         };
     }
 
@@ -270,6 +304,9 @@ internal static class PartSections
                 + "3 by default)", 0);
         var requests = r.OptionalInt("requestsPerConnection",
             "the most requests one connection serves, then the server closes it (nginx keepalive_requests: 1000)", 1);
+        bool eventScheduler = r.Bool("eventScheduler", p.EventScheduler,
+            "mysql: the event scheduler runs, its daemon thread a row of the process list whose time counts from the server's start "
+                + "(preset default: on for mysql 8.0, off for mysql-5.7)");
         var response = r.Distribution("responseTime", new Constant(0.0001), "time to answer a command");
         var host = r.Section("host", "the server's kernel sysctls, Linux names", ReadSysctls);
         var noSocket = r.Choice("noSocket", NoSocketPolicy.Reset,
@@ -293,6 +330,7 @@ internal static class PartSections
             ResponseTime = response, Host = host, NoSocket = noSocket,
             Kind = p.Kind, ReservedConnections = reservedSlots, IdleCloseReply = p.IdleCloseReply,
             KeepAliveInterval = keepInterval, KeepAliveCount = keepCount, RequestsPerConnection = requests ?? p.RequestsPerConnection,
+            EventScheduler = eventScheduler,
         };
     }
 

@@ -157,6 +157,30 @@ public sealed record ClientSpec
 
     /// <summary>How long the library waits before it reconnects to retry a command; null: at once.</summary>
     public ReconnectSpec? Reconnect { get; init; }
+
+    /// <summary>serverless-mysql's connection management at end(); null: none.</summary>
+    public ZombieKillerSpec? ZombieKiller { get; init; }
+}
+
+/// <summary>serverless-mysql's connection management (2.1.0 index.js:477-488): at end(), above
+/// <see cref="ConnUtilization"/> of the server's limit it kills connections asleep for the longest
+/// time seen, clamped to [<see cref="ZombieMinTimeout"/>, <see cref="ZombieMaxTimeout"/>], or quits its own;
+/// a connect refused as "Too many connections" is tried again up to <see cref="MaxRetries"/> times after
+/// a full-jitter backoff, uniform in whole milliseconds [0, min(cap, base x 2^n)].</summary>
+public sealed record ZombieKillerSpec
+{
+    /// <summary>Whether end() manages connections at all (serverless-mysql manageConns).</summary>
+    public bool ManageConns { get; init; } = true;
+    public double ConnUtilization { get; init; } = 0.8;
+    public TimeSpan ZombieMinTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan ZombieMaxTimeout { get; init; } = TimeSpan.FromSeconds(900);
+    /// <summary>How long the server's limit is cached before end() asks again.</summary>
+    public TimeSpan MaxConnsFreq { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>How long the count of connections is cached before end() asks again.</summary>
+    public TimeSpan UsedConnsFreq { get; init; }
+    public int MaxRetries { get; init; } = 50;
+    public TimeSpan BackoffBase { get; init; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan BackoffCap { get; init; } = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>Whether a reconnect delay grows with the attempt (n x base) or doubles (2^(n-1) x base).</summary>
@@ -199,6 +223,10 @@ public enum CloseMode { Close, Quit, Never }
 /// <summary>When timers overdue at a thaw run: the order is not documented and differs between event loops.</summary>
 public enum OverdueTimers { BeforeHandler, AfterHandler }
 
+/// <summary>How a pool checks a free connection before a command takes it: not at all, or by a round trip
+/// (SQLAlchemy's pool_pre_ping: a ping at checkout; a connection that fails it is replaced).</summary>
+public enum PoolValidation { None, PrePing }
+
 /// <summary>Which free connection a pool hands out: the most recently released (LIFO) or the longest free (FIFO).</summary>
 public enum PoolOrder { Lifo, Fifo }
 
@@ -220,6 +248,7 @@ public sealed record PoolSpec
     public Distribution? MaxLifetime { get; init; }
     public OverdueTimers OverdueTimers { get; init; } = OverdueTimers.BeforeHandler;
     public PoolOrder Order { get; init; } = PoolOrder.Lifo;
+    public PoolValidation Validate { get; init; }
 }
 
 /// <summary>Which kind of server a preset is: its refusals, error replies and idle close (Servers/Kinds).</summary>
@@ -240,6 +269,8 @@ public sealed record ServerSpec
     public int? KeepAliveCount { get; init; }
     /// <summary>The most requests one connection serves before the server closes it (nginx keepalive_requests); null: none.</summary>
     public int? RequestsPerConnection { get; init; }
+    /// <summary>Whether MySQL's event scheduler runs: its daemon thread is a row of the process list.</summary>
+    public bool EventScheduler { get; init; }
     public ushort Port { get; init; }
     public TimeSpan? IdleTimeout { get; init; }
     public IdleCheck IdleCheck { get; init; }

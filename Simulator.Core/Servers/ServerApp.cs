@@ -33,6 +33,8 @@ internal sealed class ServerApp
     private readonly ServerKind _kind;
     private TcpConnection? _listener;
     private bool _down;
+    private TimeSpan _startedAt; // when the process last started: the event scheduler's `time` runs from it
+    private long _lastId; // the latest connection id given
 
     public ServerApp(ServerSpec spec, TcpHost host, Clock clock, ConnectionRegistry connections, IRunObserver observer, IPeers peers,
         IChoices response)
@@ -59,6 +61,7 @@ internal sealed class ServerApp
     {
         _listener = Host.Listen(_spec.Port, _kind.Options(_spec));
         _down = false;
+        _startedAt = _clock.Now;
     }
 
     /// <summary>The process exits (its kernel closes every socket with FIN) and comes back after the downtime.</summary>
@@ -78,7 +81,10 @@ internal sealed class ServerApp
     /// <summary>A new established connection from the kernel's accept queue.</summary>
     private void Accept(TcpConnection socket)
     {
-        var conn = new ServerConnection(this) { Socket = socket, Label = _connections.Label(socket), LastActivity = _clock.Now };
+        var conn = new ServerConnection(this)
+        {
+            Socket = socket, Label = _connections.Label(socket), LastActivity = _clock.Now, Id = ++_lastId,
+        };
         var refusal = _kind.Admit(_conns.Count, _spec);
         if (refusal is null && _spec.HardLimit is { } hard && _conns.Count >= hard)
             refusal = new Refusal(IncidentKind.RefusedHardLimit, hard, null); // Upstash: the model's own refusal
@@ -157,6 +163,11 @@ internal sealed class ServerApp
     {
         if (!_conns.ContainsKey(conn.Socket))
             return;
+        if (_kind.KeepsProcessList && conn.Socket.Tag is ConnectionInfo { Query: { } query } info)
+        {
+            info.Query = null;
+            info.Answer = Answer(query, conn);
+        }
         conn.Busy--;
         conn.Served++;
         conn.LastActivity = _clock.Now;
@@ -174,6 +185,24 @@ internal sealed class ServerApp
             CloseConn(conn, IncidentKind.RequestLimit, most); // nginx: the last response said "Connection: close"
         else
             ArmIdle(conn);
+    }
+
+    /// <summary>An administrative query, answered as the reply is written: the process list as it is now,
+    /// or a KILL, which closes the connection at once (THD::awake shuts its socket down; an idle client
+    /// gets no error packet, it reads EOF) and answers OK, or ER_NO_SUCH_THREAD for an id that is gone.</summary>
+    private QueryAnswer Answer(ServerQuery query, ServerConnection by)
+    {
+        if (query is not KillQuery kill)
+            return ProcessList.Read(query, _conns.Values, _clock.Now, _spec.EventScheduler ? _startedAt : null, _spec.MaxClients);
+        var victim = _conns.Values.FirstOrDefault(c => c.Id == kill.Id);
+        if (victim is null)
+        {
+            var error = ProcessList.NoSuchThread(kill.Id);
+            Note($"answers KILL {kill.Id} on {by.Label}: \"{error}\"");
+            return new QueryAnswer(Error: error);
+        }
+        CloseConn(victim, IncidentKind.Killed, by: by.Label);
+        return new QueryAnswer(Total: 1);
     }
 
     /// <summary>The client said goodbye: Redis answers +OK, then the server closes first (and holds the
@@ -225,14 +254,16 @@ internal sealed class ServerApp
 
     /// <summary>The server closes a connection, writing <paramref name="reply"/> first when its kind
     /// does (MySQL 4031, PostgreSQL 57P05): a client reading from it then reads that error; with
-    /// <paramref name="abort"/> by a RST instead of a FIN (MariaDB's idle close).</summary>
-    private void CloseConn(ServerConnection conn, IncidentKind kind, int? limit = null, ServerReply? reply = null, bool abort = false)
+    /// <paramref name="abort"/> by a RST instead of a FIN (MariaDB's idle close); <paramref name="by"/> names the
+    /// connection a KILL came over.</summary>
+    private void CloseConn(ServerConnection conn, IncidentKind kind, int? limit = null, ServerReply? reply = null,
+        bool abort = false, string? by = null)
     {
         _conns.Remove(conn.Socket);
         CancelIdle(conn);
         var peer = _peers.PeerAt(conn.Socket.Remote.Address);
         var incident = new Incident(_clock.Now, kind, IdleTimeout: _spec.IdleTimeout, Limit: limit ?? _spec.SoftLimit,
-            Environment: peer?.Name, EnvironmentState: peer?.State, Reply: reply);
+            Environment: peer?.Name, EnvironmentState: peer?.State, Reply: reply, By: by);
         _connections.Incident(conn.Socket, incident);
         Note($"closes {conn.Label}: {incident.What}");
         if (reply is not null)

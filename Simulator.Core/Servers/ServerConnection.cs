@@ -11,6 +11,8 @@ internal sealed class ServerConnection(ServerApp server) : IEventHandler
     public const long ReplyEvent = 0, IdleEvent = 1;
     public required TcpConnection Socket;
     public required string Label;
+    /// <summary>The server's id for it (MySQL's connection id, what KILL takes).</summary>
+    public long Id;
     public TimeSpan LastActivity;
     /// <summary>Commands read and not answered yet.</summary>
     public int Busy;

@@ -51,6 +51,9 @@ internal abstract class ServerKind
     /// without a reply).</summary>
     public virtual bool RepliesToQuit => false;
 
+    /// <summary>Whether the server keeps a process list a client can read and KILL from (MySQL).</summary>
+    public virtual bool KeepsProcessList => false;
+
     /// <summary>Whether requests on one connection are served one after the other (HTTP/1.1).</summary>
     public virtual bool OneRequestAtATime => false;
 

@@ -6,9 +6,11 @@ namespace Zombiesim.Core.Servers;
 /// <summary>What a server preset sets; a scenario's own keys override each value. <paramref name="Kind"/>
 /// says what the values mean (Servers/Kinds); <paramref name="Reserved"/> are the slots an ordinary
 /// client cannot take; <paramref name="IdleCloseReply"/> whether an idle close writes an error first;
-/// <paramref name="RequestsPerConnection"/> the most requests one connection serves.</summary>
+/// <paramref name="RequestsPerConnection"/> the most requests one connection serves; <paramref name="EventScheduler"/>
+/// whether MySQL's event scheduler thread is in its process list.</summary>
 public sealed record ServerDefaults(ushort Port, TimeSpan? IdleTimeout, IdleCheck Check, int? MaxClients, TimeSpan? KeepAlive,
-    ServerKindName Kind = ServerKindName.Generic, int Reserved = 0, bool IdleCloseReply = false, int? RequestsPerConnection = null);
+    ServerKindName Kind = ServerKindName.Generic, int Reserved = 0, bool IdleCloseReply = false, int? RequestsPerConnection = null,
+    bool EventScheduler = false);
 
 /// <summary>The server presets (`server.preset`), each with its source. docs/model.md shows this table.</summary>
 public static class ServerPresets
@@ -28,14 +30,17 @@ public static class ServerPresets
                 "MongoDB server: no server-side idle close; net.maxIncomingConnections depends on version and OS limits, "
                     + "so none by default; above it the connection is closed without a reply"),
             "port 27017; no idle close; no limit (set maxClients: closed without a reply)"),
-        new("mysql", new(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null, ServerKindName.MySql, IdleCloseReply: true),
+        new("mysql", new(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null, ServerKindName.MySql, IdleCloseReply: true,
+                EventScheduler: true),
             new(SourceKind.Doc, "MySQL 8.0/8.4 reference manual, server system variables: wait_timeout 28800, max_connections 151 "
                 + "(+1 kept for CONNECTION_ADMIN); error reference: 1040 Too many connections; 4031 ER_CLIENT_INTERACTION_TIMEOUT "
-                + "written before an idle close since 8.0.24 (php-src ext/mysqli/tests/bug81335.phpt expects it)"),
-            "port 3306; idle close after 28800 s with error 4031; max 151 connections (error 1040, then close)"),
+                + "written before an idle close since 8.0.24 (php-src ext/mysqli/tests/bug81335.phpt expects it); event_scheduler ON "
+                + "by default since 8.0.3, its daemon thread listed in information_schema.PROCESSLIST"),
+            "port 3306; idle close after 28800 s with error 4031; max 151 connections (error 1040, then close); the event "
+                + "scheduler's thread in the process list"),
         new("mysql-5.7", new(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null, ServerKindName.MySql),
-            new(SourceKind.Doc, "MySQL 5.7 reference manual: wait_timeout 28800, max_connections 151; before 8.0.24 an idle close "
-                + "writes nothing (the client reads EOF: \"Lost connection\" / \"server has gone away\")"),
+            new(SourceKind.Doc, "MySQL 5.7 reference manual: wait_timeout 28800, max_connections 151, event_scheduler OFF; before "
+                + "8.0.24 an idle close writes nothing (the client reads EOF: \"Lost connection\" / \"server has gone away\")"),
             "port 3306; idle close after 28800 s, silent; max 151 connections (error 1040, then close)"),
         new("mariadb", new(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null, ServerKindName.MariaDb),
             new(SourceKind.Meas, "MariaDB 10.11.19 (Debian 12) under zombiesim verify (docs/verify.md): wait_timeout is the poll "

@@ -27,12 +27,13 @@ public sealed class RunOutputsTests : IDisposable
         var (code, output, _) = CliTests.Run("run", Scenarios.File("pool-fleet-connection-limit.yaml"));
         code.Should().Be(0);
         var first30 = string.Join("\n", output.Split('\n').Take(30));
-        first30.Should().Contain("first REJECTED (server) at 3.4585s: api request on c501 (api#51) after 3208.5 ms: "
-            + "at 3.458s the server refused the connection: hard limit reached (500); 692 in all");
-        first30.Should().Contain("limit server hard limit 500 first hit at 3.458s: c501: the server refused the connection: "
-            + "hard limit reached (500); 6,920 connections refused in all");
-        first30.Should().Contain("peaks: server connections 500 at 4s, zombies 500 at 15s (counted every 1s)");
-        first30.Should().Contain("3.458000s  server       rejects c501: hard limit reached (500)",
+        const string reserved = "replying \"FATAL 53300: remaining connection slots are reserved for roles with the SUPERUSER attribute\"";
+        first30.Should().Contain("first REJECTED (server) at 3.4535s: api request on c498 (api#50) after 3208.5 ms: at 3.453s the "
+            + $"server refused the connection: max number of clients reached (497), {reserved}; 693 in all");
+        first30.Should().Contain("limit server maxclients 497 first hit at 3.453s: c498: the server refused the connection: "
+            + $"max number of clients reached (497), {reserved}; 6,923 connections refused in all");
+        first30.Should().Contain("peaks: server connections 497 at 4s, zombies 497 at 15s (counted every 1s)");
+        first30.Should().Contain($"3.453000s  server       rejects c498: max number of clients reached (497), {reserved}",
             "the timeline around the first rejection follows the incidents");
         output.Should().Contain("timeline around the incidents (--timeline full shows every line)");
         var full = CliTests.Run("run", Scenarios.File("pool-fleet-connection-limit.yaml"), "--timeline", "full").Out;

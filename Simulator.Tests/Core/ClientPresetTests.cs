@@ -86,6 +86,17 @@ public class ClientPresetTests
     }
 
     [Fact]
+    public void Serverless_mysql_manages_connections_at_end_with_its_2_1_0_defaults()
+    {
+        var k = Client("{ preset: serverless-mysql }").ZombieKiller!;
+        (k.ManageConns, k.ConnUtilization, k.ZombieMinTimeout, k.ZombieMaxTimeout).Should().Be((true, 0.8, S(3), S(900)));
+        (k.MaxConnsFreq, k.UsedConnsFreq, k.MaxRetries, k.BackoffBase, k.BackoffCap).Should().Be(
+            (S(15), TimeSpan.Zero, 50, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(100)));
+        Client("{ preset: mysql2 }").ZombieKiller.Should().BeNull();
+        Client("{ preset: serverless-mysql, zombieKiller: { connUtilization: 0.5 } }").ZombieKiller!.ConnUtilization.Should().Be(0.5);
+    }
+
+    [Fact]
     public void Node_http_global_agent_keeps_free_sockets_5s_lifo_with_keepalive_after_1s()
     {
         var c = Client("{ preset: http-agent }");

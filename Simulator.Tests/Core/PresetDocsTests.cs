@@ -63,8 +63,10 @@ public class PresetDocsTests
         t["redis"].Values.Should().Be(
             new ServerDefaults(6379, null, IdleCheck.Cron, 10000, TimeSpan.FromSeconds(300), ServerKindName.Redis));
         t["mysql"].Values.Should().Be(
-            new ServerDefaults(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null, ServerKindName.MySql, IdleCloseReply: true),
-            "wait_timeout 28800, max_connections 151, error 4031 before an idle close since 8.0.24");
+            new ServerDefaults(3306, TimeSpan.FromSeconds(28800), IdleCheck.Exact, 151, null, ServerKindName.MySql, IdleCloseReply: true,
+                EventScheduler: true),
+            "wait_timeout 28800, max_connections 151, error 4031 before an idle close since 8.0.24, event_scheduler ON since 8.0.3");
+        t["mysql-5.7"].Values.EventScheduler.Should().BeFalse("event_scheduler OFF by default in 5.7");
         t["postgres"].Values.Should().Be(new ServerDefaults(5432, null, IdleCheck.Exact, 100, null, ServerKindName.Postgres, Reserved: 3,
             IdleCloseReply: true), "idle_session_timeout 0, max_connections 100, superuser_reserved_connections 3");
         t["nginx"].Values.Should().Be(new ServerDefaults(80, TimeSpan.FromSeconds(75), IdleCheck.Exact, null, null, ServerKindName.Http,

@@ -60,4 +60,25 @@ public class ClientScenarioTests
         fixedRecords.Requests.Count(r => r.Outcome == Outcome.Throttled).Should().Be(60);
         fixedRecords.Requests.Count(r => r.Outcome == Outcome.Ok).Should().Be(240);
     }
+    [Fact]
+    public void Serverless_mysqls_zombie_killer_kills_frozen_instances_connections_and_their_next_query_fails_until_it_retries()
+    {
+        var (outcome, rec) = Scenarios.Run("serverless-mysql-zombie-killer.yaml");
+        outcome.ExpectationsMet.Should().BeTrue(string.Join("; ", outcome.Expectations.Select(e => e.Actual)));
+        var kills = rec.Notes.Where(n => n.Text.Contains("the server killed it")).ToList();
+        kills.Should().HaveCount(35).And.OnlyContain(n => n.Text.Contains("was frozen"));
+        // The reports' end() kill 11 api connections from 122 s; the api instances' own end() kill 24 reports' after 180 s.
+        kills.Count(n => n.T < TimeSpan.FromSeconds(180)).Should().Be(11);
+        var failed = rec.Requests.Where(r => !r.Ok).ToList();
+        failed.Should().HaveCount(6).And.OnlyContain(r => r.Function == "api" && r.Outcome == Outcome.Eof
+            && r.Cause!.Incident!.Kind == IncidentKind.Killed && r.LatencyMs == 0);
+
+        var (_, fixedRecords) = Scenarios.Run("serverless-mysql-zombie-killer.yaml", "functions.0.client.retries=1");
+        fixedRecords.Requests.Should().OnlyContain(r => r.Outcome == Outcome.Ok);
+
+        // MySQL 8.0's event scheduler: its row's time (the uptime) is the longest, so nobody is killed.
+        var (_, scheduled) = Scenarios.Run("serverless-mysql-zombie-killer.yaml", "server.eventScheduler=true");
+        scheduled.Notes.Should().NotContain(n => n.Text.Contains("the server killed it"));
+        scheduled.Requests.Should().OnlyContain(r => r.Outcome == Outcome.Ok);
+    }
 }

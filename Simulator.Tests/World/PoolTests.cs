@@ -160,14 +160,17 @@ public class PoolTests
     }
 
     [Fact]
-    public void A_fleet_of_pools_of_ten_first_hits_the_limit_at_3458ms_and_a_pool_of_one_is_never_refused()
+    public void A_fleet_of_pools_of_ten_first_hits_postgres_limit_at_3453ms_and_a_pool_of_one_is_never_refused()
     {
         var (outcome, rec) = Scenarios.Run("pool-fleet-connection-limit.yaml");
-        // 200 environments x 10 connections want 2,000; the server takes 500. api#51's first connection,
-        // c501, is the first one refused: its SYN arrives 3 s of work and 208 ms of cold start after 0.25 s.
+        // 200 environments x 10 connections want 2,000; PostgreSQL's max_connections 500 keeps 3 for
+        // superusers. api#50's eighth connection, c498, is the first one refused: its SYN arrives 3 s of
+        // work and 208 ms of cold start after 0.245 s.
         var first = rec.Requests.Where(r => r.Outcome == Outcome.Rejected).MinBy(r => r.Cause!.Incident!.At)!;
-        (first.Environment, first.Connection, first.Cause!.Incident!.At).Should().Be(("api#51", "c501", S(3.458)));
-        outcome.Summary.Final!.Rejections.Should().Be(6920);
+        (first.Environment, first.Connection, first.Cause!.Incident!.At).Should().Be(("api#50", "c498", S(3.453)));
+        first.Cause.Incident.Reply!.ToString().Should()
+            .Be("FATAL 53300: remaining connection slots are reserved for roles with the SUPERUSER attribute");
+        outcome.Summary.Final!.Rejections.Should().Be(6923);
         var (fixedOutcome, fixedRecords) = Scenarios.Run("pool-fleet-connection-limit.yaml", "functions.0.client.pool.max=1");
         fixedRecords.Requests.Should().OnlyContain(r => r.Outcome == Outcome.Ok);
         fixedOutcome.Summary.Final!.Rejections.Should().Be(0);
@@ -196,5 +199,31 @@ public class PoolTests
         Simulation.Run(ScenarioLoader.Load(yaml, "abandon.yaml"), null, rec);
         rec.Requests.Select(r => (r.Outcome, r.Origin)).Should().Equal((Outcome.ETIMEDOUT, Origin.Platform), (Outcome.Ok, (Origin?)null));
         rec.Requests[1].LatencyMs.Should().BeApproximately(711.069, 0.001);
+    }
+    [Fact]
+    public void A_pre_ping_costs_one_round_trip_before_a_command_on_a_free_connection_and_none_on_a_new_one()
+    {
+        var (_, rec) = Run("{ validate: pre-ping }", "[0s, 1s]");
+        // A new connection is not pinged (2.1 ms); the free one at 1 s is: ping 1.1 ms, then the command 1.1 ms.
+        rec.Requests.Select(r => Math.Round(r.LatencyMs, 6)).Should().Equal(2.1, 2.2);
+        rec.Requests.Select(r => r.Connection).Should().Equal("c1", "c1");
+    }
+
+    [Fact]
+    public void A_thawed_connection_the_server_closed_fails_the_command_without_validation_and_is_replaced_with_a_pre_ping()
+    {
+        // The server closes c1 10 s after its reply, while the environment is frozen (after 0 s); the thawed
+        // command at 20 s goes out on it and reads the FIN held during the freeze.
+        var (_, stale) = Run("{ max: 1 }", "[0s, 20s]", server: "idleTimeout: 10s", freeze: "0s");
+        var failed = stale.Requests[1];
+        (failed.Outcome, failed.Origin, failed.Connection, failed.LatencyMs).Should().Be((Outcome.Eof, Origin.Fin, "c1", 0.0));
+
+        var (_, pinged) = Run("{ max: 1, validate: pre-ping }", "[0s, 20s]", server: "idleTimeout: 10s", freeze: "0s");
+        var ok = pinged.Requests[1];
+        // The ping reads the FIN at 20 s: c1 is closed and c2 opened at once: handshake 1 ms, command 1.1 ms.
+        (ok.Outcome, ok.Connection, ok.Retries).Should().Be((Outcome.Ok, "c2", 0));
+        ok.LatencyMs.Should().BeApproximately(2.1, 1e-9);
+        pinged.Transitions.Should().ContainSingle(t => t.Host == "fn#1" && t.Connection == "c1" && t.From == TcpState.CloseWait)
+            .Which.T.Should().Be(S(20));
     }
 }

@@ -8,7 +8,8 @@ namespace Zombiesim.Core.Servers.Kinds;
 /// user is refused at `max_connections` (one more connection is kept for CONNECTION_ADMIN or SUPER,
 /// which the model's clients are not) with error 1040 "Too many connections", written in place of
 /// the greeting; an idle close after `wait_timeout` writes error 4031 (ER_CLIENT_INTERACTION_TIMEOUT)
-/// since 8.0.24 and nothing before; COM_QUIT has no reply, the server closes.
+/// since 8.0.24 and nothing before; COM_QUIT has no reply, the server closes. Its process list answers
+/// queries and KILL (<see cref="ProcessList"/>).
 /// </summary>
 internal sealed class MySqlKind : ServerKind
 {
@@ -21,4 +22,7 @@ internal sealed class MySqlKind : ServerKind
             + "See wait_timeout and interactive_timeout for configuring this behavior.");
 
     public override ServerReply? IdleReply(ServerSpec spec) => spec.IdleCloseReply ? Inactivity : null;
+
+    /// <summary>information_schema.PROCESSLIST and KILL (<see cref="ProcessList"/>).</summary>
+    public override bool KeepsProcessList => true;
 }

@@ -1,0 +1,106 @@
+using Zombiesim.Core.Scenarios;
+
+namespace Zombiesim.Core.Clients;
+
+/// <summary>The pool through its environment's lifecycle: invocations ending, the runtime reset, freeze and thaw
+/// (user-space timers stop and run overdue), shutdown hooks and init code.</summary>
+internal sealed partial class PooledClient
+{
+    /// <summary>An invocation ended: the connections it held go back to the pool.</summary>
+    public void Finished()
+    {
+        if (_hold != Hold.Invocation)
+            return;
+        foreach (var c in _bySocket.Values.Where(c => c.HeldBy is { Finished: true }).ToArray())
+        {
+            c.HeldBy = null;
+            Release(c);
+        }
+    }
+
+    public string? Abandon()
+    {
+        // The runtime is reset: the process dies and its kernel closes every socket it held.
+        string? label = _bySocket.Values.FirstOrDefault(c => c.Command is not null) is { } busy ? _connections.Label(busy.Socket) : null;
+        foreach (var c in _bySocket.Values.ToArray())
+            Close(c);
+        // Its commands die with it, whatever their phase: none may end later or hold a place in the pool.
+        foreach (var call in _inFlight)
+            call.Drop();
+        _inFlight.Clear();
+        _waiting.Clear();
+        _opening = 0;
+        return label;
+    }
+
+    public void Idle()
+    {
+    }
+
+    public void Pause()
+    {
+    }
+
+    /// <summary>The process stops: its timers stop with it, and keep their deadlines.</summary>
+    public void Freeze()
+    {
+        _frozen = true;
+        foreach (var c in _free)
+            c.Idle.Cancel();
+        foreach (var call in _inFlight)
+            call.Pause(); // commands of an invocation that ended early (a failure ended it) go on after the thaw
+    }
+
+    /// <summary>The process runs again: idle timers whose deadlines passed fire now, before or after
+    /// the handler's first command as the pool's setting says; the others fire at their deadlines.</summary>
+    public void Thawed(bool beforeHandler)
+    {
+        if (!_frozen || beforeHandler != (_pool.OverdueTimers == OverdueTimers.BeforeHandler))
+            return;
+        _frozen = false;
+        foreach (var call in _inFlight.ToArray())
+            call.Resume(_clock.Now);
+        if (_pool.IdleTimeout is null)
+            return;
+        foreach (var c in _free.ToArray())
+        {
+            if (c.IdleDeadline <= _clock.Now)
+                CloseIdle(c);
+            else
+                c.Idle.Set(c.IdleDeadline, ++c.IdleStamp);
+        }
+    }
+
+    public void CloseAll()
+    {
+        foreach (var c in _bySocket.Values.ToArray())
+            Close(c); // the hook ends the pool cleanly: FIN on each
+    }
+
+    /// <summary>Init code that connects: one connection opens and waits free in the pool.</summary>
+    public void ConnectInInit()
+    {
+        if (Size >= _pool.Max)
+            return;
+        var socket = _process.Connect(_server, _socketOptions);
+        _connections.Info(socket);
+        _process.Own(socket);
+        var c = new PooledConnection(_clock, socket, OnIdleTimeout) { Lifetime = _pool.MaxLifetime is null ? null : _drawLifetime() };
+        _bySocket[socket] = c;
+        Release(c);
+    }
+
+    /// <summary>The latest idle deadline of a free connection, while idle timers run.</summary>
+    public TimeSpan? PendingTimersUntil
+    {
+        get
+        {
+            if (_pool.IdleTimeout is null || _free.Count == 0)
+                return null;
+            TimeSpan last = TimeSpan.Zero;
+            foreach (var c in _free)
+                if (c.IdleDeadline > last) last = c.IdleDeadline;
+            return last;
+        }
+    }
+}
