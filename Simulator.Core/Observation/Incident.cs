@@ -23,6 +23,11 @@ public enum IncidentKind
     PartitionDrop,
     /// <summary>The server closed it after the most requests it serves on one connection (nginx keepalive_requests).</summary>
     RequestLimit,
+    /// <summary>A pooler found no server connection for the query within its wait timeout (PgBouncer
+    /// query_wait_timeout, RDS Proxy ConnectionBorrowTimeout) and closed the client's connection.</summary>
+    QueryWaitTimeout,
+    /// <summary>The pooler's server connection under the query failed, and the pooler closed the client's connection.</summary>
+    UpstreamLost,
 }
 
 /// <summary>
@@ -49,6 +54,9 @@ public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox 
                 IncidentKind.MiddleboxDrop => $"{Middlebox} dropped a segment of a flow it had forgotten",
                 IncidentKind.MiddleboxReset => $"{Middlebox} answered with RST for a flow it had forgotten",
                 IncidentKind.RequestLimit => $"the server closed it after its request number {Limit} (its limit per connection)",
+                IncidentKind.QueryWaitTimeout => $"the pooler had no server connection free within {DurationText.Format(IdleTimeout!.Value)} "
+                    + $"(all {Limit} busy) and closed it",
+                IncidentKind.UpstreamLost => "the pooler's server connection under the query failed, and the pooler closed it",
                 _ => "the partitioned path dropped a segment",
             };
             if (Reply is not null)
