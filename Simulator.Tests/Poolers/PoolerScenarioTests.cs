@@ -1,0 +1,42 @@
+using FluentAssertions;
+using Xunit;
+using Zombiesim.Core.Observation;
+using Zombiesim.Tests.World;
+using static Zombiesim.Tests.Poolers.PoolerWorld;
+
+namespace Zombiesim.Tests.Poolers;
+
+/// <summary>The pooler scenarios, their expectations and the fixes and variants their headers state.</summary>
+public class PoolerScenarioTests
+{
+    [Fact]
+    public void Pgbouncer_transaction_mode_holds_20_server_connections_for_1000_clients_through_two_bursts()
+    {
+        var (outcome, r) = Scenarios.Run("pgbouncer-transaction-1000-clients.yaml");
+        outcome.ExpectationsMet.Should().BeTrue();
+        Established(r, "db").Should().Be((20, 20), "the second burst reuses the same 20");
+        Established(r, "pgbouncer").Should().Be((1000, 1000), "the second burst thaws the same 1,000 environments");
+    }
+
+    [Fact]
+    public void Pgbouncers_own_defaults_refuse_the_101st_client_or_in_session_mode_starve_the_980_others()
+    {
+        var (_, refused) = Scenarios.Run("pgbouncer-transaction-1000-clients.yaml", "servers.0.pooler.maxClientConn=100");
+        refused.Requests.Count(q => q.Outcome == Outcome.Rejected).Should().Be(900 + 900, "both bursts");
+        var (_, session) = Scenarios.Run("pgbouncer-transaction-1000-clients.yaml", "servers.0.pooler.mode=session");
+        session.Requests.Take(1000).Count(q => q.Ok).Should().Be(20);
+        session.Requests.Take(1000).Count(q => q.Outcome == Outcome.ETIMEDOUT && q.Origin == Origin.Platform).Should().Be(980);
+        Established(session, "db").Peak.Should().Be(20);
+    }
+
+    [Fact]
+    public void Moving_the_session_settings_out_of_the_connection_ends_the_pinning_and_every_query_succeeds()
+    {
+        var (outcome, pinned) = Scenarios.Run("rds-proxy-pinning.yaml");
+        outcome.ExpectationsMet.Should().BeTrue();
+        pinned.Requests.Where(q => !q.Ok).Should().OnlyContain(q => q.Message == null || q.Cause!.Text(false).Contains("borrow"));
+        var (_, fixedRun) = Scenarios.Run("rds-proxy-pinning.yaml", "functions.0.sessionState=0");
+        fixedRun.Requests.Should().HaveCount(300).And.OnlyContain(q => q.Ok);
+        Established(fixedRun, "db").Peak.Should().BeLessThan(90, "multiplexed: only the queries that overlap need a connection");
+    }
+}
