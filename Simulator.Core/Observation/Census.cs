@@ -145,6 +145,22 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
         return n;
     }
 
+    /// <summary>With several servers, each one's open connections (every socket on its port but the listener
+    /// and TIME_WAIT), in the scenario's order; null with one.</summary>
+    public ServerCounts? PerServer()
+    {
+        if (servers.Count < 2)
+            return null;
+        var open = new int[servers.Count];
+        for (int i = 0; i < servers.Count; i++)
+            foreach (var c in servers[i].Host.ConnectionsUnordered)
+                if (c.Local.Port == servers[i].Endpoint.Port && c.State is not (TcpState.Listen or TcpState.TimeWait))
+                    open[i]++;
+        return new ServerCounts(_names ??= servers.Select(s => s.Name).ToArray(), open);
+    }
+
+    private string[]? _names;
+
     /// <summary>Server sockets whose peer is the host at <paramref name="address"/>.</summary>
     public int ServerConnectionsOf(uint address)
     {

@@ -16,6 +16,8 @@ public class PoolerScenarioTests
         outcome.ExpectationsMet.Should().BeTrue();
         Established(r, "db").Should().Be((20, 20), "the second burst reuses the same 20");
         Established(r, "pgbouncer").Should().Be((1000, 1000), "the second burst thaws the same 1,000 environments");
+        outcome.Summary.PerServer.Should().Equal([("pgbouncer", 1000, 1000), ("db", 20, 20)],
+            "each side's open connections: the clients' on the pooler, the pooler's on the database");
     }
 
     [Fact]
