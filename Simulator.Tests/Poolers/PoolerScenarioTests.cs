@@ -42,3 +42,36 @@ public class PoolerScenarioTests
         Established(fixedRun, "db").Peak.Should().BeLessThan(90, "multiplexed: only the queries that overlap need a connection");
     }
 }
+
+/// <summary>The per-server panel of the connections chart: each side of the pooler as a line, the same from memory and from disk.</summary>
+public class PoolerChartTests
+{
+    [Fact]
+    public void The_connections_chart_draws_the_poolers_clients_and_the_databases_connections_as_lines_and_plot_reads_them_back()
+    {
+        var scenario = Zombiesim.Core.Scenarios.ScenarioLoader.LoadFile(Scenarios.File("rds-proxy-pinning.yaml"));
+        var rec = new Zombiesim.Cli.Runs.ChartRecorder(scenario);
+        var outcome = Zombiesim.Core.Worlds.Simulation.Run(scenario, null, rec);
+        var chart = Zombiesim.Cli.Charts.ConnectionsChart.Draw([Zombiesim.Cli.Runs.RunData.From(outcome, rec)]);
+        chart.Panels.Should().HaveCount(4, "sockets, connections per server, environments, what went wrong");
+        chart.Series["open proxy"].Max().Should().Be(300);
+        chart.Series["open db"].Max().Should().Be(90);
+        chart.Series["open db"][^1].Should().Be(90, "the pinned connections of the frozen clients");
+        string dir = Path.Combine(Path.GetTempPath(), "zombiesim-pooler-chart-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var files = Zombiesim.Cli.Runs.RunFiles.Create(dir, scenario))
+            {
+                Zombiesim.Core.Worlds.Simulation.Run(scenario, null, files);
+                files.Complete(outcome);
+            }
+            var back = Zombiesim.Cli.Runs.RunFiles.Read(dir).Samples.PerServer!;
+            back.Select(kv => kv.Key).Should().Equal("proxy", "db");
+            back[1].Value.Should().Equal(chart.Series["open db"]);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
