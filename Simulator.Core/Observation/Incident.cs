@@ -54,7 +54,8 @@ public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox 
                 IncidentKind.MiddleboxDrop => $"{Middlebox} dropped a segment of a flow it had forgotten",
                 IncidentKind.MiddleboxReset => $"{Middlebox} answered with RST for a flow it had forgotten",
                 IncidentKind.RequestLimit => $"the server closed it after its request number {Limit} (its limit per connection)",
-                IncidentKind.QueryWaitTimeout => $"the pooler had no server connection free within {DurationText.Format(IdleTimeout!.Value)} "
+                IncidentKind.QueryWaitTimeout =>
+                    $"the pooler had no server connection free within {DurationText.Format(IdleTimeout!.Value)} "
                     + $"(all {Limit} busy) and closed it",
                 IncidentKind.UpstreamLost => "the pooler's server connection under the query failed, and the pooler closed it",
                 _ => "the partitioned path dropped a segment",

@@ -25,10 +25,12 @@ public sealed record PoolerSpec
     /// <see cref="MaxConnectionsPercent"/> sets it from the upstream's limit.</summary>
     public int DefaultPoolSize { get; init; } = 20;
 
-    /// <summary>RDS Proxy: the pool's size as a percentage of the upstream's max_connections; null: <see cref="DefaultPoolSize"/>.</summary>
+    /// <summary>RDS Proxy: the pool's size as a percentage of the upstream's max_connections; null:
+    /// <see cref="DefaultPoolSize"/>.</summary>
     public int? MaxConnectionsPercent { get; init; }
 
-    /// <summary>RDS Proxy: idle server connections the idle timeout leaves open, as a percentage of the upstream's max_connections.</summary>
+    /// <summary>RDS Proxy: idle server connections the idle timeout leaves open, as a percentage of the
+    /// upstream's max_connections.</summary>
     public int? MaxIdleConnectionsPercent { get; init; }
 
     /// <summary>Client connections at most; one more is refused (PgBouncer max_client_conn); null: none.</summary>
