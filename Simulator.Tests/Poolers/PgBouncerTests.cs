@@ -101,3 +101,19 @@ public class PgBouncerTests
         rec.Requests.Max(q => q.T + TimeSpan.FromMilliseconds(q.LatencyMs)).Should().BeLessThan(last - TimeSpan.FromSeconds(599));
     }
 }
+
+/// <summary>Two pools in a row: each environment's pg-pool and PgBouncer's.</summary>
+public class PoolBehindPoolTests
+{
+    [Fact]
+    public void Each_environments_pg_pool_opens_its_parallel_connections_to_pgbouncer_which_still_holds_20_to_the_database()
+    {
+        string yaml = PoolerWorld.Thousand("{ preset: pgbouncer, mode: transaction, maxClientConn: 1000, upstream: db }",
+                function: "parallel: 5\n    client: { preset: pg }")
+            .Replace("count: 1000", "count: 100");
+        var (_, rec) = PoolerWorld.Run(yaml);
+        rec.Requests.Should().HaveCount(100).And.OnlyContain(q => q.Ok);
+        PoolerWorld.Established(rec, "proxy").Should().Be((500, 500), "5 commands at once, 5 connections in each of 100 pools");
+        PoolerWorld.Established(rec, "db").Should().Be((20, 20));
+    }
+}
