@@ -32,6 +32,7 @@ internal sealed class Pooler : IServerSide
     private readonly Func<uint, double> _sessionState;
     private readonly IChoices _pinDraws;
     private readonly PooledClient _pool;
+    private readonly bool _keepAlive;
     private readonly Dictionary<TcpConnection, PoolerSession> _sessions = new();
 
     /// <summary>A pooler as <paramref name="spec"/> describes it, on <paramref name="host"/>, in front of the server at
@@ -46,6 +47,7 @@ internal sealed class Pooler : IServerSide
         _p = spec.Pooler!;
         var d = PoolerPresets.Table[_p.Preset].Values;
         _words = d.Words;
+        _keepAlive = d.ServerKeepAlive;
         Host = host;
         _clock = clock;
         _connections = connections;
@@ -88,7 +90,9 @@ internal sealed class Pooler : IServerSide
 
     public bool InUse(TcpConnection c) => _sessions.TryGetValue(c, out var s) && s.Busy;
 
-    public void Start() => Host.Listen(_spec.Port, SocketOptions.Default);
+    /// <summary>PgBouncer sets SO_KEEPALIVE on accepted sockets as on its own (tcp_keepalive 1, the kernel's timers:
+    /// src/sbuf.c:138 and :180 at 1.25.2).</summary>
+    public void Start() => Host.Listen(_spec.Port, _keepAlive ? new SocketOptions { KeepAlive = true } : SocketOptions.Default);
 
     public void OnAccepted(TcpConnection socket)
     {

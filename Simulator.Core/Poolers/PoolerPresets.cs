@@ -10,7 +10,7 @@ namespace Zombiesim.Core.Poolers;
 public sealed record PoolerWords(ServerReply? Full, ServerReply? QueryWait, ServerReply? ClientIdle, ServerReply? ServerLost);
 
 /// <summary>What a pooler preset sets; a scenario's `pooler` keys override each value. The server-side
-/// connect timeout and keepalive are the preset's alone.</summary>
+/// connect timeout and keepalive (on both sides' sockets, with the kernel's timers) are the preset's alone.</summary>
 public sealed record PoolerDefaults(ushort Port, PoolMode Mode, int DefaultPoolSize, int? MaxConnectionsPercent,
     int? MaxIdleConnectionsPercent, int? MaxClientConn, TimeSpan? ServerIdleTimeout, TimeSpan? ServerLifetime,
     TimeSpan? ClientIdleTimeout, TimeSpan? QueryWaitTimeout, bool PinsSessionState, TimeSpan? ServerConnectTimeout,
@@ -30,7 +30,8 @@ public static class PoolerPresets
             new(SourceKind.Doc,
                 "PgBouncer 1.25.2 (tag pgbouncer_1_25_2, 2026-05-08) src/main.c:274 client_idle_timeout 0, :286 default_pool_size 20, "
                     + ":296 listen_port 6432, :302 max_client_conn 100, :313 pool_mode session, :316 query_wait_timeout 120, "
-                    + ":324 server_connect_timeout 15, :326 server_idle_timeout 600, :327 server_lifetime 3600, :350 tcp_keepalive 1; "
+                    + ":324 server_connect_timeout 15, :326 server_idle_timeout 600, :327 server_lifetime 3600, :350 tcp_keepalive 1 "
+                    + "(both sides' sockets, src/sbuf.c:138 and :180); "
                     + "the words: src/client.c:1078, src/janitor.c:427 and :449, src/server.c:768 with src/objects.c:1329, "
                     + "SQLSTATE 08P01 (src/objects.c:1439)"),
             "port 6432; session pooling; 20 server connections; 100 clients (\"no more connections allowed (max_client_conn)\"); "

@@ -68,6 +68,24 @@ public class PoolerTimeoutTests
         EstablishedAtEnd(old, "db").Should().Be(1, "the new one, 300 s old");
     }
 
+    [Fact]
+    public void Pgbouncers_keepalive_finds_a_paused_clients_connection_dead_and_gives_its_session_mode_server_connection_back()
+    {
+        string yaml = One("{ preset: pgbouncer, upstream: db }", "[0s]", "300s")
+            .Replace("mode: process", "mode: vm")
+            .Replace("  - name: proxy\n", "  - name: proxy\n    host: { tcp_keepalive_time: 60s, tcp_keepalive_intvl: 10s, "
+                + "tcp_keepalive_probes: 3 }\n");
+        var (_, rec) = Run(yaml);
+        var query = rec.Requests.Single();
+        query.Ok.Should().BeTrue();
+        var read = query.T + TimeSpan.FromMilliseconds(query.LatencyMs); // the function read the reply then
+        var dead = rec.Transitions.Single(t => t.Host == "proxy" && t.Connection == query.Connection && t.To == TcpState.Closed);
+        // The last segment the pooler received: the client's delayed ACK of the reply (40 ms, TCP_DELACK_MIN), 0.5 ms on;
+        // then idle 60 s and 3 probes 10 s apart, unanswered by the paused VM.
+        dead.T.Should().Be(read + TimeSpan.FromMilliseconds(40 + 0.5) + TimeSpan.FromSeconds(60 + 3 * 10));
+        EstablishedAtEnd(rec, "db").Should().Be(1, "the server connection is back in the pool, idle");
+    }
+
     [Theory]
     [InlineData("server:\n  pooler: { upstream: db }", "*list both under 'servers:'*")]
     [InlineData("servers:\n  - name: p\n    pooler: { preset: pgbouncer }\n  - name: db", "*a pooler needs 'upstream'*")]
