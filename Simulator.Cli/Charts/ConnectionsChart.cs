@@ -31,9 +31,14 @@ public static class ConnectionsChart
         var (scale, unit) = TimeUnit(span);
         // The data area is at least half the figure: one downsampling column for each two pixels of the figure.
         int columns = Downsample.Columns(width);
-        var (panels, series) = runs.Count > 1 ? ConnectionsOverlay.Draw(runs, scale, unit, columns, width)
-            : One(runs[0], scale, unit, columns);
-        return new Chart(Panels.Stack(panels, runs.Count > 1 ? ConnectionsOverlay.Weights : Weights, width), "connections", series);
+        if (runs.Count > 1)
+        {
+            var (overlay, overlaid) = ConnectionsOverlay.Draw(runs, scale, unit, columns, width);
+            return new Chart(Panels.Stack(overlay, ConnectionsOverlay.Weights, width), "connections", overlaid);
+        }
+        var (panels, series) = One(runs[0], scale, unit, columns);
+        float[] weights = panels.Length > Weights.Length ? [Weights[0], ServersPanel.Weight, .. Weights[1..]] : Weights;
+        return new Chart(Panels.Stack(panels, weights, width), "connections", series);
     }
 
     private static (Plot[] Panels, Dictionary<string, double[]> Series) One(RunData run, double scale, string unit, int columns)
@@ -104,7 +109,8 @@ public static class ConnectionsChart
         }
         if (failures.Count == 0)
             problems.Legend.ManualItems.Add(new LegendItem { LabelText = "no refusal, eviction or failed request" });
-        var panels = new[] { sockets, environments, problems };
+        var servers = ServersPanel.Draw(run, scale, columns, end, series);
+        var panels = servers is null ? new[] { sockets, environments, problems } : new[] { sockets, servers, environments, problems };
         FirstRefusal(run, scale, unit, panels, series);
         TimeMarks.Scripted(run, scale, unit, panels);
         foreach (var (plot, top) in new[]

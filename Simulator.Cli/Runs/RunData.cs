@@ -36,7 +36,8 @@ public sealed record SampleColumns(
     double[] EnvironmentsFrozen,
     double[] Rejections,
     double[] Evictions,
-    double[] Throttles)
+    double[] Throttles,
+    IReadOnlyList<KeyValuePair<string, double[]>>? PerServer = null)
 {
     public double[] Alive => EnvironmentsBusy.Zip(EnvironmentsIdle, (a, b) => a + b).Zip(EnvironmentsFrozen, (a, b) => a + b).ToArray();
 
@@ -49,7 +50,10 @@ public sealed record SampleColumns(
         samples.Select(s => (double)s.EnvironmentsFrozen).ToArray(),
         samples.Select(s => (double)s.Rejections).ToArray(),
         samples.Select(s => (double)s.Evictions).ToArray(),
-        samples.Select(s => (double)s.Throttles).ToArray());
+        samples.Select(s => (double)s.Throttles).ToArray(),
+        samples.Count > 0 && samples[0].Servers is { } first
+            ? first.Names.Select((name, i) => KeyValuePair.Create(name, samples.Select(s => (double)s.Servers!.Open[i]).ToArray())).ToList()
+            : null);
 }
 
 /// <summary>A run's name, its server's limits and each function's strategy.</summary>

@@ -49,11 +49,15 @@ public sealed class RunFiles : IRunObserver, IDisposable
             throw;
         }
         _requests.Writer.WriteLine("t,function,environment,connection,outcome,errno,origin,latency_ms,retries,cause");
-        _connections.Writer.WriteLine(ConnectionsHeader);
+        _connections.Writer.WriteLine(ConnectionsHeader + (scenario.Servers.Count > 1
+            ? "," + string.Join(',', scenario.Servers.Select(x => OpenPrefix + x.Name)) : ""));
     }
 
     /// <summary>The files written, once <see cref="Complete"/> has renamed them.</summary>
     public IReadOnlyList<string> Written { get; private set; } = [];
+
+    /// <summary>With several servers, each one's open connections are a column named after it.</summary>
+    private const string OpenPrefix = "open_";
 
     private static readonly string ConnectionsHeader = "t," + string.Join(',', Sample.ServerCategories.Select(c => "server_" + c))
         + "," + string.Join(',', Sample.ClientCategories.Select(c => "client_" + c))
@@ -116,7 +120,8 @@ public sealed class RunFiles : IRunObserver, IDisposable
     public void OnSample(Sample s) =>
         Write(_connections, Seconds(s.T) + "," + string.Join(',', Sample.ServerCategories.Select(c => s.Server[c].ToString(Inv)))
             + "," + string.Join(',', Sample.ClientCategories.Select(c => s.Client[c].ToString(Inv)))
-            + $",{s.EnvironmentsBusy},{s.EnvironmentsIdle},{s.EnvironmentsFrozen},{s.Rejections},{s.Evictions},{s.Throttles}");
+            + $",{s.EnvironmentsBusy},{s.EnvironmentsIdle},{s.EnvironmentsFrozen},{s.Rejections},{s.Evictions},{s.Throttles}"
+            + (s.Servers is { } per ? "," + string.Join(',', per.Open.Select(n => n.ToString(Inv))) : ""));
 
     /// <summary>A line to a file still being streamed; a full disk stops the run with every earlier file kept.</summary>
     private void Write(AtomicFile file, string line)
@@ -286,6 +291,10 @@ public sealed class RunFiles : IRunObserver, IDisposable
             Sample.ServerCategories.ToDictionary(c => c, c => Column("server_" + c)),
             Sample.ClientCategories.ToDictionary(c => c, c => Column("client_" + c)),
             Column("environments_busy"), Column("environments_idle"), Column("environments_frozen"),
-            Column("rejections"), Column("evictions"), Column("throttles"));
+            Column("rejections"), Column("evictions"), Column("throttles"),
+            header.Any(h => h.StartsWith(OpenPrefix, StringComparison.Ordinal))
+                ? header.Where(h => h.StartsWith(OpenPrefix, StringComparison.Ordinal))
+                    .Select(h => KeyValuePair.Create(h[OpenPrefix.Length..], Column(h))).ToList()
+                : null);
     }
 }

@@ -97,6 +97,9 @@ public static class RunText
         {
             o.WriteLine($"  server peak  {Counts(s.PeakServer)}");
             o.WriteLine($"  server final {Counts(f.Server)}");
+            if (s.PerServer.Count > 0)
+                o.WriteLine("  per server   " + string.Join("; ", s.PerServer.Select(x => $"{x.Name} peak {x.Peak:N0}, final {x.Final:N0}"))
+                    + " (open connections)");
             o.WriteLine($"  client final {Counts(f.Client)}");
             o.WriteLine($"  zombies      peak {s.PeakZombies}, {s.ZombieSeconds.ToString("0.#", Inv)} zombie-seconds");
             string idle = report is null ? "" : $", closed {report.Incidents.IdleCloses:N0} idle";

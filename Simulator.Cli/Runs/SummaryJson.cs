@@ -48,6 +48,8 @@ public static class SummaryJson
                 ["expectation"] = e.Text, ["met"] = e.Met, ["actual"] = e.Actual,
             }).ToArray()),
         };
+        if (s.PerServer.Count > 0)
+            json["servers"] = Obj(s.PerServer.Select(x => (x.Name, (JsonNode)new JsonObject { ["peak"] = x.Peak, ["final"] = x.Final })));
         if (report is not null)
             ReportJson.Add(json, report);
         if (outputs is not null)

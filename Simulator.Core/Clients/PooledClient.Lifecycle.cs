@@ -9,7 +9,7 @@ internal sealed partial class PooledClient
     /// <summary>An invocation ended: the connections it held go back to the pool.</summary>
     public void Finished()
     {
-        if (_hold != Hold.Invocation)
+        if (_hold != Hold.Invocation && !_keptFor)
             return;
         foreach (var c in _bySocket.Values.Where(c => c.HeldBy is { Finished: true }).ToArray())
         {

@@ -61,7 +61,7 @@ internal sealed partial class PooledClient
                 if (cmd.Received >= Wire.ReplyBytes)
                 {
                     cmd.Disarm();
-                    if (_hold == Hold.Invocation && !cmd.Invocation.Finished)
+                    if (Holds(cmd.Invocation) && !cmd.Invocation.Finished)
                     {
                         c.Command = null;
                         c.HeldBy = cmd.Invocation; // the invocation keeps it until it ends

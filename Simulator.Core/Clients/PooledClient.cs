@@ -37,6 +37,7 @@ internal sealed partial class PooledClient : IClientLibrary
     private int _opening; // connections being set up (their SYN not yet sent) count toward the size
     private int _generation; // raised by Clear: a connection of an earlier generation is not reused
     private bool _frozen;
+    private bool _keptFor; // an invocation kept a connection though the pool's hold is per command
 
     public PooledClient(ClientSpec spec, Hold hold, IProcess process, Clock clock, ConnectionRegistry connections, Endpoint server,
         Func<TimeSpan> drawSetup, Func<TimeSpan> drawLifetime)
@@ -67,13 +68,40 @@ internal sealed partial class PooledClient : IClientLibrary
             done(r);
         }, OnCommandTimer);
         _inFlight.Add(call);
-        if (_hold == Hold.Invocation && _bySocket.Values.FirstOrDefault(c => c.HeldBy == inv) is { } held)
+        if (Holds(inv) && _bySocket.Values.FirstOrDefault(c => c.HeldBy == inv) is { } held)
         {
             held.HeldBy = null;
             Send(call, held); // the transaction's next statement, on its connection
             return;
         }
         Acquire(call);
+    }
+
+    /// <summary>Whether the invocation keeps its connection between commands: a transaction, or a session a proxy pinned.</summary>
+    private bool Holds(Invocation inv)
+    {
+        _keptFor |= inv.KeepsConnection;
+        return _hold == Hold.Invocation || inv.KeepsConnection;
+    }
+
+    /// <summary>The invocation's caller went away: its commands still waiting for a connection are dropped
+    /// (a pooler's client that disconnected).</summary>
+    public void DropWaiting(Invocation inv)
+    {
+        if (_waiting.Count == 0)
+            return;
+        var rest = _waiting.ToArray();
+        _waiting.Clear();
+        foreach (var w in rest)
+        {
+            if (w.Invocation != inv)
+            {
+                _waiting.Enqueue(w);
+                continue;
+            }
+            w.Drop();
+            _inFlight.Remove(w);
+        }
     }
 
     // ---------------------------------------------------------------- acquiring and releasing

@@ -7,13 +7,15 @@ namespace Zombiesim.Core.Connections;
 /// <summary>
 /// Who is who among the sockets: each connection's name in traces (c1, c2, ...), its latest
 /// incident, whether the server refused it, and which part owns each socket's application events.
-/// Several servers may be on the network; a client's socket is keyed by both endpoints.
+/// Several servers may be on the network; a client's socket is keyed by both endpoints. A socket is
+/// the server's side when its local end is a server's listening endpoint: a pooler's host holds
+/// server sides (its clients') and client sides (its own connections to the server behind it).
 /// It watches the network for what explains later errors (a middlebox's drop or RST, a partition)
 /// and hands every socket transition to the run's observer.
 /// </summary>
-internal sealed class ConnectionRegistry(IRunObserver observer, IReadOnlyList<TcpHost> servers) : INetworkObserver
+internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endpoint> servers) : INetworkObserver
 {
-    private readonly HashSet<uint> _serverAddresses = servers.Select(h => h.Address).ToHashSet();
+    private readonly HashSet<Endpoint> _serverEnds = servers.ToHashSet();
     private readonly bool _wantsTransitions = observer.WantsTransitions;
     private readonly Dictionary<TcpConnection, Action<TcpEvent>> _owners = new();
     private readonly Dictionary<(Endpoint Client, Endpoint Server), ConnectionInfo> _live = new();
@@ -34,7 +36,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IReadOnlyList<Tc
     {
         if (c.Tag is ConnectionInfo cached)
             return cached;
-        bool serverSide = _serverAddresses.Contains(c.Host.Address);
+        bool serverSide = _serverEnds.Contains(c.Local);
         var key = serverSide ? (c.Remote, c.Local) : (c.Local, c.Remote);
         if (!_live.TryGetValue(key, out var info))
         {
@@ -69,7 +71,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IReadOnlyList<Tc
         };
         if (kind is null)
             return;
-        bool fromServer = _serverAddresses.Contains(segment.Source.Address);
+        bool fromServer = _serverEnds.Contains(segment.Source);
         var key = fromServer ? (segment.Destination, segment.Source) : (segment.Source, segment.Destination);
         if (_live.TryGetValue(key, out var info))
         {
@@ -85,7 +87,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IReadOnlyList<Tc
         if (to == TcpState.Closed)
         {
             _owners.Remove(c);
-            if (!_serverAddresses.Contains(c.Host.Address) && c.Tag is ConnectionInfo)
+            if (!_serverEnds.Contains(c.Local) && c.Tag is ConnectionInfo)
                 _live.Remove((c.Local, c.Remote));
         }
     }

@@ -29,6 +29,15 @@ internal sealed class Topology(NetworkDriver network, IReadOnlyList<TcpHost> ser
         return host;
     }
 
+    /// <summary>A pooler's path to the server behind it: the scenario's latency, drawn from its own stream,
+    /// and no middleboxes (they sit between the functions and what they connect to); a partition cuts it too.</summary>
+    public void AddUpstream(TcpHost pooler, TcpHost upstream)
+    {
+        var path = network.Connect(pooler, upstream, spec.Latency, streams.Stream($"network/{pooler.Name}/{upstream.Name}"), []);
+        path.Partitioned = _partitioned;
+        _paths.Add(path);
+    }
+
     public bool Partitioned
     {
         get => _partitioned;

@@ -9,7 +9,7 @@ namespace Zombiesim.Core.Observation;
 /// use, idle and zombie), client sockets by state, environments by state. Samples, probes and
 /// invariants count through it and change nothing.
 /// </summary>
-internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform)
+internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platform)
 {
     private static readonly int[] ServerIndex =
         Enum.GetValues<TcpState>().Select(st => Array.IndexOf(Sample.ServerCategories, st.Name())).ToArray();
@@ -19,9 +19,9 @@ internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform
 
     public Platform Platform => platform;
     /// <summary>The first server (the only one unless `servers:` names several).</summary>
-    public ServerApp Server => servers[0];
+    public IServerSide Server => servers[0];
 
-    public IReadOnlyList<ServerApp> Servers => servers;
+    public IReadOnlyList<IServerSide> Servers => servers;
 
     /// <summary>Connections refused and evicted, over every server.</summary>
     public long Rejections
@@ -44,12 +44,14 @@ internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform
         }
     }
 
-    /// <summary>Every server socket but the listeners, over every server.</summary>
+    /// <summary>Every server socket, the listeners included, over every server: the sockets on its port
+    /// (a pooler's host also holds its own connections to the server behind it, counted there).</summary>
     private IEnumerable<TcpConnection> ServerSocketsUnordered()
     {
         foreach (var s in servers)
             foreach (var c in s.Host.ConnectionsUnordered)
-                yield return c;
+                if (c.Local.Port == s.Endpoint.Port)
+                    yield return c;
     }
 
     /// <summary>Counts every server socket but the listener into <paramref name="counts"/>, and by function
@@ -103,7 +105,7 @@ internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform
         return ServerOf(c).InUse(c) ? InUse : Idle;
     }
 
-    private ServerApp ServerOf(TcpConnection c)
+    private IServerSide ServerOf(TcpConnection c)
     {
         foreach (var s in servers)
             if (s.Host == c.Host) return s;
@@ -142,6 +144,22 @@ internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform
             if (c.State is not (TcpState.Listen or TcpState.TimeWait)) n++;
         return n;
     }
+
+    /// <summary>With several servers, each one's open connections (every socket on its port but the listener
+    /// and TIME_WAIT), in the scenario's order; null with one.</summary>
+    public ServerCounts? PerServer()
+    {
+        if (servers.Count < 2)
+            return null;
+        var open = new int[servers.Count];
+        for (int i = 0; i < servers.Count; i++)
+            foreach (var c in servers[i].Host.ConnectionsUnordered)
+                if (c.Local.Port == servers[i].Endpoint.Port && c.State is not (TcpState.Listen or TcpState.TimeWait))
+                    open[i]++;
+        return new ServerCounts(_names ??= servers.Select(s => s.Name).ToArray(), open);
+    }
+
+    private string[]? _names;
 
     /// <summary>Server sockets whose peer is the host at <paramref name="address"/>.</summary>
     public int ServerConnectionsOf(uint address)

@@ -28,6 +28,11 @@ public enum IncidentKind
     OutboundLimit,
     /// <summary>The server closed it on a KILL another client sent (serverless-mysql's zombie killer).</summary>
     Killed,
+    /// <summary>A pooler found no server connection for the query within its wait timeout (PgBouncer
+    /// query_wait_timeout, RDS Proxy ConnectionBorrowTimeout) and closed the client's connection.</summary>
+    QueryWaitTimeout,
+    /// <summary>The pooler's server connection under the query failed, and the pooler closed the client's connection.</summary>
+    UpstreamLost,
 }
 
 /// <summary>
@@ -58,6 +63,10 @@ public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox 
                 IncidentKind.RequestLimit => $"the server closed it after its request number {Limit} (its limit per connection)",
                 IncidentKind.OutboundLimit =>
                     $"the platform refused the connect: {Environment} held {Limit} outbound connections, its limit",
+                IncidentKind.QueryWaitTimeout =>
+                    $"the pooler had no server connection free within {DurationText.Format(IdleTimeout!.Value)} "
+                    + $"(all {Limit} busy) and closed it",
+                IncidentKind.UpstreamLost => "the pooler's server connection under the query failed, and the pooler closed it",
                 _ => "the partitioned path dropped a segment",
             };
             if (Reply is not null)

@@ -58,7 +58,8 @@ public sealed record Sample(
     long Rejections,
     long Evictions,
     long Throttles,
-    FunctionCounts? Functions = null)
+    FunctionCounts? Functions = null,
+    ServerCounts? Servers = null)
 {
     /// <summary>Server-side categories, in stacking order: ESTABLISHED split into in use, idle and zombie.</summary>
     public static readonly string[] ServerCategories =
@@ -76,6 +77,11 @@ public sealed record Sample(
     public static readonly string[] ClientCategories =
         ["SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"];
 }
+
+/// <summary>With several servers (a pooler and the server behind it, say), each one's connections at one
+/// instant: every socket on its port but the listener and TIME_WAIT, in the scenario's order. A pooler's
+/// connections to its upstream count on the upstream.</summary>
+public sealed record ServerCounts(IReadOnlyList<string> Names, int[] Open);
 
 /// <summary>Server connections by the function whose environment holds the other end, at one instant:
 /// held (every server socket but TIME_WAIT) and zombies, indexed as the scenario lists its functions.</summary>

@@ -45,6 +45,9 @@ public sealed class RunSummary : IRunObserver
     public double ZombieSeconds { get; private set; }
     public int PeakZombies { get; private set; }
     public int PeakServerConnections { get; private set; }
+    /// <summary>With several servers, each one's peak and final open connections, in the scenario's order; empty with one.</summary>
+    public IReadOnlyList<(string Name, int Peak, int Final)> PerServer => _perServer;
+    private (string Name, int Peak, int Final)[] _perServer = [];
     public long ColdStarts { get; private set; }
     public long Destroyed { get; private set; }
 
@@ -89,5 +92,12 @@ public sealed class RunSummary : IRunObserver
         _peakClient.Max(s.Client);
         PeakZombies = Math.Max(PeakZombies, _lastZombies);
         PeakServerConnections = Math.Max(PeakServerConnections, s.Server.Total);
+        if (s.Servers is { } per)
+        {
+            if (_perServer.Length == 0)
+                _perServer = per.Names.Select(n => (n, 0, 0)).ToArray();
+            for (int i = 0; i < _perServer.Length; i++)
+                _perServer[i] = (_perServer[i].Name, Math.Max(_perServer[i].Peak, per.Open[i]), per.Open[i]);
+        }
     }
 }

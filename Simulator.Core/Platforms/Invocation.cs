@@ -28,6 +28,9 @@ internal sealed class Invocation(TimeSpan arrived, Action<Result>? done)
     /// <summary>Its function-timeout timer (its environment's deadline alarm, stamped with its number).</summary>
     public TimerHandle Deadline;
     public bool Finished;
+    /// <summary>A pool keeps the connection of its first command for it until it finishes, whatever the
+    /// pool's hold (a client session a proxy pinned).</summary>
+    public bool KeepsConnection;
 
     /// <summary>Whether a timer stamped <paramref name="stamp"/> belongs to this invocation, still running.</summary>
     public bool Owns(long stamp) => !Finished && Number == stamp;

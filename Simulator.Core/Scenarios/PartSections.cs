@@ -4,6 +4,7 @@ using YamlDotNet.RepresentationModel;
 using Zombiesim.Core.Clients;
 using Zombiesim.Core.Network;
 using Zombiesim.Core.Platforms;
+using Zombiesim.Core.Poolers;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Servers;
@@ -49,6 +50,9 @@ internal static class PartSections
             new Dictionary<string, Hold> { ["command"] = Hold.Command, ["invocation"] = Hold.Invocation });
         bool connectInInit = r.Bool("connectInInit", false,
             "the init code connects (a client created outside the handler connects at once, as ioredis does), before the first event");
+        double sessionState = r.Double("sessionState", 0,
+            "the share of the function's connections whose code sets session state at its first command (SET, a prepared "
+                + "statement, a temporary table): a pooler with pinsSessionState (RDS Proxy) pins them (FOLK: a parameter)", 0, 1);
         if (r.SchemaOnly)
             return null!;
         if (client.Monitoring is not null && client.Pool is null)
@@ -72,7 +76,7 @@ internal static class PartSections
             Name = name, Memory = memory, Timeout = timeout, Strategy = strategy, Proxy = proxy, ProxyInvokeLatency = proxyLatency,
             ReservedConcurrency = reserved, Work = work, Client = client, Host = host, Parallel = parallel,
             Commands = commands, Between = between, Hold = hold,
-            ConnectInInit = connectInInit,
+            ConnectInInit = connectInInit, SessionState = sessionState,
         };
     }
 
@@ -312,8 +316,14 @@ internal static class PartSections
         var noSocket = r.Choice("noSocket", NoSocketPolicy.Reset,
             "what the server's host does with a segment for no socket: rst (RFC 9293) or drop (a DROP firewall policy)",
             new Dictionary<string, NoSocketPolicy> { ["rst"] = NoSocketPolicy.Reset, ["drop"] = NoSocketPolicy.Drop });
+        bool hasPooler = r.Has("pooler");
+        var pooler = r.Section("pooler", "a pooler or proxy in front of another server (PgBouncer, RDS Proxy, Hyperdrive) in place of "
+            + "a server of its own; only with servers:", p => PoolerSection.Read(p, hasPooler));
         if (r.SchemaOnly)
             return null!;
+        if (pooler is not null && ServerOnlyKeys.FirstOrDefault(r.Has) is { } serverKey)
+            throw r.ErrorAt(serverKey, $"'{serverKey}' is a server's setting; a pooler's limits and timeouts are in its 'pooler' section "
+                + "(maxClientConn, clientIdleTimeout, ...)");
         if (soft is { } s && hard is { } h && s > h)
             throw r.ErrorAt("limits", $"the soft limit ({s}) must not exceed the hard limit ({h})");
         int reservedSlots = reserved ?? p.Reserved;
@@ -322,7 +332,8 @@ internal static class PartSections
                 $"the reserved connections ({reservedSlots}) must be fewer than maxClients ({m})");
         return new ServerSpec
         {
-            Preset = preset, Port = (ushort)(port ?? p.Port),
+            Preset = preset, Port = (ushort)(port ?? (pooler is null ? p.Port : PoolerPresets.Table[pooler.Preset].Values.Port)),
+            Pooler = pooler,
             IdleTimeout = idle is { } i ? (i == TimeSpan.Zero ? null : i) : p.IdleTimeout,
             IdleCheck = check ?? p.Check, MaxClients = maxClients ?? p.MaxClients, SoftLimit = soft, HardLimit = hard,
             EvictIdleAfter = evict,
@@ -333,6 +344,13 @@ internal static class PartSections
             EventScheduler = eventScheduler,
         };
     }
+
+    /// <summary>Keys of a server that a pooler does not have.</summary>
+    private static readonly string[] ServerOnlyKeys =
+    [
+        "preset", "idleTimeout", "idleCheck", "maxClients", "limits", "keepAlive", "keepAliveInterval", "keepAliveCount",
+        "reservedConnections", "requestsPerConnection", "responseTime",
+    ];
 
     /// <summary>One of `servers:`: a server section with its name.</summary>
     internal static ServerSpec ReadNamedServer(Reader r)

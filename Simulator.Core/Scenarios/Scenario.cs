@@ -116,6 +116,10 @@ public sealed record FunctionSpec
     /// <summary>Whether a pooled connection is held for a command or for the whole invocation.</summary>
     public Hold Hold { get; init; }
 
+    /// <summary>The share of the function's connections on which its code sets session state at the first
+    /// command (SET, a prepared statement, a temporary table): a proxy that pins on it keeps their server connections.</summary>
+    public double SessionState { get; init; }
+
     /// <summary>Whether the function's init code connects (a client created and connected outside the handler).</summary>
     public bool ConnectInInit { get; init; }
 }
@@ -282,6 +286,9 @@ public sealed record ServerSpec
     public required Distribution ResponseTime { get; init; }
     public required Sysctls Host { get; init; }
     public NoSocketPolicy NoSocket { get; init; }
+
+    /// <summary>A pooler or proxy in front of another server, in place of a server of its own; null: a server.</summary>
+    public PoolerSpec? Pooler { get; init; }
 }
 
 public sealed record NetworkSpec

@@ -173,6 +173,19 @@ public static class ScenarioLoader
         foreach (var x in expect.Where(x => x.Server is { } s && !serverNames.Contains(s)))
             throw r.ErrorAt("expect", $"the expectation '{x.Text}' names server '{x.Server}', which is not a server of the scenario "
                 + $"(one of {string.Join(", ", serverNames)})");
+        if (!hasServers && server.Pooler is not null)
+            throw r.ErrorAt("server", "a pooler sits in front of another server: list both under 'servers:', the pooler with "
+                + "pooler.upstream naming the other");
+        foreach (var p in servers.Where(s => s.Pooler is not null))
+        {
+            var up = servers.FirstOrDefault(s => s.Name == p.Pooler!.Upstream);
+            if (up is null || up.Pooler is not null)
+                throw r.ErrorAt("servers", $"the pooler '{p.Name}': upstream '{p.Pooler!.Upstream}' must name a server of the scenario "
+                    + $"that is not a pooler (one of {string.Join(", ", servers.Where(s => s.Pooler is null).Select(s => s.Name))})");
+            if (p.Pooler!.MaxConnectionsPercent is not null && up.MaxClients is null)
+                throw r.ErrorAt("servers", $"the pooler '{p.Name}': maxConnectionsPercent is a share of the upstream's maxClients, "
+                    + $"and '{up.Name}' has none: set its maxClients or the pooler's defaultPoolSize");
+        }
         var scenario = new Scenario
         {
             Name = name, Description = description, Seed = seed, Horizon = horizon, Platform = platform, Functions = functions,

@@ -21,7 +21,7 @@ internal interface IPeers
 /// and how it answers a goodbye, is its <see cref="ServerKind"/>'s. The server forgets a connection
 /// the moment it closes it; its kernel keeps the socket.
 /// </summary>
-internal sealed class ServerApp
+internal sealed class ServerApp : IServerSide
 {
     private readonly ServerSpec _spec;
     private readonly Clock _clock;
@@ -49,6 +49,7 @@ internal sealed class ServerApp
         _kind = ServerKind.For(spec.Kind);
     }
 
+    public string Name => _spec.Name;
     public TcpHost Host { get; }
     public long Rejections { get; private set; }
     public long Evictions { get; private set; }
@@ -279,7 +280,7 @@ internal sealed class ServerApp
 
     private void Note(string text) => _observer.OnNote(new NoteRecord(_clock.Now, "server", text));
 
-    internal void OnAccepted(TcpConnection socket)
+    public void OnAccepted(TcpConnection socket)
     {
         if (!_down)
             Accept(socket);

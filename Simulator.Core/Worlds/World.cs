@@ -4,6 +4,7 @@ using Zombiesim.Core.Engine;
 using Zombiesim.Core.Network;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Platforms;
+using Zombiesim.Core.Poolers;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Scripted;
@@ -29,7 +30,7 @@ internal sealed class World
     private readonly IChoices _streams;
     private readonly Topology _topology;
     private readonly Platform _platform;
-    private readonly ServerApp[] _servers;
+    private readonly IServerSide[] _servers;
     private readonly Sampler? _sampler;
 
     /// <param name="scenario">What to simulate.</param>
@@ -54,7 +55,7 @@ internal sealed class World
         var network = new NetworkDriver(_engine);
         var specs = scenario.Servers;
         var hosts = specs.Select(spec => network.AddHost(spec.Name, spec.Host, spec.NoSocket)).ToArray();
-        var connections = new ConnectionRegistry(observer, hosts);
+        var connections = new ConnectionRegistry(observer, specs.Select((spec, i) => new Endpoint(hosts[i].Address, spec.Port)));
         network.Observer = connections;
         // A box the platform itself puts on the path (Azure's load balancer) comes before the scenario's own.
         var path = scenario.Platform.PathMiddlebox is { } box
@@ -65,8 +66,10 @@ internal sealed class World
             specs.Select((spec, i) => (spec.Name, At: new Endpoint(hosts[i].Address, spec.Port))).ToDictionary(x => x.Name, x => x.At),
             _streams);
         // The first server keeps the stream it always had: a second server changes none of its draws.
-        _servers = specs.Select((spec, i) => new ServerApp(spec, hosts[i], Clock, connections, observer, _platform,
-            _streams.Stream(i == 0 ? "server/response" : $"server/{spec.Name}/response"))).ToArray();
+        _servers = specs.Select((spec, i) => spec.Pooler is { } pooler
+            ? Pooler(spec, hosts[i], specs.First(s => s.Name == pooler.Upstream), hosts, connections)
+            : (IServerSide)new ServerApp(spec, hosts[i], Clock, connections, observer, _platform,
+                _streams.Stream(i == 0 ? "server/response" : $"server/{spec.Name}/response"))).ToArray();
         var byHost = _servers.ToDictionary(x => x.Host);
         network.Application = (socket, e) =>
         {
@@ -77,6 +80,16 @@ internal sealed class World
         };
         Census = new Census(_servers, _platform);
         _sampler = sampling ? new Sampler(Clock, Census, observer, scenario.Horizon) : null;
+    }
+
+    /// <summary>A pooler in front of <paramref name="upstream"/>, with its own path to it.</summary>
+    private Pooler Pooler(ServerSpec spec, TcpHost host, ServerSpec upstream, TcpHost[] hosts, ConnectionRegistry connections)
+    {
+        var upstreamHost = hosts.First(h => h.Name == upstream.Name);
+        _topology.AddUpstream(host, upstreamHost);
+        return new Pooler(spec, host, new Endpoint(upstreamHost.Address, upstream.Port), upstream.MaxClients, Clock, connections,
+            _observer, _platform, address => _platform.EnvironmentAt(address)?.Function.Spec.SessionState ?? 0,
+            _streams.Stream($"pooler/{spec.Name}/session-state"));
     }
 
     public ulong Seed { get; }
@@ -102,7 +115,7 @@ internal sealed class World
             var fn = _platform.Function(name);
             return () => fn.Invoke(null);
         });
-        ScriptedEvents.Schedule(_s.Events, Clock, _topology, _platform, _servers[0], _observer);
+        ScriptedEvents.Schedule(_s.Events, Clock, _topology, _platform, _servers.OfType<ServerApp>().First(), _observer);
         _sampler?.Start();
         if (progress is null)
             _engine.RunUntil(_s.Horizon);

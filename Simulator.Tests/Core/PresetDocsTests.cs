@@ -3,6 +3,7 @@ using Xunit;
 using Zombiesim.Core.Clients;
 using Zombiesim.Core.Network;
 using Zombiesim.Core.Platforms;
+using Zombiesim.Core.Poolers;
 using Zombiesim.Core.Presets;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Servers;
@@ -36,6 +37,28 @@ public class PresetDocsTests
         Section(Model, ClientPresets.Table.Kind).Should().Be(ClientPresets.Table.ToMarkdown());
         Section(Model, LibraryErrors.Table.Kind).Should().Be(LibraryErrors.Table.ToMarkdown());
         LibraryErrors.Table.Names.Should().Equal(ClientPresets.Table.Names, "every library preset says how it words its errors");
+    }
+
+    [Fact]
+    public void The_pooler_preset_table_in_docs_model_md_equals_the_code()
+    {
+        Section(Model, PoolerPresets.Table.Kind).Should().Be(PoolerPresets.Table.ToMarkdown());
+        PoolerPresets.Table.Names.Should().Equal("pgbouncer", "rds-proxy", "hyperdrive");
+    }
+
+    [Fact]
+    public void Pooler_presets_pin_the_documented_defaults()
+    {
+        var pgb = PoolerPresets.Table["pgbouncer"].Values;
+        (pgb.Port, pgb.Mode, pgb.DefaultPoolSize, pgb.MaxClientConn).Should().Be(((ushort)6432, PoolMode.Session, 20, 100),
+            "PgBouncer 1.25.2 src/main.c: listen_port 6432, pool_mode session, default_pool_size 20, max_client_conn 100");
+        (pgb.ServerIdleTimeout, pgb.ServerLifetime, pgb.QueryWaitTimeout, pgb.ClientIdleTimeout).Should().Be(
+            (TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(3600), TimeSpan.FromSeconds(120), (TimeSpan?)null));
+        var rds = PoolerPresets.Table["rds-proxy"].Values;
+        (rds.ClientIdleTimeout, rds.QueryWaitTimeout, rds.MaxConnectionsPercent, rds.MaxIdleConnectionsPercent, rds.PinsSessionState)
+            .Should().Be((TimeSpan.FromSeconds(1800), TimeSpan.FromSeconds(120), 100, 50, true),
+                "IdleClientTimeout 1,800 s, ConnectionBorrowTimeout 120, MaxConnectionsPercent 100, MaxIdleConnectionsPercent 50");
+        PoolerPresets.Table["hyperdrive"].Values.ServerIdleTimeout.Should().Be(TimeSpan.FromMinutes(10), "Hyperdrive limits: 10 min");
     }
 
     [Fact]
@@ -104,6 +127,7 @@ public class PresetDocsTests
                 "platform" => PlatformPresets.Table.ToMarkdown(),
                 "client" => ClientPresets.Table.ToMarkdown(),
                 "library-errors" => LibraryErrors.Table.ToMarkdown(),
+                "pooler" => PoolerPresets.Table.ToMarkdown(),
                 _ => throw new ArgumentException(kind),
             };
             doc = doc[..(a + open.Length)] + table + doc[b..];

@@ -60,6 +60,14 @@ public class VerifyPlanTests
     }
 
     [Fact]
+    public void A_pooler_is_refused_rather_than_verified_as_the_generic_server_it_is_listed_as()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("pgbouncer-transaction-1000-clients.yaml"));
+        var act = () => VerifyPlan.From(s, 1);
+        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: a pooler (servers[].pooler)*");
+    }
+
+    [Fact]
     public void Sysctls_a_host_sets_are_written_for_sysctl_in_whole_seconds()
     {
         var pairs = RealSysctls.For(new Sysctls { TcpFinTimeout = TimeSpan.FromSeconds(30) });

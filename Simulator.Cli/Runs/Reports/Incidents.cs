@@ -75,13 +75,19 @@ public sealed class Incidents : IRunObserver
             IncidentKind.RefusedHardLimit => $"server hard limit {incident.Limit}",
             IncidentKind.Eviction => $"server soft limit {incident.Limit}",
             IncidentKind.OutboundLimit => $"outbound connections {incident.Limit} per instance",
+            IncidentKind.QueryWaitTimeout => $"pooler pool of {incident.Limit} (query wait timeout)",
             _ => null,
         };
         if (incident.Kind == IncidentKind.IdleClose)
             IdleCloses++;
         if (name is not null)
             Hit(name, incident.At, $"{connection}: {incident.What}",
-                incident.Kind == IncidentKind.Eviction ? "connections evicted" : "connections refused");
+                incident.Kind switch
+                {
+                    IncidentKind.Eviction => "connections evicted",
+                    IncidentKind.QueryWaitTimeout => "clients closed",
+                    _ => "connections refused",
+                });
     }
 
     public void OnSample(Sample s)
