@@ -302,11 +302,11 @@ public sealed class TcpConnection
         Commit();
     }
 
-    /// <summary>The host was destroyed: the socket vanishes and nothing is sent.</summary>
-    internal void Vanish()
+    /// <summary>The host was destroyed or restarted: the socket vanishes and nothing is sent.</summary>
+    internal void Vanish(TcpCause cause = TcpCause.HostDestroyed)
     {
         if (State != TcpState.Closed)
-            SetState(TcpState.Closed, TcpCause.HostDestroyed);
+            SetState(TcpState.Closed, cause);
         Commit();
     }
 

@@ -198,6 +198,20 @@ public sealed class TcpHost
         Paused = false;
     }
 
+    /// <summary>The machine restarts (a crash and a reboot, a failed-over node that comes back without
+    /// its state): every socket vanishes without a segment, and what arrives for them afterwards meets no
+    /// socket (RST, RFC 9293 §3.5.2). Nothing listens until the application calls listen() again.</summary>
+    public void Reboot()
+    {
+        EnsureAlive();
+        foreach (var c in _byId.Values.OrderBy(c => c.Id).ToArray())
+            c.Vanish(TcpCause.HostRebooted);
+        Dispatch();
+        _deferredTimers.Clear();
+        ApplicationStopped = false;
+        Paused = false;
+    }
+
     // ---------------------------------------------------------------- for connections
 
     internal void OnListenerSegment(TimeSpan now, TcpConnection listener, in Segment s)

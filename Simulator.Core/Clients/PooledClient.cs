@@ -181,7 +181,7 @@ internal sealed class PooledClient : IClientLibrary
         _opening--;
         if (_process.State == EnvironmentState.Destroyed)
             return;
-        var socket = _process.Host.Connect(_clock.Now, _server, _socketOptions);
+        var socket = _process.Connect(_server, _socketOptions);
         _connections.Info(socket); // name the connection now: the server's side finds it by its addresses
         _process.Own(socket);
         var c = new PooledConnection(_clock, socket, OnIdleTimeout)
@@ -435,7 +435,7 @@ internal sealed class PooledClient : IClientLibrary
     {
         if (Size >= _pool.Max)
             return;
-        var socket = _process.Host.Connect(_clock.Now, _server, _socketOptions);
+        var socket = _process.Connect(_server, _socketOptions);
         _connections.Info(socket);
         _process.Own(socket);
         var c = new PooledConnection(_clock, socket, OnIdleTimeout) { Lifetime = _pool.MaxLifetime is null ? null : _drawLifetime() };

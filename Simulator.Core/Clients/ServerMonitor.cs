@@ -88,7 +88,7 @@ internal sealed class ServerMonitor
         if (_socket is null)
         {
             // Connecting is an implicit hello: the reply to the handshake is the check's answer.
-            _socket = _process.Host.Connect(_clock.Now, _server, _options);
+            _socket = _process.Connect(_server, _options);
             _connections.Info(_socket);
             _process.Own(_socket);
             _connecting = true;

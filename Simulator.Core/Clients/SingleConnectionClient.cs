@@ -98,7 +98,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
 
     private void OpenConnection()
     {
-        var socket = _process.Host.Connect(_clock.Now, _server, _socketOptions);
+        var socket = _process.Connect(_server, _socketOptions);
         _connections.Info(socket); // name the connection now: the server's side finds it by its addresses
         _process.Own(socket);
         _commandSocket = socket;
@@ -350,7 +350,7 @@ internal sealed class SingleConnectionClient : IClientLibrary
     {
         if (!_cache || _cached is not null)
             return;
-        var socket = _process.Host.Connect(_clock.Now, _server, _socketOptions);
+        var socket = _process.Connect(_server, _socketOptions);
         _connections.Info(socket);
         _process.Own(socket);
         _cached = socket;

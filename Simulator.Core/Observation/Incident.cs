@@ -23,6 +23,12 @@ public enum IncidentKind
     PartitionDrop,
     /// <summary>The server closed it after the most requests it serves on one connection (nginx keepalive_requests).</summary>
     RequestLimit,
+    /// <summary>A failover took the server's node away; the node came back up without the connection.</summary>
+    NodeRebooted,
+    /// <summary>A failover took the server's node away for good.</summary>
+    NodeGone,
+    /// <summary>A failover demoted the server's node to a read-only replica, which answered a write with its error.</summary>
+    Demoted,
 }
 
 /// <summary>
@@ -49,6 +55,9 @@ public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox 
                 IncidentKind.MiddleboxDrop => $"{Middlebox} dropped a segment of a flow it had forgotten",
                 IncidentKind.MiddleboxReset => $"{Middlebox} answered with RST for a flow it had forgotten",
                 IncidentKind.RequestLimit => $"the server closed it after its request number {Limit} (its limit per connection)",
+                IncidentKind.NodeRebooted => "the server failed over: its old node came back up without the connection",
+                IncidentKind.NodeGone => "the server failed over: its old node is gone",
+                IncidentKind.Demoted => "the server failed over: its old node, demoted to a read-only replica, refused the write",
                 _ => "the partitioned path dropped a segment",
             };
             if (Reply is not null)

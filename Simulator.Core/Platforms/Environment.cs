@@ -34,6 +34,7 @@ internal sealed class Environment : IProcess
     private long _invocations;
     private TimeSpan _reapAfter;
     private TimeSpan _lifetimeEnd = TimeSpan.MaxValue;
+    private readonly Network.Resolver _resolver;
 
     public Environment(Platform platform, FunctionRuntime fn, int number)
     {
@@ -44,6 +45,7 @@ internal sealed class Environment : IProcess
         _observer = platform.Observer;
         Name = $"{fn.Spec.Name}#{number}";
         Host = platform.AddHost(this, fn.Spec.Host);
+        _resolver = new Network.Resolver(platform.Names, _clock);
         _ready = new Alarm(_clock, OnReady);
         _reap = new Alarm(_clock, _ => OnReap());
         _recycle = new Alarm(_clock, _ => OnRecycle());
@@ -279,6 +281,9 @@ internal sealed class Environment : IProcess
         Finish(inv, new Result(Outcome.ETIMEDOUT, Origin.Platform, connection,
             new Cause(CauseKind.FunctionTimeout, Timeout: _fn.Spec.Timeout)));
     }
+
+    public TcpConnection Connect(Endpoint server, SocketOptions options) =>
+        Host.Connect(_clock.Now, _resolver.Resolve(server), options);
 
     public void Own(TcpConnection socket) => _connections.Own(socket, e => OnSocketEvent(socket, e));
 

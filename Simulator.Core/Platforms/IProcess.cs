@@ -13,6 +13,10 @@ internal interface IProcess
     TcpHost Host { get; }
     EnvironmentState State { get; }
 
+    /// <summary>connect() to a server by its name: the environment's resolver picks the node the name
+    /// points to (it only differs from <paramref name="server"/> once a failover moved the name).</summary>
+    TcpConnection Connect(Endpoint server, SocketOptions options);
+
     /// <summary>Routes a socket's events to the client library through the process, which holds
     /// them while it is frozen.</summary>
     void Own(TcpConnection socket);

@@ -40,6 +40,8 @@ internal sealed class Platform : IPeers
     public Clock Clock { get; }
     public IRunObserver Observer { get; }
     public ConnectionRegistry Connections { get; }
+    /// <summary>What the servers' names point to (a failover moves one).</summary>
+    public Names Names { get; } = new();
     /// <summary>Where the functions' client libraries connect.</summary>
     public Endpoint Server { get; }
 

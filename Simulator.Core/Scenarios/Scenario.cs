@@ -271,9 +271,30 @@ public sealed record TrafficSpec
     public Traffic.RateCurve? Rate { get; init; }
 }
 
-public enum EventKind { Partition, Redeploy, ServerRestart }
+public enum EventKind { Partition, Redeploy, ServerRestart, Failover }
 
-public sealed record EventSpec(EventKind Kind, TimeSpan At, TimeSpan Until, string? Function);
+/// <summary>A scripted event: what, when, until when (a partition's end, a restart's return, a
+/// failover's promotion), and what it names.</summary>
+public sealed record EventSpec(EventKind Kind, TimeSpan At, TimeSpan Until, string? Function)
+{
+    /// <summary>With serverRestart and failover: the server's name (null: the first server).</summary>
+    public string? Server { get; init; }
+    /// <summary>With failover: what becomes of the old node.</summary>
+    public OldNode OldNode { get; init; }
+    /// <summary>With failover: how long a resolver keeps the name's answer (the DNS record's TTL).</summary>
+    public TimeSpan DnsTtl { get; init; }
+}
+
+/// <summary>What becomes of a failed-over server's old node, and so what its cached connections get.</summary>
+public enum OldNode
+{
+    /// <summary>It comes back up without its connections: a segment of one is answered with RST.</summary>
+    Reset,
+    /// <summary>It is gone: a segment of one is lost, and the client hears nothing.</summary>
+    Gone,
+    /// <summary>It is demoted to a read-only replica: connections stay, every command gets its read-only error.</summary>
+    ReadOnly,
+}
 
 public enum ExpectKind { Outcome, Zombies, ServerConnections }
 

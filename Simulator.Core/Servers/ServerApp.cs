@@ -33,6 +33,8 @@ internal sealed class ServerApp
     private readonly ServerKind _kind;
     private TcpConnection? _listener;
     private bool _down;
+    private bool _failedOver; // the node a failover took away: it never listens again
+    private ServerReply? _readOnly; // a node demoted by a failover: what it answers to every write
 
     public ServerApp(ServerSpec spec, TcpHost host, Clock clock, ConnectionRegistry connections, IRunObserver observer, IPeers peers,
         IChoices response)
@@ -57,6 +59,8 @@ internal sealed class ServerApp
 
     public void Start()
     {
+        if (_failedOver)
+            return;
         _listener = Host.Listen(_spec.Port, _kind.Options(_spec));
         _down = false;
     }
@@ -160,7 +164,9 @@ internal sealed class ServerApp
         conn.Busy--;
         conn.Served++;
         conn.LastActivity = _clock.Now;
-        var sent = conn.Socket.Send(_clock.Now, Wire.ReplyBytes);
+        if (_readOnly is not null)
+            RefuseWrite(conn);
+        var sent = conn.Socket.Send(_clock.Now, _readOnly is null ? Wire.ReplyBytes : Wire.RejectBytes);
         if (!sent.IsOk)
         {
             _conns.Remove(conn.Socket);
@@ -240,6 +246,45 @@ internal sealed class ServerApp
             conn.Socket.Send(_clock.Now, Wire.RejectBytes);
         }
         conn.Socket.Close(_clock.Now);
+    }
+
+    /// <summary>A failover takes this node away at once: demoted, it keeps its connections and answers every
+    /// write with its kind's read-only error; rebooted or gone, its connections vanish without a segment
+    /// (what a client then sends is answered with RST, or lost), and it never listens again.</summary>
+    public void FailOver(OldNode oldNode)
+    {
+        if (oldNode == OldNode.ReadOnly)
+        {
+            _readOnly = ReadOnlyReplies.For(_spec.Kind);
+            Note($"failover: demoted to a read-only replica; writes get \"{_readOnly}\"");
+            return;
+        }
+        bool gone = oldNode == OldNode.Gone;
+        Note(gone ? "failover: the node is gone" : "failover: the node restarts and forgets its connections");
+        foreach (var c in _conns.Values.OrderBy(c => c.Socket.Id).ToArray())
+        {
+            CancelIdle(c);
+            var peer = _peers.PeerAt(c.Socket.Remote.Address);
+            _connections.Incident(c.Socket, new Incident(_clock.Now, gone ? IncidentKind.NodeGone : IncidentKind.NodeRebooted,
+                Environment: peer?.Name, EnvironmentState: peer?.State));
+        }
+        _conns.Clear();
+        _listener = null;
+        _down = _failedOver = true;
+        if (gone)
+            Host.Destroy();
+        else
+            Host.Reboot();
+    }
+
+    /// <summary>A demoted node's answer to a write: its read-only error, on a connection it keeps open.</summary>
+    private void RefuseWrite(ServerConnection conn)
+    {
+        var peer = _peers.PeerAt(conn.Socket.Remote.Address);
+        var incident = new Incident(_clock.Now, IncidentKind.Demoted, Environment: peer?.Name, EnvironmentState: peer?.State,
+            Reply: _readOnly);
+        _connections.Incident(conn.Socket, incident);
+        _connections.Info(conn.Socket).ServerError = incident;
     }
 
     private void Note(string text) => _observer.OnNote(new NoteRecord(_clock.Now, "server", text));
