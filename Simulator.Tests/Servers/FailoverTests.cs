@@ -6,6 +6,7 @@ using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Worlds;
 using Zombiesim.Tcp;
+using Zombiesim.Tests.World;
 using static Zombiesim.Tests.Servers.ServerWorld;
 
 namespace Zombiesim.Tests.Servers;
@@ -148,5 +149,21 @@ public class NamedServerEventTests
     {
         var act = () => ScenarioLoader.Load(Yaml + "\nevents:\n  - failover: { at: 10s, oldNode: dead }", "two.yaml", []);
         act.Should().Throw<BadInputException>().WithMessage("*oldNode*must be one of reset, gone, readOnly, got 'dead'*");
+    }
+}
+
+/// <summary>The failover scenario's fix, as its header states it.</summary>
+public class FailoverScenarioTests
+{
+    [Fact]
+    public void Failing_fast_and_reconnecting_keeps_every_error_within_the_failovers_delay_plus_the_ttl()
+    {
+        var (_, before) = Scenarios.Run("aurora-failover-cached-connection.yaml");
+        before.Requests.Count(q => q.Origin == Origin.Platform).Should().Be(15, "every request from 60 s to 88 s waits 10 s");
+        var (_, r) = Scenarios.Run("aurora-failover-cached-connection.yaml", "functions.0.client.commandTimeout=1s",
+            "functions.0.client.connectTimeout=1s", "functions.0.client.retries=3", "functions.0.client.retryOn=[ETIMEDOUT]");
+        r.Requests.Should().NotContain(q => q.Origin == Origin.Platform);
+        r.Requests.Where(q => !q.Ok).Should().OnlyContain(q => q.T >= S(60) && q.T < S(95) && q.Outcome == Outcome.ETIMEDOUT);
+        r.Requests.Where(q => q.T >= S(96)).Should().OnlyContain(q => q.Ok);
     }
 }
