@@ -35,6 +35,7 @@ internal sealed class Environment : IProcess
     private TimeSpan _reapAfter;
     private TimeSpan _lifetimeEnd = TimeSpan.MaxValue;
     private readonly Network.Resolver _resolver;
+    private Tls.ClientHandshakes? _handshakes; // created with the first connection to a server that runs TLS
 
     public Environment(Platform platform, FunctionRuntime fn, int number)
     {
@@ -282,8 +283,13 @@ internal sealed class Environment : IProcess
             new Cause(CauseKind.FunctionTimeout, Timeout: _fn.Spec.Timeout)));
     }
 
-    public TcpConnection Connect(Endpoint server, SocketOptions options) =>
-        Host.Connect(_clock.Now, _resolver.Resolve(server), options);
+    public TcpConnection Connect(Endpoint server, SocketOptions options)
+    {
+        var socket = Host.Connect(_clock.Now, _resolver.Resolve(server), options);
+        if (_platform.Tls.TryGetValue(server, out var tls))
+            (_handshakes ??= new(_clock, _connections, _fn.Spec.Memory, (s, e) => Client?.OnSocketEvent(s, e))).Begin(socket, tls);
+        return socket;
+    }
 
     public void Own(TcpConnection socket) => _connections.Own(socket, e => OnSocketEvent(socket, e));
 
@@ -296,6 +302,8 @@ internal sealed class Environment : IProcess
             _queued.Add((socket, e)); // the kernel got it; the stopped process will see it when it runs
             return;
         }
+        if (_handshakes?.Take(socket, e) == true)
+            return;
         Client?.OnSocketEvent(socket, e);
     }
 

@@ -274,6 +274,8 @@ internal static class PartSections
         var noSocket = r.Choice("noSocket", NoSocketPolicy.Reset,
             "what the server's host does with a segment for no socket: rst (RFC 9293) or drop (a DROP firewall policy)",
             new Dictionary<string, NoSocketPolicy> { ["rst"] = NoSocketPolicy.Reset, ["drop"] = NoSocketPolicy.Drop });
+        var tls = r.Section("tls", "TLS on every connection: the handshake's round trips and the client's CPU in connection set-up",
+            Tls.TlsSpec.Read);
         if (r.SchemaOnly)
             return null!;
         if (soft is { } s && hard is { } h && s > h)
@@ -292,6 +294,7 @@ internal static class PartSections
             ResponseTime = response, Host = host, NoSocket = noSocket,
             Kind = p.Kind, ReservedConnections = reservedSlots, IdleCloseReply = p.IdleCloseReply,
             KeepAliveInterval = keepInterval, KeepAliveCount = keepCount, RequestsPerConnection = requests ?? p.RequestsPerConnection,
+            Tls = r.Has("tls") ? tls : null,
         };
     }
 

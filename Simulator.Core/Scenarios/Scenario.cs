@@ -247,6 +247,8 @@ public sealed record ServerSpec
     public required Distribution ResponseTime { get; init; }
     public required Sysctls Host { get; init; }
     public NoSocketPolicy NoSocket { get; init; }
+    /// <summary>TLS on every connection: its handshake after TCP's; null: plain TCP.</summary>
+    public Tls.TlsSpec? Tls { get; init; }
 }
 
 public sealed record NetworkSpec

@@ -93,6 +93,8 @@ internal sealed class ServerApp
         }
         _connections.Own(socket, e => OnEvent(conn, e));
         _conns[socket] = conn;
+        if (_spec.Tls is { } tls)
+            conn.Handshake = new Tls.ServerHandshake(tls.Version);
         ArmIdle(conn);
         if (_spec.SoftLimit is { } soft && _conns.Count > soft)
             EvictIdle(soft);
@@ -122,7 +124,17 @@ internal sealed class ServerApp
                 var r = conn.Socket.Read(_clock.Now);
                 if (r.Bytes <= 0 || !_conns.ContainsKey(conn.Socket))
                     return;
-                var (commands, quit) = Wire.Parse(r.Bytes);
+                int bytes = r.Bytes;
+                if (conn.Handshake is { } handshake)
+                {
+                    conn.LastActivity = _clock.Now;
+                    bytes = handshake.Consume(bytes, n => conn.Socket.Send(_clock.Now, n));
+                    if (handshake.Done)
+                        conn.Handshake = null;
+                    if (bytes == 0)
+                        return;
+                }
+                var (commands, quit) = Wire.Parse(bytes);
                 conn.Busy += commands;
                 conn.Quitting |= quit;
                 conn.LastActivity = _clock.Now;

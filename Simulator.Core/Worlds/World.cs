@@ -67,7 +67,11 @@ internal sealed class World
         _topology = new Topology(network, hosts, path, _streams);
         _platform = new Platform(scenario.Platform, scenario.Functions, Clock, observer, connections, _topology,
             named.Select((spec, i) => (spec.Name, At: new Endpoint(hosts[i].Address, spec.Port))).ToDictionary(x => x.Name, x => x.At),
-            _streams);
+            _streams)
+        {
+            Tls = named.Select((spec, i) => (spec.Tls, At: new Endpoint(hosts[i].Address, spec.Port)))
+                .Where(x => x.Tls is not null).ToDictionary(x => x.At, x => x.Tls!),
+        };
         // The first server keeps the stream it always had: a second server changes none of its draws.
         _servers = specs.Select((spec, i) => new ServerApp(spec, hosts[i], Clock, connections, observer, _platform,
             _streams.Stream(i == 0 ? "server/response" : $"server/{spec.Name}/response"))).ToArray();
