@@ -225,6 +225,8 @@ internal static class PartSections
             TcpKeepaliveTime = r.Duration("tcp_keepalive_time", d.TcpKeepaliveTime, "idle time before keepalive probes"),
             TcpKeepaliveIntvl = r.Duration("tcp_keepalive_intvl", d.TcpKeepaliveIntvl, "time between keepalive probes"),
             TcpKeepaliveProbes = r.Int("tcp_keepalive_probes", d.TcpKeepaliveProbes, "unanswered probes before ETIMEDOUT", 1, 127),
+            SoMaxConn = r.Int("somaxconn", d.SoMaxConn, "net.core.somaxconn: the cap on a listen() backlog (4096 since Linux 5.4)",
+                1, 65535),
             TcpRtoMin = r.Duration("tcp_rto_min", d.TcpRtoMin, "RTO floor"),
             TcpRtoMax = r.Duration("tcp_rto_max", d.TcpRtoMax, "RTO cap"),
             Hz = r.IntOneOf("hz", d.Hz, "CONFIG_HZ, the kernel's timer ticks a second: 100, 250, 300 or 1000 (kernel/Kconfig.hz; "
@@ -274,6 +276,10 @@ internal static class PartSections
         var noSocket = r.Choice("noSocket", NoSocketPolicy.Reset,
             "what the server's host does with a segment for no socket: rst (RFC 9293) or drop (a DROP firewall policy)",
             new Dictionary<string, NoSocketPolicy> { ["rst"] = NoSocketPolicy.Reset, ["drop"] = NoSocketPolicy.Drop });
+        int backlog = r.Int("backlog", 511, "listen()'s backlog; the accept queue holds min(backlog, host.somaxconn) + 1 "
+            + "(Redis tcp-backlog 511, nginx 511 on Linux; PostgreSQL 2 x max_connections)", 0, 65535);
+        var acceptTime = r.Duration("acceptTime", TimeSpan.Zero,
+            "what the accept loop spends on each new connection before it takes the next (FOLK; 0s: it keeps up with any rate)");
         var tls = r.Section("tls", "TLS on every connection: the handshake's round trips and the client's CPU in connection set-up",
             Tls.TlsSpec.Read);
         if (r.SchemaOnly)
@@ -294,7 +300,7 @@ internal static class PartSections
             ResponseTime = response, Host = host, NoSocket = noSocket,
             Kind = p.Kind, ReservedConnections = reservedSlots, IdleCloseReply = p.IdleCloseReply,
             KeepAliveInterval = keepInterval, KeepAliveCount = keepCount, RequestsPerConnection = requests ?? p.RequestsPerConnection,
-            Tls = r.Has("tls") ? tls : null,
+            Tls = r.Has("tls") ? tls : null, Backlog = backlog, AcceptTime = acceptTime,
         };
     }
 

@@ -247,6 +247,10 @@ public sealed record ServerSpec
     public required Distribution ResponseTime { get; init; }
     public required Sysctls Host { get; init; }
     public NoSocketPolicy NoSocket { get; init; }
+    /// <summary>listen()'s backlog: the kernel's accept queue holds min(backlog, somaxconn) + 1 connections.</summary>
+    public int Backlog { get; init; } = 511;
+    /// <summary>What the server's accept loop spends on each new connection before it takes the next (0: none).</summary>
+    public TimeSpan AcceptTime { get; init; }
     /// <summary>TLS on every connection: its handshake after TCP's; null: plain TCP.</summary>
     public Tls.TlsSpec? Tls { get; init; }
 }

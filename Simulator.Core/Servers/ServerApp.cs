@@ -31,6 +31,7 @@ internal sealed class ServerApp
     private readonly IChoices _response;
     private readonly Dictionary<TcpConnection, ServerConnection> _conns = new();
     private readonly ServerKind _kind;
+    private readonly AcceptLoop _accept;
     private TcpConnection? _listener;
     private bool _down;
     private bool _failedOver; // the node a failover took away: it never listens again
@@ -47,6 +48,7 @@ internal sealed class ServerApp
         _peers = peers;
         _response = response;
         _kind = ServerKind.For(spec.Kind);
+        _accept = new AcceptLoop(host, clock, spec.AcceptTime, Accept);
     }
 
     public TcpHost Host { get; }
@@ -61,7 +63,7 @@ internal sealed class ServerApp
     {
         if (_failedOver)
             return;
-        _listener = Host.Listen(_spec.Port, _kind.Options(_spec));
+        _listener = Host.Listen(_spec.Port, _kind.Options(_spec), _spec.Backlog);
         _down = false;
     }
 
@@ -73,6 +75,7 @@ internal sealed class ServerApp
         Note($"restart: the process exits and listens again at {Instant.Format(until)}");
         foreach (var c in _conns.Values.OrderBy(c => c.Socket.Id).ToArray())
             CloseConn(c, IncidentKind.Restart);
+        _accept.Drop();
         _listener?.Close(_clock.Now);
         _listener = null;
         _down = true;
@@ -93,6 +96,8 @@ internal sealed class ServerApp
         }
         _connections.Own(socket, e => OnEvent(conn, e));
         _conns[socket] = conn;
+        if (_spec.AcceptTime > TimeSpan.Zero)
+            _clock.Schedule(_clock.Now, () => OnEvent(conn, new TcpEvent(TcpEventKind.Readable))); // what came before accept()
         if (_spec.Tls is { } tls)
             conn.Handshake = new Tls.ServerHandshake(tls.Version);
         ArmIdle(conn);
@@ -281,6 +286,7 @@ internal sealed class ServerApp
                 Environment: peer?.Name, EnvironmentState: peer?.State));
         }
         _conns.Clear();
+        _accept.Drop();
         _listener = null;
         _down = _failedOver = true;
         if (gone)
@@ -304,8 +310,11 @@ internal sealed class ServerApp
     internal void OnAccepted(TcpConnection socket)
     {
         if (!_down)
-            Accept(socket);
+            _accept.Arrived(socket);
         else
+        {
+            Host.Accept(socket);
             socket.Abort(_clock.Now);
+        }
     }
 }

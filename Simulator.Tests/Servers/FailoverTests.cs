@@ -167,3 +167,16 @@ public class FailoverScenarioTests
         r.Requests.Where(q => q.T >= S(96)).Should().OnlyContain(q => q.Ok);
     }
 }
+
+/// <summary>The connection storm's fix, as its header states it.</summary>
+public class ConnectionStormScenarioTests
+{
+    [Fact]
+    public void Raising_somaxconn_to_the_linux_5_4_default_lets_the_storm_wait_in_the_accept_queue()
+    {
+        var (_, before) = Scenarios.Run("connection-storm-backlog.yaml");
+        before.Requests.Count(q => q.Outcome == Outcome.ETIMEDOUT).Should().Be(70);
+        var (_, r) = Scenarios.Run("connection-storm-backlog.yaml", "server.host.somaxconn=4096");
+        r.Requests.Should().HaveCount(400).And.OnlyContain(q => q.Ok);
+    }
+}
