@@ -106,6 +106,8 @@ public static class RunText
         {
             o.WriteLine($"  server peak  {Counts(s.PeakServer)}");
             o.WriteLine($"  server final {Counts(f.Server)}");
+            foreach (var x in s.Servers)
+                o.WriteLine($"  {x.Name,-12} peak {Counts(x.Peak)}; final {Counts(x.Final)}; zombies peak {x.PeakZombies}");
             o.WriteLine($"  client final {Counts(f.Client)}");
             o.WriteLine($"  zombies      peak {s.PeakZombies}, {s.ZombieSeconds.ToString("0.#", Inv)} zombie-seconds");
             string idle = report is null ? "" : $", closed {report.Incidents.IdleCloses:N0} idle";

@@ -48,11 +48,29 @@ public static class SummaryJson
                 ["expectation"] = e.Text, ["met"] = e.Met, ["actual"] = e.Actual,
             }).ToArray()),
         };
+        if (s.Servers.Count > 0)
+            json["servers"] = Obj(s.Servers.Select(x => (x.Name, (JsonNode)Server(x, outcome.Scenario))));
         if (report is not null)
             ReportJson.Add(json, report);
         if (outputs is not null)
             json["outputs"] = outputs;
         return json;
+    }
+
+    /// <summary>One server's part of a run with several: its limits (a failover's standby has its server's), its
+    /// peak and final counts, its peak of zombies.</summary>
+    private static JsonObject Server(ServerSummary x, Scenario scenario)
+    {
+        var spec = scenario.Servers.FirstOrDefault(s => s.Name == x.Name)
+            ?? scenario.Servers.First(s => x.Name.StartsWith(s.Name + "-", StringComparison.Ordinal));
+        return new JsonObject
+        {
+            ["limits"] = new JsonObject { ["soft"] = spec.SoftLimit, ["hard"] = spec.HardLimit, ["maxClients"] = spec.MaxClients },
+            ["peak"] = Obj(x.Peak.Select(kv => (kv.Key, (JsonNode)kv.Value))),
+            ["final"] = Obj(x.Final.Select(kv => (kv.Key, (JsonNode)kv.Value))),
+            ["peakConnections"] = x.PeakConnections,
+            ["peakZombies"] = x.PeakZombies,
+        };
     }
 
     /// <summary>How a function's strategy is written.</summary>

@@ -71,6 +71,23 @@ internal sealed class Census(IReadOnlyList<ServerApp> servers, Platform platform
         }
     }
 
+    /// <summary>Each server's sockets by category (listeners left out), when there are several; null for one.</summary>
+    public IReadOnlyList<ServerCounts>? CountEachServer()
+    {
+        if (servers.Count < 2)
+            return null;
+        var each = new ServerCounts[servers.Count];
+        for (int i = 0; i < servers.Count; i++)
+        {
+            var counts = new CategoryCounts(Sample.ServerCategories);
+            foreach (var c in servers[i].Host.ConnectionsUnordered)
+                if (c.State != TcpState.Listen)
+                    counts.Add(ServerCategory(c));
+            each[i] = new ServerCounts(servers[i].Host.Name, counts);
+        }
+        return each;
+    }
+
     /// <summary>Counts every client socket into <paramref name="counts"/>; returns the environments by state.</summary>
     public (int Busy, int Idle, int Frozen) CountClients(CategoryCounts counts)
     {

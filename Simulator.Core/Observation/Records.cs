@@ -55,7 +55,8 @@ public sealed record Sample(
     long Rejections,
     long Evictions,
     long Throttles,
-    FunctionCounts? Functions = null)
+    FunctionCounts? Functions = null,
+    IReadOnlyList<ServerCounts>? Servers = null)
 {
     /// <summary>Server-side categories, in stacking order: ESTABLISHED split into in use, idle and zombie.</summary>
     public static readonly string[] ServerCategories =
@@ -73,6 +74,10 @@ public sealed record Sample(
     public static readonly string[] ClientCategories =
         ["SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"];
 }
+
+/// <summary>One server's sockets by category at one instant (a sample carries them when the scenario has
+/// several servers, a failover's standby included).</summary>
+public sealed record ServerCounts(string Name, CategoryCounts Counts);
 
 /// <summary>Server connections by the function whose environment holds the other end, at one instant:
 /// held (every server socket but TIME_WAIT) and zombies, indexed as the scenario lists its functions.</summary>

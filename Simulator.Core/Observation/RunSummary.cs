@@ -9,6 +9,7 @@ public sealed class RunSummary : IRunObserver
     private readonly CategoryCounts _peakClient = new(Sample.ClientCategories);
     private readonly CategoryCounts _finalServer = new(Sample.ServerCategories);
     private readonly CategoryCounts _finalClient = new(Sample.ClientCategories);
+    private readonly List<ServerSummary> _servers = new();
     private Sample? _final;
     private int _lastZombies;
     private TimeSpan _lastSampleAt;
@@ -42,6 +43,9 @@ public sealed class RunSummary : IRunObserver
         c.CopyFrom(from);
         return c;
     }
+    /// <summary>Each server's peak and final counts, in the scenario's order (a failover's standby last);
+    /// empty when the scenario has one server (the totals are its).</summary>
+    public IReadOnlyList<ServerSummary> Servers => _servers;
     public double ZombieSeconds { get; private set; }
     public int PeakZombies { get; private set; }
     public int PeakServerConnections { get; private set; }
@@ -81,5 +85,35 @@ public sealed class RunSummary : IRunObserver
         _peakClient.Max(s.Client);
         PeakZombies = Math.Max(PeakZombies, _lastZombies);
         PeakServerConnections = Math.Max(PeakServerConnections, s.Server.Total);
+        if (s.Servers is not { } each)
+            return;
+        for (int i = 0; i < each.Count; i++)
+        {
+            if (_servers.Count <= i)
+                _servers.Add(new ServerSummary(each[i].Name));
+            _servers[i].Add(each[i].Counts);
+        }
+    }
+}
+
+/// <summary>One server's counts over a run: peak by category, the last sample's, the peak of its zombies.</summary>
+public sealed class ServerSummary(string name)
+{
+    private static readonly int ZombieIndex = Array.IndexOf(Sample.ServerCategories, "zombie");
+    private readonly CategoryCounts _peak = new(Sample.ServerCategories);
+    private readonly CategoryCounts _final = new(Sample.ServerCategories);
+
+    public string Name { get; } = name;
+    public IReadOnlyDictionary<string, int> Peak => _peak;
+    public IReadOnlyDictionary<string, int> Final => _final;
+    public int PeakZombies { get; private set; }
+    public int PeakConnections { get; private set; }
+
+    internal void Add(CategoryCounts sample)
+    {
+        _peak.Max(sample);
+        _final.CopyFrom(sample);
+        PeakZombies = Math.Max(PeakZombies, sample.Counts[ZombieIndex]);
+        PeakConnections = Math.Max(PeakConnections, sample.Total);
     }
 }

@@ -47,7 +47,7 @@ internal sealed class Sampler : IObservationEvent
         var client = NextCounts(ref _clientCounts, Sample.ClientCategories);
         var (busy, idle, frozen) = _census.CountClients(client);
         _observer.OnSample(new Sample(now, server, client, busy, idle, frozen, _census.Rejections, _census.Evictions,
-            _census.Platform.Throttles, functions));
+            _census.Platform.Throttles, functions, _census.CountEachServer()));
         if (now + _interval <= _horizon && now < _horizon)
             _clock.Observe(now + _interval, this);
     }

@@ -139,8 +139,8 @@ public class NamedServerEventTests
     [Fact]
     public void A_second_failover_of_one_server_is_refused_with_the_reason()
     {
-        var act = () => ScenarioLoader.Load(Yaml + "\nevents:\n  - failover: { at: 10s, server: db }\n  - failover: { at: 20s, server: db }",
-            "two.yaml", []);
+        const string events = "\nevents:\n  - failover: { at: 10s, server: db }\n  - failover: { at: 20s, server: db }";
+        var act = () => ScenarioLoader.Load(Yaml + events, "two.yaml", []);
         act.Should().Throw<BadInputException>().WithMessage("*server 'db' fails over twice*");
     }
 
@@ -178,5 +178,18 @@ public class ConnectionStormScenarioTests
         before.Requests.Count(q => q.Outcome == Outcome.ETIMEDOUT).Should().Be(70);
         var (_, r) = Scenarios.Run("connection-storm-backlog.yaml", "server.host.somaxconn=4096");
         r.Requests.Should().HaveCount(400).And.OnlyContain(q => q.Ok);
+    }
+}
+
+/// <summary>With several servers the summary has each server's counts.</summary>
+public class PerServerSummaryTests
+{
+    [Fact]
+    public void The_summary_holds_each_servers_peak_and_final_counts_and_the_standby_after_a_failover()
+    {
+        var (outcome, _) = Scenarios.Run("two-servers-cache-and-db.yaml");
+        outcome.Summary.Servers.Select(x => (x.Name, x.PeakZombies, x.Final["zombie"])).Should().Equal(("cache", 1, 0), ("db", 1, 1));
+        var (failover, _) = Scenarios.Run("aurora-failover-cached-connection.yaml");
+        failover.Summary.Servers.Select(x => (x.Name, x.PeakConnections)).Should().Equal(("server", 1), ("server-standby", 5));
     }
 }

@@ -47,7 +47,8 @@ public class TlsTests
     [Fact]
     public void A_connect_timeout_shorter_than_the_handshake_fails_the_connect()
     {
-        // TCP connects at 1 ms; the handshake would end at 2 ms + 17.275 ms of CPU (10 ms x 1769/1024): a 10 ms connect timeout fires first.
+        // TCP connects at 1 ms; the handshake would end at 2 ms + 17.275 ms of CPU (10 ms x 1769/1024):
+        // the 10 ms connect timeout fires first.
         var r = ServerWorld.Run("preset: redis\n  responseTime: 1ms\n  tls: { version: \"1.3\", clientCpu: 10ms }", "[10s]",
             "{ setupCost: 0s, connectTimeout: 10ms }", function: "    strategy: per-invocation");
         var q = r.Requests.Single();
