@@ -68,6 +68,17 @@ public static class ConnectionsChart
             fill.LegendText = Friendly.GetValueOrDefault(c, c);
             lower = upper;
         }
+        // With several servers, a line for each: its own sockets over the stack of all of them.
+        for (int k = 0; k < s.Servers.Count; k++)
+        {
+            var server = s.Servers[k];
+            series[$"server {server.Name}"] = server.Connections;
+            var line = sockets.Add.ScatterLine(steps, Steps(Downsample.Pick(server.Connections, idx)));
+            line.LegendText = $"{server.Name} sockets";
+            line.Color = Distinct.GetColor(k + 2);
+            line.LineWidth = 1.5f;
+            line.LinePattern = LinePattern.Dashed;
+        }
         double peak = total.DefaultIfEmpty(0).Max();
         Limits(run, sockets, peak, series);
 

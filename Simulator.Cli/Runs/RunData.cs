@@ -38,6 +38,9 @@ public sealed record SampleColumns(
     double[] Evictions,
     double[] Throttles)
 {
+    /// <summary>Each server's connections and zombies when the run had several servers; empty otherwise.</summary>
+    public IReadOnlyList<ServerColumns> Servers { get; init; } = [];
+
     public double[] Alive => EnvironmentsBusy.Zip(EnvironmentsIdle, (a, b) => a + b).Zip(EnvironmentsFrozen, (a, b) => a + b).ToArray();
 
     public static SampleColumns From(IReadOnlyList<Sample> samples) => new(
@@ -49,8 +52,16 @@ public sealed record SampleColumns(
         samples.Select(s => (double)s.EnvironmentsFrozen).ToArray(),
         samples.Select(s => (double)s.Rejections).ToArray(),
         samples.Select(s => (double)s.Evictions).ToArray(),
-        samples.Select(s => (double)s.Throttles).ToArray());
+        samples.Select(s => (double)s.Throttles).ToArray())
+    {
+        Servers = samples.Count == 0 || samples[0].Servers is not { } first ? []
+            : first.Select((x, i) => new ServerColumns(x.Name, samples.Select(s => (double)s.Servers![i].Counts.Total).ToArray(),
+                samples.Select(s => (double)s.Servers![i].Counts["zombie"]).ToArray())).ToList(),
+    };
 }
+
+/// <summary>One server's samples: its sockets (the listener left out) and its zombies.</summary>
+public sealed record ServerColumns(string Name, double[] Connections, double[] Zombies);
 
 /// <summary>A run's name, its server's limits and each function's strategy.</summary>
 public sealed record RunHeader(string Name, int? SoftLimit, int? HardLimit, int? MaxClients,

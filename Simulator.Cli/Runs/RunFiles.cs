@@ -49,7 +49,8 @@ public sealed class RunFiles : IRunObserver, IDisposable
             throw;
         }
         _requests.Writer.WriteLine("t,function,environment,connection,outcome,errno,origin,latency_ms,retries,cause");
-        _connections.Writer.WriteLine(ConnectionsHeader);
+        _connections.Writer.WriteLine(ConnectionsHeader + string.Concat(scenario.ServerHosts.Select(h =>
+            $",server_{h}_connections,server_{h}_zombie")));
     }
 
     /// <summary>The files written, once <see cref="Complete"/> has renamed them.</summary>
@@ -116,7 +117,8 @@ public sealed class RunFiles : IRunObserver, IDisposable
     public void OnSample(Sample s) =>
         Write(_connections, Seconds(s.T) + "," + string.Join(',', Sample.ServerCategories.Select(c => s.Server[c].ToString(Inv)))
             + "," + string.Join(',', Sample.ClientCategories.Select(c => s.Client[c].ToString(Inv)))
-            + $",{s.EnvironmentsBusy},{s.EnvironmentsIdle},{s.EnvironmentsFrozen},{s.Rejections},{s.Evictions},{s.Throttles}");
+            + $",{s.EnvironmentsBusy},{s.EnvironmentsIdle},{s.EnvironmentsFrozen},{s.Rejections},{s.Evictions},{s.Throttles}"
+            + string.Concat((s.Servers ?? []).Select(x => $",{x.Counts.Total},{x.Counts["zombie"]}")));
 
     /// <summary>A line to a file still being streamed; a full disk stops the run with every earlier file kept.</summary>
     private void Write(AtomicFile file, string line)
@@ -286,6 +288,13 @@ public sealed class RunFiles : IRunObserver, IDisposable
             Sample.ServerCategories.ToDictionary(c => c, c => Column("server_" + c)),
             Sample.ClientCategories.ToDictionary(c => c, c => Column("client_" + c)),
             Column("environments_busy"), Column("environments_idle"), Column("environments_frozen"),
-            Column("rejections"), Column("evictions"), Column("throttles"));
+            Column("rejections"), Column("evictions"), Column("throttles"))
+        {
+            // With several servers: server_NAME_connections and server_NAME_zombie for each.
+            Servers = header
+                .Where(h => h.StartsWith("server_", StringComparison.Ordinal) && h.EndsWith("_connections", StringComparison.Ordinal))
+                .Select(h => h["server_".Length..^"_connections".Length])
+                .Select(n => new ServerColumns(n, Column($"server_{n}_connections"), Column($"server_{n}_zombie"))).ToList(),
+        };
     }
 }

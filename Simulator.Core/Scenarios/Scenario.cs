@@ -33,6 +33,21 @@ public sealed record Scenario
         init => _servers = value;
     }
     private readonly IReadOnlyList<ServerSpec>? _servers;
+
+    /// <summary>The hosts of the servers when there are several: each server's, then the standby of each
+    /// failover (<see cref="StandbyName"/>); empty for one server without a failover.</summary>
+    public IReadOnlyList<string> ServerHosts
+    {
+        get
+        {
+            var hosts = Servers.Select(x => x.Name)
+                .Concat(Events.Where(e => e.Kind == EventKind.Failover).Select(e => StandbyName(e.Server ?? Servers[0].Name))).ToList();
+            return hosts.Count > 1 ? hosts : [];
+        }
+    }
+
+    /// <summary>The name of the node a failover of <paramref name="server"/> promotes (its host's name).</summary>
+    public static string StandbyName(string server) => $"{server}-standby";
     public required NetworkSpec Network { get; init; }
     public required IReadOnlyList<TrafficSpec> Traffic { get; init; }
     public required IReadOnlyList<EventSpec> Events { get; init; }

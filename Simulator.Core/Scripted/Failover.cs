@@ -16,7 +16,7 @@ namespace Zombiesim.Core.Scripted;
 internal static class Failover
 {
     /// <summary>The name of the node a failover of <paramref name="server"/> promotes.</summary>
-    public static string StandbyName(string server) => $"{server}-standby";
+    public static string StandbyName(string server) => Scenario.StandbyName(server);
 
     public static void Schedule(EventSpec e, Clock clock, ServerApp old, ServerApp standby, Names names, IRunObserver observer)
     {

@@ -193,3 +193,38 @@ public class PerServerSummaryTests
         failover.Summary.Servers.Select(x => (x.Name, x.PeakConnections)).Should().Equal(("server", 1), ("server-standby", 5));
     }
 }
+
+/// <summary>With several servers, connections.csv has each server's sockets and zombies, and reads back as written.</summary>
+public class PerServerFilesTests
+{
+    [Fact]
+    public void Connections_csv_has_each_servers_columns_and_reads_them_back()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "zombiesim-per-server-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var scenario = ScenarioLoader.LoadFile(Scenarios.File("aurora-failover-cached-connection.yaml"));
+            var charted = new Zombiesim.Cli.Runs.ChartRecorder(scenario);
+            RunOutcome outcome;
+            using (var files = Zombiesim.Cli.Runs.RunFiles.Create(dir, scenario))
+            {
+                outcome = Simulation.Run(scenario, null, charted, files);
+                files.Complete(outcome, null);
+            }
+            var header = File.ReadLines(Path.Combine(dir, "connections.csv")).First().Split(',');
+            header.TakeLast(4).Should().Equal("server_server_connections", "server_server_zombie", "server_server-standby_connections",
+                "server_server-standby_zombie");
+            var back = Zombiesim.Cli.Runs.RunFiles.Read(dir).Samples.Servers;
+            var memory = Zombiesim.Cli.Runs.RunData.From(outcome, charted).Samples.Servers;
+            back.Select(x => x.Name).Should().Equal("server", "server-standby");
+            back.Select(x => x.Connections).Should().BeEquivalentTo(memory.Select(x => x.Connections), o => o.WithStrictOrdering());
+            back[1].Connections.Max().Should().Be(5);
+            back[0].Connections.Skip(61).Should().OnlyContain(v => v == 0, "the old node is gone from 60 s");
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, true);
+        }
+    }
+}
