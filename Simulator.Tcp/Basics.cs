@@ -71,6 +71,9 @@ public enum TcpCause
     UserTimeout,
     OrphanRetriesExhausted,
     HostDestroyed,
+    /// <summary>The host restarted: its sockets vanished without a segment, and the host answers what
+    /// arrives for them with RST, as for no socket.</summary>
+    HostRebooted,
 }
 
 public static class TcpNames
@@ -116,6 +119,7 @@ public static class TcpNames
         TcpCause.UserTimeout => "user-timeout",
         TcpCause.OrphanRetriesExhausted => "orphan-retries-exhausted",
         TcpCause.HostDestroyed => "host-destroyed",
+        TcpCause.HostRebooted => "host-rebooted",
         _ => throw new ArgumentOutOfRangeException(nameof(c), c, null),
     };
 

@@ -53,6 +53,10 @@ public sealed record Sysctls
     /// <summary>TIME_WAIT length. 60 s (TCP_TIMEWAIT_LEN, a constant in Linux, not a sysctl).</summary>
     public TimeSpan TimeWaitLength { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>net.core.somaxconn: the most a listen() backlog may be. 4096 since Linux 5.4 (128 before;
+    /// include/linux/socket.h SOMAXCONN); net/socket.c __sys_listen caps the backlog with it.</summary>
+    public int SoMaxConn { get; init; } = 4096;
+
     /// <summary>CONFIG_HZ: the kernel's timer ticks a second; RTOs and timers are whole jiffies.
     /// Default 250 (Debian and Ubuntu generic kernels); 100, 300 and 1000 exist (kernel/Kconfig.hz).</summary>
     public int Hz { get; init; } = 250;

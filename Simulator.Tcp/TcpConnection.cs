@@ -81,6 +81,9 @@ public sealed class TcpConnection
     /// <summary>The application called close(): the kernel owns the socket now (an orphan).</summary>
     public bool Orphaned { get; private set; }
 
+    /// <summary>Established and waiting in its listener's accept queue for the application's accept().</summary>
+    internal bool InAcceptQueue { get; set; }
+
     /// <summary>Bytes the application has not read yet.</summary>
     public int Readable => _readable;
 
@@ -309,11 +312,11 @@ public sealed class TcpConnection
         Commit();
     }
 
-    /// <summary>The host was destroyed: the socket vanishes and nothing is sent.</summary>
-    internal void Vanish()
+    /// <summary>The host was destroyed or restarted: the socket vanishes and nothing is sent.</summary>
+    internal void Vanish(TcpCause cause = TcpCause.HostDestroyed)
     {
         if (State != TcpState.Closed)
-            SetState(TcpState.Closed, TcpCause.HostDestroyed);
+            SetState(TcpState.Closed, cause);
         Commit();
     }
 
@@ -404,9 +407,15 @@ public sealed class TcpConnection
                 EmitResetFor(s);
                 return;
             }
+            // Linux tcp_check_req -> tcp_v4_syn_recv_sock: with the listener's accept queue full the ACK (and
+            // any data on it) is dropped; the SYN-ACK timer goes on (tcp_abort_on_overflow 0: no RST).
+            if (_passive && _host.AcceptQueueFull(Local.Port))
+                return;
             OnNewAck(now, s.Ack);
             SetState(TcpState.Established, TcpCause.RcvAckOfSyn);
             OnEstablished(now);
+            if (_passive)
+                _host.EnqueueAccepted(this);
             _host.RaiseEvent(this, new TcpEvent(_passive ? TcpEventKind.Accepted : TcpEventKind.Connected));
         }
         else if (Seq.Gt(s.Ack, _sndNxt))

@@ -39,6 +39,7 @@ public sealed class TcpHost
 
     private readonly Dictionary<(Endpoint Local, Endpoint Remote), TcpConnection> _connections = new();
     private readonly Dictionary<ushort, TcpConnection> _listeners = new();
+    private readonly Dictionary<ushort, (int Queued, int Max)> _acceptQueues = new(); // by listening port
     private readonly SortedSet<long> _deferredTimers = new();
     private readonly Dictionary<long, TcpConnection> _byId = new();
     private long _nextId;
@@ -86,14 +87,18 @@ public sealed class TcpHost
 
     // ---------------------------------------------------------------- application side
 
-    /// <summary>listen(): a socket in LISTEN on <paramref name="port"/>.</summary>
-    public TcpConnection Listen(ushort port, SocketOptions? options = null)
+    /// <summary>listen(): a socket in LISTEN on <paramref name="port"/>, whose accept queue holds
+    /// min(<paramref name="backlog"/>, somaxconn) established connections, plus one (Linux's
+    /// sk_acceptq_is_full is "more than the backlog", include/net/sock.h).</summary>
+    public TcpConnection Listen(ushort port, SocketOptions? options = null, int backlog = int.MaxValue)
     {
         EnsureAlive();
+        ArgumentOutOfRangeException.ThrowIfNegative(backlog);
         if (_listeners.ContainsKey(port))
             throw new InvalidOperationException($"{Name}: port {port} already has a listener (EADDRINUSE)");
         var l = NewConnection(new Endpoint(Address, port), default, options ?? SocketOptions.Default, passive: false);
         _listeners[port] = l;
+        _acceptQueues[port] = (0, Math.Min(backlog, Sysctls.SoMaxConn));
         l.OpenPassive();
         Dispatch();
         return l;
@@ -123,6 +128,31 @@ public sealed class TcpHost
         var c = new TcpConnection(this, _nextId++, new Endpoint(Address, 0), remote, options ?? SocketOptions.Default, passive: false);
         c.Refuse(errno);
         return c;
+    }
+
+    /// <summary>accept(): the application takes <paramref name="child"/> (an Accepted event's socket) out of
+    /// its listener's accept queue.</summary>
+    public void Accept(TcpConnection child)
+    {
+        if (!child.InAcceptQueue)
+            return;
+        child.InAcceptQueue = false;
+        if (_acceptQueues.TryGetValue(child.Local.Port, out var q))
+            _acceptQueues[child.Local.Port] = q with { Queued = q.Queued - 1 };
+    }
+
+    /// <summary>Established connections on <paramref name="port"/> the application has not accepted yet.</summary>
+    public int AcceptQueueLength(ushort port) => _acceptQueues.TryGetValue(port, out var q) ? q.Queued : 0;
+
+    internal bool AcceptQueueFull(ushort port) => _acceptQueues.TryGetValue(port, out var q) && q.Queued > q.Max;
+
+    internal void EnqueueAccepted(TcpConnection child)
+    {
+        if (_acceptQueues.TryGetValue(child.Local.Port, out var q))
+        {
+            child.InAcceptQueue = true;
+            _acceptQueues[child.Local.Port] = q with { Queued = q.Queued + 1 };
+        }
     }
 
     internal void EnsureApplicationRuns(TcpConnection c)
@@ -209,6 +239,20 @@ public sealed class TcpHost
         Paused = false;
     }
 
+    /// <summary>The machine restarts (a crash and a reboot, a failed-over node that comes back without
+    /// its state): every socket vanishes without a segment, and what arrives for them afterwards meets no
+    /// socket (RST, RFC 9293 §3.5.2). Nothing listens until the application calls listen() again.</summary>
+    public void Reboot()
+    {
+        EnsureAlive();
+        foreach (var c in _byId.Values.OrderBy(c => c.Id).ToArray())
+            c.Vanish(TcpCause.HostRebooted);
+        Dispatch();
+        _deferredTimers.Clear();
+        ApplicationStopped = false;
+        Paused = false;
+    }
+
     // ---------------------------------------------------------------- for connections
 
     internal void OnListenerSegment(TimeSpan now, TcpConnection listener, in Segment s)
@@ -222,6 +266,11 @@ public sealed class TcpHost
             return;
         }
         if (!s.Syn)
+            return;
+        // Linux tcp_conn_request (net/ipv4/tcp_input.c): a SYN for a listener whose accept queue is full is
+        // dropped (LINUX_MIB_LISTENOVERFLOWS); the client sends it again after its SYN timeout. The SYN queue
+        // itself does not overflow: with tcp_syncookies 1 (the default) a full one answers with a cookie.
+        if (AcceptQueueFull(s.Destination.Port))
             return;
         var child = NewConnection(s.Destination, s.Source, listener.Options, passive: true);
         _connections[(s.Destination, s.Source)] = child;
@@ -257,8 +306,12 @@ public sealed class TcpHost
     internal void Forget(TcpConnection c)
     {
         _byId.Remove(c.Id);
+        Accept(c); // a connection that closes before accept() leaves the queue
         if (c.State == TcpState.Closed && _listeners.TryGetValue(c.Local.Port, out var l) && l == c)
+        {
             _listeners.Remove(c.Local.Port);
+            _acceptQueues.Remove(c.Local.Port);
+        }
         else
             _connections.Remove((c.Local, c.Remote));
     }

@@ -4,7 +4,7 @@ using Zombiesim.Cli.Runs;
 namespace Zombiesim.Cli.Charts;
 
 /// <summary>
-/// The instants a reader looks for on a time axis (scripted partitions, redeploys and restarts, the
+/// The instants a reader looks for on a time axis (scripted partitions, redeploys, restarts and failovers, the
 /// first refusal) as vertical lines named in the legend, never as text over the data: labels then
 /// cannot collide with each other or the title, however close the instants.
 /// </summary>
@@ -15,6 +15,7 @@ public static class TimeMarks
         ("partition", Colors.DarkRed, LinePattern.DenselyDashed),
         ("redeploy", Colors.Indigo, LinePattern.Dashed),
         ("restart", Colors.DarkGreen, LinePattern.Dashed),
+        ("failover", Colors.DarkOrange, LinePattern.Dotted), // the old node fails, then the standby is promoted
     ];
 
     /// <summary>One legend entry per kind and part (e.g. "redeploy dbproxy at 20 min"); a line per instant in every panel.</summary>

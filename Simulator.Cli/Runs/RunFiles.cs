@@ -49,8 +49,8 @@ public sealed class RunFiles : IRunObserver, IDisposable
             throw;
         }
         _requests.Writer.WriteLine("t,function,environment,connection,outcome,errno,origin,latency_ms,retries,cause");
-        _connections.Writer.WriteLine(ConnectionsHeader + (scenario.Servers.Count > 1
-            ? "," + string.Join(',', scenario.Servers.Select(x => OpenPrefix + x.Name)) : ""));
+        _connections.Writer.WriteLine(ConnectionsHeader + (scenario.ServerHosts.Count > 0
+            ? "," + string.Join(',', scenario.ServerHosts.Select(x => OpenPrefix + x)) : ""));
     }
 
     /// <summary>The files written, once <see cref="Complete"/> has renamed them.</summary>

@@ -35,8 +35,10 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
             Refuse(f.Client.PingInterval is not null, $"function {f.Name}: client pingInterval");
             Refuse(f.Work is not Constant, $"function {f.Name}: a work distribution (a fixed value is fine)");
         }
-        Refuse(s.Events.Count > 0, "scripted events (partitions, redeploys, server restarts)");
+        Refuse(s.Events.Count > 0, "scripted events (partitions, redeploys, server restarts, failovers)");
         Refuse(s.Servers.Any(x => x.Pooler is not null), "a pooler (servers[].pooler)");
+        Refuse(s.Server.Tls is not null, "server tls");
+        Refuse(s.Server.AcceptTime > TimeSpan.Zero, "server acceptTime (the real server accepts at its own pace)");
         Refuse(s.Platform.ShutdownHook, "platform.shutdownHook");
         Refuse(s.Network.Middleboxes.Count > 1, "more than one middlebox");
         Refuse(s.Platform.ColdStart is not Constant, "a coldStart distribution (a fixed value is fine)");

@@ -37,16 +37,17 @@ internal sealed class InvariantChecker(Scenario scenario, IReadOnlyList<Invarian
 
     public void OnTransition(TransitionRecord t)
     {
-        if (_census is null || t.Host != "server")
+        if (_census is null || ServerNamed(t.Host) is not { } server)
             return;
         foreach (var inv in invariants)
         {
             switch (inv)
             {
-                case HardLimit when t.To == TcpState.Established && (scenario.Server.HardLimit ?? scenario.Server.MaxClients) is { } limit:
-                    int open = _census.ServerConnectionsOpen();
+                case HardLimit when t.To == TcpState.Established && (server.HardLimit ?? server.MaxClients) is { } limit:
+                    int open = _census.ServerConnectionsOpen(server.Name);
                     if (open > limit)
-                        breach($"[{inv.Text}] at {Instant.Format(t.T)} the server holds {open} connections, "
+                        breach($"[{inv.Text}] at {Instant.Format(t.T)} "
+                            + $"{(scenario.Servers.Count > 1 ? $"server {server.Name}" : "the server")} holds {open} connections, "
                             + $"above its limit of {limit} ({t.Connection} just established)");
                     break;
                 case ZombiesAtMost z:
@@ -54,6 +55,14 @@ internal sealed class InvariantChecker(Scenario scenario, IReadOnlyList<Invarian
                     break;
             }
         }
+    }
+
+    /// <summary>The scenario's server on <paramref name="host"/>; null for a client's host (or a failover's standby).</summary>
+    private ServerSpec? ServerNamed(string host)
+    {
+        foreach (var s in scenario.Servers)
+            if (s.Name == host) return s;
+        return null;
     }
 
     public void OnLifecycle(LifecycleRecord l)

@@ -136,12 +136,13 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
         return n;
     }
 
-    /// <summary>Server sockets that still hold a connection (not the listener, not TIME_WAIT).</summary>
-    public int ServerConnectionsOpen()
+    /// <summary>Server sockets that still hold a connection (not the listener, not TIME_WAIT), on the server
+    /// named <paramref name="server"/> or on every server.</summary>
+    public int ServerConnectionsOpen(string? server = null)
     {
         int n = 0;
         foreach (var c in ServerSocketsUnordered())
-            if (c.State is not (TcpState.Listen or TcpState.TimeWait)) n++;
+            if (c.State is not (TcpState.Listen or TcpState.TimeWait) && (server is null || c.Host.Name == server)) n++;
         return n;
     }
 

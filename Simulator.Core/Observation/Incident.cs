@@ -33,6 +33,12 @@ public enum IncidentKind
     QueryWaitTimeout,
     /// <summary>The pooler's server connection under the query failed, and the pooler closed the client's connection.</summary>
     UpstreamLost,
+    /// <summary>A failover took the server's node away; the node came back up without the connection.</summary>
+    NodeRebooted,
+    /// <summary>A failover took the server's node away for good.</summary>
+    NodeGone,
+    /// <summary>A failover demoted the server's node to a read-only replica, which answered a write with its error.</summary>
+    Demoted,
 }
 
 /// <summary>
@@ -67,6 +73,9 @@ public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox 
                     $"the pooler had no server connection free within {DurationText.Format(IdleTimeout!.Value)} "
                     + $"(all {Limit} busy) and closed it",
                 IncidentKind.UpstreamLost => "the pooler's server connection under the query failed, and the pooler closed it",
+                IncidentKind.NodeRebooted => "the server failed over: its old node came back up without the connection",
+                IncidentKind.NodeGone => "the server failed over: its old node is gone",
+                IncidentKind.Demoted => "the server failed over: its old node, demoted to a read-only replica, refused the write",
                 _ => "the partitioned path dropped a segment",
             };
             if (Reply is not null)

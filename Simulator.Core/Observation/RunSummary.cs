@@ -42,6 +42,7 @@ public sealed class RunSummary : IRunObserver
         c.CopyFrom(from);
         return c;
     }
+
     public double ZombieSeconds { get; private set; }
     public int PeakZombies { get; private set; }
     public int PeakServerConnections { get; private set; }

@@ -36,6 +36,8 @@ internal sealed class Environment : IProcess
     private long _invocations;
     private TimeSpan _reapAfter;
     private TimeSpan _lifetimeEnd = TimeSpan.MaxValue;
+    private readonly Network.Resolver _resolver;
+    private Tls.ClientHandshakes? _handshakes; // created with the first connection to a server that runs TLS
 
     public Environment(Platform platform, FunctionRuntime fn, int number)
     {
@@ -46,6 +48,7 @@ internal sealed class Environment : IProcess
         _observer = platform.Observer;
         Name = $"{fn.Spec.Name}#{number}";
         Host = platform.AddHost(this, fn.Spec.Host);
+        _resolver = new Network.Resolver(platform.Names, _clock);
         _ready = new Alarm(_clock, OnReady);
         _reap = new Alarm(_clock, _ => OnReap());
         _recycle = new Alarm(_clock, _ => OnRecycle());
@@ -284,13 +287,19 @@ internal sealed class Environment : IProcess
             new Cause(CauseKind.FunctionTimeout, Timeout: _fn.Spec.Timeout)));
     }
 
-    /// <summary>connect(): where the instance already holds the platform's most outbound connections,
-    /// the call fails at once with EACCES and nothing is sent; the library hears of it from the socket's
-    /// error after the call returns, as Node reports it on the next turn of its event loop.</summary>
+    /// <summary>connect() to a server by its name (the resolver picks the node; TLS handshakes run between the kernel
+    /// and the library). Where the instance already holds the platform's most outbound connections, the call fails at
+    /// once with EACCES and nothing is sent; the library hears of it from the socket's error after the call returns,
+    /// as Node reports it on the next turn of its event loop.</summary>
     public TcpConnection Connect(Endpoint server, SocketOptions options)
     {
         if (_platform.Spec.Outbound.Exceeded(Host) is not { } limit)
-            return Host.Connect(_clock.Now, server, options);
+        {
+            var opened = Host.Connect(_clock.Now, _resolver.Resolve(server), options);
+            if (_platform.Tls.TryGetValue(server, out var tls))
+                (_handshakes ??= new(_clock, _connections, _fn.Spec.Memory, (s, e) => Client?.OnSocketEvent(s, e))).Begin(opened, tls);
+            return opened;
+        }
         var socket = Host.Refused(server, Errno.EACCES, options);
         _connections.Incident(socket, new Incident(_clock.Now, IncidentKind.OutboundLimit, Limit: limit, Environment: Name));
         _clock.Schedule(_clock.Now, () =>
@@ -312,6 +321,8 @@ internal sealed class Environment : IProcess
             _queued.Add((socket, e)); // the kernel got it; the stopped process will see it when it runs
             return;
         }
+        if (_handshakes?.Take(socket, e) == true)
+            return;
         Client?.OnSocketEvent(socket, e);
     }
 

@@ -13,8 +13,9 @@ internal interface IProcess
     TcpHost Host { get; }
     EnvironmentState State { get; }
 
-    /// <summary>connect() to <paramref name="server"/>: a new socket, or, where the platform limits an
-    /// instance's outbound connections and the limit is reached, one that fails at once with EACCES.</summary>
+    /// <summary>connect() to a server by its name: the environment's resolver picks the node the name points to
+    /// (it only differs from <paramref name="server"/> once a failover moved the name); where the platform limits an
+    /// instance's outbound connections and the limit is reached, a socket that fails at once with EACCES.</summary>
     TcpConnection Connect(Endpoint server, SocketOptions options);
 
     /// <summary>Routes a socket's events to the client library through the process, which holds

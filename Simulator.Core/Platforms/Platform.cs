@@ -40,6 +40,11 @@ internal sealed class Platform : IPeers
     public Clock Clock { get; }
     public IRunObserver Observer { get; }
     public ConnectionRegistry Connections { get; }
+    /// <summary>The TLS of the servers that run it, by the endpoint their name first points to.</summary>
+    public IReadOnlyDictionary<Endpoint, Tls.TlsSpec> Tls { get; init; } = new Dictionary<Endpoint, Tls.TlsSpec>();
+
+    /// <summary>What the servers' names point to (a failover moves one).</summary>
+    public Names Names { get; } = new();
     /// <summary>Where the functions' client libraries connect.</summary>
     public Endpoint Server { get; }
 

@@ -264,6 +264,8 @@ internal static class PartSections
             TcpKeepaliveTime = r.Duration("tcp_keepalive_time", d.TcpKeepaliveTime, "idle time before keepalive probes"),
             TcpKeepaliveIntvl = r.Duration("tcp_keepalive_intvl", d.TcpKeepaliveIntvl, "time between keepalive probes"),
             TcpKeepaliveProbes = r.Int("tcp_keepalive_probes", d.TcpKeepaliveProbes, "unanswered probes before ETIMEDOUT", 1, 127),
+            SoMaxConn = r.Int("somaxconn", d.SoMaxConn, "net.core.somaxconn: the cap on a listen() backlog (4096 since Linux 5.4)",
+                1, 65535),
             TcpRtoMin = r.Duration("tcp_rto_min", d.TcpRtoMin, "RTO floor"),
             TcpRtoMax = r.Duration("tcp_rto_max", d.TcpRtoMax, "RTO cap"),
             Hz = r.IntOneOf("hz", d.Hz, "CONFIG_HZ, the kernel's timer ticks a second: 100, 250, 300 or 1000 (kernel/Kconfig.hz; "
@@ -319,6 +321,12 @@ internal static class PartSections
         bool hasPooler = r.Has("pooler");
         var pooler = r.Section("pooler", "a pooler or proxy in front of another server (PgBouncer, RDS Proxy, Hyperdrive) in place of "
             + "a server of its own; only with servers:", p => PoolerSection.Read(p, hasPooler));
+        int backlog = r.Int("backlog", 511, "listen()'s backlog; the accept queue holds min(backlog, host.somaxconn) + 1 "
+            + "(Redis tcp-backlog 511, nginx 511 on Linux; PostgreSQL 2 x max_connections)", 0, 65535);
+        var acceptTime = r.Duration("acceptTime", TimeSpan.Zero,
+            "what the accept loop spends on each new connection before it takes the next (FOLK; 0s: it keeps up with any rate)");
+        var tls = r.Section("tls", "TLS on every connection: the handshake's round trips and the client's CPU in connection set-up",
+            Tls.TlsSpec.Read);
         if (r.SchemaOnly)
             return null!;
         if (pooler is not null && ServerOnlyKeys.FirstOrDefault(r.Has) is { } serverKey)
@@ -342,6 +350,7 @@ internal static class PartSections
             Kind = p.Kind, ReservedConnections = reservedSlots, IdleCloseReply = p.IdleCloseReply,
             KeepAliveInterval = keepInterval, KeepAliveCount = keepCount, RequestsPerConnection = requests ?? p.RequestsPerConnection,
             EventScheduler = eventScheduler,
+            Tls = r.Has("tls") ? tls : null, Backlog = backlog, AcceptTime = acceptTime,
         };
     }
 

@@ -33,6 +33,21 @@ public sealed record Scenario
         init => _servers = value;
     }
     private readonly IReadOnlyList<ServerSpec>? _servers;
+
+    /// <summary>The hosts of the servers when there are several: each server's, then the standby of each
+    /// failover (<see cref="StandbyName"/>); empty for one server without a failover.</summary>
+    public IReadOnlyList<string> ServerHosts
+    {
+        get
+        {
+            var hosts = Servers.Select(x => x.Name)
+                .Concat(Events.Where(e => e.Kind == EventKind.Failover).Select(e => StandbyName(e.Server ?? Servers[0].Name))).ToList();
+            return hosts.Count > 1 ? hosts : [];
+        }
+    }
+
+    /// <summary>The name of the node a failover of <paramref name="server"/> promotes (its host's name).</summary>
+    public static string StandbyName(string server) => $"{server}-standby";
     public required NetworkSpec Network { get; init; }
     public required IReadOnlyList<TrafficSpec> Traffic { get; init; }
     public required IReadOnlyList<EventSpec> Events { get; init; }
@@ -289,6 +304,12 @@ public sealed record ServerSpec
 
     /// <summary>A pooler or proxy in front of another server, in place of a server of its own; null: a server.</summary>
     public PoolerSpec? Pooler { get; init; }
+    /// <summary>listen()'s backlog: the kernel's accept queue holds min(backlog, somaxconn) + 1 connections.</summary>
+    public int Backlog { get; init; } = 511;
+    /// <summary>What the server's accept loop spends on each new connection before it takes the next (0: none).</summary>
+    public TimeSpan AcceptTime { get; init; }
+    /// <summary>TLS on every connection: its handshake after TCP's; null: plain TCP.</summary>
+    public Tls.TlsSpec? Tls { get; init; }
 }
 
 public sealed record NetworkSpec
@@ -313,9 +334,30 @@ public sealed record TrafficSpec
     public Traffic.RateCurve? Rate { get; init; }
 }
 
-public enum EventKind { Partition, Redeploy, ServerRestart }
+public enum EventKind { Partition, Redeploy, ServerRestart, Failover }
 
-public sealed record EventSpec(EventKind Kind, TimeSpan At, TimeSpan Until, string? Function);
+/// <summary>A scripted event: what, when, until when (a partition's end, a restart's return, a
+/// failover's promotion), and what it names.</summary>
+public sealed record EventSpec(EventKind Kind, TimeSpan At, TimeSpan Until, string? Function)
+{
+    /// <summary>With serverRestart and failover: the server's name (null: the first server).</summary>
+    public string? Server { get; init; }
+    /// <summary>With failover: what becomes of the old node.</summary>
+    public OldNode OldNode { get; init; }
+    /// <summary>With failover: how long a resolver keeps the name's answer (the DNS record's TTL).</summary>
+    public TimeSpan DnsTtl { get; init; }
+}
+
+/// <summary>What becomes of a failed-over server's old node, and so what its cached connections get.</summary>
+public enum OldNode
+{
+    /// <summary>It comes back up without its connections: a segment of one is answered with RST.</summary>
+    Reset,
+    /// <summary>It is gone: a segment of one is lost, and the client hears nothing.</summary>
+    Gone,
+    /// <summary>It is demoted to a read-only replica: connections stay, every command gets its read-only error.</summary>
+    ReadOnly,
+}
 
 public enum ExpectKind { Outcome, Zombies, ServerConnections }
 

@@ -129,8 +129,9 @@ public static class ScenarioLoader
             PartSections.ReadNamedServer);
         var network = r.Section("network", "the path between functions and server", PartSections.ReadNetwork);
         var traffic = r.List("traffic", "when functions are invoked", t => ScriptSections.ReadTraffic(t, names, horizon));
-        var events = r.List("events", "things that happen: partitions, redeploys, server restarts",
-            e => ScriptSections.ReadEvent(e, names));
+        IReadOnlyList<string> serverNamesRead = hasServers ? servers.Where(s => s is not null).Select(s => s.Name).ToList() : ["server"];
+        var events = r.List("events", "things that happen: partitions, redeploys, server restarts, failovers",
+            e => ScriptSections.ReadEvent(e, names, serverNamesRead));
         var expect = r.List("expect", "assertions that turn the scenario into a regression test (exit code 1 when violated)",
             x => ScriptSections.ReadExpect(x, names));
         bool hasSearch = r.Has("search");
@@ -186,6 +187,14 @@ public static class ScenarioLoader
                 throw r.ErrorAt("servers", $"the pooler '{p.Name}': maxConnectionsPercent is a share of the upstream's maxClients, "
                     + $"and '{up.Name}' has none: set its maxClients or the pooler's defaultPoolSize");
         }
+        var failedOver = events.Where(e => e.Kind == EventKind.Failover).Select(e => e.Server ?? serverNames[0]).ToList();
+        if (failedOver.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw r.ErrorAt("events", $"server '{twice.Key}' fails over twice; the model promotes one standby per server, "
+                + "so give each server at most one failover");
+        if (failedOver.Select(Scripted.Failover.StandbyName).FirstOrDefault(n => names.Contains(n) || serverNames.Contains(n))
+            is { } taken)
+            throw r.ErrorAt("events", $"a failover promotes a node named '{taken}', which is already a function's or a server's name; "
+                + "rename that one");
         var scenario = new Scenario
         {
             Name = name, Description = description, Seed = seed, Horizon = horizon, Platform = platform, Functions = functions,

@@ -65,7 +65,12 @@ internal static class ScriptSections
         return traffic;
     }
 
-    internal static EventSpec ReadEvent(Reader r, IReadOnlySet<string> functions)
+    private static readonly Dictionary<string, OldNode> OldNodes = new()
+    {
+        ["reset"] = OldNode.Reset, ["gone"] = OldNode.Gone, ["readOnly"] = OldNode.ReadOnly,
+    };
+
+    internal static EventSpec ReadEvent(Reader r, IReadOnlySet<string> functions, IReadOnlyList<string> servers)
     {
         var partition = r.Section("partition", "the path drops everything in both directions",
             p => (p.OptionalDuration("from", "start"), p.OptionalDuration("to", "end")));
@@ -73,14 +78,28 @@ internal static class ScriptSections
             p => (p.OptionalDuration("at", "when"), p.Name("function", "which function", functions, required: false)));
         var restart = r.Section("serverRestart",
             "the server process restarts: its connections are closed, and it listens again after the downtime",
-            p => (p.OptionalDuration("at", "when"), p.Duration("downtime", TimeSpan.FromSeconds(1), "how long it is down")));
-        r.ExactlyOneOf("partition", "redeploy", "serverRestart");
+            p => (p.OptionalDuration("at", "when"), p.Duration("downtime", TimeSpan.FromSeconds(1), "how long it is down"),
+                p.Name("server", "which server (default: the first)", servers, required: false)));
+        var failover = r.Section("failover",
+            "the server's name moves to a new node (a promoted replica) after a delay; the old node's connections get "
+                + "what 'oldNode' says",
+            p => (p.OptionalDuration("at", "when the old node fails"),
+                p.Duration("delay", TimeSpan.FromSeconds(30), "until the new node is promoted and the name points to it "
+                    + "(Aurora: typically under 30 s, FOLK)"),
+                p.Name("server", "which server (default: the first)", servers, required: false),
+                p.Choice("oldNode", OldNode.Gone, "gone: it is gone, its connections' segments are lost (Aurora fences the "
+                    + "old writer: the client must time out); reset: it comes back up without its connections (their "
+                    + "segments get RST); readOnly: it is demoted, connections stay and every command gets the kind's "
+                    + "read-only error", OldNodes),
+                p.Duration("dnsTtl", TimeSpan.FromSeconds(5), "how long a resolver keeps the name's answer "
+                    + "(Aurora's endpoints: 5 s)")));
+        r.ExactlyOneOf("partition", "redeploy", "serverRestart", "failover");
         if (r.SchemaOnly)
             return null!;
-        int kinds = (r.Has("partition") ? 1 : 0) + (r.Has("redeploy") ? 1 : 0) + (r.Has("serverRestart") ? 1 : 0);
+        int kinds = new[] { "partition", "redeploy", "serverRestart", "failover" }.Count(r.Has);
         if (kinds != 1)
             throw r.Error("each event is exactly one of: partition: { from, to }, "
-                + "redeploy: { at, function }, serverRestart: { at, downtime }");
+                + "redeploy: { at, function }, serverRestart: { at, downtime }, failover: { at, delay }");
         if (r.Has("partition"))
         {
             if (partition.Item1 is not { } from || partition.Item2 is not { } to || to <= from)
@@ -93,9 +112,18 @@ internal static class ScriptSections
                 throw r.ErrorAt("redeploy", "a redeploy needs 'at' and 'function', like { at: 30m, function: hello }");
             return new EventSpec(EventKind.Redeploy, at, at, f);
         }
+        if (r.Has("failover"))
+        {
+            var (at, delay, name, oldNode, ttl) = failover;
+            if (at is not { } fails)
+                throw r.ErrorAt("failover", "a failover needs 'at', like { at: 10m, delay: 30s }");
+            if (delay <= TimeSpan.Zero)
+                throw r.ErrorAt("failover", "a failover's 'delay' must be positive, like 30s: the new node is promoted after it");
+            return new EventSpec(EventKind.Failover, fails, fails + delay, null) { Server = name, OldNode = oldNode, DnsTtl = ttl };
+        }
         if (restart.Item1 is not { } when)
             throw r.ErrorAt("serverRestart", "a server restart needs 'at', like { at: 10m, downtime: 5s }");
-        return new EventSpec(EventKind.ServerRestart, when, when + restart.Item2, null);
+        return new EventSpec(EventKind.ServerRestart, when, when + restart.Item2, null) { Server = restart.Item3 };
     }
 
     internal static ExpectSpec ReadExpect(Reader r, IReadOnlySet<string> functions)

@@ -7,12 +7,14 @@ using Zombiesim.Core.Servers;
 
 namespace Zombiesim.Core.Scripted;
 
-/// <summary>The scenario's scripted events: partitions of the path, redeploys of a function and
-/// restarts of the server, each at its instant.</summary>
+/// <summary>The scenario's scripted events: partitions of the path, redeploys of a function,
+/// restarts and failovers of a server, each at its instant.</summary>
 internal static class ScriptedEvents
 {
-    public static void Schedule(IReadOnlyList<EventSpec> events, Clock clock, Topology topology, Platform platform, ServerApp server,
-        IRunObserver observer)
+    /// <summary>Schedules each event; <paramref name="server"/> finds the server an event names (null: the
+    /// first), <paramref name="standby"/> the node a failover of it promotes.</summary>
+    public static void Schedule(IReadOnlyList<EventSpec> events, Clock clock, Topology topology, Platform platform,
+        Func<string?, ServerApp> server, Func<string?, ServerApp> standby, IRunObserver observer)
     {
         foreach (var e in events)
         {
@@ -35,7 +37,11 @@ internal static class ScriptedEvents
                     clock.Schedule(e.At, () => platform.Function(e.Function!).Redeploy());
                     break;
                 case EventKind.ServerRestart:
-                    clock.Schedule(e.At, () => server.Restart(e.Until));
+                    var restarted = server(e.Server);
+                    clock.Schedule(e.At, () => restarted.Restart(e.Until));
+                    break;
+                case EventKind.Failover:
+                    Failover.Schedule(e, clock, server(e.Server), standby(e.Server), platform.Names, observer);
                     break;
             }
         }

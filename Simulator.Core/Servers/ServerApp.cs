@@ -31,10 +31,13 @@ internal sealed class ServerApp : IServerSide
     private readonly IChoices _response;
     private readonly Dictionary<TcpConnection, ServerConnection> _conns = new();
     private readonly ServerKind _kind;
+    private readonly AcceptLoop _accept;
     private TcpConnection? _listener;
     private bool _down;
     private TimeSpan _startedAt; // when the process last started: the event scheduler's `time` runs from it
     private long _lastId; // the latest connection id given
+    private bool _failedOver; // the node a failover took away: it never listens again
+    private ServerReply? _readOnly; // a node demoted by a failover: what it answers to every write
 
     public ServerApp(ServerSpec spec, TcpHost host, Clock clock, ConnectionRegistry connections, IRunObserver observer, IPeers peers,
         IChoices response)
@@ -47,6 +50,7 @@ internal sealed class ServerApp : IServerSide
         _peers = peers;
         _response = response;
         _kind = ServerKind.For(spec.Kind);
+        _accept = new AcceptLoop(host, clock, spec.AcceptTime, Accept);
     }
 
     public string Name => _spec.Name;
@@ -60,7 +64,9 @@ internal sealed class ServerApp : IServerSide
 
     public void Start()
     {
-        _listener = Host.Listen(_spec.Port, _kind.Options(_spec));
+        if (_failedOver)
+            return;
+        _listener = Host.Listen(_spec.Port, _kind.Options(_spec), _spec.Backlog);
         _down = false;
         _startedAt = _clock.Now;
     }
@@ -73,6 +79,7 @@ internal sealed class ServerApp : IServerSide
         Note($"restart: the process exits and listens again at {Instant.Format(until)}");
         foreach (var c in _conns.Values.OrderBy(c => c.Socket.Id).ToArray())
             CloseConn(c, IncidentKind.Restart);
+        _accept.Drop();
         _listener?.Close(_clock.Now);
         _listener = null;
         _down = true;
@@ -96,6 +103,10 @@ internal sealed class ServerApp : IServerSide
         }
         _connections.Own(socket, e => OnEvent(conn, e));
         _conns[socket] = conn;
+        if (_spec.AcceptTime > TimeSpan.Zero)
+            _clock.Schedule(_clock.Now, () => OnEvent(conn, new TcpEvent(TcpEventKind.Readable))); // what came before accept()
+        if (_spec.Tls is { } tls)
+            conn.Handshake = new Tls.ServerHandshake(tls.Version);
         ArmIdle(conn);
         if (_spec.SoftLimit is { } soft && _conns.Count > soft)
             EvictIdle(soft);
@@ -125,7 +136,17 @@ internal sealed class ServerApp : IServerSide
                 var r = conn.Socket.Read(_clock.Now);
                 if (r.Bytes <= 0 || !_conns.ContainsKey(conn.Socket))
                     return;
-                var (commands, quit) = Wire.Parse(r.Bytes);
+                int bytes = r.Bytes;
+                if (conn.Handshake is { } handshake)
+                {
+                    conn.LastActivity = _clock.Now;
+                    bytes = handshake.Consume(bytes, n => conn.Socket.Send(_clock.Now, n));
+                    if (handshake.Done)
+                        conn.Handshake = null;
+                    if (bytes == 0)
+                        return;
+                }
+                var (commands, quit) = Wire.Parse(bytes);
                 conn.Busy += commands;
                 conn.Quitting |= quit;
                 conn.LastActivity = _clock.Now;
@@ -172,7 +193,9 @@ internal sealed class ServerApp : IServerSide
         conn.Busy--;
         conn.Served++;
         conn.LastActivity = _clock.Now;
-        var sent = conn.Socket.Send(_clock.Now, Wire.ReplyBytes);
+        if (_readOnly is not null)
+            RefuseWrite(conn);
+        var sent = conn.Socket.Send(_clock.Now, _readOnly is null ? Wire.ReplyBytes : Wire.RejectBytes);
         if (!sent.IsOk)
         {
             _conns.Remove(conn.Socket);
@@ -278,13 +301,56 @@ internal sealed class ServerApp : IServerSide
             conn.Socket.Close(_clock.Now);
     }
 
+    /// <summary>A failover takes this node away at once: demoted, it keeps its connections and answers every
+    /// write with its kind's read-only error; rebooted or gone, its connections vanish without a segment
+    /// (what a client then sends is answered with RST, or lost), and it never listens again.</summary>
+    public void FailOver(OldNode oldNode)
+    {
+        if (oldNode == OldNode.ReadOnly)
+        {
+            _readOnly = ReadOnlyReplies.For(_spec.Kind);
+            Note($"failover: demoted to a read-only replica; writes get \"{_readOnly}\"");
+            return;
+        }
+        bool gone = oldNode == OldNode.Gone;
+        Note(gone ? "failover: the node is gone" : "failover: the node restarts and forgets its connections");
+        foreach (var c in _conns.Values.OrderBy(c => c.Socket.Id).ToArray())
+        {
+            CancelIdle(c);
+            var peer = _peers.PeerAt(c.Socket.Remote.Address);
+            _connections.Incident(c.Socket, new Incident(_clock.Now, gone ? IncidentKind.NodeGone : IncidentKind.NodeRebooted,
+                Environment: peer?.Name, EnvironmentState: peer?.State));
+        }
+        _conns.Clear();
+        _accept.Drop();
+        _listener = null;
+        _down = _failedOver = true;
+        if (gone)
+            Host.Destroy();
+        else
+            Host.Reboot();
+    }
+
+    /// <summary>A demoted node's answer to a write: its read-only error, on a connection it keeps open.</summary>
+    private void RefuseWrite(ServerConnection conn)
+    {
+        var peer = _peers.PeerAt(conn.Socket.Remote.Address);
+        var incident = new Incident(_clock.Now, IncidentKind.Demoted, Environment: peer?.Name, EnvironmentState: peer?.State,
+            Reply: _readOnly);
+        _connections.Incident(conn.Socket, incident);
+        _connections.Info(conn.Socket).ServerError = incident;
+    }
+
     private void Note(string text) => _observer.OnNote(new NoteRecord(_clock.Now, "server", text));
 
     public void OnAccepted(TcpConnection socket)
     {
         if (!_down)
-            Accept(socket);
+            _accept.Arrived(socket);
         else
+        {
+            Host.Accept(socket);
             socket.Abort(_clock.Now);
+        }
     }
 }

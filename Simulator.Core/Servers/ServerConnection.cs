@@ -23,6 +23,8 @@ internal sealed class ServerConnection(ServerApp server) : IEventHandler
     /// <summary>The client's goodbye (QUIT) arrived: close once every command before it is answered.</summary>
     public bool Quitting;
     public TimerHandle IdleTimer;
+    /// <summary>The TLS handshake still under way on this connection; null: none (done, or plain TCP).</summary>
+    public Tls.ServerHandshake? Handshake;
 
     public void OnEvent(long arg)
     {

@@ -53,7 +53,11 @@ internal sealed class World
         Clock = new Clock(_engine);
 
         var network = new NetworkDriver(_engine);
-        var specs = scenario.Servers;
+        // A server a failover names has a standby node, a server of its own after the scenario's.
+        var named = scenario.Servers;
+        var specs = named.Concat(scenario.Events.Where(e => e.Kind == EventKind.Failover)
+            .Select(e => named.First(x => x.Name == (e.Server ?? named[0].Name)))
+            .Select(x => x with { Name = Failover.StandbyName(x.Name) })).ToArray();
         var hosts = specs.Select(spec => network.AddHost(spec.Name, spec.Host, spec.NoSocket)).ToArray();
         var connections = new ConnectionRegistry(observer, specs.Select((spec, i) => new Endpoint(hosts[i].Address, spec.Port)));
         network.Observer = connections;
@@ -63,8 +67,12 @@ internal sealed class World
             : scenario.Network;
         _topology = new Topology(network, hosts, path, _streams);
         _platform = new Platform(scenario.Platform, scenario.Functions, Clock, observer, connections, _topology,
-            specs.Select((spec, i) => (spec.Name, At: new Endpoint(hosts[i].Address, spec.Port))).ToDictionary(x => x.Name, x => x.At),
-            _streams);
+            named.Select((spec, i) => (spec.Name, At: new Endpoint(hosts[i].Address, spec.Port))).ToDictionary(x => x.Name, x => x.At),
+            _streams)
+        {
+            Tls = named.Select((spec, i) => (spec.Tls, At: new Endpoint(hosts[i].Address, spec.Port)))
+                .Where(x => x.Tls is not null).ToDictionary(x => x.At, x => x.Tls!),
+        };
         // The first server keeps the stream it always had: a second server changes none of its draws.
         _servers = specs.Select((spec, i) => spec.Pooler is { } pooler
             ? Pooler(spec, hosts[i], specs.First(s => s.Name == pooler.Upstream), hosts, connections)
@@ -92,6 +100,10 @@ internal sealed class World
             _streams.Stream($"pooler/{spec.Name}/session-state"));
     }
 
+    /// <summary>The server named <paramref name="name"/>, or the first that is not a pooler.</summary>
+    private ServerApp ServerNamed(string? name) =>
+        _servers.OfType<ServerApp>().First(x => name is null || x.Host.Name == name);
+
     public ulong Seed { get; }
     public long EventsExecuted => _engine.Executed;
     /// <summary>What checks count through.</summary>
@@ -106,7 +118,8 @@ internal sealed class World
     /// does not change: running to each step in turn fires the same events in the same order).</summary>
     public void Run(Action<TimeSpan, long>? progress = null)
     {
-        foreach (var server in _servers)
+        // A standby listens once a failover promotes it.
+        foreach (var server in _servers.Take(_s.Servers.Count))
             server.Start();
         // Probes first: scheduled before anything else, they count before every event due at their instant.
         _expectations.ScheduleProbes(Clock, Census);
@@ -115,7 +128,8 @@ internal sealed class World
             var fn = _platform.Function(name);
             return () => fn.Invoke(null);
         });
-        ScriptedEvents.Schedule(_s.Events, Clock, _topology, _platform, _servers.OfType<ServerApp>().First(), _observer);
+        ScriptedEvents.Schedule(_s.Events, Clock, _topology, _platform, ServerNamed, name => ServerNamed(Failover.StandbyName(
+            name ?? _s.Servers[0].Name)), _observer);
         _sampler?.Start();
         if (progress is null)
             _engine.RunUntil(_s.Horizon);

@@ -68,6 +68,15 @@ public class VerifyPlanTests
     }
 
     [Fact]
+    public void Tls_and_a_slow_accept_loop_are_refused_as_verify_cannot_build_them()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.tls.version=1.3", "server.acceptTime=1ms"]);
+        var act = () => VerifyPlan.From(s, 1);
+        act.Should().Throw<VerifyException>()
+            .WithMessage("verify cannot build: server tls; server acceptTime (the real server accepts at its own pace)");
+    }
+
+    [Fact]
     public void Sysctls_a_host_sets_are_written_for_sysctl_in_whole_seconds()
     {
         var pairs = RealSysctls.For(new Sysctls { TcpFinTimeout = TimeSpan.FromSeconds(30) });
