@@ -159,6 +159,8 @@ public static class BenchCommand
             o.WriteLine($"Machine: {System.Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, "
                 + $"{RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}. "
                 + $"Each figure is the median (min-max) of {r} repetitions. See docs/cli.md for what each benchmark does.");
+            if (LoadAverage() is { } load)
+                o.WriteLine($"Load average (1, 5, 15 min) when the benchmarks ended: {load}: other processes shared the cores.");
             o.WriteLine();
             o.WriteLine("## `bench hold`: the event engine against a bare `PriorityQueue<int, long>`");
             o.WriteLine();
@@ -175,6 +177,10 @@ public static class BenchCommand
         });
         return readme;
     }
+
+    /// <summary>Linux's load averages, or null elsewhere: how busy the machine was (a shared machine slows wall times).</summary>
+    private static string? LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
 
     private static List<HoldResult> RunHold(int[] pending, long events, int repetitions, TextWriter error)
     {
