@@ -19,8 +19,8 @@ internal struct QueuedEvent
 /// instant differs from the floor, its instant's value of that digit), bucket 0 holding those equal
 /// to the floor; buckets are numbered in the order of the instants they hold. Taking the minimum
 /// pops bucket 0, or first moves the lowest non-empty bucket down around its own minimum, which
-/// becomes the floor. Each entry moves at most once per digit (11),
-/// mostly a few times; moves read and write memory in order, where a heap's sift jumps across it. Entries with equal
+/// becomes the floor. Each entry moves at most once per digit (11 of them), mostly a few times;
+/// moves read and write memory in order, where a heap's sift jumps across it. Entries with equal
 /// instants always share a bucket and keep their order through every move, so equal instants come
 /// out in insertion order.
 /// An instant before the floor (possible after a peek beyond a run's horizon) re-files every
