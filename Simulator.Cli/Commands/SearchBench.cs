@@ -5,13 +5,15 @@ using Zombiesim.Core.Worlds;
 
 namespace Zombiesim.Cli.Commands;
 
-public sealed record SearchBenchResult(string Scenario, int Runs, double SerialRunsPerSecond, double ParallelRunsPerSecond, int Workers,
-    double SpeedUp, double AllocatedMbPerRun);
+/// <summary>One scenario of the search benchmark: per repetition, runs per wall second on one worker
+/// and on all, and their ratio.</summary>
+public sealed record SearchBenchResult(string Scenario, int Runs, IReadOnlyList<double> SerialRunsPerSecond,
+    IReadOnlyList<double> ParallelRunsPerSecond, int Workers, IReadOnlyList<double> SpeedUp, double AllocatedMbPerRun);
 
 /// <summary>
 /// The inner loop of a search: independent runs of one scenario with seeds 1..n, first on one
-/// worker, then on every core, as `zombiesim search` runs them. Reports runs per second of both
-/// and the speed-up.
+/// worker, then on every core, as `zombiesim search` runs them. Reports runs per wall second of both
+/// and the speed-up, per repetition (the two alternate in order, so neither profits from running later).
 /// </summary>
 public static class SearchBench
 {
@@ -40,22 +42,30 @@ public static class SearchBench
         yield return ("fleet", FleetBench.Yaml(hours: 0.25, rate: 20), 1);
     }
 
-    public static SearchBenchResult Run(string name, string yaml, int runs)
+    public static SearchBenchResult Run(string name, string yaml, int runs, int repetitions = 2)
     {
         var scenario = ScenarioLoader.Load(yaml, name);
         int workers = System.Environment.ProcessorCount;
         Measure(scenario, runs, workers); // warm up: the JIT tiers up on the first runs
-        // Interleaved, best of two each, so neither side profits from running later.
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         Measure(scenario, runs, 1);
         double mbPerRun = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1048576.0 / runs;
-        double serial = 0, parallel = 0;
-        for (int round = 0; round < 2; round++)
+        var serial = new double[repetitions];
+        var parallel = new double[repetitions];
+        for (int r = 0; r < repetitions; r++)
         {
-            serial = Math.Max(serial, Measure(scenario, runs, 1));
-            parallel = Math.Max(parallel, Measure(scenario, runs, workers));
+            if (r % 2 == 0)
+            {
+                serial[r] = Measure(scenario, runs, 1);
+                parallel[r] = Measure(scenario, runs, workers);
+            }
+            else
+            {
+                parallel[r] = Measure(scenario, runs, workers);
+                serial[r] = Measure(scenario, runs, 1);
+            }
         }
-        return new SearchBenchResult(name, runs, serial, parallel, workers, parallel / serial, mbPerRun);
+        return new SearchBenchResult(name, runs, serial, parallel, workers, parallel.Zip(serial, (p, s) => p / s).ToArray(), mbPerRun);
     }
 
     private static double Measure(Scenario scenario, int runs, int workers)

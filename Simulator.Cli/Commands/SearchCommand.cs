@@ -49,7 +49,9 @@ public static class SearchCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the search whose points.jsonl is in --out." };
         var shard = new Option<string?>("--shard")
         {
-            Description = "I/N: run only the I-th of N parts of a grid (combine with `zombiesim merge`).",
+            Description = "I/N: run only part I of a grid split in N, I from 0 to N-1 (a Kubernetes Indexed Job's "
+                + "$JOB_COMPLETION_INDEX, a Slurm array's $SLURM_ARRAY_TASK_ID with --array=0-(N-1)); needs --out. "
+                + "Combine the parts' directories with `zombiesim merge`.",
         };
         var command = new Command("search",
             "Find the settings that avoid client errors: vary parameters, replicate, and recommend with evidence.")
@@ -70,6 +72,8 @@ public static class SearchCommand
             string? dir = parse.GetValue(outDir);
             if (parse.GetValue(resume) && dir is null)
                 throw new UsageException("--resume", "--resume needs --out DIR, where the interrupted search wrote points.jsonl");
+            if (n > 1 && dir is null)
+                throw new UsageException("--shard", "a shard needs --out DIR: each shard writes its own directory for `zombiesim merge`");
             PointStore? store = null;
             if (dir is not null)
             {
@@ -107,6 +111,12 @@ public static class SearchCommand
             if (stores.Any(s => s.Header.ToJson() != header.ToJson()))
                 throw new UsageException("merge", "the shards belong to different searches (their points.jsonl headers differ)");
             var points = stores.SelectMany(s => s.Points).GroupBy(p => p.Key).Select(g => g.First()).ToList();
+            var have = points.Select(p => p.Key).ToHashSet();
+            var missing = header.Spec.GridPoints().Where(v => !have.Contains(string.Join('\u001f', v))).ToList();
+            if (missing.Count > 0)
+                throw new UsageException("merge", $"{missing.Count} of the grid's points are in none of the directories, like "
+                    + string.Join(", ", header.Spec.Vary.Select((v, k) => $"{v.Path}={missing[0][k]}"))
+                    + ": a shard's directory is missing or its search did not finish (run it again with --resume)");
             string dir = parse.GetValue(outDir)!;
             OutputDirectory.Ensure(dir);
             var ordered = SearchConclusion.Conclude(header.Spec, points);
@@ -151,9 +161,9 @@ public static class SearchCommand
         if (text is null)
             return (0, 1);
         var parts = text.Split('/');
-        if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n) || n < 1 || i < 1 || i > n)
-            throw new UsageException("--shard", $"'{text}' is not I/N with 1 <= I <= N, like 1/4");
-        return (i - 1, n);
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n) || n < 1 || i < 0 || i >= n)
+            throw new UsageException("--shard", $"'{text}' is not I/N with 0 <= I < N, like 0/4 (the first of four shards)");
+        return (i, n);
     }
 
     private static int Report(SearchResult result, string name, string? dir, bool asJson, TextWriter output)

@@ -40,22 +40,14 @@ public readonly record struct TimerHandle(int Slot, int Generation)
 public sealed class Scheduler
 {
     // Event records live in parallel arrays indexed by slot; freed slots are reused, so the steady
-    // state allocates nothing. The queue is a 4-ary min-heap of 16-byte entries: the time, and a
-    // key holding the insertion sequence above the slot, so that comparing keys orders by
-    // sequence. A slot whose handler is null was cancelled and waits for its entry to leave.
-    private struct Entry
-    {
-        public long Time;
-        public long Key;
-    }
-
-    private const int Arity = 4;
+    // state allocates nothing. The queue holds 16-byte entries: the time, and a key holding the
+    // insertion sequence above the slot. A slot whose handler is null was cancelled and waits for
+    // its entry to leave.
     private const int SlotBits = 24;
     private const long SlotMask = (1L << SlotBits) - 1;
     private const long MaxSequence = (1L << (63 - SlotBits)) - 1;
 
-    private Entry[] _heap;
-    private int _count;
+    private readonly RadixQueue _queue;
     private int _cancelledInQueue;
     private struct SlotRecord
     {
@@ -70,13 +62,14 @@ public sealed class Scheduler
     private int _slotCount;
     private long _nextSeq;
     private long _now;
-    private readonly List<Entry> _ready = new();
+    private readonly List<QueuedEvent> _ready = new();
     private ScheduledEvent[] _readyView = new ScheduledEvent[8];
+    private QueuedEvent[] _scratch = [];
 
     public Scheduler(int initialCapacity = 1024)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(initialCapacity, 1);
-        _heap = new Entry[initialCapacity];
+        _queue = new RadixQueue(initialCapacity);
         _slots = new SlotRecord[initialCapacity];
         _freeSlots = new int[initialCapacity];
     }
@@ -85,7 +78,7 @@ public sealed class Scheduler
     public TimeSpan Now => new(_now);
 
     /// <summary>Events waiting to run (cancelled ones are not counted).</summary>
-    public int Pending => _count + _ready.Count - _cancelledInQueue;
+    public int Pending => _queue.Count + _ready.Count - _cancelledInQueue;
 
     /// <summary>Events run so far.</summary>
     public long Executed { get; private set; }
@@ -107,9 +100,7 @@ public sealed class Scheduler
         ref SlotRecord record = ref _slots[slot];
         record.Handler = handler;
         record.Arg = arg;
-        if (_count == _heap.Length)
-            Array.Resize(ref _heap, _heap.Length * 2);
-        SiftUp(_count++, new Entry { Time = t, Key = (_nextSeq++ << SlotBits) | (long)slot });
+        _queue.Push(new QueuedEvent { Time = t, Key = (_nextSeq++ << SlotBits) | (long)slot });
         return new TimerHandle(slot, record.Generation);
     }
 
@@ -128,7 +119,7 @@ public sealed class Scheduler
             return false;
         _slots[handle.Slot].Handler = null;
         _cancelledInQueue++;
-        if (_cancelledInQueue > 64 && _cancelledInQueue > _count / 2)
+        if (_cancelledInQueue > 64 && _cancelledInQueue > _queue.Count / 2)
             Compact();
         return true;
     }
@@ -159,13 +150,9 @@ public sealed class Scheduler
     {
         if (SameInstantOrder is not null || _ready.Count > 0)
             return StepOrdered(horizon);
-        while (_count > 0)
+        while (_queue.TryPop(horizon, out QueuedEvent e))
         {
-            Entry top = _heap[0];
-            if (top.Time > horizon)
-                return false;
-            RemoveTop();
-            if (Fire(top))
+            if (Fire(e))
                 return true;
         }
         return false;
@@ -179,22 +166,19 @@ public sealed class Scheduler
             DropCancelledReady();
             if (_ready.Count == 0)
             {
-                while (_count > 0 && _slots[Slot(_heap[0])].Handler is null)
+                while (_queue.Count > 0 && _slots[Slot(_queue.Min())].Handler is null)
                 {
-                    int dead = Slot(_heap[0]);
-                    RemoveTop();
+                    int dead = Slot(_queue.Pop());
                     _cancelledInQueue--;
                     FreeSlot(dead);
                 }
-                if (_count == 0 || _heap[0].Time > horizon)
+                if (_queue.Count == 0 || _queue.Min().Time > horizon)
                     return false;
             }
-            long t = _ready.Count > 0 ? _ready[0].Time : _heap[0].Time;
-            while (_count > 0 && _heap[0].Time == t)
+            long t = _ready.Count > 0 ? _ready[0].Time : _queue.Min().Time;
+            while (_queue.Count > 0 && _queue.Min().Time == t)
             {
-                Entry e = _heap[0];
-                RemoveTop();
-                _ready.Add(e); // same-instant pops come out in sequence order; later ones have larger sequences
+                _ready.Add(_queue.Pop()); // same-instant pops come out in sequence order; later ones have larger sequences
             }
             DropCancelledReady();
             if (_ready.Count == 0)
@@ -206,7 +190,7 @@ public sealed class Scheduler
                     _readyView = new ScheduledEvent[_ready.Count * 2];
                 for (int i = 0; i < _ready.Count; i++)
                 {
-                    Entry e = _ready[i];
+                    QueuedEvent e = _ready[i];
                     int slot = Slot(e);
                     _readyView[i] = new ScheduledEvent(new TimeSpan(e.Time), e.Key >> SlotBits, _slots[slot].Handler!, _slots[slot].Arg);
                 }
@@ -215,7 +199,7 @@ public sealed class Scheduler
                 if ((uint)pick >= (uint)_ready.Count)
                     throw new InvalidOperationException($"same-instant order chose {pick} of {_ready.Count} events");
             }
-            Entry chosen = _ready[pick];
+            QueuedEvent chosen = _ready[pick];
             _ready.RemoveAt(pick);
             return Fire(chosen) || StepOrdered(horizon);
         }
@@ -237,7 +221,7 @@ public sealed class Scheduler
 
     /// <summary>Runs the event, or drops it if it was cancelled. Returns whether it ran.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Fire(Entry e)
+    private bool Fire(QueuedEvent e)
     {
         int slot = Slot(e);
         ref SlotRecord record = ref _slots[slot];
@@ -251,8 +235,14 @@ public sealed class Scheduler
         }
         _now = e.Time;
         Executed++;
-        if (_count > 0)
-            Prefetch(ref _slots[Slot(_heap[0])]); // the next event's record is likely a cache miss; overlap it with this handler
+        // The next events' records are likely cache misses: overlap them with this handler.
+        (long first, long second) = _queue.Upcoming();
+        if (first >= 0)
+        {
+            Prefetch(ref _slots[(int)(first & SlotMask)]);
+            if (second >= 0)
+                Prefetch(ref _slots[(int)(second & SlotMask)]);
+        }
         handler.OnEvent(arg);
         return true;
     }
@@ -265,7 +255,7 @@ public sealed class Scheduler
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Slot(Entry e) => (int)(e.Key & SlotMask);
+    private static int Slot(in QueuedEvent e) => (int)(e.Key & SlotMask);
 
     private int AllocateSlot()
     {
@@ -298,70 +288,22 @@ public sealed class Scheduler
         _freeSlots[_freeCount++] = slot;
     }
 
-    /// <summary>Drops every cancelled entry and rebuilds the heap in O(n).</summary>
+    /// <summary>Drops every cancelled entry, keeping the others' order.</summary>
     private void Compact()
     {
+        int n = _queue.DrainAll(ref _scratch);
         int kept = 0;
-        for (int i = 0; i < _count; i++)
+        for (int i = 0; i < n; i++)
         {
-            int slot = Slot(_heap[i]);
+            int slot = Slot(_scratch[i]);
             if (_slots[slot].Handler is null)
                 FreeSlot(slot);
             else
-                _heap[kept++] = _heap[i];
-        }
-        _cancelledInQueue -= _count - kept;
-        _count = kept;
-        for (int i = (_count - 2) / Arity; i >= 0; i--)
-            SiftDown(i, _heap[i]);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Less(in Entry a, in Entry b) => a.Time < b.Time || (a.Time == b.Time && a.Key < b.Key);
-
-    private void RemoveTop()
-    {
-        int last = --_count;
-        if (last > 0)
-            SiftDown(0, _heap[last]);
-    }
-
-    private void SiftUp(int index, Entry e)
-    {
-        Entry[] heap = _heap;
-        while (index > 0)
-        {
-            int parent = (index - 1) / Arity;
-            Entry p = heap[parent];
-            if (!Less(e, p))
-                break;
-            heap[index] = p;
-            index = parent;
-        }
-        heap[index] = e;
-    }
-
-    private void SiftDown(int index, Entry e)
-    {
-        Entry[] heap = _heap;
-        int count = _count;
-        while (true)
-        {
-            int first = index * Arity + 1;
-            if (first >= count)
-                break;
-            int best = first;
-            int end = Math.Min(first + Arity, count);
-            for (int c = first + 1; c < end; c++)
             {
-                if (Less(heap[c], heap[best]))
-                    best = c;
+                _queue.Push(_scratch[i]);
+                kept++;
             }
-            if (!Less(heap[best], e))
-                break;
-            heap[index] = heap[best];
-            index = best;
         }
-        heap[index] = e;
+        _cancelledInQueue -= n - kept;
     }
 }

@@ -171,7 +171,28 @@ public enum SearchStrategy { Bisect, Grid }
 
 /// <summary>A whole search: what varies, how often each point runs, what is safe and what is best.</summary>
 public sealed record SearchSpec(IReadOnlyList<Parameter> Vary, int Replications, Goal Goal, Objective Objective, SearchStrategy Strategy,
-    int MarginSteps);
+    int MarginSteps)
+{
+    /// <summary>All points of the grid, in order (the first parameter varies slowest).</summary>
+    public IReadOnlyList<IReadOnlyList<string>> GridPoints()
+    {
+        IEnumerable<IReadOnlyList<string>> points = [[]];
+        foreach (var p in Vary)
+            points = points.SelectMany(prefix => p.Values.Select(v => (IReadOnlyList<string>)[.. prefix, v]));
+        return points.ToList();
+    }
+
+    /// <summary>Shard <paramref name="shard"/> (from 0) of <paramref name="shards"/>: every N-th point of the grid
+    /// from the shard's own, so that neighbouring points, often alike in cost, spread over the shards.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> ShardPoints(int shard, int shards)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(shards, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(shard);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, shards);
+        var all = GridPoints();
+        return Enumerable.Range(0, all.Count).Where(i => i % shards == shard).Select(i => all[i]).ToList();
+    }
+}
 
 /// <summary>Wilson score interval for a binomial proportion (Wilson 1927).</summary>
 public static class Wilson

@@ -48,21 +48,11 @@ public sealed class Searcher
 
     public long RunsDone => Interlocked.Read(ref _runsDone);
 
-    /// <summary>All points of the grid, in order (the first parameter varies slowest).</summary>
-    public IReadOnlyList<IReadOnlyList<string>> GridPoints()
-    {
-        IEnumerable<IReadOnlyList<string>> points = [[]];
-        foreach (var p in _spec.Vary)
-            points = points.SelectMany(prefix => p.Values.Select(v => (IReadOnlyList<string>)[.. prefix, v]));
-        return points.ToList();
-    }
-
     public SearchResult Run(int shard = 0, int shards = 1)
     {
         if (_spec.Strategy == SearchStrategy.Grid || _spec.Vary.Count != 1)
         {
-            var all = GridPoints();
-            var mine = Enumerable.Range(0, all.Count).Where(i => i % shards == shard).Select(i => all[i]).ToList();
+            var mine = _spec.ShardPoints(shard, shards);
             var results = Evaluate(mine);
             if (shards == 1)
                 return SearchConclusion.Conclude(_spec, results);
@@ -73,8 +63,8 @@ public sealed class Searcher
                 Boundary = null,
                 Recommended = null,
                 Warnings = [],
-                Recommendation = $"shard {shard + 1} of {shards} holds {mine.Count} of the search's {all.Count} points and recommends "
-                    + "nothing: merge the shards' directories with `zombiesim merge` for the conclusion",
+                Recommendation = $"shard {shard}/{shards} holds {mine.Count} of the search's {_spec.GridPoints().Count} points "
+                    + "and recommends nothing: merge the shards' directories with `zombiesim merge` for the conclusion",
             };
         }
         if (shards > 1)

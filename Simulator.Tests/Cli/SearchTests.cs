@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using FluentAssertions;
 using Xunit;
@@ -148,13 +149,67 @@ public sealed class SearchTests : IDisposable
     public void Two_shards_merged_equal_the_unsharded_search()
     {
         var whole = SearchFiles(Out("whole"));
-        SearchFiles(Out("s1"), "--shard", "1/2");
-        SearchFiles(Out("s2"), "--shard", "2/2");
+        SearchFiles(Out("s1"), "--shard", "0/2");
+        SearchFiles(Out("s2"), "--shard", "1/2");
         var (code, _, error) = CliTests.Run("merge", Out("s1"), Out("s2"), "--out", Out("merged"));
         code.Should().Be(0, error);
         File.ReadAllText(Path.Combine(Out("merged"), "search.json")).Should().Be(whole.Json);
         File.ReadAllText(Path.Combine(Out("merged"), "search.csv")).Should().Be(whole.Csv);
         File.ReadAllText(Path.Combine(Out("merged"), "points.jsonl")).Should().Be(whole.Jsonl);
+    }
+
+    /// <summary>Starts the CLI as its own operating-system process.</summary>
+    private static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(typeof(ZombiesimCli).Assembly.Location);
+        foreach (string arg in args)
+            start.ArgumentList.Add(arg);
+        return Process.Start(start)!;
+    }
+
+    private static void Finish(Process p)
+    {
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        string stderr = p.StandardError.ReadToEnd();
+        stdout.Wait();
+        p.WaitForExit(300_000).Should().BeTrue();
+        p.ExitCode.Should().Be(0, stderr);
+        p.Dispose();
+    }
+
+    [Fact]
+    public void Four_shards_in_four_processes_merged_equal_the_unsharded_search_file_for_file()
+    {
+        // Every step its own process, as on a cluster (the charts' SVG ids count per process, so in-process runs would differ there).
+        string[] grid = ["search", Scenarios.File("search-client-max-idle.yaml"), "--replications", "20", "--workers", "1"];
+        Finish(Start([.. grid, "--out", Out("whole")]));
+        // Four shards at once, as four pods of an Indexed Job or four tasks of a Slurm array would run them.
+        var shards = Enumerable.Range(0, 4).Select(i => Start([.. grid, "--shard", $"{i}/4", "--out", Out($"shard-{i}")])).ToList();
+        shards.ForEach(Finish);
+        Finish(Start(["merge", .. Enumerable.Range(0, 4).Select(i => Out($"shard-{i}")), "--out", Out("merged")]));
+        var names = Directory.GetFiles(Out("whole")).Select(Path.GetFileName).Order().ToList();
+        names.Should().Equal("points.jsonl", "search.csv", "search.json", "search.png", "search.svg");
+        Directory.GetFiles(Out("merged")).Select(Path.GetFileName).Order().Should().Equal(names);
+        foreach (string? name in names)
+        {
+            File.ReadAllBytes(Path.Combine(Out("merged"), name!))
+                .Should().Equal(File.ReadAllBytes(Path.Combine(Out("whole"), name!)), name);
+        }
+        // Each shard held every 4th of the 15 points from its own index.
+        File.ReadAllLines(Path.Combine(Out("shard-1"), "points.jsonl")).Length.Should().Be(1 + 4);
+        File.ReadAllLines(Path.Combine(Out("shard-3"), "points.jsonl")).Length.Should().Be(1 + 3);
+    }
+
+    [Fact]
+    public void Merging_without_every_shard_is_refused_naming_a_missing_point()
+    {
+        SearchFiles(Out("s0"), "--shard", "0/2");
+        var (code, _, error) = CliTests.Run("merge", Out("s0"), "--out", Out("merged"));
+        code.Should().Be(ExitCodes.BadInput);
+        error.Should().Contain("merge: 2 of the grid's points are in none of the directories, like server.idleTimeout=290s")
+            .And.Contain("--resume");
+        Directory.Exists(Out("merged")).Should().BeFalse();
     }
 
     [Fact]
@@ -166,8 +221,9 @@ public sealed class SearchTests : IDisposable
             (["--vary", "server.idleTimeout=70s..60s"], "FROM <= TO"),
             (["--goal", "no FOO"], "'FOO' is not an error outcome"),
             (["--objective", "min nonsense"], "neither a varied path"),
-            (["--shard", "3/2"], "I/N"),
-            (["--shard", "1/2"], "cannot be split into shards"),
+            (["--shard", "2/2"], "I/N with 0 <= I < N"),
+            (["--shard", "1/2", "--strategy", "grid"], "a shard needs --out DIR"),
+            (["--shard", "1/2", "--out", Out("bisect")], "cannot be split into shards"),
             (["--resume"], "--resume needs --out"),
         };
         foreach (var (args, says) in cases)

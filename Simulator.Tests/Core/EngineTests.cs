@@ -194,6 +194,60 @@ public class EngineTests
         RunOnce().Should().Equal(first);
     }
 
+    [Theory]
+    [InlineData(1, 3L)]          // many ties: every instant in a few ticks
+    [InlineData(2, 1_000L)]
+    [InlineData(3, 10_000_000_000L)] // spread over many digits of the queue's buckets
+    public void Events_run_in_time_then_scheduling_order_through_cancels_horizons_and_refiling(int seed, long spread)
+    {
+        // A reference: every scheduled event with its order of scheduling, sorted by (time, order).
+        var engine = new Scheduler(4);
+        var r = new Recorder(engine);
+        var rng = new Zombiesim.Core.Random.SeededChoices((ulong)seed).Stream("e");
+        var expected = new SortedSet<(long Time, long Order)>();
+        var handles = new List<(TimerHandle Handle, long Time, long Order)>();
+        long order = 0, outOfOrder = 0;
+        void Add(long at)
+        {
+            long o = order++;
+            handles.Add((engine.Schedule(new TimeSpan(at), r, o), at, o));
+            expected.Add((at, o));
+        }
+        r.Also = arg =>
+        {
+            if (expected.Min.Order != arg || expected.Min.Time != engine.Now.Ticks)
+                outOfOrder++;
+            expected.Remove(expected.Min);
+            if (order < 20_000)
+            {
+                Add(engine.Now.Ticks + rng.NextInt64(0, spread));
+                if (rng.NextInt64(0, 4) == 0)
+                    Add(engine.Now.Ticks); // at now: after everything already due now
+            }
+            if (rng.NextInt64(0, 3) == 0 && handles.Count > 0)
+            {
+                var (handle, time, o) = handles[(int)rng.NextInt64(0, handles.Count)];
+                if (engine.Cancel(handle))
+                    expected.Remove((time, o)).Should().BeTrue();
+            }
+        };
+        for (int i = 0; i < 500; i++)
+            Add(rng.NextInt64(0, spread));
+        long horizon = 0;
+        while (engine.Pending > 0)
+        {
+            // Stop short of the next event now and then, and schedule before it (the queue re-files).
+            horizon += rng.NextInt64(0, spread * 4 + 1);
+            engine.RunUntil(new TimeSpan(horizon));
+            if (engine.Pending > 0 && order < 20_000)
+                Add(horizon + rng.NextInt64(0, 2));
+            expected.Count.Should().Be(engine.Pending);
+        }
+        r.Fired.Should().HaveCountGreaterThan(10_000);
+        outOfOrder.Should().Be(0);
+        expected.Should().BeEmpty();
+    }
+
     [Fact]
     public void The_hold_benchmark_allocates_nothing_per_event_in_steady_state()
     {

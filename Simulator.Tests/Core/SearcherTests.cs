@@ -62,7 +62,7 @@ public sealed class SearcherTests : IDisposable
         shard.Points.Select(p => p.Values[0]).Should().Equal("290s", "310s");
         shard.Recommended.Should().BeNull();
         shard.Boundary.Should().BeNull();
-        shard.Recommendation.Should().Be("shard 2 of 2 holds 2 of the search's 5 points and recommends nothing: "
+        shard.Recommendation.Should().Be("shard 1/2 holds 2 of the search's 5 points and recommends nothing: "
             + "merge the shards' directories with `zombiesim merge` for the conclusion");
     }
 }
