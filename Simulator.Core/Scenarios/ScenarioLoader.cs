@@ -123,10 +123,10 @@ public static class ScenarioLoader
         var platform = r.Section("platform", "the serverless platform (AWS Lambda by default)", PartSections.ReadPlatform);
         var functions = r.List("functions", "the functions and their client libraries", PartSections.ReadFunction);
         var names = functions.Where(f => f is not null).Select(f => f.Name).ToHashSet();
-        var server = r.Section("server", "the connection-oriented server", PartSections.ReadServer);
+        var server = r.Section("server", "the connection-oriented server", ServerSection.Read);
         bool hasServers = r.Has("servers");
         var servers = r.List("servers", "several named servers instead of one `server` (each a server section with a name)",
-            PartSections.ReadNamedServer);
+            ServerSection.ReadNamed);
         var network = r.Section("network", "the path between functions and server", PartSections.ReadNetwork);
         var traffic = r.List("traffic", "when functions are invoked", t => ScriptSections.ReadTraffic(t, names, horizon));
         IReadOnlyList<string> serverNamesRead = hasServers ? servers.Where(s => s is not null).Select(s => s.Name).ToList() : ["server"];
