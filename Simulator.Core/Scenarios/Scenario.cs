@@ -34,17 +34,14 @@ public sealed record Scenario
     }
     private readonly IReadOnlyList<ServerSpec>? _servers;
 
-    /// <summary>The hosts of the servers when there are several: each server's, then the standby of each
-    /// failover (<see cref="StandbyName"/>); empty for one server without a failover.</summary>
-    public IReadOnlyList<string> ServerHosts
-    {
-        get
-        {
-            var hosts = Servers.Select(x => x.Name)
-                .Concat(Events.Where(e => e.Kind == EventKind.Failover).Select(e => StandbyName(e.Server ?? Servers[0].Name))).ToList();
-            return hosts.Count > 1 ? hosts : [];
-        }
-    }
+    /// <summary>Every server node of a run: each server, then the standby of each failover, a copy of its server's
+    /// section named <see cref="StandbyName"/>.</summary>
+    public IReadOnlyList<ServerSpec> ServerNodes => Servers.Concat(Events.Where(e => e.Kind == EventKind.Failover)
+        .Select(e => Servers.First(x => x.Name == (e.Server ?? Servers[0].Name)))
+        .Select(x => x with { Name = StandbyName(x.Name) })).ToList();
+
+    /// <summary>The hosts of the server nodes when there are several (<see cref="ServerNodes"/>); empty for one.</summary>
+    public IReadOnlyList<string> ServerHosts => ServerNodes is { Count: > 1 } nodes ? nodes.Select(x => x.Name).ToList() : [];
 
     /// <summary>The name of the node a failover of <paramref name="server"/> promotes (its host's name).</summary>
     public static string StandbyName(string server) => $"{server}-standby";

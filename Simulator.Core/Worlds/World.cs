@@ -55,9 +55,7 @@ internal sealed class World
         var network = new NetworkDriver(_engine);
         // A server a failover names has a standby node, a server of its own after the scenario's.
         var named = scenario.Servers;
-        var specs = named.Concat(scenario.Events.Where(e => e.Kind == EventKind.Failover)
-            .Select(e => named.First(x => x.Name == (e.Server ?? named[0].Name)))
-            .Select(x => x with { Name = Failover.StandbyName(x.Name) })).ToArray();
+        var specs = scenario.ServerNodes.ToArray();
         var hosts = specs.Select(spec => network.AddHost(spec.Name, spec.Host, spec.NoSocket)).ToArray();
         var connections = new ConnectionRegistry(observer, specs.Select((spec, i) => new Endpoint(hosts[i].Address, spec.Port)));
         network.Observer = connections;
