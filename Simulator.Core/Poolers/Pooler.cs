@@ -112,15 +112,8 @@ internal sealed class Pooler : IServerSide
     private void Refuse(TcpConnection socket, string label, int max)
     {
         Rejections++;
-        var incident = new Incident(_clock.Now, IncidentKind.RefusedMaxClients, Limit: max, Reply: _words.Full);
-        _connections.Incident(socket, incident);
-        if (_words.Full is not null)
-        {
-            _connections.Info(socket).Rejected = true;
-            socket.Send(_clock.Now, Wire.RejectBytes);
-        }
-        Note($"rejects {label}: {incident.Refusal}" + (_words.Full is null ? "" : $", replying \"{_words.Full}\""));
-        socket.Close(_clock.Now);
+        new Refusal(IncidentKind.RefusedMaxClients, max, _words.Full).Apply(socket, label, _clock.Now, _connections,
+            silently: _words.Full is null, Note);
     }
 
     private void OnEvent(PoolerSession session, TcpEvent e)

@@ -116,16 +116,7 @@ internal sealed class ServerApp : IServerSide
     private void Refuse(TcpConnection socket, string label, Refusal r)
     {
         Rejections++;
-        var incident = new Incident(_clock.Now, r.Kind, Limit: r.Limit, Reply: r.Reply);
-        _connections.Incident(socket, incident);
-        // A kind that refuses without a word (MongoDB) only closes: the client reads EOF.
-        if (!_kind.RefusesSilently)
-        {
-            _connections.Info(socket).Rejected = true;
-            socket.Send(_clock.Now, Wire.RejectBytes);
-        }
-        Note($"rejects {label}: {incident.Refusal}" + (r.Reply is null ? "" : $", replying \"{r.Reply}\""));
-        socket.Close(_clock.Now);
+        r.Apply(socket, label, _clock.Now, _connections, _kind.RefusesSilently, Note); // MongoDB refuses without a word
     }
 
     private void OnEvent(ServerConnection conn, TcpEvent e)

@@ -1,3 +1,4 @@
+using Zombiesim.Core.Connections;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Servers.Kinds;
 using Zombiesim.Core.Scenarios;
@@ -7,7 +8,24 @@ namespace Zombiesim.Core.Servers;
 
 /// <summary>A new connection the server refuses: which limit, its value, and what the server writes
 /// before it closes (null: it closes without a word).</summary>
-internal readonly record struct Refusal(IncidentKind Kind, int Limit, ServerReply? Reply);
+internal readonly record struct Refusal(IncidentKind Kind, int Limit, ServerReply? Reply)
+{
+    /// <summary>Refuses an accepted socket: the incident on it, the reply written unless the server refuses
+    /// <paramref name="silently"/> (the client then reads EOF), the server's note, then the close.</summary>
+    public void Apply(TcpConnection socket, string label, TimeSpan now, ConnectionRegistry connections, bool silently,
+        Action<string> note)
+    {
+        var incident = new Incident(now, Kind, Limit: Limit, Reply: Reply);
+        connections.Incident(socket, incident);
+        if (!silently)
+        {
+            connections.Info(socket).Rejected = true;
+            socket.Send(now, Wire.RejectBytes);
+        }
+        note($"rejects {label}: {incident.Refusal}" + (Reply is null ? "" : $", replying \"{Reply}\""));
+        socket.Close(now);
+    }
+}
 
 /// <summary>
 /// One kind of server (Redis, MySQL, PostgreSQL, MongoDB, an HTTP server): how it refuses a
