@@ -231,12 +231,7 @@ internal sealed partial class PooledClient : IClientLibrary
     /// command's timeout.</summary>
     private void Ping(PoolCall cmd, PooledConnection c)
     {
-        cmd.Conn = c;
-        c.Command = cmd;
-        c.Pinging = true;
-        cmd.Received = 0;
-        var sent = c.Socket.Send(_clock.Now, Wire.RequestBytes);
-        if (!sent.IsOk)
+        if (!Put(cmd, c, ping: true).IsOk)
             PingFailed(cmd, c);
         else if (_spec.CommandTimeout is { } t)
             cmd.Arm(_clock.Now + t, PoolCall.Waiting);
@@ -256,12 +251,8 @@ internal sealed partial class PooledClient : IClientLibrary
 
     private void Send(PoolCall cmd, PooledConnection c)
     {
-        c.Pinging = false;
-        cmd.Conn = c;
-        c.Command = cmd;
         c.Connecting = false;
-        cmd.Received = 0;
-        var sent = c.Socket.Send(_clock.Now, Wire.RequestBytes);
+        var sent = Put(cmd, c, ping: false);
         if (!sent.IsOk)
         {
             Fail(cmd, SocketResults.SendFailed(_connections, c.Socket, sent.Errno, sent.Origin));
@@ -271,6 +262,16 @@ internal sealed partial class PooledClient : IClientLibrary
             cmd.Arm(_clock.Now + t, PoolCall.Waiting);
         else
             cmd.Disarm();
+    }
+
+    /// <summary>The command takes the connection and a request goes out on it: the pre-ping's or its own.</summary>
+    private CallResult Put(PoolCall cmd, PooledConnection c, bool ping)
+    {
+        cmd.Conn = c;
+        c.Command = cmd;
+        c.Pinging = ping;
+        cmd.Received = 0;
+        return c.Socket.Send(_clock.Now, Wire.RequestBytes);
     }
 
     /// <summary>The pool is cleared (the MongoDB driver's, after a failed check): idle connections close

@@ -103,12 +103,10 @@ internal static class PartSections
         var ping = r.OptionalDuration("pingInterval",
             "an application ping every this while the environment runs (timers pause while frozen)",
             d.PingInterval);
-        bool hasPool = r.Has("pool");
-        var pool = r.Section("pool", "a connection pool per environment, as pg-pool, mysql2's pool or the MongoDB driver keep one per "
-            + "process (preset default; absent: one connection)", p => ReadPool(p, d.Pool ?? new PoolSpec()));
-        bool hasMonitoring = r.Has("monitoring");
-        var monitoring = r.Section("monitoring", "the driver's monitor of the server, a connection of its own polled every heartbeat, "
-            + "as the MongoDB driver runs one on a FaaS platform (preset default; absent: none)",
+        var pool = r.OptionalSection("pool", "a connection pool per environment, as pg-pool, mysql2's pool or the MongoDB driver "
+            + "keep one per process (preset default; absent: one connection)", d.Pool, p => ReadPool(p, d.Pool ?? new PoolSpec()));
+        var monitoring = r.OptionalSection("monitoring", "the driver's monitor of the server, a connection of its own polled every "
+            + "heartbeat, as the MongoDB driver runs one on a FaaS platform (preset default; absent: none)", d.Monitoring,
             m => ReadMonitoring(m, d.Monitoring ?? new MonitorSpec()));
         var close = r.Choice("close", d.Close,
             "how a per-invocation connection ends: close (the client closes first and holds the TIME_WAIT), quit (QUIT, "
@@ -117,13 +115,12 @@ internal static class PartSections
             new Dictionary<string, CloseMode> { ["close"] = CloseMode.Close, ["quit"] = CloseMode.Quit, ["never"] = CloseMode.Never });
         string? serverName = r.OptionalString("server",
             "which of the scenario's servers (by name) the library talks to (default: the first)");
-        bool hasReconnect = r.Has("reconnect");
-        var reconnect = r.Section("reconnect", "how long the library waits before it reconnects to retry a command "
-            + "(ioredis retryStrategy; preset default; absent: at once)", m => ReadReconnect(m, d.Reconnect ?? new ReconnectSpec()));
-        bool hasKiller = r.Has("zombieKiller");
-        var killer = r.Section("zombieKiller", "serverless-mysql's connection management at end(): kill sleeping connections or quit "
-            + "its own above a share of the server's limit, and retry a refused connect (preset default; absent: none)",
-            k => ReadZombieKiller(k, d.ZombieKiller ?? new ZombieKillerSpec()));
+        var reconnect = r.OptionalSection("reconnect", "how long the library waits before it reconnects to retry a command "
+            + "(ioredis retryStrategy; preset default; absent: at once)", d.Reconnect,
+            m => ReadReconnect(m, d.Reconnect ?? new ReconnectSpec()));
+        var killer = r.OptionalSection("zombieKiller", "serverless-mysql's connection management at end(): kill sleeping connections "
+            + "or quit its own above a share of the server's limit, and retry a refused connect (preset default; absent: none)",
+            d.ZombieKiller, k => ReadZombieKiller(k, d.ZombieKiller ?? new ZombieKillerSpec()));
         var setup = r.OptionalDistribution("setupCost",
             "CPU time to set a connection up and close it; default from memory: 75us on a full vCPU to 6.5ms at 128 MB (MEAS, Upstash)");
         if (r.SchemaOnly)
@@ -143,10 +140,10 @@ internal static class PartSections
             UserTimeout = userTimeout ?? d.UserTimeout,
             PingInterval = ping ?? d.PingInterval,
             SetupCost = setup,
-            Pool = hasPool ? pool : d.Pool,
-            Monitoring = hasMonitoring ? monitoring : d.Monitoring,
-            Reconnect = hasReconnect ? reconnect : d.Reconnect,
-            ZombieKiller = hasKiller ? killer : d.ZombieKiller,
+            Pool = pool,
+            Monitoring = monitoring,
+            Reconnect = reconnect,
+            ZombieKiller = killer,
             Close = close,
             Server = serverName,
         };

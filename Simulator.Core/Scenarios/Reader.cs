@@ -270,6 +270,15 @@ public sealed partial class Reader
         return value;
     }
 
+    /// <summary>A nested mapping whose absence means <paramref name="absent"/> (a preset's value, or none), not a section of
+    /// defaults; present, it is read over <paramref name="read"/>'s defaults.</summary>
+    public T? OptionalSection<T>(string key, string doc, T? absent, Func<Reader, T> read) where T : class
+    {
+        bool has = Has(key);
+        var value = Section(key, doc, read);
+        return has ? value : absent;
+    }
+
     /// <summary>A list of mappings.</summary>
     public IReadOnlyList<T> List<T>(string key, string doc, Func<Reader, T> readItem)
     {
