@@ -1,3 +1,4 @@
+using Zombiesim.Tests.World;
 using FluentAssertions;
 using Xunit;
 using Zombiesim.Core.Observation;
@@ -45,9 +46,7 @@ public class ZombieKillerTests
               - function: b
                 at: {bAt}
             """;
-        var rec = new RunRecorder();
-        Simulation.Run(ScenarioLoader.Load(yaml, "killer.yaml"), null, rec);
-        return rec;
+        return Scenarios.RunYaml(yaml, "killer.yaml").Records;
     }
 
     private static TimeSpan S(double seconds) => TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));

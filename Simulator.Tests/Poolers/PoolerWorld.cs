@@ -1,3 +1,4 @@
+using Zombiesim.Tests.World;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Worlds;
@@ -35,9 +36,7 @@ internal static class PoolerWorld
 
     public static (RunOutcome Outcome, RunRecorder Records) Run(string yaml, params string[] sets)
     {
-        var rec = new RunRecorder();
-        var outcome = Simulation.Run(ScenarioLoader.Load(yaml, "pooler.yaml", sets), null, rec);
-        return (outcome, rec);
+        return Scenarios.RunYaml(yaml, "pooler.yaml", sets);
     }
 
     /// <summary>The most connections ESTABLISHED at once on <paramref name="host"/>, counting only those it

@@ -1,3 +1,4 @@
+using Zombiesim.Tests.World;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Worlds;
@@ -37,9 +38,7 @@ internal static class ServerWorld
             {gTraffic}
             {extra}
             """;
-        var rec = new RunRecorder();
-        Simulation.Run(ScenarioLoader.Load(yaml, "kinds.yaml", []), null, rec);
-        return rec;
+        return Scenarios.RunYaml(yaml, "kinds.yaml").Records;
     }
 
     public static TimeSpan S(double s) => TimeSpan.FromTicks((long)Math.Round(s * TimeSpan.TicksPerSecond));

@@ -37,9 +37,7 @@ public class LibraryErrorTests
               - function: fn
                 at: {at}
             """;
-        var rec = new RunRecorder();
-        Simulation.Run(ScenarioLoader.Load(yaml, "words.yaml"), null, rec);
-        return rec.Requests.ToArray();
+        return Scenarios.RunYaml(yaml, "words.yaml").Records.Requests.ToArray();
     }
 
     [Fact]

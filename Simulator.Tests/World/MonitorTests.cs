@@ -36,8 +36,7 @@ public class MonitorTests
                 at: {at}
             {events}
             """;
-        var rec = new RunRecorder();
-        return (Simulation.Run(ScenarioLoader.Load(yaml, "monitor.yaml"), null, rec), rec);
+        return Scenarios.RunYaml(yaml, "monitor.yaml");
     }
 
     private static TimeSpan S(double seconds) => TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));

@@ -35,9 +35,7 @@ public class PlatformLifecycleTests
               - function: fn
                 at: {at}
             """;
-        var rec = new RunRecorder();
-        Simulation.Run(ScenarioLoader.Load(yaml, "lifecycle.yaml", sets), null, rec);
-        return rec;
+        return Scenarios.RunYaml(yaml, "lifecycle.yaml", sets).Records;
     }
 
     /// <summary>The server's side of a connection opened at 0 s: SYN at 0.5 ms, its ACK at 1.5 ms.</summary>

@@ -38,8 +38,7 @@ public class PoolTests
               - function: fn
                 at: {at}
             """;
-        var rec = new RunRecorder();
-        return (Simulation.Run(ScenarioLoader.Load(yaml, "pool.yaml"), null, rec), rec);
+        return Scenarios.RunYaml(yaml, "pool.yaml");
     }
 
     private static TimeSpan S(double seconds) => TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
@@ -195,8 +194,7 @@ public class PoolTests
               - function: fn
                 at: [0s, 10s]
             """;
-        var rec = new RunRecorder();
-        Simulation.Run(ScenarioLoader.Load(yaml, "abandon.yaml"), null, rec);
+        var rec = Scenarios.RunYaml(yaml, "abandon.yaml").Records;
         rec.Requests.Select(r => (r.Outcome, r.Origin)).Should().Equal((Outcome.ETIMEDOUT, Origin.Platform), (Outcome.Ok, (Origin?)null));
         rec.Requests[1].LatencyMs.Should().BeApproximately(711.069, 0.001);
     }

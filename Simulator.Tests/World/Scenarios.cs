@@ -24,6 +24,13 @@ internal static class Scenarios
         return (Simulation.Run(scenario, null, rec), rec);
     }
 
+    /// <summary>Runs a scenario written in the test (<paramref name="file"/> names it in errors), with every record kept.</summary>
+    public static (RunOutcome Outcome, RunRecorder Records) RunYaml(string yaml, string file, params string[] sets)
+    {
+        var rec = new RunRecorder();
+        return (Simulation.Run(ScenarioLoader.Load(yaml, file, sets), null, rec), rec);
+    }
+
     private static string FindRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)

@@ -34,9 +34,7 @@ public class WorldFeatureTests
                 at: {at}
             {extra}
             """;
-        var scenario = ScenarioLoader.Load(yaml, "feature.yaml", sets);
-        var rec = new RunRecorder();
-        return (Simulation.Run(scenario, null, rec), rec);
+        return Scenarios.RunYaml(yaml, "feature.yaml", sets);
     }
 
     private static TimeSpan S(double s) => TimeSpan.FromTicks((long)Math.Round(s * TimeSpan.TicksPerSecond));
