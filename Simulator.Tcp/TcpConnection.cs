@@ -70,6 +70,10 @@ public sealed class TcpConnection
     /// <summary>Whatever the driver wants to attach (a label, an owner). The connection never reads it.</summary>
     public object? Tag { get; set; }
 
+    /// <summary>The driver's own state for this socket (the engine timer that serves its deadlines), apart from
+    /// <see cref="Tag"/>, which the application side uses. The connection never reads it.</summary>
+    public object? DriverState { get; set; }
+
     /// <summary>Unique within its host, in creation order.</summary>
     public long Id { get; }
 

@@ -37,7 +37,7 @@ public sealed class TcpHost
     private const ushort FirstEphemeralPort = 32768; // net.ipv4.ip_local_port_range default 32768-60999
     private const ushort LastEphemeralPort = 60999;
 
-    private readonly Dictionary<(Endpoint Local, Endpoint Remote), TcpConnection> _connections = new();
+    private readonly Dictionary<ulong, TcpConnection> _connections = new(); // by FourTuple(local, remote)
     private readonly Dictionary<ushort, TcpConnection> _listeners = new();
     private readonly Dictionary<ushort, (int Queued, int Max)> _acceptQueues = new(); // by listening port
     private readonly SortedSet<long> _deferredTimers = new();
@@ -110,10 +110,10 @@ public sealed class TcpHost
     {
         EnsureAlive();
         var local = new Endpoint(Address, localPort != 0 ? localPort : AllocatePort(remote));
-        if (_connections.ContainsKey((local, remote)))
+        if (_connections.ContainsKey(FourTuple(local, remote)))
             throw new InvalidOperationException($"{Name}: {local} is already connected to {remote} (EADDRINUSE)");
         var c = NewConnection(local, remote, options ?? SocketOptions.Default, passive: false);
-        _connections[(local, remote)] = c;
+        _connections[FourTuple(local, remote)] = c;
         c.OpenActive(now, NextIss());
         Dispatch();
         return c;
@@ -172,7 +172,7 @@ public sealed class TcpHost
             return; // nothing runs to receive it: lost
         if (s.Destination.Address != Address)
             throw new ArgumentException($"{Name} ({new Endpoint(Address, 0)}) received a segment for {s.Destination}");
-        if (_connections.TryGetValue((s.Destination, s.Source), out var c))
+        if (_connections.TryGetValue(FourTuple(s.Destination, s.Source), out var c))
             c.OnSegment(now, s);
         else if (_listeners.TryGetValue(s.Destination.Port, out var listener))
             listener.OnSegment(now, s);
@@ -273,7 +273,7 @@ public sealed class TcpHost
         if (AcceptQueueFull(s.Destination.Port))
             return;
         var child = NewConnection(s.Destination, s.Source, listener.Options, passive: true);
-        _connections[(s.Destination, s.Source)] = child;
+        _connections[FourTuple(s.Destination, s.Source)] = child;
         child.AcceptSyn(now, s, NextIss());
     }
 
@@ -313,7 +313,7 @@ public sealed class TcpHost
             _acceptQueues.Remove(c.Local.Port);
         }
         else
-            _connections.Remove((c.Local, c.Remote));
+            _connections.Remove(FourTuple(c.Local, c.Remote));
     }
 
     /// <summary>RFC 9293 §3.10.7.1: the reset for a segment that meets no connection. If it carried an
@@ -336,6 +336,11 @@ public sealed class TcpHost
         return c;
     }
 
+    /// <summary>A connection's key in this host's table: every local end has the host's address, so its port,
+    /// the remote address and the remote port (16 + 32 + 16 bits) tell connections apart.</summary>
+    private static ulong FourTuple(Endpoint local, Endpoint remote) =>
+        ((ulong)local.Port << 48) | ((ulong)remote.Address << 16) | remote.Port;
+
     private uint NextIss()
     {
         uint iss = _nextIss;
@@ -349,7 +354,7 @@ public sealed class TcpHost
         {
             ushort p = _nextPort;
             _nextPort = p == LastEphemeralPort ? FirstEphemeralPort : (ushort)(p + 1);
-            if (!_connections.ContainsKey((new Endpoint(Address, p), remote)))
+            if (!_connections.ContainsKey(FourTuple(new Endpoint(Address, p), remote)))
                 return p;
         }
         throw new InvalidOperationException($"{Name}: no ephemeral port left towards {remote} (EADDRNOTAVAIL)");

@@ -36,8 +36,7 @@ public sealed class NetworkDriver : ITcpDriver
 {
     private readonly Engine.Scheduler _engine;
     private readonly Dictionary<uint, TcpHost> _hosts = new();
-    private readonly Dictionary<(uint, uint), NetworkPath> _paths = new();
-    private readonly Dictionary<TcpConnection, ConnectionTimer> _timers = new();
+    private readonly Dictionary<ulong, NetworkPath> _paths = new(); // by Between(from, to)
     private readonly Delivery _delivery;
     private readonly List<Segment> _injected = new();
     private uint _nextAddress = 0x0A00_0001; // 10.0.0.1, 10.0.0.2, ...
@@ -69,10 +68,12 @@ public sealed class NetworkDriver : ITcpDriver
         IReadOnlyList<Middlebox>? boxes = null)
     {
         var path = new NetworkPath(inside, outside, latency, choices, boxes ?? []);
-        _paths[(inside.Address, outside.Address)] = path;
-        _paths[(outside.Address, inside.Address)] = path;
+        _paths[Between(inside.Address, outside.Address)] = path;
+        _paths[Between(outside.Address, inside.Address)] = path;
         return path;
     }
+
+    private static ulong Between(uint from, uint to) => ((ulong)from << 32) | to;
 
     // ---------------------------------------------------------------- ITcpDriver
 
@@ -80,7 +81,7 @@ public sealed class NetworkDriver : ITcpDriver
     {
         TimeSpan now = _engine.Now;
         Observer?.OnSegment(now, from.Name, segment, SegmentFate.Sent);
-        if (!_paths.TryGetValue((segment.Source.Address, segment.Destination.Address), out var path))
+        if (!_paths.TryGetValue(Between(segment.Source.Address, segment.Destination.Address), out var path))
             throw new InvalidOperationException($"{from.Name} sent {segment} but no path leads to {segment.Destination}");
         if (path.Partitioned)
         {
@@ -88,8 +89,10 @@ public sealed class NetworkDriver : ITcpDriver
             return;
         }
         bool fromInside = segment.Source.Address == path.Inside.Address;
-        foreach (var box in path.Boxes)
+        var boxes = path.Boxes;
+        for (int i = 0; i < boxes.Count; i++)
         {
+            var box = boxes[i];
             _injected.Clear();
             bool pass = box.Process(now, segment, fromInside, _injected);
             foreach (var rst in _injected)
@@ -115,8 +118,11 @@ public sealed class NetworkDriver : ITcpDriver
     void ITcpDriver.OnTransition(TcpConnection connection, TcpState from, TcpState to, TcpCause cause)
     {
         Observer?.OnTransition(_engine.Now, connection, from, to, cause);
-        if (to == TcpState.Closed && _timers.Remove(connection, out var t))
+        if (to == TcpState.Closed && connection.DriverState is ConnectionTimer t)
+        {
+            connection.DriverState = null;
             _engine.Cancel(t.Handle);
+        }
     }
 
     /// <summary>
@@ -129,11 +135,8 @@ public sealed class NetworkDriver : ITcpDriver
     {
         if (deadline is not { } d || connection.State == TcpState.Closed)
             return;
-        if (!_timers.TryGetValue(connection, out var timer))
-        {
-            timer = new ConnectionTimer(_engine, connection);
-            _timers[connection] = timer;
-        }
+        if (connection.DriverState is not ConnectionTimer timer)
+            connection.DriverState = timer = new ConnectionTimer(_engine, connection);
         timer.ArmNoLaterThan(d);
     }
 
