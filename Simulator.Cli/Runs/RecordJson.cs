@@ -44,7 +44,16 @@ public static class RecordJson
         ["t"] = l.T.TotalSeconds, ["environment"] = l.Environment, ["event"] = l.Event.Name(), ["detail"] = l.Detail,
     };
 
-    public static JsonObject Note(NoteRecord n) => new() { ["t"] = n.T.TotalSeconds, ["who"] = n.Who, ["text"] = n.Text };
+    /// <summary>A note: its kind and connection only when it has them.</summary>
+    public static JsonObject Note(NoteRecord n)
+    {
+        var o = new JsonObject { ["t"] = n.T.TotalSeconds, ["who"] = n.Who, ["text"] = n.Text };
+        if (n.Kind != NoteKind.Other)
+            o["type"] = n.Kind.Name(); // "kind" is the trace line's
+        if (n.Connection is not null)
+            o["connection"] = n.Connection;
+        return o;
+    }
 
     /// <summary>An instant written as seconds (<see cref="TimeSpan.TotalSeconds"/>), back to its ticks.</summary>
     public static TimeSpan Instant(double seconds) => TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
@@ -84,7 +93,13 @@ public static class RecordJson
         };
     }
 
-    public static NoteRecord ReadNote(JsonObject o) => new(Instant(Number(o, "t")), Text(o, "who"), Text(o, "text"));
+    public static NoteRecord ReadNote(JsonObject o)
+    {
+        var kind = NoteKind.Other;
+        if (o["type"] is not null)
+            kind = NoteKinds.Parse(Text(o, "type")) ?? throw new FormatException($"'{Text(o, "type")}' is not a note type");
+        return new(Instant(Number(o, "t")), Text(o, "who"), Text(o, "text"), kind, o["connection"] is null ? null : Text(o, "connection"));
+    }
 
     private static string Text(JsonObject o, string key) => o[key]?.GetValue<string>() ?? throw new FormatException($"no '{key}'");
 

@@ -156,7 +156,8 @@ internal sealed class ServerMonitor
             return;
         string label = _connections.Label(socket);
         _observer.OnNote(new NoteRecord(_clock.Now, _process.Name,
-            $"heartbeat failed: connection <monitor> {label} to {_address} {how}; server unknown, pool cleared"));
+            $"heartbeat failed: connection <monitor> {label} to {_address} {how}; server unknown, pool cleared", NoteKind.Heartbeat,
+            label));
         Drop();
         _checking = false;
         Known = false;

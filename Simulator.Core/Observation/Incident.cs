@@ -48,7 +48,7 @@ public enum IncidentKind
 /// </summary>
 public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox = null, TimeSpan? IdleTimeout = null, int? Limit = null,
     string? Environment = null, EnvironmentState? EnvironmentState = null, ServerReply? Reply = null,
-    string? By = null)
+    string? By = null, string? LimitName = null, string? Server = null)
 {
     /// <summary>The incident in words, without its instant: "the server closed it
     /// after 60s idle (idle timeout) while hello#1 was frozen".</summary>
@@ -84,9 +84,8 @@ public sealed record Incident(TimeSpan At, IncidentKind Kind, string? Middlebox 
         }
     }
 
-    /// <summary>Which limit a refusal hit: "max number of clients reached (100)".</summary>
-    public string Refusal => Kind == IncidentKind.RefusedMaxClients
-        ? $"max number of clients reached ({Limit})" : $"hard limit reached ({Limit})";
+    /// <summary>Which limit a refusal hit, in the server's words: "maxclients reached (100)", "max_connections reached (100)".</summary>
+    public string Refusal => $"{LimitName} reached ({Limit})";
 
     /// <summary>"at 60.20179s " followed by <see cref="What"/>.</summary>
     public override string ToString() => $"at {Instant.Format(At)} {What}";

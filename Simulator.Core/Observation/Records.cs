@@ -44,8 +44,53 @@ public sealed record LifecycleRecord(TimeSpan T, string Environment, LifecycleEv
     };
 }
 
-/// <summary>Something a server or the world did that explains later errors (idle close, eviction, rejection, restart, partition).</summary>
-public sealed record NoteRecord(TimeSpan T, string Who, string Text);
+/// <summary>Something a server or the world did that explains later errors (idle close, eviction, rejection, restart, partition).
+/// <paramref name="Who"/> is the server's, pooler's or function's name, or "network"; <paramref name="Connection"/> the
+/// connection it concerns, if one.</summary>
+public sealed record NoteRecord(TimeSpan T, string Who, string Text, NoteKind Kind = NoteKind.Other, string? Connection = null);
+
+/// <summary>What a note is about, so that programs need not read its words.</summary>
+public enum NoteKind
+{
+    Other,
+    /// <summary>A server or pooler refused a connection.</summary>
+    Refusal,
+    /// <summary>A server or pooler closed a connection (idle timeout, eviction, KILL, its limits).</summary>
+    Close,
+    /// <summary>A server answered a KILL.</summary>
+    Kill,
+    /// <summary>A pooler pinned a client to its server connection.</summary>
+    Pin,
+    /// <summary>A driver's heartbeat failed.</summary>
+    Heartbeat,
+    /// <summary>A scripted server restart began.</summary>
+    Restart,
+    /// <summary>A scripted failover: the old node failed, or the standby was promoted.</summary>
+    Failover,
+    /// <summary>A scripted partition began.</summary>
+    Partition,
+    /// <summary>A partition healed.</summary>
+    PartitionHealed,
+    /// <summary>A scripted redeploy of a function.</summary>
+    Redeploy,
+}
+
+public static class NoteKinds
+{
+    /// <summary>The kind in traces: "refusal", "close", "partition-healed".</summary>
+    public static string Name(this NoteKind k) => k switch
+    {
+        NoteKind.PartitionHealed => "partition-healed",
+        _ => k.ToString().ToLowerInvariant(),
+    };
+
+    public static NoteKind? Parse(string name) =>
+        Enum.GetValues<NoteKind>().Where(k => k.Name() == name).Select(k => (NoteKind?)k).FirstOrDefault();
+
+    /// <summary>Whether the note is a scripted event of the scenario's (a restart, failover, partition or redeploy).</summary>
+    public static bool Scripted(this NoteKind k) =>
+        k is NoteKind.Restart or NoteKind.Failover or NoteKind.Partition or NoteKind.PartitionHealed or NoteKind.Redeploy;
+}
 
 /// <summary>Counts at one instant.</summary>
 public sealed record Sample(

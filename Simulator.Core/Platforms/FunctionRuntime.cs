@@ -190,7 +190,8 @@ internal sealed class FunctionRuntime
 
     public void Redeploy()
     {
-        _platform.Observer.OnNote(new NoteRecord(_platform.Clock.Now, Spec.Name, "redeploy: existing environments are abandoned"));
+        _platform.Observer.OnNote(new NoteRecord(_platform.Clock.Now, Spec.Name, "redeploy: existing environments are abandoned",
+            NoteKind.Redeploy));
         foreach (var env in _live.ToArray())
         {
             if (env.Active > 0)

@@ -112,8 +112,8 @@ internal sealed class Pooler : IServerSide
     private void Refuse(TcpConnection socket, string label, int max)
     {
         Rejections++;
-        new Refusal(IncidentKind.RefusedMaxClients, max, _words.Full).Apply(socket, label, _clock.Now, _connections,
-            silently: _words.Full is null, Note);
+        new Refusal(IncidentKind.RefusedMaxClients, "max_client_conn", max, _words.Full)
+            .Apply(socket, label, _spec.Name, _clock.Now, _connections, silently: _words.Full is null, Note);
     }
 
     private void OnEvent(PoolerSession session, TcpEvent e)
@@ -166,7 +166,7 @@ internal sealed class Pooler : IServerSide
             if (_p.PinsSessionState && SetsSessionState(session))
             {
                 session.Session.KeepsConnection = true;
-                Note($"pins {session.Label} to its server connection: the client set session state");
+                Note($"pins {session.Label} to its server connection: the client set session state", NoteKind.Pin, session.Label);
             }
         }
         _pool.Command(session.Session, r => Replied(session, r));
@@ -242,7 +242,7 @@ internal sealed class Pooler : IServerSide
         var incident = new Incident(_clock.Now, kind, IdleTimeout: timeout, Limit: limit, Environment: peer?.Name,
             EnvironmentState: peer?.State, Reply: reply);
         _connections.Incident(session.Socket, incident);
-        Note($"closes {session.Label}: {incident.What}");
+        Note($"closes {session.Label}: {incident.What}", NoteKind.Close, session.Label);
         if (reply is not null)
         {
             _connections.Info(session.Socket).ServerError = incident;
@@ -260,5 +260,6 @@ internal sealed class Pooler : IServerSide
         _pool.Finished();
     }
 
-    private void Note(string text) => _observer.OnNote(new NoteRecord(_clock.Now, _spec.Name, text));
+    private void Note(string text, NoteKind kind = NoteKind.Other, string? connection = null) =>
+        _observer.OnNote(new NoteRecord(_clock.Now, _spec.Name, text, kind, connection));
 }

@@ -26,9 +26,9 @@ internal static class Failover
         {
             standby.Start();
             names.Move(old.Endpoint, standby.Endpoint);
-            observer.OnNote(new NoteRecord(clock.Now, "server",
+            observer.OnNote(new NoteRecord(clock.Now, standby.Host.Name,
                 $"failover: {standby.Host.Name} is promoted and listens; the name {old.Host.Name} points to it "
-                    + $"(answers kept {DurationText.Format(e.DnsTtl)})"));
+                    + $"(answers kept {DurationText.Format(e.DnsTtl)})", NoteKind.Failover));
         });
     }
 }

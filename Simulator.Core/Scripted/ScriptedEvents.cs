@@ -25,12 +25,12 @@ internal static class ScriptedEvents
                     {
                         topology.Partitioned = true;
                         observer.OnNote(new NoteRecord(clock.Now, "network",
-                            $"partition: the path drops everything until {Instant.Format(e.Until)}"));
+                            $"partition: the path drops everything until {Instant.Format(e.Until)}", NoteKind.Partition));
                     });
                     clock.Schedule(e.Until, () =>
                     {
                         topology.Partitioned = false;
-                        observer.OnNote(new NoteRecord(clock.Now, "network", "partition healed"));
+                        observer.OnNote(new NoteRecord(clock.Now, "network", "partition healed", NoteKind.PartitionHealed));
                     });
                     break;
                 case EventKind.Redeploy:

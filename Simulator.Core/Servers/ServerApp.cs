@@ -76,7 +76,7 @@ internal sealed class ServerApp : IServerSide
     {
         if (_down)
             return;
-        Note($"restart: the process exits and listens again at {Instant.Format(until)}");
+        Note($"restart: the process exits and listens again at {Instant.Format(until)}", NoteKind.Restart);
         foreach (var c in _conns.Values.OrderBy(c => c.Socket.Id).ToArray())
             CloseConn(c, IncidentKind.Restart);
         _accept.Drop();
@@ -95,7 +95,7 @@ internal sealed class ServerApp : IServerSide
         };
         var refusal = _kind.Admit(_conns.Count, _spec);
         if (refusal is null && _spec.HardLimit is { } hard && _conns.Count >= hard)
-            refusal = new Refusal(IncidentKind.RefusedHardLimit, hard, null); // Upstash: the model's own refusal
+            refusal = new Refusal(IncidentKind.RefusedHardLimit, "hard limit", hard, null); // Upstash: the model's own refusal
         if (refusal is { } r)
         {
             Refuse(socket, conn.Label, r);
@@ -116,7 +116,7 @@ internal sealed class ServerApp : IServerSide
     private void Refuse(TcpConnection socket, string label, Refusal r)
     {
         Rejections++;
-        r.Apply(socket, label, _clock.Now, _connections, _kind.RefusesSilently, Note); // MongoDB refuses without a word
+        r.Apply(socket, label, Host.Name, _clock.Now, _connections, _kind.RefusesSilently, Note); // MongoDB refuses without a word
     }
 
     private void OnEvent(ServerConnection conn, TcpEvent e)
@@ -213,7 +213,7 @@ internal sealed class ServerApp : IServerSide
         if (victim is null)
         {
             var error = ProcessList.NoSuchThread(kill.Id);
-            Note($"answers KILL {kill.Id} on {by.Label}: \"{error}\"");
+            Note($"answers KILL {kill.Id} on {by.Label}: \"{error}\"", NoteKind.Kill, by.Label);
             return new QueryAnswer(Error: error);
         }
         CloseConn(victim, IncidentKind.Killed, by: by.Label);
@@ -280,7 +280,7 @@ internal sealed class ServerApp : IServerSide
         var incident = new Incident(_clock.Now, kind, IdleTimeout: _spec.IdleTimeout, Limit: limit ?? _spec.SoftLimit,
             Environment: peer?.Name, EnvironmentState: peer?.State, Reply: reply, By: by);
         _connections.Incident(conn.Socket, incident);
-        Note($"closes {conn.Label}: {incident.What}");
+        Note($"closes {conn.Label}: {incident.What}", NoteKind.Close, conn.Label);
         if (reply is not null)
         {
             _connections.Info(conn.Socket).ServerError = incident;
@@ -300,11 +300,11 @@ internal sealed class ServerApp : IServerSide
         if (oldNode == OldNode.ReadOnly)
         {
             _readOnly = ReadOnlyReplies.For(_spec.Kind);
-            Note($"failover: demoted to a read-only replica; writes get \"{_readOnly}\"");
+            Note($"failover: demoted to a read-only replica; writes get \"{_readOnly}\"", NoteKind.Failover);
             return;
         }
         bool gone = oldNode == OldNode.Gone;
-        Note(gone ? "failover: the node is gone" : "failover: the node restarts and forgets its connections");
+        Note(gone ? "failover: the node is gone" : "failover: the node restarts and forgets its connections", NoteKind.Failover);
         foreach (var c in _conns.Values.OrderBy(c => c.Socket.Id).ToArray())
         {
             CancelIdle(c);
@@ -332,7 +332,9 @@ internal sealed class ServerApp : IServerSide
         _connections.Info(conn.Socket).ServerError = incident;
     }
 
-    private void Note(string text) => _observer.OnNote(new NoteRecord(_clock.Now, "server", text));
+    /// <summary>A note in the server's name (its host's: "server" unless `servers:` names it).</summary>
+    private void Note(string text, NoteKind kind = NoteKind.Other, string? connection = null) =>
+        _observer.OnNote(new NoteRecord(_clock.Now, Host.Name, text, kind, connection));
 
     public void OnAccepted(TcpConnection socket)
     {

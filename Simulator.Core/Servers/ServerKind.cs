@@ -6,23 +6,25 @@ using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.Servers;
 
-/// <summary>A new connection the server refuses: which limit, its value, and what the server writes
-/// before it closes (null: it closes without a word).</summary>
-internal readonly record struct Refusal(IncidentKind Kind, int Limit, ServerReply? Reply)
+/// <summary>A new connection the server refuses: which limit, its name in the server's own words
+/// (Redis `maxclients`, PostgreSQL `max_connections`), its value, and what the server writes before it
+/// closes (null: it closes without a word).</summary>
+internal readonly record struct Refusal(IncidentKind Kind, string LimitName, int Limit, ServerReply? Reply)
 {
-    /// <summary>Refuses an accepted socket: the incident on it, the reply written unless the server refuses
-    /// <paramref name="silently"/> (the client then reads EOF), the server's note, then the close.</summary>
-    public void Apply(TcpConnection socket, string label, TimeSpan now, ConnectionRegistry connections, bool silently,
-        Action<string> note)
+    /// <summary>Refuses an accepted socket of <paramref name="server"/>: the incident on it, the reply written
+    /// unless the server refuses <paramref name="silently"/> (the client then reads EOF), the server's note, then
+    /// the close.</summary>
+    public void Apply(TcpConnection socket, string label, string server, TimeSpan now, ConnectionRegistry connections,
+        bool silently, Action<string, NoteKind, string?> note)
     {
-        var incident = new Incident(now, Kind, Limit: Limit, Reply: Reply);
+        var incident = new Incident(now, Kind, Limit: Limit, Reply: Reply, LimitName: LimitName, Server: server);
         connections.Incident(socket, incident);
         if (!silently)
         {
             connections.Info(socket).Rejected = true;
             socket.Send(now, Wire.RejectBytes);
         }
-        note($"rejects {label}: {incident.Refusal}" + (Reply is null ? "" : $", replying \"{Reply}\""));
+        note($"rejects {label}: {incident.Refusal}" + (Reply is null ? "" : $", replying \"{Reply}\""), NoteKind.Refusal, label);
         socket.Close(now);
     }
 }
@@ -51,7 +53,10 @@ internal abstract class ServerKind
     /// <summary>Whether a new connection is refused while the server holds <paramref name="open"/>
     /// client connections; every client of the model is an ordinary (not a super) user.</summary>
     public virtual Refusal? Admit(int open, ServerSpec spec) =>
-        spec.MaxClients is { } max && open >= max ? new Refusal(IncidentKind.RefusedMaxClients, max, LimitReply) : null;
+        spec.MaxClients is { } max && open >= max ? new Refusal(IncidentKind.RefusedMaxClients, LimitName, max, LimitReply) : null;
+
+    /// <summary>The connection limit's name in the server's own words; the scenario's key for a server without one.</summary>
+    protected virtual string LimitName => "maxClients";
 
     /// <summary>What the server writes to a connection it refuses at its limit (null: nothing).</summary>
     protected virtual ServerReply? LimitReply => null;

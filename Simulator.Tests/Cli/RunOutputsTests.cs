@@ -29,16 +29,44 @@ public sealed class RunOutputsTests : IDisposable
         var first30 = string.Join("\n", output.Split('\n').Take(30));
         const string reserved = "replying \"FATAL 53300: remaining connection slots are reserved for roles with the SUPERUSER attribute\"";
         first30.Should().Contain("first REJECTED (server) at 3.4535s: api request on c498 (api#50) after 3208.5 ms: at 3.453s the "
-            + $"server refused the connection: max number of clients reached (497), {reserved}; 693 in all");
-        first30.Should().Contain("limit server maxclients 497 first hit at 3.453s: c498: the server refused the connection: "
-            + $"max number of clients reached (497), {reserved}; 6,923 connections refused in all");
+            + $"server refused the connection: max_connections less its reserved slots reached (497), {reserved}; 693 in all");
+        first30.Should().Contain("limit max_connections less its reserved slots (497) of server first hit at 3.453s: c498: the server "
+            + $"refused the connection: max_connections less its reserved slots reached (497), {reserved}; "
+            + "6,923 connections refused in all");
         first30.Should().Contain("peaks: server connections 497 at 4s, zombies 497 at 15s (counted every 1s)");
-        first30.Should().Contain($"3.453000s  server       rejects c498: max number of clients reached (497), {reserved}",
+        first30.Should().Contain($"3.453000s  server       rejects c498: max_connections less its reserved slots reached (497), {reserved}",
             "the timeline around the first rejection follows the incidents");
         output.Should().Contain("timeline around the incidents (--timeline full shows every line)");
         var full = CliTests.Run("run", Scenarios.File("pool-fleet-connection-limit.yaml"), "--timeline", "full").Out;
         full.Should().Contain("\ntimeline\n").And.Contain("0.000000s  api#1        cold-start");
         full.Split('\n').Length.Should().BeGreaterThan(10_000, "every line of the run");
+    }
+
+    [Fact]
+    public void A_failover_is_listed_first_with_its_instant_and_the_nodes_in_their_own_names()
+    {
+        var (code, output, _) = CliTests.Run("run", Scenarios.File("aurora-failover-cached-connection.yaml"));
+        code.Should().Be(0);
+        output.Split('\n').Skip(2).Take(4).Should().Equal(
+            "incidents",
+            "  scripted at 60s: server: failover: the node is gone",
+            "  scripted at 90s: server-standby: failover: server-standby is promoted and listens; the name server points to it "
+                + "(answers kept 5s)",
+            "  first ETIMEDOUT (platform) at 70s: api request on c1 (api#1) after 10000 ms: the invocation ran past the function "
+                + "timeout of 10s; 15 in all");
+        var json = CliTests.Run("run", Scenarios.File("aurora-failover-cached-connection.yaml"), "--json").Out;
+        var scripted = JsonNode.Parse(json)!["summary"]!["incidents"]!["scripted"]!.AsArray();
+        scripted.Select(n => (n!["t"]!.GetValue<double>(), n["who"]!.GetValue<string>(), n["type"]!.GetValue<string>()))
+            .Should().Equal((60.0, "server", "failover"), (90.0, "server-standby", "failover"));
+    }
+
+    [Fact]
+    public void A_named_servers_refusals_and_closes_are_noted_in_its_name_with_the_connection()
+    {
+        var (_, records) = Scenarios.Run("two-servers-cache-and-db.yaml");
+        records.Notes.Should().ContainSingle(n => n.Kind == NoteKind.Close).Which.Should().Be(new NoteRecord(
+            TimeSpan.FromSeconds(61), "cache", "closes c1: the server closed it after 60s idle (idle timeout) while cache-reader#1 "
+                + "was frozen", NoteKind.Close, "c1"));
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public class PgBouncerTests
         var refused = rec.Requests.Where(q => !q.Ok).ToList();
         refused.Should().HaveCount(900).And.OnlyContain(q => q.Outcome == Outcome.Rejected && q.Origin == Origin.Server);
         refused[0].Cause!.Text(instants: false).Should()
-            .Be("the server refused the connection: max number of clients reached (100), "
+            .Be("the server refused the connection: max_client_conn reached (100), "
                 + "replying \"ERROR 08P01: no more connections allowed (max_client_conn)\"");
         outcome.Summary.Final!.Rejections.Should().Be(900);
         Established(rec, "db").Peak.Should().Be(20);

@@ -25,7 +25,7 @@ public class OtherKindTests
         var refused = r.Requests.Single(q => q.Function == "g");
         refused.Outcome.Should().NotBe(Outcome.Rejected, "nothing was written: the client reads the close");
         refused.Outcome.Should().BeOneOf(Outcome.Eof, Outcome.ECONNRESET);
-        refused.Cause!.Text(instants: false).Should().Be("the server refused the connection: max number of clients reached (1)");
+        refused.Cause!.Text(instants: false).Should().Be("the server refused the connection: net.maxIncomingConnections reached (1)");
     }
 
     [Theory]

@@ -31,7 +31,7 @@ public class RedisKindTests
         refused.Outcome.Should().Be(Outcome.Rejected);
         refused.Origin.Should().Be(Origin.Server);
         refused.Cause!.Text(instants: false).Should().Be(
-            "the server refused the connection: max number of clients reached (1), replying \"-ERR max number of clients reached\"");
+            "the server refused the connection: maxclients reached (1), replying \"-ERR max number of clients reached\"");
         var accepted = r.Transitions
             .Single(t => t.Host == "server" && t.Connection == refused.Connection && t.To == TcpState.Established).T;
         r.Transitions.Should().Contain(t => t.Host == "server" && t.Connection == refused.Connection && t.From == TcpState.Established

@@ -78,7 +78,7 @@ public class SqlKindTests
         var refused = r.Requests.Single(q => q.Function == "g");
         refused.Outcome.Should().Be(Outcome.Rejected);
         refused.Cause!.Text(instants: false).Should().Be(
-            "the server refused the connection: max number of clients reached (1), replying "
+            "the server refused the connection: max_connections less its reserved slots reached (1), replying "
                 + "\"FATAL 53300: remaining connection slots are reserved for roles with the SUPERUSER attribute\"");
     }
 

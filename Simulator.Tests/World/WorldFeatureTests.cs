@@ -94,7 +94,7 @@ public class WorldFeatureTests
     {
         var (_, r) = Story(server: "idleTimeout: 0s\n  maxClients: 1", at: "[0s]",
             function: "  - name: other\n    memory: 1024", extra: "  - function: other\n    at: [1s]");
-        r.Requests.Single(q => q.Function == "other").Cause!.Text().Should().Contain("max number of clients reached (1)");
+        r.Requests.Single(q => q.Function == "other").Cause!.Text().Should().Contain("maxClients reached (1)");
     }
 
     [Fact]

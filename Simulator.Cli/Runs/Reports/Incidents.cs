@@ -34,6 +34,15 @@ public sealed class Incidents : IRunObserver
     /// <summary>Each limit first hit, in the order of their instants.</summary>
     public IReadOnlyList<LimitHit> Limits => _limitOrder.Select(k => _limits[k]).OrderBy(l => l.At).ToList();
 
+    /// <summary>The scenario's scripted events as they happened (restarts, failovers, partitions, redeploys), the first
+    /// <see cref="MaxEvents"/>.</summary>
+    public IReadOnlyList<NoteRecord> Events => _events;
+    /// <summary>Every scripted event, also those past <see cref="MaxEvents"/>.</summary>
+    public long EventCount { get; private set; }
+    public const int MaxEvents = 16;
+    private readonly List<NoteRecord> _events = new();
+    private readonly HashSet<(string, NoteKind)> _eventMoments = new();
+
     public (int Value, TimeSpan At) PeakServerConnections { get; private set; }
     public (int Value, TimeSpan At) PeakZombies { get; private set; }
     /// <summary>Connections the server closed after its idle timeout.</summary>
@@ -71,8 +80,8 @@ public sealed class Incidents : IRunObserver
     {
         string? name = incident.Kind switch
         {
-            IncidentKind.RefusedMaxClients => $"server maxclients {incident.Limit}",
-            IncidentKind.RefusedHardLimit => $"server hard limit {incident.Limit}",
+            IncidentKind.RefusedMaxClients or IncidentKind.RefusedHardLimit =>
+                $"{incident.LimitName} ({incident.Limit}) of {incident.Server}",
             IncidentKind.Eviction => $"server soft limit {incident.Limit}",
             IncidentKind.OutboundLimit => $"outbound connections {incident.Limit} per instance",
             IncidentKind.QueryWaitTimeout => $"pooler pool of {incident.Limit} (query wait timeout)",
@@ -88,6 +97,18 @@ public sealed class Incidents : IRunObserver
                     IncidentKind.QueryWaitTimeout => "clients closed",
                     _ => "connections refused",
                 });
+    }
+
+    /// <summary>A scripted event: listed, and the first of each kind on each part is a moment of the timeline.</summary>
+    public void OnNote(NoteRecord n)
+    {
+        if (!n.Kind.Scripted())
+            return;
+        EventCount++;
+        if (_events.Count < MaxEvents)
+            _events.Add(n);
+        if (_eventMoments.Add((n.Who, n.Kind)))
+            _moment?.Invoke($"event {n.Kind.Name()} {n.Who}", $"{n.Who} {n.Kind.Name()}", n.T);
     }
 
     public void OnSample(Sample s)

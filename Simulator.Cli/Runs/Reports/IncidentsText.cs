@@ -10,6 +10,10 @@ public static class IncidentsText
     public static void Write(TextWriter o, Incidents incidents, TimeSpan horizon)
     {
         o.WriteLine("incidents");
+        foreach (var e in incidents.Events)
+            o.WriteLine($"  scripted at {Instant.Format(e.T)}: {e.Who}: {e.Text}");
+        if (incidents.EventCount > incidents.Events.Count)
+            o.WriteLine($"  and {incidents.EventCount - incidents.Events.Count:N0} more scripted events");
         foreach (var f in incidents.Failures)
         {
             var r = f.Request;

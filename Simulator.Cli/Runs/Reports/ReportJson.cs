@@ -11,6 +11,8 @@ public static class ReportJson
         var i = report.Incidents;
         json["incidents"] = new JsonObject
         {
+            ["scripted"] = new JsonArray(i.Events.Select(e => (JsonNode)RecordJson.Note(e)).ToArray()),
+            ["scriptedCount"] = i.EventCount,
             ["firstFailures"] = new JsonArray(i.Failures.Select(FirstFailure).ToArray()),
             ["limitsHit"] = new JsonArray(i.Limits.Select(l => (JsonNode)new JsonObject
             {

@@ -215,15 +215,8 @@ public sealed class TraceSelection : IRunObserver
     private static string FunctionOf(string environment) =>
         environment.LastIndexOf('#') is var i and > 0 ? environment[..i] : environment;
 
-    /// <summary>The connection a server note is about: "rejects c5: ..." and "closes c5: ..." (ServerApp's notes).</summary>
-    private static string? Subject(NoteRecord n)
-    {
-        if (n.Who != "server" || !(n.Text.StartsWith("rejects c", StringComparison.Ordinal)
-            || n.Text.StartsWith("closes c", StringComparison.Ordinal)))
-            return null;
-        int start = n.Text.IndexOf(' ') + 1, end = n.Text.IndexOf(':', start);
-        return end > start ? n.Text[start..end] : null;
-    }
+    /// <summary>The connection a server's or pooler's refusal or close is about.</summary>
+    private static string? Subject(NoteRecord n) => n.Kind is NoteKind.Refusal or NoteKind.Close ? n.Connection : null;
 
     /// <summary>The last <see cref="Recent"/> records of something not yet traced.</summary>
     private sealed class Ring

@@ -15,6 +15,8 @@ internal sealed class MariaDbKind : ServerKind
 {
     public static MariaDbKind Instance { get; } = new();
 
+    protected override string LimitName => "max_connections";
+
     protected override ServerReply LimitReply { get; } = new("ERROR 1040 (08004)", "Too many connections");
 
     public override bool AbortsIdleClose => true;

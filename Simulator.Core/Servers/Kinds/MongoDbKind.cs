@@ -9,5 +9,7 @@ internal sealed class MongoDbKind : ServerKind
 {
     public static MongoDbKind Instance { get; } = new();
 
+    protected override string LimitName => "net.maxIncomingConnections";
+
     public override bool RefusesSilently => true;
 }

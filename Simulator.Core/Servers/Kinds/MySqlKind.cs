@@ -15,6 +15,8 @@ internal sealed class MySqlKind : ServerKind
 {
     public static MySqlKind Instance { get; } = new();
 
+    protected override string LimitName => "max_connections";
+
     protected override ServerReply LimitReply { get; } = new("ERROR 1040 (08004)", "Too many connections");
 
     private static readonly ServerReply Inactivity = new("ERROR 4031 (HY000)",

@@ -27,9 +27,11 @@ internal sealed class PostgresKind : ServerKind
         if (spec.MaxClients is not { } max)
             return null;
         if (open >= max)
-            return new Refusal(IncidentKind.RefusedMaxClients, max, Full);
+            return new Refusal(IncidentKind.RefusedMaxClients, "max_connections", max, Full);
         int ordinary = max - spec.ReservedConnections;
-        return open >= ordinary ? new Refusal(IncidentKind.RefusedMaxClients, ordinary, Reserved) : null;
+        return open >= ordinary
+            ? new Refusal(IncidentKind.RefusedMaxClients, "max_connections less its reserved slots", ordinary, Reserved)
+            : null;
     }
 
     public override ServerReply? IdleReply(ServerSpec spec) => spec.IdleCloseReply ? IdleSession : null;

@@ -15,6 +15,8 @@ internal sealed class RedisKind : ServerKind
 {
     public static RedisKind Instance { get; } = new();
 
+    protected override string LimitName => "maxclients";
+
     protected override ServerReply LimitReply { get; } = new(null, "-ERR max number of clients reached");
 
     public override bool RepliesToQuit => true;
