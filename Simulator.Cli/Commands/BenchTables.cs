@@ -20,7 +20,8 @@ public static class BenchTables
 
     public static void Fleet(IReadOnlyList<IReadOnlyList<FleetResult>> rows, bool markdown, TextWriter output) =>
         Table(output, markdown,
-            ["hours", "requests", "events", "CPU s", "wall s", "events/CPU s", "peak heap MB", "peak WS MB", "peak server conns"],
+            ["hours", "requests", "events", "CPU s", "wall s", "events/CPU s", "peak heap MB", "peak WS MB", "peak server conns",
+                "live heap MB (conns, envs)"],
             rows.Select(reps => new[]
             {
                 reps[0].Hours.ToString(CultureInfo.InvariantCulture), reps[0].Requests.ToString("N0", CultureInfo.InvariantCulture),
@@ -29,6 +30,10 @@ public static class BenchTables
                 Spread.Of(reps.Select(r => r.PeakManagedMb)).Text("F1"),
                 reps.Max(r => r.PeakWorkingSetMb).ToString("F1", CultureInfo.InvariantCulture),
                 reps[0].PeakServerConnections.ToString("N0", CultureInfo.InvariantCulture),
+                reps[0] is { LiveConnections: { } n, LiveEnvironments: { } e }
+                    ? $"{Spread.Of(reps.Select(r => r.LiveHeapMb ?? 0)).Text("F1")} ({n.ToString("N0", CultureInfo.InvariantCulture)}, "
+                        + $"{e.ToString("N0", CultureInfo.InvariantCulture)})"
+                    : "-",
             }));
 
     public static void Search(IReadOnlyList<SearchBenchResult> rows, bool markdown, TextWriter output) =>
