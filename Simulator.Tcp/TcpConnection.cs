@@ -88,6 +88,9 @@ public sealed class TcpConnection
     /// <summary>Established and waiting in its listener's accept queue for the application's accept().</summary>
     internal bool InAcceptQueue { get; set; }
 
+    /// <summary>Held in its host's table (from creation to <see cref="TcpHost.Forget"/>), and so in its counts by state.</summary>
+    internal bool InTable { get; set; }
+
     /// <summary>Bytes the application has not read yet.</summary>
     public int Readable => _readable;
 
@@ -257,7 +260,8 @@ public sealed class TcpConnection
     /// <summary>A SYN reached a listener: this new connection is its child (LISTEN -> SYN_RECEIVED).</summary>
     internal void AcceptSyn(TimeSpan now, in Segment syn, uint iss)
     {
-        State = TcpState.Listen; // the child is born from the listener's LISTEN state
+        _host.Moved(this, State, TcpState.Listen); // the child is born from the listener's LISTEN state (no transition of its own)
+        State = TcpState.Listen;
         _irs = syn.Seq;
         _rcvNxt = syn.Seq + 1;
         _iss = iss;
@@ -845,6 +849,7 @@ public sealed class TcpConnection
     {
         TcpState from = State;
         State = to;
+        _host.Moved(this, from, to);
         if (to == TcpState.Closed)
         {
             _rtxAt = _delackAt = _keepaliveAt = _stateTimerAt = null;

@@ -42,6 +42,7 @@ public sealed class TcpHost
     private readonly Dictionary<ushort, (int Queued, int Max)> _acceptQueues = new(); // by listening port
     private readonly SortedSet<long> _deferredTimers = new();
     private readonly Dictionary<long, TcpConnection> _byId = new();
+    private readonly int[] _inState = new int[(int)TcpState.TimeWait + 1];
     private long _nextId;
     private uint _nextIss;
     private ushort _nextPort = FirstEphemeralPort;
@@ -84,6 +85,10 @@ public sealed class TcpHost
 
     /// <summary>Live sockets in no particular order (cheap: for counting).</summary>
     public IReadOnlyCollection<TcpConnection> ConnectionsUnordered => _byId.Values;
+
+    /// <summary>How many of <see cref="Connections"/> are in <paramref name="state"/>: kept as they change, so counting a
+    /// host's sockets (thousands in TIME_WAIT on a busy client) does not visit each one.</summary>
+    public int CountIn(TcpState state) => _inState[(int)state];
 
     // ---------------------------------------------------------------- application side
 
@@ -303,8 +308,22 @@ public sealed class TcpHost
     /// <summary>An input is processed: hand its outputs to the driver.</summary>
     internal void Dispatch() => Outputs.Dispatch(this, Driver);
 
+    /// <summary>A socket of the table changed state.</summary>
+    internal void Moved(TcpConnection c, TcpState from, TcpState to)
+    {
+        if (!c.InTable)
+            return;
+        _inState[(int)from]--;
+        _inState[(int)to]++;
+    }
+
     internal void Forget(TcpConnection c)
     {
+        if (c.InTable)
+        {
+            c.InTable = false;
+            _inState[(int)c.State]--;
+        }
         _byId.Remove(c.Id);
         Accept(c); // a connection that closes before accept() leaves the queue
         if (c.State == TcpState.Closed && _listeners.TryGetValue(c.Local.Port, out var l) && l == c)
@@ -331,8 +350,9 @@ public sealed class TcpHost
 
     private TcpConnection NewConnection(Endpoint local, Endpoint remote, SocketOptions options, bool passive)
     {
-        var c = new TcpConnection(this, _nextId++, local, remote, options, passive);
+        var c = new TcpConnection(this, _nextId++, local, remote, options, passive) { InTable = true };
         _byId[c.Id] = c;
+        _inState[(int)c.State]++;
         return c;
     }
 

@@ -18,7 +18,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
     private readonly HashSet<Endpoint> _serverEnds = servers.ToHashSet();
     private readonly bool _wantsTransitions = observer.WantsTransitions;
     private readonly Dictionary<TcpConnection, Action<TcpEvent>> _owners = new();
-    private readonly Dictionary<(Endpoint Client, Endpoint Server), ConnectionInfo> _live = new();
+    private readonly Dictionary<UInt128, ConnectionInfo> _live = new(); // by Flow(client, server)
     private int _nextLabel = 1;
 
     /// <summary>Routes an application event to the socket's owner, if it still has one.</summary>
@@ -37,7 +37,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
         if (c.Tag is ConnectionInfo cached)
             return cached;
         bool serverSide = _serverEnds.Contains(c.Local);
-        var key = serverSide ? (c.Remote, c.Local) : (c.Local, c.Remote);
+        var key = serverSide ? Flow(c.Remote, c.Local) : Flow(c.Local, c.Remote);
         if (!_live.TryGetValue(key, out var info))
         {
             info = new ConnectionInfo($"c{_nextLabel++}");
@@ -47,6 +47,10 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
         c.Tag = info;
         return info;
     }
+
+    /// <summary>A connection's key: its client's and its server's address and port (48 bits each).</summary>
+    private static UInt128 Flow(Endpoint client, Endpoint server) =>
+        new(((ulong)client.Address << 16) | client.Port, ((ulong)server.Address << 16) | server.Port);
 
     public string Label(TcpConnection c) => c.State == TcpState.Listen || c.Remote.Address == 0 ? "listener" : Info(c).Label;
 
@@ -72,7 +76,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
         if (kind is null)
             return;
         bool fromServer = _serverEnds.Contains(segment.Source);
-        var key = fromServer ? (segment.Destination, segment.Source) : (segment.Source, segment.Destination);
+        var key = fromServer ? Flow(segment.Destination, segment.Source) : Flow(segment.Source, segment.Destination);
         if (_live.TryGetValue(key, out var info))
         {
             info.Incident = new Incident(at, kind.Value, kind == IncidentKind.PartitionDrop ? null : by);
@@ -88,7 +92,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
         {
             _owners.Remove(c);
             if (!_serverEnds.Contains(c.Local) && c.Tag is ConnectionInfo)
-                _live.Remove((c.Local, c.Remote));
+                _live.Remove(Flow(c.Local, c.Remote));
         }
     }
 

@@ -7,10 +7,10 @@ public sealed class CategoryCounts(string[] keys) : IReadOnlyDictionary<string, 
 
     /// <summary>Counts one in the category at <paramref name="index"/>; a negative index (a state with
     /// no category on that side, such as LISTEN) is not counted.</summary>
-    internal void Add(int index)
+    internal void Add(int index, int n = 1)
     {
         if (index >= 0)
-            _counts[index]++;
+            _counts[index] += n;
     }
 
     public int this[string key] => _counts[IndexOf(key)];

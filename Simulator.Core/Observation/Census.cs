@@ -87,8 +87,8 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
                     case EnvironmentState.Idle or EnvironmentState.ShuttingDown: idle++; break;
                     case var stopped when stopped.Unanswering(): frozen++; break; // frozen, throttled, suspended, snapshotted
                 }
-                foreach (var c in env.Host.ConnectionsUnordered)
-                    counts.Add(ClientIndex[(int)c.State]);
+                for (int st = 0; st < ClientIndex.Length; st++)
+                    counts.Add(ClientIndex[st], env.Host.CountIn((TcpState)st));
             }
         }
         return (busy, idle, frozen);
