@@ -73,6 +73,14 @@ public static class ChartStyle
     /// <summary>The <paramref name="i"/>th of several lines: the most different colours first.</summary>
     public static Color LineColor(int i) => Distinct.GetColor(LineOrder[i % LineOrder.Length]);
 
+    /// <summary>One per overlaid run in turn, so that a line drawn over an equal one lets it show through its gaps.</summary>
+    private static readonly LinePattern[] RunPatterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
+    /// <summary>The line of the <paramref name="r"/>th of <paramref name="runs"/> overlaid runs: each thinner than the one
+    /// before and dashed or dotted in turn, so that an equal line drawn later lets the earlier show at its edges.</summary>
+    public static (float Width, LinePattern Pattern) RunLine(int r, int runs) =>
+        (1.5f + 0.8f * (runs - 1 - r), RunPatterns[r % RunPatterns.Length]);
+
     /// <summary>The colour of a TCP state or server category, the same in every chart.</summary>
     public static Color StateColor(string state) => state switch
     {
