@@ -66,4 +66,13 @@ public class ConnectionsChartTests
         chart.Panels[0].Axes.Title.Label.Text.Should()
             .Be("Overlay of 4 runs: upstash-2020-process vs upstash-2020-310s vs upstash-2020-vm\nvs upstash-2020-etimedout");
     }
+
+    [Fact]
+    public void A_limit_named_in_the_legend_is_within_the_axis()
+    {
+        // 330 server sockets at most; max clients 500 is near enough to draw, so the axis must reach it.
+        var chart = Draw("connection-storm-backlog.yaml");
+        chart.Series["max clients"].Should().Equal(500);
+        chart.Panels[0].Axes.GetLimits().Top.Should().BeGreaterThan(500);
+    }
 }
