@@ -8,7 +8,7 @@ namespace Zombiesim.Cli.Charts;
 /// <summary>
 /// A few connections' lives (<see cref="LifecycleChoice"/>: the first failure of each kind, then the first
 /// connections), three lanes each: the client's environment, the client's socket and the server's socket
-/// (<see cref="LifecycleLanes"/>), with requests (ok, failed), FIN, RST and timeouts marked. Connections close in
+/// (<see cref="LifecycleLanes"/>), with requests (ok, failed: when they ended), FIN, RST and timeouts marked. Connections close in
 /// time share a panel whose time axis fits them; each panel's title names its connections, why each is shown, and
 /// the part of the run it shows. One legend for the figure, beside the panels.
 /// </summary>
@@ -81,7 +81,7 @@ public static class LifecycleChart
             series[$"{c.Label} window"] = [w.From, w.To];
 
             foreach (var r in run.Requests.Where(r => r.Connection == c.Label))
-                Mark(r.T, envLane, r.Ok ? "request ok" : "request failed");
+                Mark(r.End, envLane, r.Ok ? "request ok" : "request failed"); // when it answered or failed, as the chart of failures
             foreach (var t in run.Transitions.Where(t => t.Connection == c.Label))
             {
                 double y = t.Host == "server" ? serverLane : clientLane;
