@@ -74,7 +74,8 @@ public static class ChartStyle
     public static Color LineColor(int i) => Distinct.GetColor(LineOrder[i % LineOrder.Length]);
 
     /// <summary>One per overlaid run in turn, so that a line drawn over an equal one lets it show through its gaps.</summary>
-    private static readonly LinePattern[] RunPatterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+    private static readonly LinePattern[] RunPatterns =
+        [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
 
     /// <summary>The line of the <paramref name="r"/>th of <paramref name="runs"/> overlaid runs: each thinner than the one
     /// before and dashed or dotted in turn, so that an equal line drawn later lets the earlier show at its edges.</summary>

@@ -156,8 +156,8 @@ public static class ConnectionsChart
         var s = run.Samples;
         foreach (var (name, column, color, note) in new[]
         {
-            ("connections refused", s.Rejections, Colors.Red, "rejects "),
-            ("invocations refused (THROTTLED)", s.Throttles, Colors.Purple, null),
+            ("connections refused", s.Rejections, TimeMarks.Refusal, "rejects "),
+            ("invocations refused (THROTTLED)", s.Throttles, TimeMarks.Throttle, null),
         })
         {
             int first = Array.FindIndex(column, v => v > 0);

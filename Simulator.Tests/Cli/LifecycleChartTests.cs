@@ -113,7 +113,8 @@ public class LifecycleChartTests
         LifecycleEvent[] events = [LifecycleEvent.ColdStart, LifecycleEvent.Frozen, LifecycleEvent.Thawed, LifecycleEvent.Throttled,
             LifecycleEvent.Unthrottled, LifecycleEvent.Suspended, LifecycleEvent.Resumed, LifecycleEvent.Snapshotted,
             LifecycleEvent.Restored, LifecycleEvent.Shutdown];
-        var segments = LifecycleLanes.Environment(events.Select((e, i) => new LifecycleRecord(start + TimeSpan.FromSeconds(i), "f#1", e)), 20);
+        var records = events.Select((e, i) => new LifecycleRecord(start + TimeSpan.FromSeconds(i), "f#1", e));
+        var segments = LifecycleLanes.Environment(records, 20);
         segments.Select(s => s.State).Distinct().Should()
             .BeEquivalentTo(["running", "frozen", "throttled", "suspended", "snapshotted", "shutting down"]);
         string[] states = [.. Sample.ServerCategories, "SYN_SENT", "ESTABLISHED"];
