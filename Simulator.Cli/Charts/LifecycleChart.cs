@@ -64,17 +64,17 @@ public static class LifecycleChart
         double lane = 4 * (w.Connections.Count - 1); // the first connection on top
         foreach (var c in w.Connections)
         {
-            string env = run.Transitions.First(t => t.Connection == c.Label && t.Host != "server").Host;
+            var (env, serverHost) = LifecycleLanes.Ends(run, c.Label); // the client: an environment, or a pooler
             var envSegments = LifecycleLanes.Environment(run.Lifecycle.Where(l => l.Environment == env), end);
-            var client = LifecycleLanes.Socket(run, c.Label, server: false, end);
-            var server = LifecycleLanes.Socket(run, c.Label, server: true, end);
+            var client = LifecycleLanes.Socket(run, c.Label, env, end);
+            var server = LifecycleLanes.Socket(run, c.Label, serverHost, end);
             double envLane = lane + 2, clientLane = lane + 1, serverLane = lane;
             DrawLane(envSegments, envLane);
             DrawLane(client, clientLane);
             DrawLane(server, serverLane);
             ticks.Add(new Tick(envLane, $"{c.Label} {env}"));
             ticks.Add(new Tick(clientLane, $"{c.Label} client"));
-            ticks.Add(new Tick(serverLane, $"{c.Label} server"));
+            ticks.Add(new Tick(serverLane, serverHost is null or "server" ? $"{c.Label} server" : $"{c.Label} server ({serverHost})"));
             series[$"{c.Label} environment"] = envSegments.SelectMany(s => new[] { s.From, s.To }).ToArray();
             series[$"{c.Label} client"] = client.SelectMany(s => new[] { s.From, s.To }).ToArray();
             series[$"{c.Label} server"] = server.SelectMany(s => new[] { s.From, s.To }).ToArray();
@@ -84,7 +84,7 @@ public static class LifecycleChart
                 Mark(r.End, envLane, r.Ok ? "request ok" : "request failed"); // when it answered or failed, as the chart of failures
             foreach (var t in run.Transitions.Where(t => t.Connection == c.Label))
             {
-                double y = t.Host == "server" ? serverLane : clientLane;
+                double y = t.Host == env ? clientLane : serverLane;
                 if (t.Cause is TcpCause.RcvFin or TcpCause.Close && t.To != TcpState.Closed)
                     Mark(t.T, y, t.Cause == TcpCause.Close ? "FIN sent" : "FIN received");
                 if (t.Cause is TcpCause.RcvRst or TcpCause.RcvDataAfterClose or TcpCause.Abort)

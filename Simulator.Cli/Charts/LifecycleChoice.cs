@@ -26,7 +26,7 @@ public static class LifecycleChoice
     {
         var firstSeen = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var t in run.Transitions)
-            if (t.Host != "server" && t.Connection.StartsWith('c'))
+            if (t.Connection.StartsWith('c'))
                 firstSeen.TryAdd(t.Connection, t.T.TotalSeconds);
         var why = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var kinds = new HashSet<(Outcome, Origin?)>();

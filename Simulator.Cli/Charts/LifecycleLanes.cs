@@ -59,13 +59,24 @@ public static class LifecycleLanes
             new ScottPlot.Hatches.Checker()),
     };
 
+    /// <summary>A connection's two hosts: the client, which opened it (an environment, or a pooler towards its server),
+    /// and the server, which accepted it ("server", a pooler, a named server; null when its records are not kept).</summary>
+    public static (string Client, string? Server) Ends(RunData run, string label)
+    {
+        var records = run.Transitions.Where(t => t.Connection == label).ToList();
+        var hosts = records.Select(t => t.Host).Distinct().ToList();
+        string client = records.FirstOrDefault(t => t.Cause == TcpCause.ActiveOpen)?.Host
+            ?? hosts.FirstOrDefault(h => h != "server" && !records.Any(t => t.Host == h && t.From == TcpState.Listen)) ?? hosts[0];
+        return (client, hosts.FirstOrDefault(h => h != client));
+    }
+
     /// <summary>A socket's lane: each state from its transition to the next (CLOSED and LISTEN are not drawn).</summary>
-    public static List<Segment> Socket(RunData run, string label, bool server, double end)
+    public static List<Segment> Socket(RunData run, string label, string? host, double end)
     {
         var list = new List<Segment>();
         double since = 0;
         TcpState? state = null;
-        foreach (var t in run.Transitions.Where(t => t.Connection == label && (t.Host == "server") == server))
+        foreach (var t in run.Transitions.Where(t => t.Connection == label && t.Host == host))
         {
             if (state is { } s && s is not (TcpState.Closed or TcpState.Listen))
                 list.Add(new Segment(since, t.T.TotalSeconds, s.Name(), ChartStyle.StateColor(s.Name())));

@@ -122,4 +122,17 @@ public class LifecycleChartTests
         segments.Where(s => s.State != "running").Should().OnlyContain(s => s.Hatch != null);
         segments.Where(s => s.State == "running").Should().OnlyContain(s => !socketColours.Contains(s.Color));
     }
+
+    [Fact]
+    public void A_poolers_side_of_a_connection_is_drawn_on_its_server_lane()
+    {
+        // c1: api#1 to pgbouncer; c3: pgbouncer to db. Neither server is named "server".
+        var run = Data("pgbouncer-transaction-1000-clients.yaml");
+        LifecycleLanes.Ends(run, "c1").Should().Be(("api#1", "pgbouncer"));
+        LifecycleLanes.Ends(run, "c3").Should().Be(("pgbouncer", "db"));
+        var chart = LifecycleChart.Draw(run);
+        chart.Series["c1 server"].Should().HaveCountGreaterThan(0);
+        chart.Series["c1 server"][0].Should().Be(run.Transitions.First(t => t.Connection == "c1" && t.Host == "pgbouncer").T.TotalSeconds);
+        chart.Series["c3 server"][0].Should().Be(run.Transitions.First(t => t.Connection == "c3" && t.Host == "db").T.TotalSeconds);
+    }
 }
