@@ -22,12 +22,7 @@ public static class LatencyChart
         var p = NewPlot(title, axis, "share of requests at or below");
         if (log)
         {
-            p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                IntegerTicksOnly = true,
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                LabelFormatter = v => Math.Pow(10, v).ToString("0.###", CultureInfo.InvariantCulture),
-            };
+            p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(LogTicks(ok.Min(), ok.Max()).ToArray());
         }
         var series = new Dictionary<string, double[]>();
         var names = RunNames.Of(runs);
@@ -68,6 +63,22 @@ public static class LatencyChart
         return new Chart(p, "latency", series);
 
         static string Text(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Ticks of a log10 axis from <paramref name="min"/> to <paramref name="max"/> (ms): 1, 2 and 5 of each decade
+    /// labelled (a decade alone leaves 15 ms to guess between 10 and 100), the other whole numbers as minor ticks.</summary>
+    public static IEnumerable<Tick> LogTicks(double min, double max)
+    {
+        for (int decade = (int)Math.Floor(Math.Log10(min)); decade <= (int)Math.Floor(Math.Log10(max)); decade++)
+        {
+            for (int m = 1; m <= 9; m++)
+            {
+                double v = m * Math.Pow(10, decade);
+                yield return m is 1 or 2 or 5
+                    ? new Tick(Math.Log10(v), v.ToString(v < 1 ? "0.###" : "#,0", CultureInfo.InvariantCulture), true)
+                    : new Tick(Math.Log10(v), "", false);
+            }
+        }
     }
 
     /// <summary>How many requests a line is drawn from: all of the function's successes, or a sample of them.</summary>

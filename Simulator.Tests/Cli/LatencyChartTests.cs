@@ -84,4 +84,14 @@ public class LatencyChartTests
         lines.Select(l => l.LineWidth).Should().BeInDescendingOrder().And.OnlyHaveUniqueItems();
         lines.Select(l => l.LinePattern).Should().OnlyHaveUniqueItems();
     }
+
+    [Fact]
+    public void A_log_axis_labels_one_two_and_five_of_each_decade()
+    {
+        var ticks = LatencyChart.LogTicks(1.1, 208).ToList();
+        ticks.Where(t => t.IsMajor).Select(t => t.Label).Should().Equal("1", "2", "5", "10", "20", "50", "100", "200", "500");
+        ticks.Where(t => t.IsMajor).Select(t => t.Position).Should().BeInAscendingOrder();
+        ticks.Should().HaveCount(27, "three decades of nine ticks");
+        LatencyChart.LogTicks(0.05, 0.5).Where(t => t.IsMajor).Select(t => t.Label).Should().Equal("0.01", "0.02", "0.05", "0.1", "0.2", "0.5");
+    }
 }
