@@ -77,8 +77,8 @@ public static class ChartStyle
     private static readonly LinePattern[] RunPatterns =
         [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
 
-    /// <summary>The line of the <paramref name="r"/>th of <paramref name="runs"/> overlaid runs: each thinner than the one
-    /// before and dashed or dotted in turn, so that an equal line drawn later lets the earlier show at its edges.</summary>
+    /// <summary>The line of the <paramref name="r"/>th of <paramref name="runs"/> overlaid runs (or lines of one panel): each
+    /// thinner than the one before and dashed or dotted in turn, so that an equal line drawn later lets the earlier show.</summary>
     public static (float Width, LinePattern Pattern) RunLine(int r, int runs) =>
         (1.5f + 0.8f * (runs - 1 - r), RunPatterns[r % RunPatterns.Length]);
 

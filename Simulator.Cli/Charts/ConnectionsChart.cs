@@ -103,8 +103,9 @@ public static class ConnectionsChart
             var (lx, ly) = Downsample.Line(s.T, scale, values, columns);
             var line = problems.Add.ScatterLine(lx, ly);
             line.LegendText = name;
+            // Equal counts (refusals and the requests they reject) coincide: each later line thinner and dashed in turn.
+            (line.LineWidth, line.LinePattern) = RunLine(colour - 1, failures.Count);
             line.Color = LineColor(colour++);
-            line.LineWidth = 1.5f;
             line.ConnectStyle = ConnectStyle.StepHorizontal;
         }
         if (failures.Count == 0)
@@ -168,7 +169,8 @@ public static class ConnectionsChart
                 : run.Notes.FirstOrDefault(n => n.Who == "server" && n.Text.StartsWith(note, StringComparison.Ordinal));
             double at = exact?.T.TotalSeconds ?? s.T[first];
             string why = exact is null ? "" : $",\n{exact.Text[(exact.Text.IndexOf(':') + 1)..].Trim()}";
-            TimeMarks.Lines(panels, [at / scale], color, LinePattern.Dotted,
+            // Solid: the limits are dotted and dashed, and their legend swatches must not pass for this one.
+            TimeMarks.Lines(panels, [at / scale], color, LinePattern.Solid,
                 $"{name}: {column[^1]:N0}, first at {TimeMarks.Number(at / scale)} {unit}{why}");
         }
     }

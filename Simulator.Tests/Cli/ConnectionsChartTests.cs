@@ -75,4 +75,19 @@ public class ConnectionsChartTests
         chart.Series["max clients"].Should().Equal(500);
         chart.Panels[0].Axes.GetLimits().Top.Should().BeGreaterThan(500);
     }
+
+    [Fact]
+    public void Equal_failure_lines_both_show_and_the_first_refusal_is_not_drawn_like_a_limit()
+    {
+        // postgres-reserved-slots: 23 connections refused at 2 s, and the 23 requests they rejected.
+        var chart = Draw("postgres-reserved-slots.yaml");
+        var lines = chart.Panels[2].GetPlottables<ScottPlot.Plottables.Scatter>().ToList();
+        lines.Select(l => l.LegendText).Should().Equal("connections refused", "requests REJECTED");
+        lines.Select(l => l.LineWidth).Should().BeInDescendingOrder().And.OnlyHaveUniqueItems();
+        var top = chart.Panels[0];
+        var limits = top.GetPlottables<ScottPlot.Plottables.HorizontalLine>().Select(h => h.LinePattern).ToList();
+        limits.Should().NotBeEmpty();
+        var refusal = top.GetPlottables<ScottPlot.Plottables.VerticalLine>().Single(v => v.LegendText.StartsWith("connections refused"));
+        limits.Should().NotContain(refusal.LinePattern);
+    }
 }
