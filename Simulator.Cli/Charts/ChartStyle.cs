@@ -44,6 +44,29 @@ public static class ChartStyle
     public static (double Scale, string Unit) TimeUnit(double spanSeconds) =>
         spanSeconds <= 600 ? (1, "s") : spanSeconds <= 3 * 3600 ? (60, "min") : (3600, "h");
 
+    /// <summary>Ticks for a time axis from <paramref name="from"/> to <paramref name="to"/> (in its unit) over
+    /// <paramref name="pixels"/>: a step of 1, 2 or 5 times a power of ten, at least 50 pixels apart, minor ticks between.
+    /// Panels stacked on one time axis share them (left to itself, each panel chose its own density).</summary>
+    public static ScottPlot.TickGenerators.NumericManual TimeTicks(double from, double to, float pixels) =>
+        new(TimeTickList(from, to, pixels));
+
+    /// <inheritdoc cref="TimeTicks"/>
+    public static Tick[] TimeTickList(double from, double to, float pixels)
+    {
+        double span = Math.Max(to - from, 1e-9), raw = span / Math.Max(2, Math.Floor(pixels / 50));
+        double power = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        int m = new[] { 1, 2, 5, 10 }.First(k => k * power >= raw * (1 - 1e-9));
+        double step = m * power, minor = step / (m == 2 ? 4 : 5);
+        var ticks = new List<Tick>();
+        for (long i = (long)Math.Ceiling(from / minor - 1e-9); i * minor <= to + minor * 1e-9; i++)
+        {
+            double v = Math.Round(i * minor, 9);
+            bool major = Math.Abs(v / step - Math.Round(v / step)) < 1e-6;
+            ticks.Add(new Tick(v, major ? TimeMarks.Number(v) : "", major));
+        }
+        return ticks.ToArray();
+    }
+
     /// <summary>Whole numbers only on a count axis.</summary>
     public static void IntegerTicks(IAxis axis) =>
         axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };

@@ -5,7 +5,7 @@ namespace Zombiesim.Cli.Charts;
 /// <summary>
 /// Panels stacked top to bottom in one figure, each with its share of the height, their data areas
 /// aligned (the same left and right margins, room on the right for the legends) and their time axes
-/// the same: one scale per axis, each quantity in its own panel.
+/// the same, ticks included: one scale per axis, each quantity in its own panel.
 /// </summary>
 public sealed class Panels : IMultiplotLayout
 {
@@ -32,6 +32,8 @@ public sealed class Panels : IMultiplotLayout
             plots[i].Layout.Fixed(new PixelPadding(80, legendWidth, bottom ? 50 : 25, top ? 40 + 22 * (titleLines - 1) : 12));
             if (!top)
                 plots[i].Axes.Left.Label.FontSize = 12; // a short panel's label must fit its height
+            var x = plots[i].Axes.GetLimits();
+            plots[i].Axes.Bottom.TickGenerator = ChartStyle.TimeTicks(x.Left, x.Right, width - 80 - legendWidth);
             figure.Subplots.Add(plots[i]);
         }
         figure.Layout = new Panels(weights.ToArray());

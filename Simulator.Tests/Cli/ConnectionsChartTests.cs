@@ -90,4 +90,20 @@ public class ConnectionsChartTests
         var refusal = top.GetPlottables<ScottPlot.Plottables.VerticalLine>().Single(v => v.LegendText.StartsWith("connections refused"));
         limits.Should().NotContain(refusal.LinePattern);
     }
+
+    [Fact]
+    public void Every_panel_has_the_same_time_ticks_at_least_50_pixels_apart()
+    {
+        // redis-quit-time-wait, 45 s: the bottom panel had chosen a tick a second, its labels touching.
+        var chart = Draw("redis-quit-time-wait.yaml");
+        chart.Png(1200, 700); // a manual tick generator gives its ticks once rendered
+        var ticks = chart.Panels.Select(p => ((ScottPlot.TickGenerators.NumericManual)p.Axes.Bottom.TickGenerator).Ticks
+            .Where(t => t.IsMajor).Select(t => t.Position).ToList()).ToList();
+        ticks.Should().AllSatisfy(t => t.Should().Equal(ticks[0]));
+        ticks[0].Should().Equal(0, 5, 10, 15, 20, 25, 30, 35, 40, 45);
+        var wide = ChartStyle.TimeTickList(0, 1440, 700).Where(t => t.IsMajor).Select(t => t.Label);
+        wide.Should().Equal("0", "200", "400", "600", "800", "1000", "1200", "1400");
+        ChartStyle.TimeTickList(0.72, 3.15, 700).Where(t => t.IsMajor).Select(t => t.Label).Should()
+            .Equal("0.8", "1", "1.2", "1.4", "1.6", "1.8", "2", "2.2", "2.4", "2.6", "2.8", "3");
+    }
 }
