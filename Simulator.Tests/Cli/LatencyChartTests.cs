@@ -92,6 +92,7 @@ public class LatencyChartTests
         ticks.Where(t => t.IsMajor).Select(t => t.Label).Should().Equal("1", "2", "5", "10", "20", "50", "100", "200", "500");
         ticks.Where(t => t.IsMajor).Select(t => t.Position).Should().BeInAscendingOrder();
         ticks.Should().HaveCount(27, "three decades of nine ticks");
-        LatencyChart.LogTicks(0.05, 0.5).Where(t => t.IsMajor).Select(t => t.Label).Should().Equal("0.01", "0.02", "0.05", "0.1", "0.2", "0.5");
+        LatencyChart.LogTicks(0.05, 0.5).Where(t => t.IsMajor).Select(t => t.Label).Should()
+            .Equal("0.01", "0.02", "0.05", "0.1", "0.2", "0.5");
     }
 }
