@@ -44,6 +44,29 @@ public static class ChartStyle
     public static (double Scale, string Unit) TimeUnit(double spanSeconds) =>
         spanSeconds <= 600 ? (1, "s") : spanSeconds <= 3 * 3600 ? (60, "min") : (3600, "h");
 
+    /// <summary>Ticks for a time axis from <paramref name="from"/> to <paramref name="to"/> (in its unit) over
+    /// <paramref name="pixels"/>: a step of 1, 2 or 5 times a power of ten, at least 50 pixels apart, minor ticks between.
+    /// Panels stacked on one time axis share them (left to itself, each panel chose its own density).</summary>
+    public static ScottPlot.TickGenerators.NumericManual TimeTicks(double from, double to, float pixels) =>
+        new(TimeTickList(from, to, pixels));
+
+    /// <inheritdoc cref="TimeTicks"/>
+    public static Tick[] TimeTickList(double from, double to, float pixels)
+    {
+        double span = Math.Max(to - from, 1e-9), raw = span / Math.Max(2, Math.Floor(pixels / 50));
+        double power = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        int m = new[] { 1, 2, 5, 10 }.First(k => k * power >= raw * (1 - 1e-9));
+        double step = m * power, minor = step / (m == 2 ? 4 : 5);
+        var ticks = new List<Tick>();
+        for (long i = (long)Math.Ceiling(from / minor - 1e-9); i * minor <= to + minor * 1e-9; i++)
+        {
+            double v = Math.Round(i * minor, 9);
+            bool major = Math.Abs(v / step - Math.Round(v / step)) < 1e-6;
+            ticks.Add(new Tick(v, major ? TimeMarks.Number(v) : "", major));
+        }
+        return ticks.ToArray();
+    }
+
     /// <summary>Whole numbers only on a count axis.</summary>
     public static void IntegerTicks(IAxis axis) =>
         axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
@@ -72,6 +95,15 @@ public static class ChartStyle
 
     /// <summary>The <paramref name="i"/>th of several lines: the most different colours first.</summary>
     public static Color LineColor(int i) => Distinct.GetColor(LineOrder[i % LineOrder.Length]);
+
+    /// <summary>One per overlaid run in turn, so that a line drawn over an equal one lets it show through its gaps.</summary>
+    private static readonly LinePattern[] RunPatterns =
+        [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
+    /// <summary>The line of the <paramref name="r"/>th of <paramref name="runs"/> overlaid runs (or lines of one panel): each
+    /// thinner than the one before and dashed or dotted in turn, so that an equal line drawn later lets the earlier show.</summary>
+    public static (float Width, LinePattern Pattern) RunLine(int r, int runs) =>
+        (1.5f + 0.8f * (runs - 1 - r), RunPatterns[r % RunPatterns.Length]);
 
     /// <summary>The colour of a TCP state or server category, the same in every chart.</summary>
     public static Color StateColor(string state) => state switch

@@ -78,7 +78,7 @@ public static class ConnectionsChart
             lower = upper;
         }
         double peak = total.DefaultIfEmpty(0).Max();
-        Limits(run, sockets, peak, series);
+        double socketsTop = Math.Max(peak, Limits(run, sockets, peak, series)); // a limit drawn is a limit in view
 
         var environments = NewPlot("", "", "environments");
         var (ax, ay) = Downsample.Line(s.T, scale, alive, columns);
@@ -103,8 +103,9 @@ public static class ConnectionsChart
             var (lx, ly) = Downsample.Line(s.T, scale, values, columns);
             var line = problems.Add.ScatterLine(lx, ly);
             line.LegendText = name;
+            // Equal counts (refusals and the requests they reject) coincide: each later line thinner and dashed in turn.
+            (line.LineWidth, line.LinePattern) = RunLine(colour - 1, failures.Count);
             line.Color = LineColor(colour++);
-            line.LineWidth = 1.5f;
             line.ConnectStyle = ConnectStyle.StepHorizontal;
         }
         if (failures.Count == 0)
@@ -115,7 +116,7 @@ public static class ConnectionsChart
         TimeMarks.Scripted(run, scale, unit, panels);
         foreach (var (plot, top) in new[]
         {
-            (sockets, peak), (environments, alive.DefaultIfEmpty(0).Max()),
+            (sockets, socketsTop), (environments, alive.DefaultIfEmpty(0).Max()),
             (problems, failures.Select(x => x.PerInterval.Max()).DefaultIfEmpty(0).Max()),
         })
         {
@@ -128,11 +129,13 @@ public static class ConnectionsChart
         double[] Steps(double[] values) => dense ? values : Downsample.StepsY(values);
     }
 
-    /// <summary>The server's limits, each drawn only when in view: a limit far above the counts would flatten them.</summary>
-    private static void Limits(RunData run, Plot plot, double peak, Dictionary<string, double[]> series)
+    /// <summary>The server's limits, each drawn only when near the counts (a limit far above them would flatten them);
+    /// returns the highest drawn (0 when none), which the axis must show.</summary>
+    private static double Limits(RunData run, Plot plot, double peak, Dictionary<string, double[]> series)
     {
         var h = run.Header;
         int style = 0;
+        double highest = 0;
         foreach (var (name, limit) in new[] { ("soft limit", h.SoftLimit), ("hard limit", h.HardLimit), ("max clients", h.MaxClients) })
         {
             if (limit is { } l && l <= Math.Max(2 * peak, 10))
@@ -142,8 +145,10 @@ public static class ConnectionsChart
                 line.Color = Colors.Black;
                 line.LinePattern = style++ == 0 ? LinePattern.Dotted : LinePattern.DenselyDashed;
                 series[name] = [l];
+                highest = Math.Max(highest, l);
             }
         }
+        return highest;
     }
 
     /// <summary>Where refusals and throttles begin (what a user of a pooled fleet looks for), with how many by the end.</summary>
@@ -152,8 +157,8 @@ public static class ConnectionsChart
         var s = run.Samples;
         foreach (var (name, column, color, note) in new[]
         {
-            ("connections refused", s.Rejections, Colors.Red, "rejects "),
-            ("invocations refused (THROTTLED)", s.Throttles, Colors.Purple, null),
+            ("connections refused", s.Rejections, TimeMarks.Refusal, "rejects "),
+            ("invocations refused (THROTTLED)", s.Throttles, TimeMarks.Throttle, null),
         })
         {
             int first = Array.FindIndex(column, v => v > 0);
@@ -164,7 +169,8 @@ public static class ConnectionsChart
                 : run.Notes.FirstOrDefault(n => n.Who == "server" && n.Text.StartsWith(note, StringComparison.Ordinal));
             double at = exact?.T.TotalSeconds ?? s.T[first];
             string why = exact is null ? "" : $",\n{exact.Text[(exact.Text.IndexOf(':') + 1)..].Trim()}";
-            TimeMarks.Lines(panels, [at / scale], color, LinePattern.Dotted,
+            // Solid: the limits are dotted and dashed, and their legend swatches must not pass for this one.
+            TimeMarks.Lines(panels, [at / scale], color, LinePattern.Solid,
                 $"{name}: {column[^1]:N0}, first at {TimeMarks.Number(at / scale)} {unit}{why}");
         }
     }

@@ -41,8 +41,7 @@ public static class ConnectionsOverlay
             series[$"{names[r]}: environments alive"] = alive;
             series[$"{names[r]}: failed requests (per interval)"] = failed;
             var color = LineColor(r);
-            float lineWidth = 1.5f + 0.8f * (runs.Count - 1 - r);
-            var pattern = Patterns[r % Patterns.Length];
+            var (lineWidth, pattern) = RunLine(r, runs.Count);
             Line(sockets, Downsample.Line(s.T, scale, total, columns), color, lineWidth, pattern, names[r]);
             Line(zombiePanel, Downsample.Line(s.T, scale, zombies, columns), color, lineWidth, pattern, null);
             Line(environments, Downsample.Line(s.T, scale, alive, columns), color, lineWidth, pattern, null);
@@ -61,9 +60,6 @@ public static class ConnectionsOverlay
         }
         return ([sockets, zombiePanel, environments, problems], series);
     }
-
-    /// <summary>One per run in turn, so that a line drawn over an equal one lets it show through its gaps.</summary>
-    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
 
     private static void Line(Plot plot, (double[] X, double[] Y) points, Color color, float width, LinePattern pattern, string? legend)
     {

@@ -117,7 +117,7 @@ public static class SearchChart
             b.LinePattern = LinePattern.Dashed;
             b.LegendText = $"boundary: {boundary}";
         }
-        plt.Axes.SetLimitsY(0, Math.Max(5, high.DefaultIfEmpty(0).Max() * 1.1));
+        plt.Axes.SetLimitsY(0, Math.Clamp(high.DefaultIfEmpty(0).Max() * 1.1, 5, 100)); // a share of runs: never above 100%
         plt.Axes.SetLimitsX(0, x.DefaultIfEmpty(1).Max() * 1.05); // the parameter's axis starts at zero too
         if (series.TryGetValue(search.Objective.Metric?.Name() ?? "", out var costs))
             plt.Axes.SetLimits(0, x.DefaultIfEmpty(1).Max() * 1.05, 0, Math.Max(1, costs.Max()) * 1.1, plt.Axes.Bottom, plt.Axes.Right);

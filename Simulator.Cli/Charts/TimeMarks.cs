@@ -10,13 +10,21 @@ namespace Zombiesim.Cli.Charts;
 /// </summary>
 public static class TimeMarks
 {
+    /// <summary>The scripted kinds. Marks are dark (they cross stacked fills) and far from every colour of
+    /// <see cref="ChartStyle.Distinct"/> (failover was DarkOrange, the SYN states' orange and the zombies' vermillion).</summary>
     private static readonly (string Kind, Color Color, LinePattern Pattern)[] Kinds =
     [
         ("partition", Colors.DarkRed, LinePattern.DenselyDashed),
         ("redeploy", Colors.Indigo, LinePattern.Dashed),
         ("restart", Colors.DarkGreen, LinePattern.Dashed),
-        ("failover", Colors.DarkOrange, LinePattern.Dotted), // the old node fails, then the standby is promoted
+        ("failover", Colors.DarkSlateGray, LinePattern.Dotted), // the old node fails, then the standby is promoted
     ];
+
+    /// <summary>The first refused connection (was red, beside the zombies' vermillion) and the first throttled invocation.</summary>
+    public static readonly Color Refusal = Colors.Black, Throttle = Colors.Navy;
+
+    /// <summary>Every colour a time mark is drawn in.</summary>
+    public static IReadOnlyList<Color> Palette => [.. Kinds.Select(k => k.Color), Refusal, Throttle];
 
     /// <summary>One legend entry per kind and part (e.g. "redeploy dbproxy at 20 min"); a line per instant in every panel.</summary>
     public static void Scripted(RunData run, double scale, string unit, IReadOnlyList<Plot> panels)

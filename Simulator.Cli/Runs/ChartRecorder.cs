@@ -29,6 +29,9 @@ public sealed class ChartRecorder : IRunObserver
     public List<LifecycleRecord> Lifecycle { get; } = new();
     public List<NoteRecord> Notes { get; } = new();
 
+    /// <summary>Each function's successful requests in the whole run (<see cref="Requests"/> keeps a sample of them).</summary>
+    public IReadOnlyDictionary<string, long> Successes => _selection.Requests.Successes;
+
     public bool WantsTransitions => true;
     public bool KeepsSamples => true;
 

@@ -8,7 +8,8 @@ namespace Zombiesim.Cli.Runs;
 /// What charts draw a run from: its header, the samples as columns, and the typed records. Built
 /// in memory from a run (<see cref="From"/>) or read back from a `run --out` directory
 /// (<see cref="RunFiles.Read"/>); both give the same charts. Requests read back carry no
-/// <see cref="Cause"/> (causes are text on disk), which no chart draws.
+/// <see cref="Cause"/> (causes are text on disk), which no chart draws. <see cref="Successes"/>: each function's
+/// successful requests in the whole run, of which <see cref="Requests"/> may hold a sample (null: not known).
 /// </summary>
 public sealed record RunData(
     RunHeader Header,
@@ -16,14 +17,15 @@ public sealed record RunData(
     IReadOnlyList<RequestRecord> Requests,
     IReadOnlyList<TransitionRecord> Transitions,
     IReadOnlyList<LifecycleRecord> Lifecycle,
-    IReadOnlyList<NoteRecord> Notes)
+    IReadOnlyList<NoteRecord> Notes,
+    IReadOnlyDictionary<string, long>? Successes = null)
 {
     public string Name => Header.Name;
 
     /// <summary>A run's records as a <see cref="ChartRecorder"/> kept them.</summary>
     public static RunData From(RunOutcome outcome, ChartRecorder recorder) =>
         new(SummaryJson.Header(outcome.Scenario), SampleColumns.From(recorder.Samples), recorder.Requests, recorder.Transitions,
-            recorder.Lifecycle, recorder.Notes);
+            recorder.Lifecycle, recorder.Notes, recorder.Successes);
 }
 
 /// <summary>The samples of a run as columns, one value per sample (what connections.csv holds).</summary>

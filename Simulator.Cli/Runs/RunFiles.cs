@@ -201,7 +201,8 @@ public sealed class RunFiles : IRunObserver, IDisposable
         int line = 1;
         try
         {
-            var header = SummaryJson.ReadHeader(JsonNode.Parse(File.ReadAllText(at))!.AsObject());
+            var summary = JsonNode.Parse(File.ReadAllText(at))!.AsObject();
+            var header = SummaryJson.ReadHeader(summary);
             at = Path.Combine(dir, Connections);
             var samples = ReadConnections(File.ReadAllLines(at), ref line);
             at = Path.Combine(dir, Trace);
@@ -225,7 +226,7 @@ public sealed class RunFiles : IRunObserver, IDisposable
             }
             at = Path.Combine(dir, Requests);
             requests.AddRange(ReadRequests(at).Select(r => r.Record));
-            return new RunData(header, samples, requests, transitions, lifecycle, notes);
+            return new RunData(header, samples, requests, transitions, lifecycle, notes, SummaryJson.ReadSuccesses(summary));
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException
             or IndexOutOfRangeException)

@@ -76,6 +76,13 @@ public static class SummaryJson
                 ?? new Dictionary<string, string>());
     }
 
+    /// <summary>Each function's successful requests (byFunction's "ok" outcomes), or null for a summary without them.</summary>
+    public static IReadOnlyDictionary<string, long>? ReadSuccesses(JsonObject summary) =>
+        summary["byFunction"] is JsonArray rows
+            ? rows.OfType<JsonObject>().ToDictionary(r => r["name"]!.GetValue<string>(),
+                r => (r["outcomes"] as JsonObject)?["ok"]?.GetValue<long>() ?? 0, StringComparer.Ordinal)
+            : null;
+
     public static RunHeader Header(Scenario s) => new(s.Name, s.Server.SoftLimit, s.Server.HardLimit, s.Server.MaxClients,
         s.Functions.ToDictionary(f => f.Name, f => StrategyName(f.Strategy)));
 

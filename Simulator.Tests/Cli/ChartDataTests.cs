@@ -117,4 +117,21 @@ public class ChartDataTests
             (0.2126 * c.R + 0.7152 * c.G + 0.0722 * c.B).Should().BeGreaterThan(40, $"{state} must not read as black");
         colours.Take(Sample.ServerCategories.Length).Select(c => c.ToHex()).Should().OnlyHaveUniqueItems();
     }
+
+    [Fact]
+    public void Time_marks_are_dark_and_unlike_every_state_colour_and_each_other()
+    {
+        static double Distance(ScottPlot.Color a, ScottPlot.Color b) =>
+            Math.Sqrt(Math.Pow(a.R - b.R, 2) + Math.Pow(a.G - b.G, 2) + Math.Pow(a.B - b.B, 2));
+        var marks = TimeMarks.Palette;
+        var palette = Enumerable.Range(0, 10).Select(ChartStyle.Distinct.GetColor).ToList();
+        foreach (var m in marks)
+        {
+            (0.2126 * m.R + 0.7152 * m.G + 0.0722 * m.B).Should().BeLessThan(100, $"{m.ToHex()} must stand out on a light fill");
+            palette.Select(p => Distance(m, p)).Min().Should().BeGreaterThanOrEqualTo(80, $"{m.ToHex()} must not pass for a state");
+        }
+        for (int i = 0; i < marks.Count; i++)
+            marks.Skip(i + 1).Select(o => Distance(marks[i], o)).DefaultIfEmpty(255).Min().Should()
+                .BeGreaterThanOrEqualTo(70, $"{marks[i].ToHex()} must not pass for another mark");
+    }
 }

@@ -66,4 +66,44 @@ public class ConnectionsChartTests
         chart.Panels[0].Axes.Title.Label.Text.Should()
             .Be("Overlay of 4 runs: upstash-2020-process vs upstash-2020-310s vs upstash-2020-vm\nvs upstash-2020-etimedout");
     }
+
+    [Fact]
+    public void A_limit_named_in_the_legend_is_within_the_axis()
+    {
+        // 330 server sockets at most; max clients 500 is near enough to draw, so the axis must reach it.
+        var chart = Draw("connection-storm-backlog.yaml");
+        chart.Series["max clients"].Should().Equal(500);
+        chart.Panels[0].Axes.GetLimits().Top.Should().BeGreaterThan(500);
+    }
+
+    [Fact]
+    public void Equal_failure_lines_both_show_and_the_first_refusal_is_not_drawn_like_a_limit()
+    {
+        // postgres-reserved-slots: 23 connections refused at 2 s, and the 23 requests they rejected.
+        var chart = Draw("postgres-reserved-slots.yaml");
+        var lines = chart.Panels[2].GetPlottables<ScottPlot.Plottables.Scatter>().ToList();
+        lines.Select(l => l.LegendText).Should().Equal("connections refused", "requests REJECTED");
+        lines.Select(l => l.LineWidth).Should().BeInDescendingOrder().And.OnlyHaveUniqueItems();
+        var top = chart.Panels[0];
+        var limits = top.GetPlottables<ScottPlot.Plottables.HorizontalLine>().Select(h => h.LinePattern).ToList();
+        limits.Should().NotBeEmpty();
+        var refusal = top.GetPlottables<ScottPlot.Plottables.VerticalLine>().Single(v => v.LegendText.StartsWith("connections refused"));
+        limits.Should().NotContain(refusal.LinePattern);
+    }
+
+    [Fact]
+    public void Every_panel_has_the_same_time_ticks_at_least_50_pixels_apart()
+    {
+        // redis-quit-time-wait, 45 s: the bottom panel had chosen a tick a second, its labels touching.
+        var chart = Draw("redis-quit-time-wait.yaml");
+        chart.Png(1200, 700); // a manual tick generator gives its ticks once rendered
+        var ticks = chart.Panels.Select(p => ((ScottPlot.TickGenerators.NumericManual)p.Axes.Bottom.TickGenerator).Ticks
+            .Where(t => t.IsMajor).Select(t => t.Position).ToList()).ToList();
+        ticks.Should().AllSatisfy(t => t.Should().Equal(ticks[0]));
+        ticks[0].Should().Equal(0, 5, 10, 15, 20, 25, 30, 35, 40, 45);
+        var wide = ChartStyle.TimeTickList(0, 1440, 700).Where(t => t.IsMajor).Select(t => t.Label);
+        wide.Should().Equal("0", "200", "400", "600", "800", "1000", "1200", "1400");
+        ChartStyle.TimeTickList(0.72, 3.15, 700).Where(t => t.IsMajor).Select(t => t.Label).Should()
+            .Equal("0.8", "1", "1.2", "1.4", "1.6", "1.8", "2", "2.2", "2.4", "2.6", "2.8", "3");
+    }
 }

@@ -36,6 +36,10 @@ public sealed class RequestSample
     /// <summary>One success in this many of <paramref name="function"/> is kept.</summary>
     public long Stride(string function) => _functions[function].Stride;
 
+    /// <summary>Each function's successes in the run so far, kept or not (what a sample of them is a sample of).</summary>
+    public IReadOnlyDictionary<string, long> Successes =>
+        _functions.ToDictionary(kv => kv.Key, kv => kv.Value.Successes, StringComparer.Ordinal);
+
     /// <summary>Successes not kept beyond the cap (the stride aside), over all functions.</summary>
     public long SuccessesPastCap => _functions.Values.Sum(t => t.PastCap);
 
