@@ -157,7 +157,7 @@ public static class ConnectionsChart
         var s = run.Samples;
         foreach (var (name, column, color, note) in new[]
         {
-            ("connections refused", s.Rejections, TimeMarks.Refusal, "rejects "),
+            ("connections refused", s.Rejections, TimeMarks.Refusal, (NoteKind?)NoteKind.Refusal),
             ("invocations refused (THROTTLED)", s.Throttles, TimeMarks.Throttle, null),
         })
         {
@@ -166,7 +166,7 @@ public static class ConnectionsChart
                 continue;
             series[name] = column;
             var exact = note is null ? null
-                : run.Notes.FirstOrDefault(n => n.Who == "server" && n.Text.StartsWith(note, StringComparison.Ordinal));
+                : run.Notes.FirstOrDefault(n => n.Kind == note);
             double at = exact?.T.TotalSeconds ?? s.T[first];
             string why = exact is null ? "" : $",\n{exact.Text[(exact.Text.IndexOf(':') + 1)..].Trim()}";
             // Solid: the limits are dotted and dashed, and their legend swatches must not pass for this one.

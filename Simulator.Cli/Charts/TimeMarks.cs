@@ -1,5 +1,6 @@
 using ScottPlot;
 using Zombiesim.Cli.Runs;
+using Zombiesim.Core.Observation;
 
 namespace Zombiesim.Cli.Charts;
 
@@ -12,12 +13,12 @@ public static class TimeMarks
 {
     /// <summary>The scripted kinds. Marks are dark (they cross stacked fills) and far from every colour of
     /// <see cref="ChartStyle.Distinct"/> (failover was DarkOrange, the SYN states' orange and the zombies' vermillion).</summary>
-    private static readonly (string Kind, Color Color, LinePattern Pattern)[] Kinds =
+    private static readonly (NoteKind Kind, Color Color, LinePattern Pattern)[] Kinds =
     [
-        ("partition", Colors.DarkRed, LinePattern.DenselyDashed),
-        ("redeploy", Colors.Indigo, LinePattern.Dashed),
-        ("restart", Colors.DarkGreen, LinePattern.Dashed),
-        ("failover", Colors.DarkSlateGray, LinePattern.Dotted), // the old node fails, then the standby is promoted
+        (NoteKind.Partition, Colors.DarkRed, LinePattern.DenselyDashed),
+        (NoteKind.Redeploy, Colors.Indigo, LinePattern.Dashed),
+        (NoteKind.Restart, Colors.DarkGreen, LinePattern.Dashed),
+        (NoteKind.Failover, Colors.DarkSlateGray, LinePattern.Dotted), // the old node fails, then the standby is promoted
     ];
 
     /// <summary>The first refused connection (was red, beside the zombies' vermillion) and the first throttled invocation.</summary>
@@ -31,13 +32,13 @@ public static class TimeMarks
     {
         foreach (var (kind, color, pattern) in Kinds)
         {
-            foreach (var group in run.Notes.Where(n => n.Text.StartsWith(kind + ":", StringComparison.Ordinal)).GroupBy(n => n.Who))
+            foreach (var group in run.Notes.Where(n => n.Kind == kind).GroupBy(n => n.Who))
             {
                 var at = group.Select(n => n.T.TotalSeconds / scale).ToList();
                 string who = group.Key is "network" or "server" ? "" : $" {group.Key}";
                 string when = at.Count <= 4 ? string.Join(", ", at.Select(a => Number(a)))
                     : $"{Number(at[0])} ... {Number(at[^1])} ({at.Count})";
-                Lines(panels, at, color, pattern, $"{kind}{who} at {when} {unit}");
+                Lines(panels, at, color, pattern, $"{kind.Name()}{who} at {when} {unit}");
             }
         }
     }
