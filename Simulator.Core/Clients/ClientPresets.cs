@@ -22,6 +22,10 @@ public static class ClientPresets
     private static readonly IReadOnlySet<Outcome> ClosedConnection =
         new HashSet<Outcome> { Outcome.Eof, Outcome.ECONNRESET, Outcome.EPIPE };
 
+    /// <summary>The pool of a library that holds one connection (a preset with no `pool`: ioredis, node-redis,
+    /// serverless-mysql's mysql2 connection): at most one, kept for the next invocation, no idle close or lifetime.</summary>
+    public static PoolSpec OneConnection { get; } = new() { Max = 1 };
+
     private static TimeSpan S(double seconds) => TimeSpan.FromSeconds(seconds);
 
     /// <summary>One connection, no retries: what each preset starts from.</summary>

@@ -1,5 +1,6 @@
 using Zombiesim.Core.Engine;
 using Zombiesim.Core.Platforms;
+using Zombiesim.Core.Servers;
 
 namespace Zombiesim.Core.Clients;
 
@@ -31,6 +32,12 @@ internal sealed class PoolCall
     public Invocation Invocation { get; }
     public PooledConnection? Conn { get; set; }
     public int Received { get; set; }
+
+    /// <summary>What the command asks the server when it is an administrative query; null: an ordinary command.</summary>
+    public ServerQuery? Query { get; init; }
+
+    /// <summary>The server's answer to <see cref="Query"/>, once the reply is read.</summary>
+    public QueryAnswer? Answer { get; set; }
     public bool Ended { get; private set; }
 
     /// <summary>The timer for the next phase, replacing the one before.</summary>

@@ -33,17 +33,10 @@ internal sealed partial class PooledClient
         return label;
     }
 
-    public void Idle()
-    {
-    }
-
-    public void Pause()
-    {
-    }
-
     /// <summary>The process stops: its timers stop with it, and keep their deadlines.</summary>
     public void Freeze()
     {
+        _ping.Cancel();
         _frozen = true;
         foreach (var c in _free)
             c.Idle.Cancel();
@@ -77,15 +70,16 @@ internal sealed partial class PooledClient
             Close(c); // the hook ends the pool cleanly: FIN on each
     }
 
-    /// <summary>Init code that connects: one connection opens and waits free in the pool.</summary>
+    /// <summary>Init code that connects: one connection opens and waits free in the pool (of a pool that keeps
+    /// connections; nothing is sent on it yet).</summary>
     public void ConnectInInit()
     {
-        if (Size >= _pool.Max)
+        if (!_keeps || Size >= _pool.Max)
             return;
         var socket = _process.Connect(_server, _socketOptions);
         _connections.Info(socket);
         _process.Own(socket);
-        var c = new PooledConnection(_clock, socket, OnIdleTimeout) { Lifetime = _pool.MaxLifetime is null ? null : _drawLifetime() };
+        var c = new PooledConnection(_clock, socket, OnIdleTimeout) { Lifetime = _pool.MaxLifetime is null ? null : _draws.Lifetime() };
         _bySocket[socket] = c;
         Release(c);
     }

@@ -12,9 +12,17 @@ internal sealed partial class PooledClient
     public void OnSocketEvent(TcpConnection socket, TcpEvent e)
     {
         if (!_bySocket.TryGetValue(socket, out var c))
+        {
+            OnEndedSocket(socket, e);
             return;
+        }
         if (e.Kind is TcpEventKind.PeerClosed)
             c.PeerClosed = true;
+        if (c.IdlePing && c.Command is null && e.Kind is TcpEventKind.Readable or TcpEventKind.PeerClosed or TcpEventKind.Error)
+        {
+            ReadPing(c);
+            return;
+        }
         if (c.Command is not { } cmd)
         {
             // An idle connection: the library learns that it closed and drops it (pg-pool removes a
@@ -61,6 +69,11 @@ internal sealed partial class PooledClient
                 if (cmd.Received >= Wire.ReplyBytes)
                 {
                     cmd.Disarm();
+                    if (cmd.Query is not null)
+                    {
+                        var info = _connections.Info(c.Socket);
+                        (cmd.Answer, info.Answer) = (info.Answer, null);
+                    }
                     if (Holds(cmd.Invocation) && !cmd.Invocation.Finished)
                     {
                         c.Command = null;
@@ -109,7 +122,7 @@ internal sealed partial class PooledClient
     }
 
     /// <summary>The command failed: its connection is closed (a library drops a connection that
-    /// errored), a waiter may take its place, and the command is retried or ends.</summary>
+    /// errored), a waiter may take its place, and the command is retried (after the reconnect delay) or ends.</summary>
     private void Fail(PoolCall cmd, Result r)
     {
         cmd.Disarm();
@@ -123,7 +136,11 @@ internal sealed partial class PooledClient
         if (!cmd.Invocation.Finished && cmd.Invocation.Retries < _spec.Retries && _spec.RetryOn.Contains(r.Outcome))
         {
             cmd.Invocation.Retries++;
-            Acquire(cmd);
+            // With a reconnect policy (ioredis's retryStrategy), the library reconnects after its delay.
+            if (_spec.Reconnect is not null && Size < _pool.Max)
+                Open(cmd, _draws.Reconnect(cmd.Invocation.Retries));
+            else
+                Acquire(cmd);
             return;
         }
         cmd.End(r);

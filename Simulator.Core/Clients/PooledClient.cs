@@ -9,72 +9,101 @@ using Zombiesim.Tcp;
 namespace Zombiesim.Core.Clients;
 
 /// <summary>
-/// A client library with a connection pool, as pg-pool, mysql2's pool and the MongoDB driver keep
-/// one per process: a command acquires a free connection (the most recently released first, as
-/// mysql2 and pg-pool do), or opens a new one while the pool is below its size, or waits in a queue
-/// with an optional acquire timeout; it releases the connection after the reply. Idle connections
-/// are closed by the library's own timers, which are user-space timers: they do not run while the
-/// environment is frozen, and those overdue at the thaw run before or after the thawed invocation's
-/// first command (<see cref="PoolSpec.OverdueTimers"/>). A connection older than its maximum
-/// lifetime is closed instead of reused.
+/// A client library's connections, as a pool per process: pg-pool, mysql2's pool and the MongoDB driver
+/// keep one of many, ioredis, node-redis and serverless-mysql's mysql2 connection a pool of one
+/// (<see cref="ClientPresets.OneConnection"/>). A command acquires a free connection (the most recently
+/// released first, as mysql2 and pg-pool do), or opens a new one while the pool is below its size, or waits
+/// in a queue with an optional acquire timeout; after the reply the connection goes back to the pool, or,
+/// when the pool keeps none (a connection per invocation), ends as <see cref="ClientSpec.Close"/> says.
+/// Idle connections are closed by the library's own timers, which are user-space timers: they do not
+/// run while the environment is frozen, and those overdue at the thaw run before or after the thawed
+/// invocation's first command (<see cref="PoolSpec.OverdueTimers"/>). A connection older than its
+/// maximum lifetime is closed instead of reused. A failed command is retried on a new connection after
+/// the library's reconnect delay (<see cref="ClientSpec.Reconnect"/>); free connections are pinged
+/// while the environment idles (<see cref="ClientSpec.PingInterval"/>).
 /// </summary>
 internal sealed partial class PooledClient : IClientLibrary
 {
     private readonly ClientSpec _spec;
     private readonly PoolSpec _pool;
     private readonly Hold _hold;
+    private readonly bool _keeps;
     private readonly IProcess _process;
     private readonly Clock _clock;
     private readonly ConnectionRegistry _connections;
     private readonly Endpoint _server;
-    private readonly Func<TimeSpan> _drawSetup;
-    private readonly Func<TimeSpan> _drawLifetime;
+    private readonly ConnectionDraws _draws;
     private readonly SocketOptions _socketOptions;
     private readonly Dictionary<TcpConnection, PooledConnection> _bySocket = new();
     private readonly List<PooledConnection> _free = new(); // idle connections, the most recently released last
     private readonly Queue<PoolCall> _waiting = new();
     private readonly HashSet<PoolCall> _inFlight = new(); // commands not yet ended, in any phase
+    private readonly HashSet<TcpConnection> _quitting = new(); // said QUIT; closed when the server's EOF arrives
+    private readonly Alarm _ping;
     private int _opening; // connections being set up (their SYN not yet sent) count toward the size
     private int _generation; // raised by Clear: a connection of an earlier generation is not reused
     private bool _frozen;
     private bool _keptFor; // an invocation kept a connection though the pool's hold is per command
 
-    public PooledClient(ClientSpec spec, Hold hold, IProcess process, Clock clock, ConnectionRegistry connections, Endpoint server,
-        Func<TimeSpan> drawSetup, Func<TimeSpan> drawLifetime)
+    /// <param name="spec">The library's settings, its pool among them.</param>
+    /// <param name="hold">Whether a connection is held for a command or for the invocation.</param>
+    /// <param name="keeps">Whether a released connection waits in the pool for the next command; false: it ends
+    /// after each command as <see cref="ClientSpec.Close"/> says (a connection per invocation).</param>
+    /// <param name="process">The environment it runs in.</param>
+    /// <param name="clock">Its timers.</param>
+    /// <param name="connections">Where sockets are named and incidents kept.</param>
+    /// <param name="server">Where it connects.</param>
+    /// <param name="draws">What it draws for its connections.</param>
+    public PooledClient(ClientSpec spec, Hold hold, bool keeps, IProcess process, Clock clock, ConnectionRegistry connections,
+        Endpoint server, ConnectionDraws draws)
     {
         _spec = spec;
         _hold = hold;
+        _keeps = keeps;
         _pool = spec.Pool!;
         _process = process;
         _clock = clock;
         _connections = connections;
         _server = server;
-        _drawSetup = drawSetup;
-        _drawLifetime = drawLifetime;
+        _draws = draws;
         _socketOptions = SocketResults.Options(spec);
+        _ping = new Alarm(clock, _ => OnPing());
     }
 
     /// <summary>The connections the pool holds: open, connecting or idle.</summary>
     public int Size => _bySocket.Count + _opening;
 
-    public bool HoldsConnections => _bySocket.Count > 0;
+    /// <summary>Connections kept between invocations; those of a pool that keeps none are not.</summary>
+    public bool HoldsConnections => _keeps && _bySocket.Count > 0;
 
-    public void Command(Invocation inv, Action<Result> done)
+    public void Command(Invocation inv, Action<Result> done) => Start(inv, null, done);
+
+    /// <summary>An administrative query as the invocation's next command (serverless-mysql's end() runs its queries
+    /// through query()); <paramref name="done"/> gets the result and, when it succeeded, the server's answer.</summary>
+    public void Query(Invocation inv, ServerQuery query, Action<Result, QueryAnswer?> done)
+    {
+        PoolCall? call = null;
+        call = Start(inv, query, r => done(r, r.Outcome == Outcome.Ok ? call!.Answer : null));
+    }
+
+    private PoolCall Start(Invocation inv, ServerQuery? query, Action<Result> done)
     {
         PoolCall? call = null;
         call = new PoolCall(_clock, inv, r =>
         {
             _inFlight.Remove(call!);
             done(r);
-        }, OnCommandTimer);
+        }, OnCommandTimer)
+        { Query = query };
         _inFlight.Add(call);
         if (Holds(inv) && _bySocket.Values.FirstOrDefault(c => c.HeldBy == inv) is { } held)
         {
             held.HeldBy = null;
             Send(call, held); // the transaction's next statement, on its connection
-            return;
+            return call;
         }
         Acquire(call);
+        return call;
     }
 
     /// <summary>Whether the invocation keeps its connection between commands: a transaction, or a session a proxy pinned.</summary>
@@ -155,6 +184,12 @@ internal sealed partial class PooledClient : IClientLibrary
     {
         c.Command = null;
         c.LastUsed = _clock.Now;
+        if (!_keeps)
+        {
+            End(c);
+            ServeWaiting();
+            return;
+        }
         if (Expired(c) || c.Generation != _generation)
         {
             Close(c);
@@ -200,11 +235,11 @@ internal sealed partial class PooledClient : IClientLibrary
 
     // ---------------------------------------------------------------- connections
 
-    /// <summary>The set-up cost is CPU time spent before the SYN leaves.</summary>
-    private void Open(PoolCall cmd)
+    /// <summary>The set-up cost is CPU time spent before the SYN leaves, after <paramref name="delay"/> (a reconnect's).</summary>
+    private void Open(PoolCall cmd, TimeSpan delay = default)
     {
         _opening++;
-        cmd.Arm(_clock.Now + _drawSetup(), PoolCall.Opening);
+        cmd.Arm(_clock.Now + delay + _draws.Setup(), PoolCall.Opening);
     }
 
     private void OnSetUp(PoolCall cmd)
@@ -217,7 +252,7 @@ internal sealed partial class PooledClient : IClientLibrary
         _process.Own(socket);
         var c = new PooledConnection(_clock, socket, OnIdleTimeout)
         {
-            Command = cmd, Connecting = true, Lifetime = _pool.MaxLifetime is null ? null : _drawLifetime(), Generation = _generation,
+            Command = cmd, Connecting = true, Lifetime = _pool.MaxLifetime is null ? null : _draws.Lifetime(), Generation = _generation,
         };
         _bySocket[socket] = c;
         cmd.Conn = c;
@@ -264,13 +299,18 @@ internal sealed partial class PooledClient : IClientLibrary
             cmd.Disarm();
     }
 
-    /// <summary>The command takes the connection and a request goes out on it: the pre-ping's or its own.</summary>
+    /// <summary>The command takes the connection and a request goes out on it: the pre-ping's or its own. Behind an
+    /// idle ping still on its way, the ping's reply comes first and is not the command's.</summary>
     private CallResult Put(PoolCall cmd, PooledConnection c, bool ping)
     {
         cmd.Conn = c;
         c.Command = cmd;
         c.Pinging = ping;
-        cmd.Received = 0;
+        cmd.Received = c.IdlePing ? c.PingReceived - Wire.ReplyBytes : 0;
+        c.IdlePing = false;
+        c.PingTimeout?.Cancel();
+        if (!ping && cmd.Query is { } query)
+            _connections.Info(c.Socket).Query = query;
         return c.Socket.Send(_clock.Now, Wire.RequestBytes);
     }
 
@@ -285,12 +325,8 @@ internal sealed partial class PooledClient : IClientLibrary
 
     private void Close(PooledConnection c)
     {
-        _bySocket.Remove(c.Socket);
-        _free.Remove(c);
-        c.Idle.Cancel();
-        _connections.Disown(c.Socket);
-        if (c.Socket.State != TcpState.Closed && !c.Socket.Orphaned)
-            c.Socket.Close(_clock.Now);
+        Forget(c);
+        Discard(c.Socket);
     }
 
     private void OnIdleTimeout(PooledConnection c, long stamp)

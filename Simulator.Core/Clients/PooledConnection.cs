@@ -1,4 +1,5 @@
 using Zombiesim.Core.Engine;
+using Zombiesim.Core.Scenarios;
 using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.Clients;
@@ -37,6 +38,16 @@ internal sealed class PooledConnection
 
     /// <summary>The peer's FIN has reached the process.</summary>
     public bool PeerClosed { get; set; }
+
+    /// <summary>An idle ping is on its way on the free connection (<see cref="ClientSpec.PingInterval"/>); a command that
+    /// takes the connection meanwhile is sent behind it, and its reply comes after the ping's.</summary>
+    public bool IdlePing { get; set; }
+
+    /// <summary>The bytes of the idle ping's reply read so far.</summary>
+    public int PingReceived { get; set; }
+
+    /// <summary>The idle ping's reply timeout (the command timeout), made when the first ping needs one.</summary>
+    public Alarm? PingTimeout { get; set; }
 
     public Alarm Idle { get; }
 }

@@ -27,8 +27,8 @@ internal static class Handler
         // Cloudflare Workers: a socket cannot outlive its request, so a lone connection is not cached
         // (a pool is emptied when the request ends: Environment.Finish).
         IClientLibrary client = spec.Pool is not null
-            ? new PooledClient(spec, fn.Spec.Hold, process, platform.Clock, platform.Connections, server, fn.DrawSetup,
-                fn.DrawConnectionLifetime)
+            ? new PooledClient(spec, fn.Spec.Hold, keeps: true, process, platform.Clock, platform.Connections, server,
+                new ConnectionDraws(fn.DrawSetup, fn.DrawConnectionLifetime, fn.DrawReconnect))
             : new SingleConnectionClient(spec, fn.Spec.Strategy == Strategy.Reuse && !platform.Spec.PerRequestSockets, process,
                 platform.Clock, platform.Connections, server, fn.DrawSetup, fn.DrawReconnect);
         if (spec.ZombieKiller is { } killer && client is SingleConnectionClient single)

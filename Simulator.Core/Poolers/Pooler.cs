@@ -68,8 +68,8 @@ internal sealed class Pooler : IServerSide
         };
         var process = new PoolerProcess(spec.Name, host, connections, clock);
         var lifetime = _p.ServerLifetime ?? TimeSpan.Zero;
-        _pool = new PooledClient(client, _p.Mode == PoolMode.Session ? Hold.Invocation : Hold.Command, process, clock, connections,
-            upstream, () => TimeSpan.Zero, () => lifetime);
+        _pool = new PooledClient(client, _p.Mode == PoolMode.Session ? Hold.Invocation : Hold.Command, keeps: true, process, clock,
+            connections, upstream, new ConnectionDraws(() => TimeSpan.Zero, () => lifetime, _ => TimeSpan.Zero));
         process.Pool = _pool;
     }
 

@@ -15,7 +15,7 @@ namespace Zombiesim.Tests.World;
 public class PoolTests
 {
     private static (RunOutcome Outcome, RunRecorder Records) Run(string pool, string at, string function = "",
-        string server = "idleTimeout: 0s", string freeze = "5s")
+        string server = "idleTimeout: 0s", string freeze = "5s", string client = "")
     {
         string yaml = $"""
             name: pool
@@ -27,7 +27,7 @@ public class PoolTests
             functions:
               - name: fn
                 timeout: 30s
-                client: {"{"} setupCost: 0s, pool: {pool} {"}"}
+                client: {"{"} setupCost: 0s, pool: {pool}{client} {"}"}
                 {function}
             server:
               preset: generic
@@ -223,5 +223,44 @@ public class PoolTests
         ok.LatencyMs.Should().BeApproximately(2.1, 1e-9);
         pinged.Transitions.Should().ContainSingle(t => t.Host == "fn#1" && t.Connection == "c1" && t.From == TcpState.CloseWait)
             .Which.T.Should().Be(S(20));
+    }
+
+    [Fact]
+    public void A_retried_command_reconnects_after_the_library_reconnect_delay()
+    {
+        // c1 is closed by the server at 10.0021 s while the environment is frozen; at 60 s the command on it
+        // reads the FIN (EOF), and the retry opens c2 100 ms later: 100 ms + 2.1 ms.
+        var (_, rec) = Run("{ max: 2 }", "[0s, 60s]", server: "idleTimeout: 10s",
+            client: ", retries: 1, reconnect: { base: 100ms }");
+        var r = rec.Requests.Last();
+        r.Should().Match<Zombiesim.Core.Observation.RequestRecord>(q => q.Outcome == Outcome.Ok && q.Retries == 1 && q.Connection == "c2");
+        r.LatencyMs.Should().BeApproximately(102.1, 1e-9);
+        var without = Run("{ max: 2 }", "[0s, 60s]", server: "idleTimeout: 10s", client: ", retries: 1").Records.Requests.Last();
+        without.LatencyMs.Should().BeApproximately(2.1, 1e-9, "without a reconnect policy the retry connects at once");
+    }
+
+    [Fact]
+    public void Idle_pings_on_a_free_pooled_connection_restart_the_server_idle_clock_until_the_freeze()
+    {
+        // Released at 2.1 ms: pings leave at 2.0021 s and 4.0032 s (each re-armed at its reply); the freeze at
+        // 5.0021 s stops the timer, so the server's 3 s idle timeout closes c1 3 s after its reply to the last ping
+        // (4.0038 s), where without pings it closes 3 s after its reply to the command (1.6 ms).
+        var (_, rec) = Run("{ max: 2 }", "[0s]", server: "idleTimeout: 3s", client: ", pingInterval: 2s");
+        rec.Transitions.Should().ContainSingle(t => t.Host == "server" && t.Connection == "c1" && t.To == TcpState.FinWait1)
+            .Which.T.Should().Be(S(7.0038));
+        var quiet = Run("{ max: 2 }", "[0s]", server: "idleTimeout: 3s").Records;
+        quiet.Transitions.Should().ContainSingle(t => t.Host == "server" && t.Connection == "c1" && t.To == TcpState.FinWait1)
+            .Which.T.Should().Be(S(3.0016));
+    }
+
+    [Fact]
+    public void A_command_sent_behind_an_idle_ping_waits_for_its_own_reply()
+    {
+        // The ping leaves at 2.0021 s; the command at 2.0025 s goes behind it on c1: the ping's reply (2.0032 s) is not
+        // the command's, whose reply arrives at 2.0036 s, 1.1 ms after it was sent.
+        var (_, rec) = Run("{ max: 2 }", "[0s, 2.0025s]", client: ", pingInterval: 2s");
+        var r = rec.Requests.Last();
+        r.Connection.Should().Be("c1");
+        r.LatencyMs.Should().BeApproximately(1.1, 1e-9);
     }
 }
