@@ -22,7 +22,7 @@ namespace Zombiesim.Core.Clients;
 /// </summary>
 internal sealed class ZombieKiller : IClientLibrary
 {
-    private readonly SingleConnectionClient _inner;
+    private readonly PooledClient _inner;
     private readonly ZombieKillerSpec _spec;
     private readonly Clock _clock;
     private readonly Func<double> _unit;
@@ -33,7 +33,7 @@ internal sealed class ZombieKiller : IClientLibrary
     private TimeSpan? _maxConnsAt, _usedConnsAt; // when each cached answer was read; null: never
     private int _maxConns, _used, _maxAge;
 
-    public ZombieKiller(SingleConnectionClient inner, ZombieKillerSpec spec, Clock clock, Func<double> unit)
+    public ZombieKiller(PooledClient inner, ZombieKillerSpec spec, Clock clock, Func<double> unit)
     {
         _inner = inner;
         _spec = spec;

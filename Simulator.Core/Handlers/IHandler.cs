@@ -24,16 +24,19 @@ internal static class Handler
             return (new ProxyHandler(fn, platform.Function(fn.Spec.Proxy!), platform.Clock, process), null);
         var spec = fn.Spec.Client;
         var server = platform.ServerFor(spec.Server);
-        // Cloudflare Workers: a socket cannot outlive its request, so a lone connection is not cached
-        // (a pool is emptied when the request ends: Environment.Finish).
-        IClientLibrary client = spec.Pool is not null
-            ? new PooledClient(spec, fn.Spec.Hold, keeps: true, process, platform.Clock, platform.Connections, server,
-                new ConnectionDraws(fn.DrawSetup, fn.DrawConnectionLifetime, fn.DrawReconnect))
-            : new SingleConnectionClient(spec, fn.Spec.Strategy == Strategy.Reuse && !platform.Spec.PerRequestSockets, process,
-                platform.Clock, platform.Connections, server, fn.DrawSetup, fn.DrawReconnect);
-        if (spec.ZombieKiller is { } killer && client is SingleConnectionClient single)
-            client = new ZombieKiller(single, killer, platform.Clock, fn.DrawUnit);
-        if (spec.Monitoring is { } monitoring && client is PooledClient pool)
+        // A library without a pool holds one connection: the pool of one, kept for the next invocation with strategy
+        // reuse, ended after each command (client.close) with per-invocation. Cloudflare Workers: a socket cannot
+        // outlive its request, so a lone connection is not kept (a pool is emptied when the request ends:
+        // Environment.Finish).
+        bool single = spec.Pool is null;
+        bool keeps = !single || (fn.Spec.Strategy == Strategy.Reuse && !platform.Spec.PerRequestSockets);
+        var pool = new PooledClient(single ? spec with { Pool = ClientPresets.OneConnection } : spec, single ? Hold.Command : fn.Spec.Hold,
+            keeps, process, platform.Clock, platform.Connections, server,
+            new ConnectionDraws(fn.DrawSetup, fn.DrawConnectionLifetime, fn.DrawReconnect));
+        IClientLibrary client = pool;
+        if (spec.ZombieKiller is { } killer && single)
+            client = new ZombieKiller(pool, killer, platform.Clock, fn.DrawUnit);
+        if (spec.Monitoring is { } monitoring)
         {
             // The monitor's checks wait for the connect timeout (mongodb 7.5.0 src/sdam/monitor.ts:356).
             var checkTimeout = spec.ConnectTimeout ?? TimeSpan.FromSeconds(30);

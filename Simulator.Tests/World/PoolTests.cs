@@ -14,7 +14,7 @@ namespace Zombiesim.Tests.World;
 /// </summary>
 public class PoolTests
 {
-    private static (RunOutcome Outcome, RunRecorder Records) Run(string pool, string at, string function = "",
+    private static (RunOutcome Outcome, RunRecorder Records) Run(string? pool, string at, string function = "",
         string server = "idleTimeout: 0s", string freeze = "5s", string client = "")
     {
         string yaml = $"""
@@ -27,7 +27,7 @@ public class PoolTests
             functions:
               - name: fn
                 timeout: 30s
-                client: {"{"} setupCost: 0s, pool: {pool}{client} {"}"}
+                client: {"{"} setupCost: 0s{(pool is null ? "" : ", pool: " + pool)}{client} {"}"}
                 {function}
             server:
               preset: generic
@@ -262,5 +262,26 @@ public class PoolTests
         var r = rec.Requests.Last();
         r.Connection.Should().Be("c1");
         r.LatencyMs.Should().BeApproximately(1.1, 1e-9);
+    }
+
+    [Fact]
+    public void A_library_without_a_pool_holds_its_one_connection_in_a_pool_of_one()
+    {
+        // Two commands at 0 and 1 s: the second reuses c1 (1.1 ms) and no second connection opens.
+        var (_, rec) = Run(null, "[0s, 1s]");
+        rec.Requests.Select(q => (q.Connection, q.LatencyMs)).Should().Equal(("c1", 2.1), ("c1", 1.1));
+        rec.Transitions.Where(t => t.Host == "server" && t.To == TcpState.Established).Select(t => t.Connection).Should().Equal("c1");
+    }
+
+    [Fact]
+    public void A_command_behind_an_idle_ping_on_a_connection_past_max_idle_goes_on_a_new_one()
+    {
+        // The ping leaves at 2.0021 s on c1, idle since 2.1 ms, longer than maxIdle 1 s: the command at 2.0025 s closes c1
+        // and its ping with it, and goes on c2 (2.1 ms). The single connection client sent it on c2 as if it were the
+        // ping, and the invocation waited for its function timeout.
+        var (_, rec) = Run(null, "[0s, 2.0025s]", client: ", pingInterval: 2s, maxIdle: 1s");
+        var r = rec.Requests.Last();
+        r.Should().Match<Zombiesim.Core.Observation.RequestRecord>(q => q.Outcome == Outcome.Ok && q.Connection == "c2");
+        r.LatencyMs.Should().BeApproximately(2.1, 1e-9);
     }
 }
