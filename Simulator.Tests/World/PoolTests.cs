@@ -277,7 +277,7 @@ public class PoolTests
     public void A_command_behind_an_idle_ping_on_a_connection_past_max_idle_goes_on_a_new_one()
     {
         // The ping leaves at 2.0021 s on c1, idle since 2.1 ms, longer than maxIdle 1 s: the command at 2.0025 s closes c1
-        // and its ping with it, and goes on c2 (2.1 ms). The single connection client sent it on c2 as if it were the
+        // and its ping with it, and goes on c2 (2.1 ms). The former SingleConnectionClient sent it on c2 as if it were the
         // ping, and the invocation waited for its function timeout.
         var (_, rec) = Run(null, "[0s, 2.0025s]", client: ", pingInterval: 2s, maxIdle: 1s");
         var r = rec.Requests.Last();
