@@ -36,7 +36,7 @@ internal sealed partial class PooledClient
     /// <summary>The process stops: its timers stop with it, and keep their deadlines.</summary>
     public void Freeze()
     {
-        _ping.Cancel();
+        PausePings();
         _frozen = true;
         foreach (var c in _free)
             c.Idle.Cancel();
@@ -53,6 +53,7 @@ internal sealed partial class PooledClient
         _frozen = false;
         foreach (var call in _inFlight.ToArray())
             call.Resume(_clock.Now);
+        ResumePings();
         if (_pool.IdleTimeout is null)
             return;
         foreach (var c in _free.ToArray())

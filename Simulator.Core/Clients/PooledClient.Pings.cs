@@ -7,9 +7,9 @@ using Zombiesim.Tcp;
 namespace Zombiesim.Core.Clients;
 
 /// <summary>The pool's idle pings (<see cref="ClientSpec.PingInterval"/>): while the environment waits for the next
-/// invocation, each free connection gets a request every interval, its reply awaited under the command timeout. The
-/// ping timer is a user-space timer: a freeze or the next invocation stops it, and only the next idle period arms it
-/// again. A ping that fails (an error, the server's EOF or error, no reply in time) closes the connection; one that
+/// invocation, each free connection gets a request every interval, its reply awaited under the command timeout. Both
+/// are user-space timers: a freeze or the next invocation stops the ping timer, and only the next idle period arms it
+/// again; a reply timeout stops while frozen and, overdue at the thaw, fails its ping with the pool's other timers. A ping that fails (an error, the server's EOF or error, no reply in time) closes the connection; one that
 /// succeeds counts as a use (<see cref="ClientSpec.MaxIdle"/>).</summary>
 internal sealed partial class PooledClient
 {
@@ -46,7 +46,32 @@ internal sealed partial class PooledClient
             return;
         }
         if (_spec.CommandTimeout is { } t)
-            (c.PingTimeout ??= new Engine.Alarm(_clock, _ => PingTimedOut(c))).Set(_clock.Now + t);
+        {
+            c.PingDeadline = _clock.Now + t;
+            (c.PingTimeout ??= new Engine.Alarm(_clock, _ => PingTimedOut(c))).Set(c.PingDeadline);
+        }
+    }
+
+    /// <summary>The process stops: the reply timeouts of pings on their way stop with it, and keep their deadlines.</summary>
+    private void PausePings()
+    {
+        _ping.Cancel();
+        foreach (var c in _free)
+            c.PingTimeout?.Cancel();
+    }
+
+    /// <summary>The process runs again: a ping whose reply timeout ran out while frozen fails now, the others wait on.</summary>
+    private void ResumePings()
+    {
+        foreach (var c in _free.ToArray())
+        {
+            if (!c.IdlePing || c.PingTimeout is null)
+                continue;
+            if (c.PingDeadline <= _clock.Now)
+                Close(c);
+            else
+                c.PingTimeout.Set(c.PingDeadline);
+        }
     }
 
     private void PingTimedOut(PooledConnection c)

@@ -49,5 +49,8 @@ internal sealed class PooledConnection
     /// <summary>The idle ping's reply timeout (the command timeout), made when the first ping needs one.</summary>
     public Alarm? PingTimeout { get; set; }
 
+    /// <summary>When the idle ping's reply timeout runs out (kept while the process is frozen).</summary>
+    public TimeSpan PingDeadline { get; set; }
+
     public Alarm Idle { get; }
 }

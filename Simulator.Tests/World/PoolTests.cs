@@ -284,4 +284,17 @@ public class PoolTests
         r.Should().Match<Zombiesim.Core.Observation.RequestRecord>(q => q.Outcome == Outcome.Ok && q.Connection == "c2");
         r.LatencyMs.Should().BeApproximately(2.1, 1e-9);
     }
+
+    [Fact]
+    public void An_idle_ping_reply_timeout_stops_while_frozen_and_fails_the_ping_at_the_thaw()
+    {
+        // The ping leaves c1 at 2.0021 s; the process freezes at 2.0026 s, before its reply reaches the kernel (2.0032 s)
+        // and before its 2 ms timeout (2.0041 s). The frozen process reads nothing and its timer stops: at the thaw of
+        // 10 s the overdue timeout runs before the handler and before the reply is read, closing c1 (with the reply unread
+        // in its buffer: an abort, RST); the command opens c2.
+        var (_, rec) = Run(null, "[0s, 10s]", freeze: "2.0005s", client: ", pingInterval: 2s, commandTimeout: 2ms");
+        rec.Transitions.Should().ContainSingle(t => t.Host == "fn#1" && t.Connection == "c1" && t.To == TcpState.Closed)
+            .Which.T.Should().Be(S(10));
+        rec.Requests.Last().Should().Match<Zombiesim.Core.Observation.RequestRecord>(q => q.Outcome == Outcome.Ok && q.Connection == "c2");
+    }
 }
