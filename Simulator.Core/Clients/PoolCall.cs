@@ -8,25 +8,40 @@ namespace Zombiesim.Core.Clients;
 /// connection to its reply. Its one timer serves each phase in turn, stamped with the phase; it is a
 /// user-space timer (set-up CPU, acquire, connect and command timeouts), paused while the
 /// environment is frozen and overdue at the thaw.</summary>
-internal sealed class PoolCall
+internal sealed class PoolCall : IEventHandler
 {
     public const long Opening = 1, Acquiring = 2, Connecting = 3, Waiting = 4;
 
+    private readonly Clock _clock;
+    private readonly Action<PoolCall, long> _onTimer;
+    private readonly Action<PoolCall> _forget;
     private readonly Action<Result> _done;
-    private readonly Alarm _timer; // only through Arm, Disarm, Pause and Resume, which keep the phase and deadline
+    private TimerHandle _timer; // only through Arm, Disarm, Pause and Resume, which keep the phase and deadline
     private TimeSpan _at;
     private long _phase; // the armed phase; 0: none
     private bool _paused;
 
-    public PoolCall(Clock clock, Invocation inv, Action<Result> done, Action<PoolCall, long> onTimer)
+    /// <param name="clock">Its timer's.</param>
+    /// <param name="inv">The invocation it serves.</param>
+    /// <param name="done">Gets its result, once.</param>
+    /// <param name="onTimer">The pool's: its timer ran out in the phase given.</param>
+    /// <param name="forget">The pool's: the command ended, before its result goes to <paramref name="done"/>.</param>
+    public PoolCall(Clock clock, Invocation inv, Action<Result> done, Action<PoolCall, long> onTimer, Action<PoolCall> forget)
     {
+        _clock = clock;
         Invocation = inv;
         _done = done;
-        _timer = new Alarm(clock, phase =>
-        {
-            _phase = 0;
-            onTimer(this, phase);
-        });
+        _onTimer = onTimer;
+        _forget = forget;
+    }
+
+    /// <summary>The timer ran out. Its handle is kept, as an <see cref="Alarm"/> keeps its latest: a call armed after a
+    /// thaw but before the pool's overdue side ran (overdueTimers after) is set again by <see cref="Resume"/>, and the
+    /// phase the first event arms or disarms cancels the second through this handle (http-agent-nginx-keepalive).</summary>
+    void IEventHandler.OnEvent(long phase)
+    {
+        _phase = 0;
+        _onTimer(this, phase);
     }
 
     public Invocation Invocation { get; }
@@ -43,25 +58,25 @@ internal sealed class PoolCall
     /// <summary>The timer for the next phase, replacing the one before.</summary>
     public void Arm(TimeSpan at, long phase)
     {
-        _timer.Cancel();
+        _clock.Cancel(ref _timer);
         _at = at;
         _phase = phase;
         if (!_paused)
-            _timer.Set(at, phase);
+            _timer = _clock.At(at, this, phase);
     }
 
     /// <summary>No timer in the phase that follows.</summary>
     public void Disarm()
     {
         _phase = 0;
-        _timer.Cancel();
+        _clock.Cancel(ref _timer);
     }
 
     /// <summary>The process is frozen: the timer stops and keeps its deadline.</summary>
     public void Pause()
     {
         _paused = true;
-        _timer.Cancel();
+        _clock.Cancel(ref _timer);
     }
 
     /// <summary>The process runs again: the timer fires at its deadline, at once if overdue.</summary>
@@ -69,14 +84,14 @@ internal sealed class PoolCall
     {
         _paused = false;
         if (_phase != 0 && !Ended)
-            _timer.Set(_at > now ? _at : now, _phase);
+            _timer = _clock.At(_at > now ? _at : now, this, _phase);
     }
 
     /// <summary>The process died: the command ends with no result and its timer is cancelled.</summary>
     public void Drop()
     {
         Ended = true;
-        _timer.Cancel();
+        _clock.Cancel(ref _timer);
     }
 
     /// <summary>The command's result goes to its handler, once.</summary>
@@ -85,7 +100,8 @@ internal sealed class PoolCall
         if (Ended)
             return;
         Ended = true;
-        _timer.Cancel();
+        _clock.Cancel(ref _timer);
+        _forget(this);
         _done(r);
     }
 }

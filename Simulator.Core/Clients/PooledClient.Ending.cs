@@ -32,7 +32,7 @@ internal sealed partial class PooledClient
     {
         _bySocket.Remove(c.Socket);
         _free.Remove(c);
-        c.Idle.Cancel();
+        c.CancelIdle();
         c.PingTimeout?.Cancel();
         c.IdlePing = false;
     }

@@ -39,7 +39,7 @@ internal sealed partial class PooledClient
         PausePings();
         _frozen = true;
         foreach (var c in _free)
-            c.Idle.Cancel();
+            c.CancelIdle();
         foreach (var call in _inFlight)
             call.Pause(); // commands of an invocation that ended early (a failure ended it) go on after the thaw
     }
@@ -61,7 +61,7 @@ internal sealed partial class PooledClient
             if (c.IdleDeadline <= _clock.Now)
                 CloseIdle(c);
             else
-                c.Idle.Set(c.IdleDeadline, ++c.IdleStamp);
+                c.ArmIdle(c.IdleDeadline, ++c.IdleStamp);
         }
     }
 
@@ -80,7 +80,7 @@ internal sealed partial class PooledClient
         var socket = _process.Connect(_server, _socketOptions);
         _connections.Info(socket);
         _process.Own(socket);
-        var c = new PooledConnection(_clock, socket, OnIdleTimeout) { Lifetime = _pool.MaxLifetime is null ? null : _draws.Lifetime() };
+        var c = new PooledConnection(_clock, socket, _onIdle) { Lifetime = _pool.MaxLifetime is null ? null : _draws.Lifetime() };
         _bySocket[socket] = c;
         Release(c);
     }

@@ -40,6 +40,9 @@ internal sealed partial class PooledClient : IClientLibrary
     private readonly HashSet<PoolCall> _inFlight = new(); // commands not yet ended, in any phase
     private readonly HashSet<TcpConnection> _quitting = new(); // said QUIT; closed when the server's EOF arrives
     private readonly Alarm _ping;
+    private readonly Action<PoolCall, long> _onTimer; // made once: a command allocates no delegate
+    private readonly Action<PoolCall> _forget;
+    private readonly Action<PooledConnection, long> _onIdle;
     private int _opening; // connections being set up (their SYN not yet sent) count toward the size
     private int _generation; // raised by Clear: a connection of an earlier generation is not reused
     private bool _frozen;
@@ -68,6 +71,9 @@ internal sealed partial class PooledClient : IClientLibrary
         _draws = draws;
         _socketOptions = SocketResults.Options(spec);
         _ping = new Alarm(clock, _ => OnPing());
+        _onTimer = OnCommandTimer;
+        _forget = call => _inFlight.Remove(call);
+        _onIdle = OnIdleTimeout;
     }
 
     /// <summary>The connections the pool holds: open, connecting or idle.</summary>
@@ -88,13 +94,7 @@ internal sealed partial class PooledClient : IClientLibrary
 
     private PoolCall Start(Invocation inv, ServerQuery? query, Action<Result> done)
     {
-        PoolCall? call = null;
-        call = new PoolCall(_clock, inv, r =>
-        {
-            _inFlight.Remove(call!);
-            done(r);
-        }, OnCommandTimer)
-        { Query = query };
+        var call = new PoolCall(_clock, inv, done, _onTimer, _forget) { Query = query };
         _inFlight.Add(call);
         if (Holds(inv) && _bySocket.Values.FirstOrDefault(c => c.HeldBy == inv) is { } held)
         {
@@ -142,7 +142,7 @@ internal sealed partial class PooledClient : IClientLibrary
             int at = _pool.Order == PoolOrder.Lifo ? _free.Count - 1 : 0;
             var c = _free[at];
             _free.RemoveAt(at);
-            c.Idle.Cancel();
+            c.CancelIdle();
             if (Unusable(c))
             {
                 Close(c);
@@ -207,7 +207,7 @@ internal sealed partial class PooledClient : IClientLibrary
         if (_pool.IdleTimeout is { } idle)
             c.IdleDeadline = _clock.Now + idle;
         if (_pool.IdleTimeout is not null && !_frozen)
-            c.Idle.Set(c.IdleDeadline, ++c.IdleStamp);
+            c.ArmIdle(c.IdleDeadline, ++c.IdleStamp);
     }
 
     /// <summary>A connection left the pool: the first waiter may open a new one.</summary>
@@ -250,7 +250,7 @@ internal sealed partial class PooledClient : IClientLibrary
         var socket = _process.Connect(_server, _socketOptions);
         _connections.Info(socket); // name the connection now: the server's side finds it by its addresses
         _process.Own(socket);
-        var c = new PooledConnection(_clock, socket, OnIdleTimeout)
+        var c = new PooledConnection(_clock, socket, _onIdle)
         {
             Command = cmd, Connecting = true, Lifetime = _pool.MaxLifetime is null ? null : _draws.Lifetime(), Generation = _generation,
         };

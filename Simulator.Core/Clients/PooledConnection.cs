@@ -6,15 +6,28 @@ namespace Zombiesim.Core.Clients;
 
 /// <summary>One connection of a <see cref="PooledClient"/>: its socket, its age and last use, the
 /// command on it if any, and its idle timer (stamped, so that a re-armed timer's earlier event is stale).</summary>
-internal sealed class PooledConnection
+internal sealed class PooledConnection : IEventHandler
 {
+    private readonly Clock _clock;
+    private readonly Action<PooledConnection, long> _onIdle;
+    private TimerHandle _idle; // the latest idle timer, as an Alarm keeps it
+
     public PooledConnection(Clock clock, TcpConnection socket, Action<PooledConnection, long> onIdle)
     {
+        _clock = clock;
+        _onIdle = onIdle;
         Socket = socket;
         Created = clock.Now;
         LastUsed = clock.Now;
-        Idle = new Alarm(clock, stamp => onIdle(this, stamp));
     }
+
+    /// <summary>The idle timer fires at <paramref name="at"/> with <paramref name="stamp"/>; an earlier one is not cancelled.</summary>
+    public void ArmIdle(TimeSpan at, long stamp) => _idle = _clock.At(at, this, stamp);
+
+    /// <summary>Cancels the latest idle timer.</summary>
+    public void CancelIdle() => _clock.Cancel(ref _idle);
+
+    void IEventHandler.OnEvent(long stamp) => _onIdle(this, stamp);
 
     public TcpConnection Socket { get; }
     public TimeSpan Created { get; }
@@ -51,6 +64,4 @@ internal sealed class PooledConnection
 
     /// <summary>When the idle ping's reply timeout runs out (kept while the process is frozen).</summary>
     public TimeSpan PingDeadline { get; set; }
-
-    public Alarm Idle { get; }
 }
