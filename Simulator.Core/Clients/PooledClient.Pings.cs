@@ -9,7 +9,8 @@ namespace Zombiesim.Core.Clients;
 /// <summary>The pool's idle pings (<see cref="ClientSpec.PingInterval"/>): while the environment waits for the next
 /// invocation, each free connection gets a request every interval, its reply awaited under the command timeout. Both
 /// are user-space timers: a freeze or the next invocation stops the ping timer, and only the next idle period arms it
-/// again; a reply timeout stops while frozen and, overdue at the thaw, fails its ping with the pool's other timers. A ping that fails (an error, the server's EOF or error, no reply in time) closes the connection; one that
+/// again; a reply timeout stops while frozen and, overdue at the thaw, fails its ping with the pool's other timers.
+/// A ping that fails (an error, the server's EOF or error, no reply in time) closes the connection; one that
 /// succeeds counts as a use (<see cref="ClientSpec.MaxIdle"/>).</summary>
 internal sealed partial class PooledClient
 {
