@@ -102,6 +102,9 @@ public sealed class AgentProcess : IDisposable
 
     public void Continue() => Libc.Signal(Pid, Libc.SigCont);
 
+    /// <summary>A graceful shutdown: SIGTERM, which the client agent with a shutdown hook handles.</summary>
+    public void Terminate() => Libc.Signal(Pid, Libc.SigTerm);
+
     public void Kill()
     {
         if (!_process.HasExited)

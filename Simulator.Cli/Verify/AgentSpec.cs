@@ -27,6 +27,9 @@ public sealed record AgentSpec
     public TimeSpan Work { get; init; }
     /// <summary>What the client speaks (<see cref="ClientProtocol.For"/>): line, postgres or mysql.</summary>
     public string Protocol { get; init; } = "line";
+    /// <summary>The scenario's shutdown hook: on SIGTERM the agent closes its cached connection (FIN) and lives on until
+    /// SIGKILL; without it SIGTERM is never sent.</summary>
+    public bool ShutdownHook { get; init; }
 
     public IEnumerable<string> ToArgs()
     {
@@ -45,6 +48,7 @@ public sealed record AgentSpec
         if (RetryOn.Count > 0) yield return $"retryOn={string.Join(',', RetryOn)}";
         if (Work > TimeSpan.Zero) yield return $"workMs={Ms(Work)}";
         if (Protocol != "line") yield return $"protocol={Protocol}";
+        if (ShutdownHook) yield return "hook=1";
     }
 
     public static AgentSpec Parse(IEnumerable<string> args)
@@ -73,6 +77,7 @@ public sealed record AgentSpec
                 "retryOn" => spec with { RetryOn = v.Split(',') },
                 "workMs" => spec with { Work = Ms() },
                 "protocol" => spec with { Protocol = v },
+                "hook" => spec with { ShutdownHook = v == "1" },
                 _ => throw new VerifyException($"agent: unknown key '{key}'"),
             };
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Zombiesim.Cli.Verify;
@@ -16,6 +17,10 @@ namespace Zombiesim.Cli.Verify;
 /// connection, one command per invocation; bytes the server writes to an idle connection (an error before an idle
 /// close) are kept and read first by the next command, as a library's buffered reader does. Each invocation prints
 /// `result N OUTCOME ORIGIN LOCALPORT MICROSECONDS`; an error message from the server is logged on stderr with its code.
+/// With the scenario's shutdown hook, SIGTERM (through a pipe its handler writes to, watched by the same poll) closes
+/// the cached connection as the model's hook does (a plain close: FIN, no goodbye), prints `hook closed N T` (N
+/// connections closed, T the monotonic clock's timestamp just after) and the agent lives on until SIGKILL, as a
+/// runtime does within the platform's grace.
 /// </summary>
 internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
 {
@@ -31,12 +36,17 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
     {
         WarmUp();
         _target = spec.Server;
+        int[] terminated = [-1, -1];
+        using var hook = spec.ShutdownHook ? OnSigTerm(terminated) : null;
         output.WriteLine("ready");
         output.Flush();
         var input = new LineReader(0);
         while (true)
         {
-            var fds = new List<Libc.PollFd> { new() { Fd = 0, Events = Libc.PollIn } };
+            var fds = new List<Libc.PollFd>
+            {
+                new() { Fd = 0, Events = Libc.PollIn }, new() { Fd = terminated[0], Events = Libc.PollIn }, // -1: ignored
+            };
             if (_cached is not null)
                 fds.Add(new Libc.PollFd { Fd = (int)_cached.Handle, Events = Libc.PollIn });
             var array = fds.ToArray();
@@ -51,9 +61,31 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
                     return 0;
                 continue;
             }
-            if (array.Length > 1 && array[1].Revents != 0 && _cached is { } idle && !ReceiveIdle(idle))
+            if (array[1].Revents != 0)
+            {
+                Libc.Read(terminated[0], new byte[16], 16);
+                int closed = _cached is null ? 0 : 1;
+                Discard(); // the hook closes the connection cleanly: FIN
+                output.WriteLine(FormattableString.Invariant($"hook closed {closed} {Stopwatch.GetTimestamp()}"));
+                output.Flush();
+                continue;
+            }
+            if (array.Length > 2 && array[2].Revents != 0 && _cached is { } idle && !ReceiveIdle(idle))
                 Discard(); // idle: the library learns that the server closed it and drops it
         }
+    }
+
+    /// <summary>Handles SIGTERM instead of exiting: the handler (on the runtime's signal thread) writes a byte to a pipe
+    /// whose read end the agent's poll watches.</summary>
+    private static PosixSignalRegistration OnSigTerm(int[] pipe)
+    {
+        if (Libc.Pipe(pipe) != 0)
+            throw new VerifyException("agent: pipe() failed");
+        return PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            Libc.Write(pipe[1], [1], 1);
+        });
     }
 
     private void Handle(string line)

@@ -8,8 +8,9 @@ namespace Zombiesim.Cli.Verify;
 /// What verify can build of a scenario, checked before anything is created, and the scenario as it runs: with
 /// `--time-scale K` the scenario's own clocks are divided by K (traffic instants, the platform's freeze and reap
 /// delays, the server's idle timeouts, the middlebox's idle timeout, the horizon), and kernel timers are not (RTO,
-/// tail-loss probes, orphan retries, tcp_fin_timeout, keepalive, TIME_WAIT), nor are the client's own timeouts or the
-/// cold start. The model then runs on the same scaled scenario, so both sides see the same clocks.
+/// tail-loss probes, orphan retries, tcp_fin_timeout, keepalive, TIME_WAIT), nor are the client's own timeouts, the
+/// cold start or the shutdown phase (the platform's grace). The model then runs on the same scaled scenario, so both
+/// sides see the same clocks.
 /// </summary>
 public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? ServerBinary, MiddleboxSpec? Middlebox,
     IReadOnlyList<string> ScaledClocks)
@@ -39,7 +40,6 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
         Refuse(s.Servers.Any(x => x.Pooler is not null), "a pooler (servers[].pooler)");
         Refuse(s.Server.Tls is not null, "server tls");
         Refuse(s.Server.AcceptTime > TimeSpan.Zero, "server acceptTime (the real server accepts at its own pace)");
-        Refuse(s.Platform.ShutdownHook, "platform.shutdownHook");
         Refuse(s.Network.Middleboxes.Count > 1, "more than one middlebox");
         Refuse(s.Platform.ColdStart is not Constant, "a coldStart distribution (a fixed value is fine)");
         Refuse(s.Network.Latency is not Constant, "a latency distribution (a fixed value is fine)");

@@ -76,6 +76,37 @@ public class VerifyOnLinuxTests
             && t["t"]!.GetValue<double>() > 9.0 && t["t"]!.GetValue<double>() < 9.3, "an abortive close: no FIN_WAIT_1");
     }
 
+    [NamespaceFact]
+    public void A_shutdown_hook_without_a_shutdown_phase_leaves_the_server_in_LAST_ACK_as_the_model_says()
+    {
+        // Scaled by 30: reaped at 10.007 s; SIGTERM, the hook's FIN, then the environment is gone (its inbound side cut
+        // ahead, SIGKILL): redis-server's own FIN finds nothing and its socket stays in LAST_ACK to the horizon.
+        var real = Verify("lambda-shutdown-no-extension.yaml", "30", "horizon=330s");
+        Outcomes(real).Should().Equal("ok");
+        var server = ServerStates(real);
+        server.Last().Should().Be("LAST_ACK");
+        server.Should().NotContain("CLOSED");
+    }
+
+    [NamespaceFact]
+    public void A_shutdown_hook_within_a_shutdown_phase_closes_cleanly_as_the_model_says()
+    {
+        // Scaled by 30: SIGTERM at 10.007 s, the hook closes, the environment answers for the 2 s phase (not scaled):
+        // the client's socket is in TIME_WAIT and the server's is CLOSED before the destruction at 12.007 s.
+        var real = Verify("lambda-shutdown-external-extension.yaml", "30", "horizon=390s");
+        Outcomes(real).Should().Equal("ok");
+        ServerStates(real).Last().Should().Be("CLOSED");
+        real["lifecycle"]!.AsArray().Select(l => l!["event"]!.GetValue<string>()).Should()
+            .Equal("cold-start", "frozen", "shutdown", "destroyed");
+        real["transitions"]!.AsArray().Should().Contain(t => t!["host"]!.GetValue<string>() == "hello#1"
+            && t["from"]!.GetValue<string>() == "TIME_WAIT" && t["to"]!.GetValue<string>() == "CLOSED"
+            && t["cause"]!.GetValue<string>() == "host-destroyed");
+    }
+
+    private static string[] ServerStates(JsonNode real) => real["transitions"]!.AsArray()
+        .Where(t => t!["host"]!.GetValue<string>() == "server" && t["connection"]!.GetValue<string>() == "c1")
+        .Select(t => t!["to"]!.GetValue<string>()).ToArray();
+
     private static string[] Outcomes(JsonNode real) =>
         real["requests"]!.AsArray().Select(r => r!["outcome"]!.GetValue<string>()).ToArray();
 

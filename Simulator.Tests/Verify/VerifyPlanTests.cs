@@ -1,8 +1,10 @@
 using FluentAssertions;
 using Xunit;
 using Zombiesim.Cli.Verify;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Worlds;
 using Zombiesim.Tcp;
 using Zombiesim.Tests.World;
 
@@ -25,6 +27,21 @@ public class VerifyPlanTests
         scaled.Functions[0].Client.CommandTimeout.Should().Be(TimeSpan.FromSeconds(5), "the client's own timer");
         scaled.Platform.ColdStart.Should().Be(new Constant(0.2));
         scaled.Expect.Should().BeEmpty("the scenario's expectations are about its unscaled instants");
+    }
+
+    [Fact]
+    public void A_shutdown_hook_is_replayed_as_a_shutdown_step_within_its_phase_which_is_not_scaled()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("lambda-shutdown-external-extension.yaml"), ["horizon=330s"]);
+        var plan = VerifyPlan.From(s, 10);
+        plan.Scenario.Platform.ShutdownPhase.Should().Be(TimeSpan.FromSeconds(2), "the platform's grace, like the cold start");
+        var recorder = new RunRecorder();
+        Simulation.Run(plan.Scenario, null, recorder);
+        var schedule = Schedule.From(plan, recorder);
+        schedule.Steps.Select(st => (st.At.TotalSeconds, st.Kind)).Should().Equal(
+            (0, StepKind.Request), (0.2022899, StepKind.Freeze), (30.2022899, StepKind.Shutdown), (32.2022899, StepKind.Destroy));
+        new AgentSpec { ShutdownHook = true }.ToArgs().Should().Contain("hook=1");
+        AgentSpec.Parse(["hook=1"]).ShutdownHook.Should().BeTrue();
     }
 
     [Fact]
