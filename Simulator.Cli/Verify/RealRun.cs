@@ -278,6 +278,7 @@ public static class RealRun
     private static void Drain(string env, AgentProcess agent, ConcurrentQueue<(string, string)> results,
         ConcurrentDictionary<(string, string), int> heard, ConcurrentDictionary<string, long> closedAt)
     {
+        Libc.RealTimeThread(); // the replay waits on what it hears (a reply before a freeze, the hook before a kill)
         while (!agent.Exited)
         {
             if (agent.Next(TimeSpan.FromMilliseconds(200)) is not { } line)
@@ -331,6 +332,10 @@ public static class RealRun
             CommandTimeout = c.CommandTimeout, MaxIdle = c.MaxIdle, Validate = c.ValidateBeforeUse, KeepAlive = c.KeepAlive,
             UserTimeout = c.UserTimeout, Retries = c.Retries, RetryOn = c.RetryOn.Select(o => o.Name()).ToList(),
             Work = TimeSpan.FromSeconds(((Core.Random.Constant)env.Function.Work).Value), ShutdownHook = hook,
+            PoolMax = c.Pool?.Max ?? 1, PoolIdleTimeout = c.Pool?.IdleTimeout, AcquireTimeout = c.Pool?.AcquireTimeout,
+            Parallel = env.Function.Parallel, OverdueBefore = c.Pool?.OverdueTimers != Core.Scenarios.OverdueTimers.AfterHandler,
+            SetupCost = c.SetupCost is Core.Random.Constant setup ? TimeSpan.FromSeconds(setup.Value)
+                : Core.Platforms.ConnectionSetupCost.Default(env.Function.Memory),
         };
     }
 

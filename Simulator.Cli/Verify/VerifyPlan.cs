@@ -31,8 +31,18 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
         foreach (var f in s.Functions)
         {
             Refuse(f.Strategy == Strategy.Proxy, $"function {f.Name}: strategy proxy");
-            Refuse(f.Client.Pool is not null, $"function {f.Name}: a connection pool");
-            Refuse(f.Parallel != 1, $"function {f.Name}: parallel commands");
+            if (f.Client.Pool is { } pool)
+            {
+                Refuse(pool.Min > 0, $"function {f.Name}: pool min");
+                Refuse(pool.QueueLimit > 0, $"function {f.Name}: pool queueLimit");
+                Refuse(pool.MaxLifetime is not null, $"function {f.Name}: pool maxLifetime");
+                Refuse(pool.Order == PoolOrder.Fifo, $"function {f.Name}: pool order fifo");
+                Refuse(pool.Validate == PoolValidation.PrePing, $"function {f.Name}: pool validate pre-ping");
+            }
+            Refuse(f.Hold == Hold.Invocation || f.SessionState > 0, $"function {f.Name}: hold invocation or sessionState");
+            Refuse(f.Client.Monitoring is not null || f.Client.Reconnect is not null || f.Client.ZombieKiller is not null,
+                $"function {f.Name}: client monitoring, reconnect or zombieKiller");
+            Refuse(f.Client.SetupCost is not (null or Constant), $"function {f.Name}: a setupCost distribution (a fixed value is fine)");
             Refuse(f.Client.PingInterval is not null, $"function {f.Name}: client pingInterval");
             Refuse(f.Work is not Constant, $"function {f.Name}: a work distribution (a fixed value is fine)");
         }
@@ -41,6 +51,7 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
         Refuse(s.Server.Tls is not null, "server tls");
         Refuse(s.Server.AcceptTime > TimeSpan.Zero, "server acceptTime (the real server accepts at its own pace)");
         Refuse(s.Network.Middleboxes.Count > 1, "more than one middlebox");
+        Refuse(s.Platform.InstanceConcurrency > 1, "platform.instanceConcurrency above 1");
         Refuse(s.Platform.ColdStart is not Constant, "a coldStart distribution (a fixed value is fine)");
         Refuse(s.Network.Latency is not Constant, "a latency distribution (a fixed value is fine)");
         string? binary = s.Server.Kind switch

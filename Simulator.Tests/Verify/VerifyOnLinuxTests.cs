@@ -103,6 +103,54 @@ public class VerifyOnLinuxTests
             && t["cause"]!.GetValue<string>() == "host-destroyed");
     }
 
+    /// <summary>A pool of two and two commands at once per invocation, frozen between invocations (docs/verify.md,
+    /// "Pools"): written here, not bundled.</summary>
+    private const string PoolScenario = """
+        name: verify-pool-idle-frozen
+        seed: 1
+        horizon: 16s
+        platform:
+          freeze: { after: 0s, mode: process }
+          reap: { after: 60s }
+        functions:
+          - name: api
+            parallel: 2
+            client:
+              pool: { max: 2, idleTimeout: 6s }
+        server:
+          preset: generic
+        network:
+          latency: 0.5ms
+        traffic:
+          - function: api
+            at: [0s, 3s, 12s]
+        """;
+
+    [NamespaceFact]
+    public void A_real_pool_idle_timer_stops_while_frozen_and_closes_at_the_thaw_as_the_model_says()
+    {
+        // Two connections opened at once at 0.2 s, reused at 3 s (LIFO: the last command ends on c1), released at
+        // 3.001 s and frozen at once: their 6 s idle timers, due at 9.0 s, are the agent's own and stop with SIGSTOP.
+        // At the thaw (12 s) they are overdue and close both (FIN) before the invocation, which opens c3 and c4.
+        string file = Path.Combine(Path.GetTempPath(), $"zombiesim-pool-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, PoolScenario);
+        try
+        {
+            var real = Verify(file, "1");
+            Outcomes(real).Should().Equal("ok", "ok", "ok");
+            real["requests"]!.AsArray().Select(r => r!["connection"]!.GetValue<string>()).Should().Equal("c2", "c1", "c4");
+            var closed = real["transitions"]!.AsArray().Where(t => t!["host"]!.GetValue<string>() == "server"
+                && t["connection"]!.GetValue<string>() is "c1" or "c2" && t["to"]!.GetValue<string>() == "CLOSED").ToList();
+            closed.Should().HaveCount(2);
+            closed.Should().OnlyContain(t => t!["t"]!.GetValue<double>() > 12.0 && t["t"]!.GetValue<double>() < 12.1,
+                "the idle timers did not run while frozen (9.0 s)");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static string[] ServerStates(JsonNode real) => real["transitions"]!.AsArray()
         .Where(t => t!["host"]!.GetValue<string>() == "server" && t["connection"]!.GetValue<string>() == "c1")
         .Select(t => t!["to"]!.GetValue<string>()).ToArray();
@@ -118,7 +166,8 @@ public class VerifyOnLinuxTests
         string dir = Path.Combine(Path.GetTempPath(), $"zombiesim-verify-{Guid.NewGuid():N}");
         try
         {
-            var (code, output, error) = CliTests.Run(["verify", Scenarios.File(scenario), "--time-scale", scale,
+            var (code, output, error) = CliTests.Run(["verify", Path.IsPathRooted(scenario) ? scenario : Scenarios.File(scenario),
+                "--time-scale", scale,
                 .. sets.SelectMany(s => new[] { "--set", s }), "--slack", "50", "--out", dir]);
             string prefix = Regex.Match(error, "namespaces (zs[0-9a-f]{4})-").Groups[1].Value;
             prefix.Should().NotBeEmpty(error);

@@ -45,6 +45,26 @@ public class VerifyPlanTests
     }
 
     [Fact]
+    public void A_pool_is_built_and_its_options_verify_does_not_replay_are_refused()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), []);
+        var pooled = s with
+        {
+            Functions = [s.Functions[0] with { Parallel = 2, Client = s.Functions[0].Client with { Pool = new PoolSpec { Max = 2 } } }],
+        };
+        VerifyPlan.From(pooled, 1).Scenario.Functions[0].Client.Pool!.Max.Should().Be(2);
+        var fifo = pooled with
+        {
+            Functions =
+            [
+                pooled.Functions[0] with { Client = pooled.Functions[0].Client with { Pool = new PoolSpec { Order = PoolOrder.Fifo } } },
+            ],
+        };
+        var act = () => VerifyPlan.From(fifo, 1);
+        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: function hello: pool order fifo");
+    }
+
+    [Fact]
     public void The_middlebox_idle_timeout_is_scaled_and_becomes_conntrack_timeouts_with_unknown_flows_dropped()
     {
         var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-etimedout.yaml"), []);
