@@ -30,6 +30,9 @@ public sealed record AgentSpec
     /// <summary>The scenario's shutdown hook: on SIGTERM the agent closes its cached connection (FIN) and lives on until
     /// SIGKILL; without it SIGTERM is never sent.</summary>
     public bool ShutdownHook { get; init; }
+    /// <summary>The built-in HTTP server's keepalive_requests: the last allowed response says Connection: close and the
+    /// server closes; null: no limit.</summary>
+    public int? RequestsPerConnection { get; init; }
     /// <summary>The pool's size (1: a library with one connection), its idle timeout and acquire timeout.</summary>
     public int PoolMax { get; init; } = 1;
     public TimeSpan? PoolIdleTimeout { get; init; }
@@ -60,6 +63,7 @@ public sealed record AgentSpec
         if (Work > TimeSpan.Zero) yield return $"workMs={Ms(Work)}";
         if (Protocol != "line") yield return $"protocol={Protocol}";
         if (ShutdownHook) yield return "hook=1";
+        if (RequestsPerConnection is { } rpc) yield return $"requestsPerConnection={rpc}";
         if (PoolMax != 1) yield return $"poolMax={PoolMax}";
         if (PoolIdleTimeout is { } pi) yield return $"poolIdleMs={Ms(pi)}";
         if (AcquireTimeout is { } a) yield return $"acquireTimeoutMs={Ms(a)}";
@@ -95,6 +99,7 @@ public sealed record AgentSpec
                 "workMs" => spec with { Work = Ms() },
                 "protocol" => spec with { Protocol = v },
                 "hook" => spec with { ShutdownHook = v == "1" },
+                "requestsPerConnection" => spec with { RequestsPerConnection = int.Parse(v, CultureInfo.InvariantCulture) },
                 "poolMax" => spec with { PoolMax = int.Parse(v, CultureInfo.InvariantCulture) },
                 "poolIdleMs" => spec with { PoolIdleTimeout = Ms() },
                 "acquireTimeoutMs" => spec with { AcquireTimeout = Ms() },

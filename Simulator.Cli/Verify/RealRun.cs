@@ -55,7 +55,7 @@ public static class RealRun
             {
                 var spec = ClientSpecFor(env, new IPEndPoint(world.ServerAddress(env.Index), s.Server.Port), s.Platform.ShutdownHook)
                     with
-                { Protocol = RealServer.ProtocolFor(s.Server.Kind) };
+                { Protocol = RealServer.ProtocolFor(s.Server.Kind, env.Function.Client.Library) };
                 agents[env.Name] = (env.Index, AgentProcess.StartZombiesim(world.EnvironmentNamespace(env.Index), "client", spec.ToArgs()));
             }
             foreach (var (_, agent) in agents.Values)
@@ -213,6 +213,7 @@ public static class RealRun
             lifecycle.OrderBy(l => l.T).ToList(), hz, "Linux " + File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
             plan.ServerBinary switch
             {
+                null when plan.Scenario.Server.Kind == Core.Scenarios.ServerKindName.Http => "zombiesim's built-in HTTP/1.1 server",
                 null => "zombiesim's built-in generic server",
                 "redis-server" => "redis-server",
                 var database => RealServer.Version(database),

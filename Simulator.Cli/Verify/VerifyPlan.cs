@@ -59,16 +59,17 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
             ServerKindName.Redis => "redis-server",
             ServerKindName.Postgres => "postgres",
             ServerKindName.MySql or ServerKindName.MariaDb => "mariadbd",
-            ServerKindName.Generic => null,
-            _ => Unsupported(refusals, $"server preset {s.Server.Preset} (generic, redis, postgres, mysql and mariadb are built)"),
+            ServerKindName.Generic or ServerKindName.Http => null,
+            _ => Unsupported(refusals,
+                $"server preset {s.Server.Preset} (generic, redis, postgres, mysql, mariadb and HTTP servers are built)"),
         };
         Refuse(s.Server.ResponseTime is not Constant { Value: <= 0.001 },
             "server.responseTime above 1 ms (the real servers answer as fast as they can)");
-        if (s.Server.Preset == "generic")
+        if (s.Server.Kind is ServerKindName.Generic or ServerKindName.Http)
         {
             Refuse(s.Server.MaxClients is not null || s.Server.SoftLimit is not null || s.Server.HardLimit is not null,
-                "connection limits on the generic server (use preset redis for maxclients)");
-            Refuse(s.Server.KeepAlive is not null, "server keepAlive on the generic server");
+                $"connection limits on the built-in {s.Server.Preset} server (use preset redis for maxclients)");
+            Refuse(s.Server.KeepAlive is not null, $"server keepAlive on the built-in {s.Server.Preset} server");
         }
         else if (binary is not null)
             Refuse(s.Server.SoftLimit is not null || s.Server.HardLimit is not null, $"soft or hard limits on {s.Server.Preset}");

@@ -81,7 +81,8 @@ public class VerifyPlanTests
         var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.preset=mongodb"]);
         var act = () => VerifyPlan.From(s, 1);
         act.Should().Throw<VerifyException>()
-            .WithMessage("verify cannot build: server preset mongodb (generic, redis, postgres, mysql and mariadb are built)");
+            .WithMessage("verify cannot build: server preset mongodb "
+                + "(generic, redis, postgres, mysql, mariadb and HTTP servers are built)");
     }
 
     [Fact]
