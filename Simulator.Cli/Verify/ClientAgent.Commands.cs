@@ -47,6 +47,7 @@ internal sealed partial class ClientAgent
         public AgentConnection? Conn;
         public TimeSpan Deadline = TimeSpan.MaxValue; // the acquire timeout while waiting, the command timeout once sent
         public int Retries;
+        public bool Kept; // its connection holds bytes written while it was idle: read them before waiting for more
     }
 
     private (string Outcome, string? Origin, int Port, TimeSpan End) Invoke()
@@ -139,18 +140,20 @@ internal sealed partial class ClientAgent
             if (sent.Length == 0)
                 continue;
             var due = calls.Min(c => c.Deadline);
-            int wait = due == TimeSpan.MaxValue ? -1
+            bool kept = sent.Any(c => c.Kept);
+            int wait = kept ? 0 : due == TimeSpan.MaxValue ? -1
                 : (int)Math.Clamp(Math.Ceiling((due - _clock.Elapsed).TotalMilliseconds), 0, int.MaxValue);
             var fds = sent.Select(c => new Libc.PollFd { Fd = (int)c.Conn!.Socket.Handle, Events = Libc.PollIn }).ToArray();
-            if (Libc.Poll(fds, (nuint)fds.Length, wait) <= 0)
+            if (Libc.Poll(fds, (nuint)fds.Length, wait) <= 0 && !kept)
                 continue;
             for (int i = 0; i < sent.Length; i++)
             {
-                if (fds[i].Revents == 0)
-                    continue;
                 var call = sent[i];
+                if (fds[i].Revents == 0 && !call.Kept)
+                    continue;
+                call.Kept = false;
                 int at = call.Conn!.Port;
-                var reading = ReadReply(call.Conn!, out var failure);
+                var reading = ReadReply(call.Conn!, fds[i].Revents != 0, out var failure);
                 if (reading == Reading.More && failure is null)
                     continue;
                 Release(call, failed: failure is not null || reading == Reading.Error);
@@ -188,6 +191,7 @@ internal sealed partial class ClientAgent
     private void Send(Call call, AgentConnection conn, Action<Call, (string, string), int> fail)
     {
         call.Conn = conn;
+        call.Kept = conn.Count > 0;
         call.Deadline = Deadline(_clock.Elapsed, spec.CommandTimeout);
         try
         {
@@ -204,12 +208,15 @@ internal sealed partial class ClientAgent
 
     private TimeSpan Deadline(TimeSpan from, TimeSpan? timeout) => timeout is { } t ? from + t : TimeSpan.MaxValue;
 
-    /// <summary>What has come on a connection: a whole reply, an error message, not yet, or a failure (EOF, an errno).</summary>
-    private Reading ReadReply(AgentConnection c, out (string Outcome, string Origin)? failure)
+    /// <summary>What has come on a connection: a whole reply, an error message, not yet, or a failure (EOF, an errno).
+    /// Bytes kept from before are read first; the socket only when <paramref name="readable"/>.</summary>
+    private Reading ReadReply(AgentConnection c, bool readable, out (string Outcome, string Origin)? failure)
     {
         failure = null;
         if (c.Count > 0 && Parse(c) is var kept and not Reading.More)
             return kept; // written while it was idle (an error before an idle close): read first, as a buffered reader does
+        if (!readable)
+            return Reading.More;
         try
         {
             if (c.Count == c.Received.Length)

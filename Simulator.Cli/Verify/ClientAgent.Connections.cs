@@ -69,7 +69,7 @@ internal sealed partial class ClientAgent
             int micros = deadline == TimeSpan.MaxValue ? -1 : (int)Math.Min(int.MaxValue, Math.Ceiling(left.TotalMicroseconds));
             if (!c.Socket.Poll(micros, SelectMode.SelectRead))
                 continue;
-            var reading = ReadReply(c, out var failure);
+            var reading = ReadReply(c, readable: true, out var failure);
             if (failure is not null)
                 return failure;
             if (reading != Reading.More)
