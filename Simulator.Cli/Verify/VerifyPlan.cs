@@ -1,4 +1,5 @@
 using System.Globalization;
+using Zombiesim.Core.Platforms;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 
@@ -52,6 +53,11 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
         Refuse(s.Server.AcceptTime > TimeSpan.Zero, "server acceptTime (the real server accepts at its own pace)");
         Refuse(s.Network.Middleboxes.Count > 1, "more than one middlebox");
         Refuse(s.Platform.InstanceConcurrency > 1, "platform.instanceConcurrency above 1");
+        Refuse(s.Platform.Idle is IdleMode.Throttle or IdleMode.Suspend, $"platform.idle {s.Platform.Idle.ToString().ToLowerInvariant()}");
+        Refuse(s.Platform.Snapshot is not null || s.Platform.Provisioned > 0, "platform.snapStart or provisioned");
+        Refuse(s.Platform.PathMiddlebox is not null, "the platform's own middlebox on the path");
+        Refuse(s.Platform.PoolHook || s.Platform.WaitUntil > TimeSpan.Zero || s.Platform.PerRequestSockets,
+            "platform.poolHook, waitUntil or per-request sockets (Workers)");
         Refuse(s.Platform.ColdStart is not Constant, "a coldStart distribution (a fixed value is fine)");
         Refuse(s.Network.Latency is not Constant, "a latency distribution (a fixed value is fine)");
         string? binary = s.Server.Kind switch

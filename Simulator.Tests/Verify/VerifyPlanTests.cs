@@ -65,6 +65,14 @@ public class VerifyPlanTests
     }
 
     [Fact]
+    public void A_platform_that_throttles_instead_of_freezing_is_refused()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("cloud-run-throttled-pings.yaml"), []);
+        var act = () => VerifyPlan.From(s, 1);
+        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: *platform.idle throttle*");
+    }
+
+    [Fact]
     public void The_middlebox_idle_timeout_is_scaled_and_becomes_conntrack_timeouts_with_unknown_flows_dropped()
     {
         var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-etimedout.yaml"), []);
