@@ -27,6 +27,23 @@ public sealed record AgentSpec
     public TimeSpan Work { get; init; }
     /// <summary>What the client speaks (<see cref="ClientProtocol.For"/>): line, postgres or mysql.</summary>
     public string Protocol { get; init; } = "line";
+    /// <summary>The scenario's shutdown hook: on SIGTERM the agent closes its cached connection (FIN) and lives on until
+    /// SIGKILL; without it SIGTERM is never sent.</summary>
+    public bool ShutdownHook { get; init; }
+    /// <summary>The built-in HTTP server's keepalive_requests: the last allowed response says Connection: close and the
+    /// server closes; null: no limit.</summary>
+    public int? RequestsPerConnection { get; init; }
+    /// <summary>The pool's size (1: a library with one connection), its idle timeout and acquire timeout.</summary>
+    public int PoolMax { get; init; } = 1;
+    public TimeSpan? PoolIdleTimeout { get; init; }
+    public TimeSpan? AcquireTimeout { get; init; }
+    /// <summary>Whether idle timers overdue at a thaw run before the invocation's first command (else just after it
+    /// took its connection).</summary>
+    public bool OverdueBefore { get; init; } = true;
+    /// <summary>Commands each invocation writes at once.</summary>
+    public int Parallel { get; init; } = 1;
+    /// <summary>The library's CPU time to set a connection up, spent before the SYN.</summary>
+    public TimeSpan SetupCost { get; init; }
 
     public IEnumerable<string> ToArgs()
     {
@@ -45,6 +62,14 @@ public sealed record AgentSpec
         if (RetryOn.Count > 0) yield return $"retryOn={string.Join(',', RetryOn)}";
         if (Work > TimeSpan.Zero) yield return $"workMs={Ms(Work)}";
         if (Protocol != "line") yield return $"protocol={Protocol}";
+        if (ShutdownHook) yield return "hook=1";
+        if (RequestsPerConnection is { } rpc) yield return $"requestsPerConnection={rpc}";
+        if (PoolMax != 1) yield return $"poolMax={PoolMax}";
+        if (PoolIdleTimeout is { } pi) yield return $"poolIdleMs={Ms(pi)}";
+        if (AcquireTimeout is { } a) yield return $"acquireTimeoutMs={Ms(a)}";
+        if (Parallel != 1) yield return $"parallel={Parallel}";
+        if (!OverdueBefore) yield return "overdue=after";
+        if (SetupCost > TimeSpan.Zero) yield return $"setupMs={Ms(SetupCost)}";
     }
 
     public static AgentSpec Parse(IEnumerable<string> args)
@@ -73,6 +98,14 @@ public sealed record AgentSpec
                 "retryOn" => spec with { RetryOn = v.Split(',') },
                 "workMs" => spec with { Work = Ms() },
                 "protocol" => spec with { Protocol = v },
+                "hook" => spec with { ShutdownHook = v == "1" },
+                "requestsPerConnection" => spec with { RequestsPerConnection = int.Parse(v, CultureInfo.InvariantCulture) },
+                "poolMax" => spec with { PoolMax = int.Parse(v, CultureInfo.InvariantCulture) },
+                "poolIdleMs" => spec with { PoolIdleTimeout = Ms() },
+                "acquireTimeoutMs" => spec with { AcquireTimeout = Ms() },
+                "parallel" => spec with { Parallel = int.Parse(v, CultureInfo.InvariantCulture) },
+                "overdue" => spec with { OverdueBefore = v != "after" },
+                "setupMs" => spec with { SetupCost = Ms() },
                 _ => throw new VerifyException($"agent: unknown key '{key}'"),
             };
         }

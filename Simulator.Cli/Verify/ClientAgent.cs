@@ -2,48 +2,68 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Zombiesim.Cli.Verify;
 
 /// <summary>
-/// The function's side, run by `zombiesim agent client` inside an environment's namespace: a client library with one
-/// connection, cached across invocations or opened per invocation, with the scenario's timeouts, retries and socket
-/// options, on real sockets. One thread: it waits on its standard input and its cached socket at once, and an
-/// invocation read from stdin is handled before the socket's news, as the model delivers events held while frozen
-/// after the handler has started. While idle it drops a cached connection the server closed or reset, as the model's
-/// library does. It speaks the server's protocol (<see cref="ClientProtocol"/>): an opening exchange on each new
-/// connection, one command per invocation; bytes the server writes to an idle connection (an error before an idle
-/// close) are kept and read first by the next command, as a library's buffered reader does. Each invocation prints
-/// `result N OUTCOME ORIGIN LOCALPORT MICROSECONDS`; an error message from the server is logged on stderr with its code.
+/// The function's side, run by `zombiesim agent client` inside an environment's namespace: a client library with a
+/// pool of connections (one connection is a pool of one), cached across invocations or opened per invocation, with the
+/// scenario's timeouts, retries and socket options, on real sockets (the commands: <c>ClientAgent.Commands.cs</c>; the
+/// connections: <c>ClientAgent.Connections.cs</c>). One thread: between invocations it waits on its standard input, its
+/// free connections and its pool's first idle timer at once; an idle timer due is run first (one that fell due while
+/// the process was stopped runs at SIGCONT, before the invocation that thawed it), then an invocation read from stdin,
+/// before the sockets' news, as the model delivers events held while frozen after the handler has started. While idle
+/// it drops a free connection the server closed or reset, as the model's library does. It speaks the server's protocol
+/// (<see cref="ClientProtocol"/>): an opening exchange on each new connection, then commands; bytes the server writes
+/// to an idle connection (an error before an idle close) are kept and read first by the next command, as a library's
+/// buffered reader does. Each invocation prints `result N OUTCOME ORIGIN LOCALPORT MICROSECONDS`; an error message from
+/// the server is logged on stderr with its code. With the scenario's shutdown hook, SIGTERM (through a pipe its handler
+/// writes to, watched by the same poll) closes the free connections as the model's hook does (a plain close: FIN, no
+/// goodbye), prints `hook closed N T` (N connections closed, T the monotonic clock's timestamp just after) and the
+/// agent lives on until SIGKILL, as a runtime does within the platform's grace.
 /// </summary>
-internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
+internal sealed partial class ClientAgent(AgentSpec spec, TextWriter output)
 {
     private readonly ClientProtocol _protocol = ClientProtocol.For(spec.Protocol);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private byte[] _received = new byte[4096];
-    private int _count; // bytes received on the current connection and not yet read as a reply
-    private Socket? _cached;
-    private TimeSpan _lastUsed;
+    private readonly List<AgentConnection> _free = []; // idle connections, the most recently released last
+    private int _size; // connections open or in use
+    private int _max = spec.PoolMax;
+    private bool _timersAfterFirstCommand; // overdueTimers after: the idle timers run once a command took a connection
     private EndPoint? _target;
 
     public int Run()
     {
         WarmUp();
         _target = spec.Server;
+        int[] terminated = [-1, -1];
+        using var hook = spec.ShutdownHook ? OnSigTerm(terminated) : null;
         output.WriteLine("ready");
         output.Flush();
         var input = new LineReader(0);
         while (true)
         {
-            var fds = new List<Libc.PollFd> { new() { Fd = 0, Events = Libc.PollIn } };
-            if (_cached is not null)
-                fds.Add(new Libc.PollFd { Fd = (int)_cached.Handle, Events = Libc.PollIn });
-            var array = fds.ToArray();
-            if (Libc.Poll(array, (nuint)array.Length, -1) < 0)
-                continue; // EINTR: SIGSTOP and SIGCONT interrupt poll
-            if (array[0].Revents != 0)
+            var fds = new List<Libc.PollFd>
             {
+                new() { Fd = 0, Events = Libc.PollIn }, new() { Fd = terminated[0], Events = Libc.PollIn }, // -1: ignored
+            };
+            fds.AddRange(_free.Select(c => new Libc.PollFd { Fd = (int)c.Socket.Handle, Events = Libc.PollIn }));
+            var array = fds.ToArray();
+            var free = _free.ToArray();
+            int polled = Libc.Poll(array, (nuint)array.Length, IdleWait());
+            // The pool's idle timers are this process's own: SIGSTOP stops them, and one overdue at SIGCONT runs now,
+            // before the invocation waiting on stdin (the model's overdueTimers: before), or once its first command has
+            // taken a connection (after: an event loop that serves the I/O before its timers).
+            bool invocation = polled > 0 && array[0].Revents != 0;
+            if (spec.OverdueBefore || !invocation)
+                CloseIdleExpired();
+            if (polled <= 0)
+                continue; // a timer, or EINTR: SIGSTOP and SIGCONT interrupt poll
+            if (invocation)
+            {
+                _timersAfterFirstCommand = !spec.OverdueBefore;
                 var lines = input.ReadAvailable(out bool end);
                 foreach (var line in lines)
                     Handle(line);
@@ -51,9 +71,53 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
                     return 0;
                 continue;
             }
-            if (array.Length > 1 && array[1].Revents != 0 && _cached is { } idle && !ReceiveIdle(idle))
-                Discard(); // idle: the library learns that the server closed it and drops it
+            if (array[1].Revents != 0)
+            {
+                Libc.Read(terminated[0], new byte[16], 16);
+                int closed = _free.Count;
+                foreach (var c in _free.ToArray())
+                    Drop(c); // the hook closes the connections cleanly: FIN
+                output.WriteLine(FormattableString.Invariant($"hook closed {closed} {Stopwatch.GetTimestamp()}"));
+                output.Flush();
+                continue;
+            }
+            for (int i = 2; i < array.Length; i++)
+            {
+                if (array[i].Revents != 0 && _free.Contains(free[i - 2]) && !ReceiveIdle(free[i - 2]))
+                    Drop(free[i - 2]); // idle: the library learns that the server closed it and drops it
+            }
         }
+    }
+
+    /// <summary>Milliseconds until the first idle timer of a free connection, for poll; -1: none.</summary>
+    private int IdleWait()
+    {
+        if (spec.PoolIdleTimeout is null || _free.Count == 0)
+            return -1;
+        var left = _free.Min(c => c.IdleDeadline) - _clock.Elapsed;
+        return left <= TimeSpan.Zero ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(left.TotalMilliseconds));
+    }
+
+    /// <summary>The pool's idle timers that are due: each closes its free connection (FIN).</summary>
+    private void CloseIdleExpired()
+    {
+        if (spec.PoolIdleTimeout is null)
+            return;
+        foreach (var c in _free.Where(c => c.IdleDeadline <= _clock.Elapsed).ToArray())
+            Drop(c);
+    }
+
+    /// <summary>Handles SIGTERM instead of exiting: the handler (on the runtime's signal thread) writes a byte to a pipe
+    /// whose read end the agent's poll watches.</summary>
+    private static PosixSignalRegistration OnSigTerm(int[] pipe)
+    {
+        if (Libc.Pipe(pipe) != 0)
+            throw new VerifyException("agent: pipe() failed");
+        return PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            Libc.Write(pipe[1], [1], 1);
+        });
     }
 
     private void Handle(string line)
@@ -62,185 +126,10 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
         if (words is not ["invoke", var n])
             throw new VerifyException($"agent: unexpected line '{line}'");
         var start = _clock.Elapsed;
-        var (outcome, origin, port) = Invoke();
-        long micros = (long)(_clock.Elapsed - start).TotalMicroseconds;
+        var (outcome, origin, port, end) = Invoke();
+        long micros = (long)(end - start).TotalMicroseconds;
         output.WriteLine($"result {n} {outcome} {origin ?? "-"} {port} {micros.ToString(CultureInfo.InvariantCulture)}");
         output.Flush();
-    }
-
-    private (string Outcome, string? Origin, int Port) Invoke()
-    {
-        if (spec.Work > TimeSpan.Zero)
-            Thread.Sleep(spec.Work);
-        int retries = 0;
-        while (true)
-        {
-            if (_cached is { } c && ((spec.MaxIdle is { } maxIdle && _clock.Elapsed - _lastUsed > maxIdle) || (spec.Validate && !Alive(c))))
-                Discard();
-            var (socket, failure) = _cached is { } cached ? (cached, null) : Connect();
-            int port = socket is null ? 0 : ((IPEndPoint?)socket.LocalEndPoint)?.Port ?? 0;
-            failure ??= Exchange(socket!, _protocol.Command, Deadline(_clock.Elapsed, spec.CommandTimeout), "SERVER_ERROR");
-            if (failure is null)
-            {
-                if (spec.Cache)
-                {
-                    _cached = socket;
-                    _lastUsed = _clock.Elapsed;
-                }
-                else
-                    Quit(socket!); // the client closes first (QUIT) and holds the TIME_WAIT
-                return ("ok", null, port);
-            }
-            if (socket is not null)
-            {
-                if (_cached == socket)
-                    _cached = null;
-                socket.Close();
-            }
-            if (retries < spec.Retries && spec.RetryOn.Contains(failure.Value.Outcome))
-            {
-                retries++;
-                continue;
-            }
-            return (failure.Value.Outcome, failure.Value.Origin, port);
-        }
-    }
-
-    private TimeSpan Deadline(TimeSpan from, TimeSpan? timeout) => timeout is { } t ? from + t : TimeSpan.MaxValue;
-
-    private void Quit(Socket socket)
-    {
-        try
-        {
-            if (_protocol.Goodbye.Length > 0)
-                socket.Send(_protocol.Goodbye);
-        }
-        catch (SocketException)
-        {
-            // the server is gone already: nothing to say goodbye to
-        }
-        socket.Close();
-    }
-
-    /// <summary>A new connection: the TCP connect, then the protocol's opening exchange, both within the connect
-    /// timeout; an error message from the server in the opening (its connection limit) is a refusal.</summary>
-    private (Socket? Socket, (string Outcome, string Origin)? Failure) Connect()
-    {
-        var started = _clock.Elapsed;
-        _count = 0;
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        if (spec.KeepAlive is { } keepAlive)
-        {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-            if (keepAlive > TimeSpan.Zero)
-                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, (int)Math.Ceiling(keepAlive.TotalSeconds));
-        }
-        if (spec.UserTimeout is { } user)
-            socket.SetRawSocketOption(6, 18, BitConverter.GetBytes((int)user.TotalMilliseconds)); // IPPROTO_TCP, TCP_USER_TIMEOUT
-        try
-        {
-            using var limit = new CancellationTokenSource();
-            if (spec.ConnectTimeout is { } t)
-                limit.CancelAfter(t);
-            socket.ConnectAsync(_target!, limit.Token).AsTask().GetAwaiter().GetResult();
-            foreach (var step in _protocol.Opening)
-            {
-                if (Exchange(socket, step, Deadline(started, spec.ConnectTimeout), "REJECTED") is { } failure)
-                    return (socket, failure);
-            }
-            return (socket, null);
-        }
-        catch (OperationCanceledException)
-        {
-            return (socket, ("ETIMEDOUT", "library-timeout"));
-        }
-        catch (SocketException e)
-        {
-            return (socket, Failure(e));
-        }
-    }
-
-    /// <summary>Writes <paramref name="request"/> and reads until the protocol has a whole reply, before
-    /// <paramref name="deadline"/>; an error message from the server fails it with <paramref name="serverError"/>.</summary>
-    private (string Outcome, string Origin)? Exchange(Socket socket, byte[] request, TimeSpan deadline, string serverError)
-    {
-        try
-        {
-            if (request.Length > 0)
-                socket.Send(request);
-            while (true)
-            {
-                var reading = _protocol.Read(_received.AsSpan(0, _count), out int used);
-                if (reading != Reading.More)
-                {
-                    if (reading == Reading.Error)
-                        Console.Error.WriteLine($"agent: the server wrote error {_protocol.ErrorCode(_received.AsSpan(0, used)) ?? "?"}");
-                    _count -= used;
-                    Array.Copy(_received, used, _received, 0, _count);
-                    return reading == Reading.Done ? null : (serverError, "server");
-                }
-                var left = deadline - _clock.Elapsed;
-                if (left <= TimeSpan.Zero)
-                    return ("ETIMEDOUT", "library-timeout");
-                int micros = deadline == TimeSpan.MaxValue ? -1 : (int)Math.Min(int.MaxValue, Math.Ceiling(left.TotalMicroseconds));
-                if (!socket.Poll(micros, SelectMode.SelectRead))
-                    continue;
-                if (_count == _received.Length)
-                    Array.Resize(ref _received, 2 * _count);
-                int n = socket.Receive(_received, _count, _received.Length - _count, SocketFlags.None);
-                if (n == 0)
-                    return ("EOF", "fin");
-                _count += n;
-            }
-        }
-        catch (SocketException e)
-        {
-            return Failure(e);
-        }
-    }
-
-    /// <summary>Reads what the server wrote to an idle connection and keeps it for the next command; false at its end
-    /// or on an error (the connection is dead).</summary>
-    private bool ReceiveIdle(Socket socket)
-    {
-        try
-        {
-            if (_count == _received.Length)
-                Array.Resize(ref _received, 2 * _count);
-            int n = socket.Receive(_received, _count, _received.Length - _count, SocketFlags.None);
-            _count += n;
-            return n > 0;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>The errno a socket call returned, and where it came from: a RST, or a kernel timer.</summary>
-    private static (string Outcome, string Origin) Failure(SocketException e) => e.SocketErrorCode switch
-    {
-        SocketError.ConnectionReset => ("ECONNRESET", "rst"),
-        SocketError.Shutdown => ("EPIPE", "rst"),
-        SocketError.TimedOut => ("ETIMEDOUT", "kernel-timeout"),
-        SocketError.ConnectionRefused => ("ECONNREFUSED", "rst"),
-        _ when e.NativeErrorCode == 32 => ("EPIPE", "rst"),
-        _ => throw new VerifyException($"agent: unexpected socket error {e.SocketErrorCode} ({e.NativeErrorCode}): {e.Message}"),
-    };
-
-    /// <summary>A local check: nothing to read, or data; not an end of stream or a pending error.</summary>
-    private static bool Alive(Socket socket)
-    {
-        try
-        {
-            if (!socket.Poll(0, SelectMode.SelectRead))
-                return true;
-            return socket.Receive(new byte[1], SocketFlags.Peek) > 0;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     /// <summary>Runs invocations against a loopback server before the run, so that the first real one does not pay for
@@ -249,38 +138,48 @@ internal sealed class ClientAgent(AgentSpec spec, TextWriter output)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(4);
+        listener.Listen(16);
         _target = listener.LocalEndPoint;
+        // Each command on a connection of its own: the loopback server answers one command per connection.
+        _max = Math.Max(spec.PoolMax, spec.Parallel);
+        int connections = 3 * spec.Parallel;
         var server = new Thread(() =>
         {
-            for (int i = 0; i < 3; i++)
+            var served = new List<Thread>();
+            for (int i = 0; i < connections; i++)
             {
-                using var s = listener.Accept();
-                _protocol.Serve(s);
-                var buffer = new byte[64];
-                while (s.Receive(buffer) > 0)
+                var s = listener.Accept();
+                var t = new Thread(() =>
                 {
-                    // until the client closes
-                }
+                    using (s)
+                    {
+                        _protocol.Serve(s);
+                        var buffer = new byte[64];
+                        while (s.Receive(buffer) > 0)
+                        {
+                            // until the client closes
+                        }
+                    }
+                })
+                { IsBackground = true };
+                t.Start();
+                served.Add(t);
             }
+            served.ForEach(t => t.Join());
         })
         { IsBackground = true };
         server.Start();
         for (int i = 0; i < 3; i++)
         {
             Invoke();
-            if (_cached is { } c)
-                Alive(c);
-            Discard();
+            foreach (var c in _free.ToArray())
+            {
+                Alive(c.Socket);
+                Drop(c);
+            }
         }
         server.Join();
-    }
-
-    private void Discard()
-    {
-        _cached?.Close();
-        _cached = null;
-        _count = 0;
+        _max = spec.PoolMax;
     }
 }
 

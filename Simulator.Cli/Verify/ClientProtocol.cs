@@ -20,6 +20,7 @@ public abstract class ClientProtocol
         "line" => new LineProtocol(),
         "postgres" => new PostgresProtocol(),
         "mysql" => new MySqlProtocol(),
+        "http" => new HttpProtocol(),
         _ => throw new VerifyException($"agent: unknown protocol '{name}'"),
     };
 

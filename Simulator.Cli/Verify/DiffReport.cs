@@ -11,8 +11,9 @@ public static class DiffReport
         w.WriteLine($"verify: {scenario} on {facts.Kernel}, server {facts.Server}");
         if (facts.TimeScale != 1)
             w.WriteLine($"time scale {Num(facts.TimeScale)}: model and reality both ran the scenario with these clocks divided by "
-                + $"{Num(facts.TimeScale)}: {string.Join(", ", facts.ScaledClocks)}; kernel timers, client timeouts and the cold start "
-                + "are not scaled. Instants below are of the scaled run; multiply a scaled clock's span by the scale to map it back.");
+                + $"{Num(facts.TimeScale)}: {string.Join(", ", facts.ScaledClocks)}; kernel timers, client timeouts, the cold start and "
+                + "the shutdown phase are not scaled. Instants below are of the scaled run; multiply a scaled clock's span by the "
+                + "scale to map it back.");
         w.WriteLine($"tolerance: {tol.Describe()}");
         foreach (var group in lines.GroupBy(l => l.Kind))
         {

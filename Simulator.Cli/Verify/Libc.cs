@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Zombiesim.Cli.Verify;
 
 /// <summary>The few Linux calls verify needs that .NET does not expose: signals by number, poll() over a pipe and a
-/// socket together, raw reads of standard input, and the effective user.</summary>
+/// socket together, raw reads of standard input, a pipe a signal handler writes to, and the effective user.</summary>
 internal static class Libc
 {
     public const int SigKill = 9, SigTerm = 15, SigCont = 18, SigStop = 19;
@@ -25,6 +25,12 @@ internal static class Libc
 
     [DllImport("libc", EntryPoint = "read", SetLastError = true)]
     public static extern nint Read(int fd, [Out] byte[] buffer, nuint count);
+
+    [DllImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static extern nint Write(int fd, byte[] buffer, nuint count);
+
+    [DllImport("libc", EntryPoint = "pipe", SetLastError = true)]
+    public static extern int Pipe([Out] int[] fds);
 
     [DllImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]
     private static extern int SchedSetScheduler(int pid, int policy, ref int priority);

@@ -24,7 +24,10 @@ public sealed record RealResult(
 /// generic server) and one client agent per environment, then at each instant does what the model's platform did:
 /// sends an invocation (after the cold-start time for a cold one), freezes (`process`: SIGSTOP; `vm`: SIGSTOP and the
 /// link cut both ways), thaws (the invocation is queued on the agent's stdin before SIGCONT, so it runs before the
-/// socket's news), destroys (link cut for good, then SIGKILL). Everything it starts is stopped, also on failure.
+/// socket's news), destroys (link cut for good, then SIGKILL). With a shutdown hook: SIGTERM at the shutdown (thawed
+/// first), the link cut and SIGKILL at the end of the shutdown phase; with no phase, the environment's inbound side is
+/// cut ahead, SIGTERM at the destruction, and once the hook's FIN is out the outbound side and SIGKILL.
+/// Everything it starts is stopped, also on failure.
 /// </summary>
 public static class RealRun
 {
@@ -50,9 +53,9 @@ public static class RealRun
         {
             foreach (var env in schedule.Environments)
             {
-                var spec = ClientSpecFor(env, new IPEndPoint(world.ServerAddress(env.Index), s.Server.Port))
+                var spec = ClientSpecFor(env, new IPEndPoint(world.ServerAddress(env.Index), s.Server.Port), s.Platform.ShutdownHook)
                     with
-                { Protocol = RealServer.ProtocolFor(s.Server.Kind) };
+                { Protocol = RealServer.ProtocolFor(s.Server.Kind, env.Function.Client.Library) };
                 agents[env.Name] = (env.Index, AgentProcess.StartZombiesim(world.EnvironmentNamespace(env.Index), "client", spec.ToArgs()));
             }
             foreach (var (_, agent) in agents.Values)
@@ -84,9 +87,14 @@ public static class RealRun
         // A collection would stop this thread, whose priority the collector's threads do not share.
         bool noCollections = GC.TryStartNoGCRegion(64L << 20);
         var clock = Stopwatch.StartNew();
-        poller.Send(FormattableString.Invariant($"start {Stopwatch.GetTimestamp() - clock.ElapsedTicks}"));
+        long origin = Stopwatch.GetTimestamp() - clock.ElapsedTicks; // the run's zero on the monotonic clock, for other processes
+        poller.Send(FormattableString.Invariant($"start {origin}"));
         var results = new ConcurrentQueue<(string Env, string Line)>();
-        var readers = agents.Select(a => new Thread(() => Drain(a.Key, a.Value.Agent, results)) { IsBackground = true }).ToList();
+        var heard = new ConcurrentDictionary<(string Env, string Word), int>(); // lines each agent wrote, by their first word
+        var closedAt = new ConcurrentDictionary<string, long>(); // when each agent's shutdown hook had closed (timestamps)
+        var readers = agents.Select(a => new Thread(() => Drain(a.Key, a.Value.Agent, results, heard, closedAt)) { IsBackground = true })
+            .ToList();
+        var invoked = agents.Keys.ToDictionary(e => e, _ => 0);
         readers.ForEach(r => r.Start());
 
         var lifecycle = new List<LifecycleRecord>();
@@ -95,8 +103,12 @@ public static class RealRun
         var cut = new HashSet<string>(); // paused VMs whose link is cut
         bool vm = plan.Scenario.Platform.FreezeMode == FreezeMode.Vm;
         TimeSpan cold = plan.ColdStart;
+        bool hook = plan.Scenario.Platform.ShutdownHook;
+        // Shut down first (a shutdown phase): the link is cut at the destruction, after the hook, not ahead of it.
+        var shutDown = schedule.Steps.Where(st => st.Kind == StepKind.Shutdown).Select(st => st.Environment).ToHashSet();
         var steps = schedule.Steps.Select(st => (Due: st.At + (st.Cold ? cold : TimeSpan.Zero), Step: st))
-            .Concat(schedule.Steps.Where(st => st.Kind == StepKind.Destroy || (vm && st.Kind == StepKind.Thaw))
+            .Concat(schedule.Steps.Where(st => (st.Kind == StepKind.Destroy && !shutDown.Contains(st.Environment))
+                    || (vm && st.Kind is StepKind.Thaw or StepKind.Shutdown))
                 .Select(st => (Due: st.At - lead,
                     Step: st with { Kind = st.Kind == StepKind.Thaw ? StepKind.PrepareThaw : StepKind.PrepareDestroy })))
             .OrderBy(x => x.Due).ThenBy(x => x.Step.Kind).ToList();
@@ -118,6 +130,7 @@ public static class RealRun
                     if (step.Cold)
                         lifecycle.Add(new LifecycleRecord(TimeSpan.FromSeconds(arrival), step.Environment, LifecycleEvent.ColdStart));
                     agent.Send($"invoke {n}");
+                    invoked[step.Environment]++;
                     if (frozen.Remove(step.Environment))
                         Thaw(world, k, agent, cut.Remove(step.Environment)); // the invocation waits on stdin: it runs first
                     sent[(step.Environment, n)] = (step.Request!, arrival, clock.Elapsed.TotalSeconds);
@@ -125,9 +138,37 @@ public static class RealRun
                 case StepKind.PrepareThaw when cut.Remove(step.Environment):
                     world.Restore(k, "freeze"); // the VM stays stopped until its thaw; nothing is in flight meanwhile
                     break;
+                case StepKind.PrepareDestroy when hook:
+                    if (cut.Remove(step.Environment))
+                        world.Restore(k, "freeze"); // the hook's FIN must leave; the process stays stopped until then
+                    world.CutInbound(k, "destroy"); // destroyed at once: the server's answers to the hook's FIN find nothing
+                    doomed.Add(step.Environment);
+                    break;
                 case StepKind.PrepareDestroy:
                     world.Cut(k, "destroy"); // a destroyed environment sends nothing, not even the FIN of its killed process
                     doomed.Add(step.Environment);
+                    break;
+                case StepKind.Shutdown:
+                    lifecycle.Add(new LifecycleRecord(TimeSpan.FromSeconds(now), step.Environment, LifecycleEvent.Shutdown));
+                    if (frozen.Remove(step.Environment))
+                        Thaw(world, k, agent, cut.Remove(step.Environment));
+                    if (hook)
+                        agent.Terminate(); // SIGTERM: the hook closes; the environment, kernel included, lives on
+                    break;
+                case StepKind.Destroy when hook && !shutDown.Contains(step.Environment):
+                    lifecycle.Add(new LifecycleRecord(TimeSpan.FromSeconds(now), step.Environment, LifecycleEvent.Destroyed));
+                    if (doomed.Add(step.Environment))
+                        world.CutInbound(k, "destroy");
+                    if (frozen.Remove(step.Environment))
+                        agent.Continue();
+                    agent.Terminate(); // no shutdown phase: the hook's FIN leaves, then nothing more
+                    WaitFor(heard, (step.Environment, "hook"), 1);
+                    agent.Kill(); // it holds no socket now; its closed one retransmits its FIN no sooner than an RTO (200 ms)
+                    // Gone for the network once its hook had closed (nothing comes in, nothing more goes out): then.
+                    double gone = closedAt.TryGetValue(step.Environment, out long stamp)
+                        ? (double)(stamp - origin) / Stopwatch.Frequency : clock.Elapsed.TotalSeconds;
+                    poller.Send(FormattableString.Invariant($"forget {step.Environment} {gone:R}"));
+                    world.CutOutbound(k, "destroy"); // tens of milliseconds: the retransmissions find it in place
                     break;
                 case StepKind.Thaw:
                     lifecycle.Add(new LifecycleRecord(TimeSpan.FromSeconds(now), step.Environment, LifecycleEvent.Thawed));
@@ -137,6 +178,10 @@ public static class RealRun
                         Thaw(world, k, agent, cut.Remove(step.Environment));
                     break;
                 case StepKind.Freeze:
+                    // After the invocation's end, as in the model: a freeze right after it must not stop the agent before
+                    // it has read the reply (the real reply takes the agent a few milliseconds more than the model's).
+                    WaitFor(heard, (step.Environment, "result"), invoked[step.Environment]);
+                    now = clock.Elapsed.TotalSeconds;
                     lifecycle.Add(new LifecycleRecord(TimeSpan.FromSeconds(now), step.Environment, LifecycleEvent.Frozen));
                     agent.Stop();
                     if (vm)
@@ -168,6 +213,7 @@ public static class RealRun
             lifecycle.OrderBy(l => l.T).ToList(), hz, "Linux " + File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
             plan.ServerBinary switch
             {
+                null when plan.Scenario.Server.Kind == Core.Scenarios.ServerKindName.Http => "zombiesim's built-in HTTP/1.1 server",
                 null => "zombiesim's built-in generic server",
                 "redis-server" => "redis-server",
                 var database => RealServer.Version(database),
@@ -230,13 +276,29 @@ public static class RealRun
             Math.Round(latencyMs, 3), 0, null);
     }
 
-    private static void Drain(string env, AgentProcess agent, ConcurrentQueue<(string, string)> results)
+    private static void Drain(string env, AgentProcess agent, ConcurrentQueue<(string, string)> results,
+        ConcurrentDictionary<(string, string), int> heard, ConcurrentDictionary<string, long> closedAt)
     {
+        Libc.RealTimeThread(); // the replay waits on what it hears (a reply before a freeze, the hook before a kill)
         while (!agent.Exited)
         {
-            if (agent.Next(TimeSpan.FromMilliseconds(200)) is { } line)
+            if (agent.Next(TimeSpan.FromMilliseconds(200)) is not { } line)
+                continue;
+            if (line.Split(' ') is ["hook", "closed", _, var stamp])
+                closedAt[env] = long.Parse(stamp, CultureInfo.InvariantCulture);
+            else
                 results.Enqueue((env, line));
+            heard.AddOrUpdate((env, line.Split(' ')[0]), 1, (_, n) => n + 1);
         }
+    }
+
+    /// <summary>Waits until an agent has written <paramref name="count"/> lines that begin with a word (its results, or its
+    /// shutdown hook's `hook closed N`): a few milliseconds; at most a second.</summary>
+    private static void WaitFor(ConcurrentDictionary<(string, string), int> heard, (string Env, string Word) what, int count)
+    {
+        var until = Stopwatch.StartNew();
+        while (heard.GetValueOrDefault(what) < count && until.Elapsed < TimeSpan.FromSeconds(1))
+            Thread.Sleep(1);
     }
 
     /// <summary>Waits until the server's namespace shows a listening socket on its port.</summary>
@@ -262,7 +324,7 @@ public static class RealRun
         throw new VerifyException($"{server.What} did not listen on port {port}: {server.Errors}");
     }
 
-    private static AgentSpec ClientSpecFor(EnvironmentPlan env, IPEndPoint server)
+    private static AgentSpec ClientSpecFor(EnvironmentPlan env, IPEndPoint server, bool hook)
     {
         var c = env.Function.Client;
         return new AgentSpec
@@ -270,7 +332,11 @@ public static class RealRun
             Server = server, Cache = env.Function.Strategy == Core.Scenarios.Strategy.Reuse, ConnectTimeout = c.ConnectTimeout,
             CommandTimeout = c.CommandTimeout, MaxIdle = c.MaxIdle, Validate = c.ValidateBeforeUse, KeepAlive = c.KeepAlive,
             UserTimeout = c.UserTimeout, Retries = c.Retries, RetryOn = c.RetryOn.Select(o => o.Name()).ToList(),
-            Work = TimeSpan.FromSeconds(((Core.Random.Constant)env.Function.Work).Value),
+            Work = TimeSpan.FromSeconds(((Core.Random.Constant)env.Function.Work).Value), ShutdownHook = hook,
+            PoolMax = c.Pool?.Max ?? 1, PoolIdleTimeout = c.Pool?.IdleTimeout, AcquireTimeout = c.Pool?.AcquireTimeout,
+            Parallel = env.Function.Parallel, OverdueBefore = c.Pool?.OverdueTimers != Core.Scenarios.OverdueTimers.AfterHandler,
+            SetupCost = c.SetupCost is Core.Random.Constant setup ? TimeSpan.FromSeconds(setup.Value)
+                : Core.Platforms.ConnectionSetupCost.Default(env.Function.Memory),
         };
     }
 

@@ -23,10 +23,14 @@ public sealed class RealServer : IDisposable
     public AgentProcess Process { get; }
 
     /// <summary>What the client agent speaks to this server (<see cref="ClientProtocol.For"/>).</summary>
-    public static string ProtocolFor(ServerKindName kind) => kind switch
+    /// <summary>What the client speaks to this kind of server: its wire protocol (HTTP/1.1 to an HTTP server); to the
+    /// built-in generic server, HTTP/1.1 when the client library is an HTTP agent, else a command line.</summary>
+    public static string ProtocolFor(ServerKindName kind, string library) => kind switch
     {
         ServerKindName.Postgres => "postgres",
         ServerKindName.MySql or ServerKindName.MariaDb => "mysql",
+        ServerKindName.Http => "http",
+        ServerKindName.Generic when library == "http-agent" => "http",
         _ => "line",
     };
 
@@ -37,7 +41,8 @@ public sealed class RealServer : IDisposable
         {
             case null:
                 var agent = AgentProcess.StartZombiesim(world.ServerNamespace, "server",
-                    new AgentSpec { Port = s.Port, IdleTimeout = s.IdleTimeout }.ToArgs());
+                    new AgentSpec { Port = s.Port, IdleTimeout = s.IdleTimeout, RequestsPerConnection = s.RequestsPerConnection }
+                        .ToArgs());
                 agent.WaitReady(startTimeout);
                 return new RealServer(agent, null);
             case "redis-server":

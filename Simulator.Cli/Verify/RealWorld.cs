@@ -134,10 +134,17 @@ public sealed partial class RealWorld : IDisposable
     /// the environment neither receives nor sends. <paramref name="tag"/> names the table (freeze or destroy).</summary>
     public void Cut(int k, string tag)
     {
-        string peerNs = _router ? RouterNamespace : ServerNamespace;
-        Shell.RunWithInput(DropTable($"zs_{tag}", "eth0"), "ip", "netns", "exec", EnvironmentNamespace(k), "nft", "-f", "-");
-        Shell.RunWithInput(DropTable($"zs_{tag}_e{k}", $"v{k}"), "ip", "netns", "exec", peerNs, "nft", "-f", "-");
+        CutInbound(k, tag);
+        CutOutbound(k, tag);
     }
+
+    /// <summary>Drops what environment <paramref name="k"/> receives (netdev ingress of its own end of the link).</summary>
+    public void CutInbound(int k, string tag) =>
+        Shell.RunWithInput(DropTable($"zs_{tag}", "eth0"), "ip", "netns", "exec", EnvironmentNamespace(k), "nft", "-f", "-");
+
+    /// <summary>Drops what environment <paramref name="k"/> sends (netdev ingress of the link's other end).</summary>
+    public void CutOutbound(int k, string tag) => Shell.RunWithInput(DropTable($"zs_{tag}_e{k}", $"v{k}"), "ip", "netns", "exec",
+        _router ? RouterNamespace : ServerNamespace, "nft", "-f", "-");
 
     /// <summary>Removes the drops <see cref="Cut"/> made with <paramref name="tag"/>.</summary>
     public void Restore(int k, string tag)

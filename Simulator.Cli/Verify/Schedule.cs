@@ -5,7 +5,7 @@ namespace Zombiesim.Cli.Verify;
 /// <summary>What a step does. The last two are the real run's own: removing a paused VM's drops, or cutting a doomed
 /// environment's link, a little before the thaw or destruction (nftables takes milliseconds to tens of milliseconds on a
 /// busy machine, which would otherwise delay the platform's action).</summary>
-public enum StepKind { Destroy, Thaw, Request, Freeze, PrepareThaw, PrepareDestroy }
+public enum StepKind { Destroy, Thaw, Request, Freeze, Shutdown, PrepareThaw, PrepareDestroy }
 
 /// <summary>One thing the real run does at an instant: a platform action on an environment, or an invocation
 /// arriving (<see cref="Request"/> is the model's record of it: its arrival instant, function and environment).</summary>
@@ -13,7 +13,7 @@ public sealed record Step(TimeSpan At, StepKind Kind, string Environment, Reques
 
 /// <summary>
 /// What the real run replays: the platform's decisions of the model's run, which are inputs and not what verify
-/// checks (which environment serves each invocation, when each is frozen, thawed and destroyed; the traffic's
+/// checks (which environment serves each invocation, when each is frozen, thawed, shut down and destroyed; the traffic's
 /// instants), in the order the model took them. Cold starts need no step: every environment's agent is started
 /// before the run, and a cold invocation is sent after the scenario's fixed cold-start time.
 /// </summary>
@@ -39,6 +39,7 @@ public sealed record Schedule(IReadOnlyList<EnvironmentPlan> Environments, IRead
                 LifecycleEvent.Frozen => StepKind.Freeze,
                 LifecycleEvent.Thawed => StepKind.Thaw,
                 LifecycleEvent.Destroyed => StepKind.Destroy,
+                LifecycleEvent.Shutdown => StepKind.Shutdown,
                 _ => null,
             };
             if (kind is { } k)

@@ -9,7 +9,10 @@ namespace Zombiesim.Cli.Verify;
 /// The model's `generic` server on real sockets, run by `zombiesim agent server` in the server's namespace: it
 /// accepts every connection, answers each command line with a short reply at once, closes a connection the moment
 /// it has been idle for the idle timeout (counted from its last reply, exactly, as the model's generic server does),
-/// and closes a connection whose client closed. One thread per connection; prints `ready` once listening.
+/// and closes a connection whose client closed. A connection whose first bytes are an HTTP/1.1 request (`GET `) is
+/// served as an HTTP/1.1 keep-alive server would: a 200 response per request (<see cref="HttpProtocol"/>), and after
+/// the last of `requestsPerConnection` (nginx's keepalive_requests) one that says Connection: close, then the close.
+/// One thread per connection; prints `ready` once listening.
 /// </summary>
 internal sealed class ServerAgent(AgentSpec spec, TextWriter output)
 {
@@ -52,6 +55,9 @@ internal sealed class ServerAgent(AgentSpec spec, TextWriter output)
     private void Serve(Socket socket, TimeSpan? idleTimeout)
     {
         var buffer = new byte[4096];
+        int pending = 0; // bytes of an HTTP request not yet whole
+        int served = 0; // HTTP requests answered
+        bool? http = null;
         var lastActive = _clock.Elapsed;
         try
         {
@@ -67,13 +73,25 @@ internal sealed class ServerAgent(AgentSpec spec, TextWriter output)
                 }
                 if (!socket.Poll(micros, SelectMode.SelectRead))
                     continue;
-                int n = socket.Receive(buffer);
+                if (pending == buffer.Length)
+                    break; // a request longer than any this server is sent
+                int n = socket.Receive(buffer, pending, buffer.Length - pending, SocketFlags.None);
                 if (n == 0)
                     break; // the client closed: close too
-                for (int i = 0; i < n; i++)
+                http ??= buffer.AsSpan(0, pending + n).StartsWith("GET "u8);
+                if (http == true)
                 {
-                    if (buffer[i] == (byte)'\n')
-                        socket.Send(Reply);
+                    (pending, bool last) = Answer(socket, buffer, pending + n, ref served, spec.RequestsPerConnection);
+                    if (last)
+                        break; // keepalive_requests: the response said Connection: close
+                }
+                else
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        if (buffer[i] == (byte)'\n')
+                            socket.Send(Reply);
+                    }
                 }
                 lastActive = _clock.Elapsed;
             }
@@ -83,5 +101,24 @@ internal sealed class ServerAgent(AgentSpec spec, TextWriter output)
             // reset by the peer: nothing to close cleanly
         }
         socket.Close();
+    }
+
+    /// <summary>Answers each whole HTTP request in <paramref name="buffer"/> (200, keep-alive; the last allowed one,
+    /// Connection: close); the bytes of one not yet whole are moved to the front, and their count returned, with whether
+    /// the connection is to close.</summary>
+    private static (int Pending, bool Last) Answer(Socket socket, byte[] buffer, int count, ref int served, int? limit)
+    {
+        int used = 0;
+        while (buffer.AsSpan(used, count - used).IndexOf("\r\n\r\n"u8) is var end and >= 0)
+        {
+            served++;
+            bool last = served >= limit;
+            socket.Send(last ? HttpProtocol.LastResponse : HttpProtocol.Response);
+            used += end + 4;
+            if (last)
+                return (0, true);
+        }
+        Array.Copy(buffer, used, buffer, 0, count - used);
+        return (count - used, false);
     }
 }

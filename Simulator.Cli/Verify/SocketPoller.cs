@@ -85,7 +85,8 @@ public sealed class SocketPoller : IDisposable
     }
 
     /// <summary>The host is gone (an environment destroyed at <paramref name="t"/>, seconds): its sockets end then, and it
-    /// is no longer read.</summary>
+    /// is no longer read. A socket a poll saw change after <paramref name="t"/> (the FIN of a shutdown hook that closed
+    /// just before, seen by a poll that came before this message) ends when it was seen.</summary>
     public void Destroyed(string host, double t)
     {
         lock (_gate)
@@ -94,7 +95,10 @@ public sealed class SocketPoller : IDisposable
             if (_seen.Remove(host, out var sockets))
             {
                 foreach (var (conn, state) in sockets.Where(s => s.Value != TcpState.Listen))
-                    _transitions.Add(new ObservedTransition(t, host, conn, state, TcpState.Closed, "host-destroyed", t));
+                {
+                    double end = _transitions.Where(x => x.Host == host && x.Connection == conn).Select(x => x.T).Append(t).Max();
+                    _transitions.Add(new ObservedTransition(end, host, conn, state, TcpState.Closed, "host-destroyed", end));
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Zombiesim.Core.Platforms;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 
@@ -8,8 +9,9 @@ namespace Zombiesim.Cli.Verify;
 /// What verify can build of a scenario, checked before anything is created, and the scenario as it runs: with
 /// `--time-scale K` the scenario's own clocks are divided by K (traffic instants, the platform's freeze and reap
 /// delays, the server's idle timeouts, the middlebox's idle timeout, the horizon), and kernel timers are not (RTO,
-/// tail-loss probes, orphan retries, tcp_fin_timeout, keepalive, TIME_WAIT), nor are the client's own timeouts or the
-/// cold start. The model then runs on the same scaled scenario, so both sides see the same clocks.
+/// tail-loss probes, orphan retries, tcp_fin_timeout, keepalive, TIME_WAIT), nor are the client's own timeouts, the
+/// cold start or the shutdown phase (the platform's grace). The model then runs on the same scaled scenario, so both
+/// sides see the same clocks.
 /// </summary>
 public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? ServerBinary, MiddleboxSpec? Middlebox,
     IReadOnlyList<string> ScaledClocks)
@@ -30,8 +32,18 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
         foreach (var f in s.Functions)
         {
             Refuse(f.Strategy == Strategy.Proxy, $"function {f.Name}: strategy proxy");
-            Refuse(f.Client.Pool is not null, $"function {f.Name}: a connection pool");
-            Refuse(f.Parallel != 1, $"function {f.Name}: parallel commands");
+            if (f.Client.Pool is { } pool)
+            {
+                Refuse(pool.Min > 0, $"function {f.Name}: pool min");
+                Refuse(pool.QueueLimit > 0, $"function {f.Name}: pool queueLimit");
+                Refuse(pool.MaxLifetime is not null, $"function {f.Name}: pool maxLifetime");
+                Refuse(pool.Order == PoolOrder.Fifo, $"function {f.Name}: pool order fifo");
+                Refuse(pool.Validate == PoolValidation.PrePing, $"function {f.Name}: pool validate pre-ping");
+            }
+            Refuse(f.Hold == Hold.Invocation || f.SessionState > 0, $"function {f.Name}: hold invocation or sessionState");
+            Refuse(f.Client.Monitoring is not null || f.Client.Reconnect is not null || f.Client.ZombieKiller is not null,
+                $"function {f.Name}: client monitoring, reconnect or zombieKiller");
+            Refuse(f.Client.SetupCost is not (null or Constant), $"function {f.Name}: a setupCost distribution (a fixed value is fine)");
             Refuse(f.Client.PingInterval is not null, $"function {f.Name}: client pingInterval");
             Refuse(f.Work is not Constant, $"function {f.Name}: a work distribution (a fixed value is fine)");
         }
@@ -39,8 +51,13 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
         Refuse(s.Servers.Any(x => x.Pooler is not null), "a pooler (servers[].pooler)");
         Refuse(s.Server.Tls is not null, "server tls");
         Refuse(s.Server.AcceptTime > TimeSpan.Zero, "server acceptTime (the real server accepts at its own pace)");
-        Refuse(s.Platform.ShutdownHook, "platform.shutdownHook");
         Refuse(s.Network.Middleboxes.Count > 1, "more than one middlebox");
+        Refuse(s.Platform.InstanceConcurrency > 1, "platform.instanceConcurrency above 1");
+        Refuse(s.Platform.Idle is IdleMode.Throttle or IdleMode.Suspend, $"platform.idle {s.Platform.Idle.ToString().ToLowerInvariant()}");
+        Refuse(s.Platform.Snapshot is not null || s.Platform.Provisioned > 0, "platform.snapStart or provisioned");
+        Refuse(s.Platform.PathMiddlebox is not null, "the platform's own middlebox on the path");
+        Refuse(s.Platform.PoolHook || s.Platform.WaitUntil > TimeSpan.Zero || s.Platform.PerRequestSockets,
+            "platform.poolHook, waitUntil or per-request sockets (Workers)");
         Refuse(s.Platform.ColdStart is not Constant, "a coldStart distribution (a fixed value is fine)");
         Refuse(s.Network.Latency is not Constant, "a latency distribution (a fixed value is fine)");
         string? binary = s.Server.Kind switch
@@ -48,16 +65,17 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
             ServerKindName.Redis => "redis-server",
             ServerKindName.Postgres => "postgres",
             ServerKindName.MySql or ServerKindName.MariaDb => "mariadbd",
-            ServerKindName.Generic => null,
-            _ => Unsupported(refusals, $"server preset {s.Server.Preset} (generic, redis, postgres, mysql and mariadb are built)"),
+            ServerKindName.Generic or ServerKindName.Http => null,
+            _ => Unsupported(refusals,
+                $"server preset {s.Server.Preset} (generic, redis, postgres, mysql, mariadb and HTTP servers are built)"),
         };
         Refuse(s.Server.ResponseTime is not Constant { Value: <= 0.001 },
             "server.responseTime above 1 ms (the real servers answer as fast as they can)");
-        if (s.Server.Preset == "generic")
+        if (s.Server.Kind is ServerKindName.Generic or ServerKindName.Http)
         {
             Refuse(s.Server.MaxClients is not null || s.Server.SoftLimit is not null || s.Server.HardLimit is not null,
-                "connection limits on the generic server (use preset redis for maxclients)");
-            Refuse(s.Server.KeepAlive is not null, "server keepAlive on the generic server");
+                $"connection limits on the built-in {s.Server.Preset} server (use preset redis for maxclients)");
+            Refuse(s.Server.KeepAlive is not null, $"server keepAlive on the built-in {s.Server.Preset} server");
         }
         else if (binary is not null)
             Refuse(s.Server.SoftLimit is not null || s.Server.HardLimit is not null, $"soft or hard limits on {s.Server.Preset}");

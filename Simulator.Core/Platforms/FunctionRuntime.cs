@@ -34,7 +34,7 @@ internal sealed class FunctionRuntime
         _setup = platform.Stream($"function/{spec.Name}/setup");
         _libraryJitter = platform.Stream($"function/{spec.Name}/library-jitter");
         _connectionLifetime = platform.Stream($"function/{spec.Name}/connection-lifetime");
-        SetupCost = spec.Client.SetupCost ?? new Constant(DefaultSetupCost(spec.Memory).TotalSeconds);
+        SetupCost = spec.Client.SetupCost ?? new Constant(ConnectionSetupCost.Default(spec.Memory).TotalSeconds);
         Words = new(spec.Client.Library, spec.Client.Retries,
             $"{platform.ServerName(spec.Client.Server)}:{platform.ServerFor(spec.Client.Server).Port}");
         _restore = platform.Stream($"function/{spec.Name}/restore");
@@ -53,22 +53,6 @@ internal sealed class FunctionRuntime
     public Clients.ClientSpecWords Words { get; }
     /// <summary>Invocations initializing or running: Lambda's concurrency.</summary>
     public int Busy { get; private set; }
-
-    /// <summary>
-    /// CPU time to set a connection up and close it. Upstash measured 75 us (p99) on a full CPU and
-    /// up to 6-7 ms in 128 MB functions; Lambda's CPU share is proportional to memory (1,769 MB = one
-    /// vCPU). Between the two measured points the cost is interpolated on a log-log scale (FOLK: the
-    /// shape between them is not measured); at or above 1,769 MB it is 75 us.
-    /// </summary>
-    public static TimeSpan DefaultSetupCost(int memoryMb)
-    {
-        const double fullCpuMb = 1769, fullCpuUs = 75, smallMb = 128, smallUs = 6500;
-        if (memoryMb >= fullCpuMb)
-            return TimeSpan.FromTicks((long)(fullCpuUs * 10));
-        double slope = Math.Log(smallUs / fullCpuUs) / Math.Log(smallMb / fullCpuMb);
-        double us = fullCpuUs * Math.Pow(memoryMb / fullCpuMb, slope);
-        return TimeSpan.FromTicks((long)Math.Round(us * 10));
-    }
 
     /// <summary>Invocations one of its environments serves at once: the platform's per-instance
     /// concurrency when the client library has a pool (or the function is a proxy caller), else 1 (a

@@ -24,6 +24,23 @@ public class ClientProtocolTests
     }
 
     [Fact]
+    public void HTTP_a_keep_alive_response_ends_at_its_Content_Length_and_a_5xx_is_the_server_s_error()
+    {
+        var http = ClientProtocol.For("http");
+        Encoding.ASCII.GetString(http.Command).Should().Be("GET / HTTP/1.1\r\nHost: server\r\n\r\n");
+        var ok = HttpProtocol.Response;
+        http.Read(ok[..^1], out _).Should().Be(Reading.More, "the body's last byte has not come");
+        http.Read([.. ok, .. ok], out int used).Should().Be(Reading.Done);
+        used.Should().Be(ok.Length);
+        Encoding.ASCII.GetString(HttpProtocol.LastResponse).Should().Contain("Connection: close");
+        var busy = Encoding.ASCII.GetBytes("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+        http.Read(busy, out used).Should().Be(Reading.Error);
+        used.Should().Be(busy.Length);
+        http.ErrorCode(busy).Should().Be("503");
+        HttpProtocol.Requests([.. http.Command, .. http.Command, .. http.Command[..5]]).Should().Be(2);
+    }
+
+    [Fact]
     public void PostgreSQL_ErrorResponse_is_the_server_s_error_with_its_SQLSTATE()
     {
         var pg = ClientProtocol.For("postgres");

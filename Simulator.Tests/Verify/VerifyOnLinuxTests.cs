@@ -76,6 +76,96 @@ public class VerifyOnLinuxTests
             && t["t"]!.GetValue<double>() > 9.0 && t["t"]!.GetValue<double>() < 9.3, "an abortive close: no FIN_WAIT_1");
     }
 
+    [NamespaceFact]
+    public void A_shutdown_hook_without_a_shutdown_phase_leaves_the_server_in_LAST_ACK_as_the_model_says()
+    {
+        // Scaled by 30: reaped at 10.007 s; SIGTERM, the hook's FIN, then the environment is gone (its inbound side cut
+        // ahead, SIGKILL): redis-server's own FIN finds nothing and its socket stays in LAST_ACK to the horizon.
+        var real = Verify("lambda-shutdown-no-extension.yaml", "30", "horizon=330s");
+        Outcomes(real).Should().Equal("ok");
+        var server = ServerStates(real);
+        server.Last().Should().Be("LAST_ACK");
+        server.Should().NotContain("CLOSED");
+    }
+
+    [NamespaceFact]
+    public void A_shutdown_hook_within_a_shutdown_phase_closes_cleanly_as_the_model_says()
+    {
+        // Scaled by 30: SIGTERM at 10.007 s, the hook closes, the environment answers for the 2 s phase (not scaled):
+        // the client's socket is in TIME_WAIT and the server's is CLOSED before the destruction at 12.007 s.
+        var real = Verify("lambda-shutdown-external-extension.yaml", "30", "horizon=390s");
+        Outcomes(real).Should().Equal("ok");
+        ServerStates(real).Last().Should().Be("CLOSED");
+        real["lifecycle"]!.AsArray().Select(l => l!["event"]!.GetValue<string>()).Should()
+            .Equal("cold-start", "frozen", "shutdown", "destroyed");
+        real["transitions"]!.AsArray().Should().Contain(t => t!["host"]!.GetValue<string>() == "hello#1"
+            && t["from"]!.GetValue<string>() == "TIME_WAIT" && t["to"]!.GetValue<string>() == "CLOSED"
+            && t["cause"]!.GetValue<string>() == "host-destroyed");
+    }
+
+    /// <summary>A pool of two and two commands at once per invocation, frozen between invocations (docs/verify.md,
+    /// "Pools"): written here, not bundled.</summary>
+    private const string PoolScenario = """
+        name: verify-pool-idle-frozen
+        seed: 1
+        horizon: 16s
+        platform:
+          freeze: { after: 0s, mode: process }
+          reap: { after: 60s }
+        functions:
+          - name: api
+            parallel: 2
+            client:
+              pool: { max: 2, idleTimeout: 6s }
+        server:
+          preset: generic
+        network:
+          latency: 0.5ms
+        traffic:
+          - function: api
+            at: [0s, 3s, 12s]
+        """;
+
+    [NamespaceFact]
+    public void A_real_pool_idle_timer_stops_while_frozen_and_closes_at_the_thaw_as_the_model_says()
+    {
+        // Two connections opened at once at 0.2 s, reused at 3 s (LIFO: the last command ends on c1), released at
+        // 3.001 s and frozen at once: their 6 s idle timers, due at 9.0 s, are the agent's own and stop with SIGSTOP.
+        // At the thaw (12 s) they are overdue and close both (FIN) before the invocation, which opens c3 and c4.
+        string file = Path.Combine(Path.GetTempPath(), $"zombiesim-pool-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, PoolScenario);
+        try
+        {
+            var real = Verify(file, "1", "horizon=13s");
+            Outcomes(real).Should().Equal("ok", "ok", "ok");
+            real["requests"]!.AsArray().Select(r => r!["connection"]!.GetValue<string>()).Should().Equal("c2", "c1", "c4");
+            var closed = real["transitions"]!.AsArray().Where(t => t!["host"]!.GetValue<string>() == "server"
+                && t["connection"]!.GetValue<string>() is "c1" or "c2" && t["to"]!.GetValue<string>() == "CLOSED").ToList();
+            closed.Should().HaveCount(2);
+            closed.Should().OnlyContain(t => t!["t"]!.GetValue<double>() > 12.0 && t["t"]!.GetValue<double>() < 12.1,
+                "the idle timers did not run while frozen (9.0 s)");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [NamespaceFact]
+    public void A_real_HTTP_keep_alive_connection_closed_by_nginx_while_frozen_reads_EOF_on_thaw_as_the_model_says()
+    {
+        // preset nginx on the built-in HTTP/1.1 server (keepalive_timeout 75 s / 10): a GET answered 200 keep-alive at
+        // 0.21 s, frozen at 0.31 s; the server closes the idle connection at 7.71 s (FIN), and the thawed GET at 9 s reads EOF.
+        var real = Verify("nginx-keepalive-freeze.yaml", "10");
+        Outcomes(real).Should().Equal("ok", "EOF");
+        real["requests"]![1]!["origin"]!.GetValue<string>().Should().Be("fin");
+        real["verify"]!["server"]!.GetValue<string>().Should().Be("zombiesim's built-in HTTP/1.1 server");
+    }
+
+    private static string[] ServerStates(JsonNode real) => real["transitions"]!.AsArray()
+        .Where(t => t!["host"]!.GetValue<string>() == "server" && t["connection"]!.GetValue<string>() == "c1")
+        .Select(t => t!["to"]!.GetValue<string>()).ToArray();
+
     private static string[] Outcomes(JsonNode real) =>
         real["requests"]!.AsArray().Select(r => r!["outcome"]!.GetValue<string>()).ToArray();
 
@@ -87,7 +177,8 @@ public class VerifyOnLinuxTests
         string dir = Path.Combine(Path.GetTempPath(), $"zombiesim-verify-{Guid.NewGuid():N}");
         try
         {
-            var (code, output, error) = CliTests.Run(["verify", Scenarios.File(scenario), "--time-scale", scale,
+            var (code, output, error) = CliTests.Run(["verify", Path.IsPathRooted(scenario) ? scenario : Scenarios.File(scenario),
+                "--time-scale", scale,
                 .. sets.SelectMany(s => new[] { "--set", s }), "--slack", "50", "--out", dir]);
             string prefix = Regex.Match(error, "namespaces (zs[0-9a-f]{4})-").Groups[1].Value;
             prefix.Should().NotBeEmpty(error);

@@ -1,8 +1,10 @@
 using FluentAssertions;
 using Xunit;
 using Zombiesim.Cli.Verify;
+using Zombiesim.Core.Observation;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Worlds;
 using Zombiesim.Tcp;
 using Zombiesim.Tests.World;
 
@@ -28,6 +30,49 @@ public class VerifyPlanTests
     }
 
     [Fact]
+    public void A_shutdown_hook_is_replayed_as_a_shutdown_step_within_its_phase_which_is_not_scaled()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("lambda-shutdown-external-extension.yaml"), ["horizon=330s"]);
+        var plan = VerifyPlan.From(s, 10);
+        plan.Scenario.Platform.ShutdownPhase.Should().Be(TimeSpan.FromSeconds(2), "the platform's grace, like the cold start");
+        var recorder = new RunRecorder();
+        Simulation.Run(plan.Scenario, null, recorder);
+        var schedule = Schedule.From(plan, recorder);
+        schedule.Steps.Select(st => (st.At.TotalSeconds, st.Kind)).Should().Equal(
+            (0, StepKind.Request), (0.2022899, StepKind.Freeze), (30.2022899, StepKind.Shutdown), (32.2022899, StepKind.Destroy));
+        new AgentSpec { ShutdownHook = true }.ToArgs().Should().Contain("hook=1");
+        AgentSpec.Parse(["hook=1"]).ShutdownHook.Should().BeTrue();
+    }
+
+    [Fact]
+    public void A_pool_is_built_and_its_options_verify_does_not_replay_are_refused()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), []);
+        var pooled = s with
+        {
+            Functions = [s.Functions[0] with { Parallel = 2, Client = s.Functions[0].Client with { Pool = new PoolSpec { Max = 2 } } }],
+        };
+        VerifyPlan.From(pooled, 1).Scenario.Functions[0].Client.Pool!.Max.Should().Be(2);
+        var fifo = pooled with
+        {
+            Functions =
+            [
+                pooled.Functions[0] with { Client = pooled.Functions[0].Client with { Pool = new PoolSpec { Order = PoolOrder.Fifo } } },
+            ],
+        };
+        var act = () => VerifyPlan.From(fifo, 1);
+        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: function hello: pool order fifo");
+    }
+
+    [Fact]
+    public void A_platform_that_throttles_instead_of_freezing_is_refused()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("cloud-run-throttled-pings.yaml"), []);
+        var act = () => VerifyPlan.From(s, 1);
+        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: *platform.idle throttle*");
+    }
+
+    [Fact]
     public void The_middlebox_idle_timeout_is_scaled_and_becomes_conntrack_timeouts_with_unknown_flows_dropped()
     {
         var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-etimedout.yaml"), []);
@@ -44,7 +89,8 @@ public class VerifyPlanTests
         var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.preset=mongodb"]);
         var act = () => VerifyPlan.From(s, 1);
         act.Should().Throw<VerifyException>()
-            .WithMessage("verify cannot build: server preset mongodb (generic, redis, postgres, mysql and mariadb are built)");
+            .WithMessage("verify cannot build: server preset mongodb "
+                + "(generic, redis, postgres, mysql, mariadb and HTTP servers are built)");
     }
 
     [Fact]

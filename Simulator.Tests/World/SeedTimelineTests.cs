@@ -15,7 +15,7 @@ namespace Zombiesim.Tests.World;
 /// </summary>
 public class SeedTimelineTests
 {
-    private static readonly TimeSpan Syn = TimeSpan.FromMilliseconds(200) + FunctionRuntime.DefaultSetupCost(1024);
+    private static readonly TimeSpan Syn = TimeSpan.FromMilliseconds(200) + ConnectionSetupCost.Default(1024);
     private static readonly TimeSpan LastActivity = Syn + TimeSpan.FromMilliseconds(1.6);
     private static readonly TimeSpan FirstEnd = LastActivity + TimeSpan.FromMilliseconds(0.5); // the reply reaches the client
     private static TimeSpan S(double s) => TimeSpan.FromTicks((long)Math.Round(s * TimeSpan.TicksPerSecond));
@@ -26,10 +26,10 @@ public class SeedTimelineTests
     [Fact]
     public void Set_up_cost_is_75_us_on_a_full_cpu_and_6_5_ms_at_128_mb()
     {
-        FunctionRuntime.DefaultSetupCost(1769).Should().Be(TimeSpan.FromMicroseconds(75));
-        FunctionRuntime.DefaultSetupCost(10240).Should().Be(TimeSpan.FromMicroseconds(75));
-        FunctionRuntime.DefaultSetupCost(128).Should().Be(TimeSpan.FromMicroseconds(6500));
-        FunctionRuntime.DefaultSetupCost(1024).Should().BeGreaterThan(TimeSpan.FromMicroseconds(75))
+        ConnectionSetupCost.Default(1769).Should().Be(TimeSpan.FromMicroseconds(75));
+        ConnectionSetupCost.Default(10240).Should().Be(TimeSpan.FromMicroseconds(75));
+        ConnectionSetupCost.Default(128).Should().Be(TimeSpan.FromMicroseconds(6500));
+        ConnectionSetupCost.Default(1024).Should().BeGreaterThan(TimeSpan.FromMicroseconds(75))
             .And.BeLessThan(TimeSpan.FromMicroseconds(6500));
     }
 
