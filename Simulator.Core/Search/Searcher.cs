@@ -73,34 +73,90 @@ public sealed class Searcher
         return Bisect();
     }
 
+    /// <summary>Runs started for a point before the bisection needed it: the work done on guesses while
+    /// cores would otherwise wait (0 with one worker, and for a grid).</summary>
+    public long SpeculativeRuns { get; private set; }
+
+    /// <summary>
+    /// Evaluates both ends, bisects to the boundary between unsafe and safe, then the margin beyond it.
+    /// While a point runs, the workers it leaves idle run the points the bisection will need next
+    /// whichever way the point turns out (two levels ahead): the same points are evaluated, stored and
+    /// reported in the same order as one at a time.
+    /// </summary>
     private SearchResult Bisect()
     {
         var values = _spec.Vary[0].Values;
         var visited = new Dictionary<int, PointResult>();
-        PointResult At(int i) => visited.TryGetValue(i, out var r) ? r : visited[i] = Evaluate([[values[i]]])[0];
+        int n = _spec.Replications;
+        // Guesses hold their runs like the needed points: at most the runs of a batch at once.
+        int guesses = Math.Clamp(_maxRunsPerBatch / n - 1, 0, 6);
+        using var runs = new SpeculativeRuns<RunMetrics>(n, _workers, i =>
+        {
+            var scenario = ScenarioLoader.Load(_yaml, _file, [.. _sets, $"{_spec.Vary[0].Path}={values[i]}"]);
+            return rep => RunOnce(scenario, _seed + (ulong)rep);
+        });
+        bool Stored(int i) => _store?.TryGet([values[i]]) is not null;
+        void Need(params int[] points) => runs.Need(points.Where(i => !visited.ContainsKey(i) && !Stored(i)).ToArray());
+        void Guess(IEnumerable<int> points) =>
+            runs.Speculate(points.Where(i => i >= 0 && !visited.ContainsKey(i) && !Stored(i)).Distinct().Take(guesses).ToList());
+        PointResult At(int i)
+        {
+            if (visited.TryGetValue(i, out var known))
+                return known;
+            if (_store?.TryGet([values[i]]) is { } done)
+                return visited[i] = done;
+            var r = Aggregate([values[i]], runs.Wait(i));
+            Interlocked.Add(ref _runsDone, n);
+            _store?.Append(r);
+            Report(1, 1, r);
+            return visited[i] = r;
+        }
         bool Safe(int i) => _spec.Goal.Met(At(i).Failures, At(i).Runs);
 
         int lo = 0, hi = values.Count - 1;
+        Need(lo, hi);
+        Guess([Mid(lo, hi)]);
         bool safeLo = Safe(lo), safeHi = Safe(hi);
         if (safeLo != safeHi)
         {
             bool increasing = safeHi; // safe at the top: look for the first safe value
             while (hi - lo > 1)
             {
-                int mid = lo + (hi - lo) / 2;
+                int mid = Mid(lo, hi);
+                Need(mid);
+                Guess(NextPoints(lo, mid, hi, increasing, values.Count));
                 if (Safe(mid) == increasing) hi = mid;
                 else lo = mid;
             }
-            int boundary = increasing ? hi : lo;
-            for (int k = 1; k <= _spec.MarginSteps; k++)
-            {
-                int i = increasing ? boundary + k : boundary - k;
-                if (i >= 0 && i < values.Count)
-                    At(i);
-            }
+            var margin = MarginPoints(increasing ? hi : lo, increasing, values.Count).ToArray();
+            Need(margin);
+            foreach (int i in margin)
+                At(i);
         }
+        SpeculativeRuns = runs.SpeculativeRunsStarted;
         var points = visited.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList();
         return SearchConclusion.Conclude(_spec, points);
+    }
+
+    private static int Mid(int lo, int hi) => lo + (hi - lo) / 2;
+
+    /// <summary>The margin beyond a boundary: the points the bisection evaluates once it has found it.</summary>
+    private IEnumerable<int> MarginPoints(int boundary, bool increasing, int count) =>
+        Enumerable.Range(1, _spec.MarginSteps).Select(k => increasing ? boundary + k : boundary - k).Where(i => i >= 0 && i < count);
+
+    /// <summary>The points the bisection needs after <paramref name="mid"/> of (lo, hi), for each way it
+    /// can turn out and each way the next can, nearest first.</summary>
+    private IEnumerable<int> NextPoints(int lo, int mid, int hi, bool increasing, int count)
+    {
+        IEnumerable<(int Lo, int Hi)> After((int Lo, int Hi) s, int m) => [(s.Lo, m), (m, s.Hi)];
+        var level1 = After((lo, hi), mid).ToList();
+        foreach (var s in level1)
+            yield return s.Hi - s.Lo > 1 ? Mid(s.Lo, s.Hi) : MarginPoints(increasing ? s.Hi : s.Lo, increasing, count).FirstOrDefault(-1);
+        foreach (var s in level1.Where(s => s.Hi - s.Lo > 1))
+        {
+            foreach (var t in After(s, Mid(s.Lo, s.Hi)))
+                yield return t.Hi - t.Lo > 1 ? Mid(t.Lo, t.Hi) : MarginPoints(increasing ? t.Hi : t.Lo, increasing, count).FirstOrDefault(-1);
+        }
     }
 
     /// <summary>The most runs held at once by default: points are evaluated in batches of at most this many runs
