@@ -115,7 +115,7 @@ public sealed class Searcher
 
         int lo = 0, hi = values.Count - 1;
         Need(lo, hi);
-        Guess([Mid(lo, hi)]);
+        Guess([Mid(lo, hi), Mid(lo, Mid(lo, hi)), Mid(Mid(lo, hi), hi)]);
         bool safeLo = Safe(lo), safeHi = Safe(hi);
         if (safeLo != safeHi)
         {
@@ -129,9 +129,11 @@ public sealed class Searcher
                 else lo = mid;
             }
             var margin = MarginPoints(increasing ? hi : lo, increasing, values.Count).ToArray();
-            Need(margin);
-            foreach (int i in margin)
-                At(i);
+            for (int k = 0; k < margin.Length; k++)
+            {
+                Need(margin.Skip(k).Take(Math.Max(1, _maxRunsPerBatch / n)).ToArray()); // the margin's next points, a batch's runs at most
+                At(margin[k]);
+            }
         }
         SpeculativeRuns = runs.SpeculativeRunsStarted;
         var points = visited.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList();
@@ -151,12 +153,15 @@ public sealed class Searcher
         IEnumerable<(int Lo, int Hi)> After((int Lo, int Hi) s, int m) => [(s.Lo, m), (m, s.Hi)];
         var level1 = After((lo, hi), mid).ToList();
         foreach (var s in level1)
-            yield return s.Hi - s.Lo > 1 ? Mid(s.Lo, s.Hi) : MarginPoints(increasing ? s.Hi : s.Lo, increasing, count).FirstOrDefault(-1);
+            yield return Following(s);
         foreach (var s in level1.Where(s => s.Hi - s.Lo > 1))
         {
             foreach (var t in After(s, Mid(s.Lo, s.Hi)))
-                yield return t.Hi - t.Lo > 1 ? Mid(t.Lo, t.Hi) : MarginPoints(increasing ? t.Hi : t.Lo, increasing, count).FirstOrDefault(-1);
+                yield return Following(t);
         }
+        // The point asked for in (lo, hi): its middle, or once bisected the first margin point (-1: none).
+        int Following((int Lo, int Hi) s) =>
+            s.Hi - s.Lo > 1 ? Mid(s.Lo, s.Hi) : MarginPoints(increasing ? s.Hi : s.Lo, increasing, count).FirstOrDefault(-1);
     }
 
     /// <summary>The most runs held at once by default: points are evaluated in batches of at most this many runs

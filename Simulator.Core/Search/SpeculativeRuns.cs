@@ -69,13 +69,15 @@ internal sealed class SpeculativeRuns<T> : IDisposable
     }
 
     /// <summary>The points the bisection may need next, most likely first: they replace the previous
-    /// guesses (a guess dropped keeps the runs it finished, for when it is needed after all).</summary>
-    public void Speculate(IEnumerable<int> indices)
+    /// guesses. A guess dropped is forgotten (its runs in flight end unread): the bisection went the other way.</summary>
+    public void Speculate(IReadOnlyList<int> indices)
     {
         if (_threads.Length == 1)
             return;
         lock (_gate)
         {
+            foreach (var dropped in _speculated.Where(p => !indices.Contains(p.Index)))
+                _points.Remove(dropped.Index);
             _speculated.Clear();
             foreach (int i in indices)
             {
@@ -87,7 +89,8 @@ internal sealed class SpeculativeRuns<T> : IDisposable
         }
     }
 
-    /// <summary>Waits until every run of a needed point is done and returns them in replication order.</summary>
+    /// <summary>Waits until every run of a needed point is done and returns them in replication order (the
+    /// point is then forgotten: it is asked for once).</summary>
     public T[] Wait(int index)
     {
         lock (_gate)
@@ -99,6 +102,7 @@ internal sealed class SpeculativeRuns<T> : IDisposable
                 Monitor.Wait(_gate);
             _failure?.Throw();
             _needed.Remove(p);
+            _points.Remove(index);
             return p.Runs;
         }
     }
