@@ -195,7 +195,7 @@ public sealed class Searcher
             i => ScenarioLoader.Load(_yaml, _file, [.. _sets, .. _spec.Vary.Select((p, k) => $"{p.Path}={points[i][k]}")]));
         int n = _spec.Replications;
         var runs = new RunMetrics[batch.Count * n];
-        var remaining = batch.ToDictionary(i => i, _ => n);
+        var remaining = Enumerable.Repeat(n, batch.Count).ToArray(); // runs left per point of the batch
         int nextToWrite = 0;
         var gate = new object();
         Parallel.For(0, runs.Length, new ParallelOptions { MaxDegreeOfParallelism = _workers }, j =>
@@ -204,11 +204,13 @@ public sealed class Searcher
             int point = batch[t];
             runs[j] = RunOnce(scenarios[point], _seed + (ulong)rep);
             Interlocked.Increment(ref _runsDone);
+            if (Interlocked.Decrement(ref remaining[t]) > 0)
+                return;
+            // The point's last run: aggregated outside the lock, so that the other workers' runs do not wait for it.
+            var aggregate = Aggregate(points[point], runs.AsSpan(t * n, n));
             lock (gate)
             {
-                if (--remaining[point] > 0)
-                    return;
-                results[point] = Aggregate(points[point], runs.AsSpan(t * n, n));
+                results[point] = aggregate;
                 // Append finished points in order, so the store is the same whatever the workers.
                 while (nextToWrite < batch.Count && results[batch[nextToWrite]] is { } r)
                 {

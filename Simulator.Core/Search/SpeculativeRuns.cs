@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using Zombiesim.Core.Scenarios;
 
 namespace Zombiesim.Core.Search;
 
@@ -81,7 +82,15 @@ internal sealed class SpeculativeRuns<T> : IDisposable
             _speculated.Clear();
             foreach (int i in indices)
             {
-                var p = PointAt(i);
+                Point p;
+                try
+                {
+                    p = PointAt(i);
+                }
+                catch (BadInputException)
+                {
+                    continue; // a guess whose value does not load fails when it is needed, if ever, as without guesses
+                }
                 if (!p.Needed && !_speculated.Contains(p))
                     _speculated.Add(p);
             }
