@@ -138,7 +138,8 @@ public sealed class SearchTests : IDisposable
         var one = Bisect(Out("b1"), "1");
         var four = Bisect(Out("b4"), "4");
         four.Should().Be(one);
-        one.Jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCountGreaterThan(5, "a header, both ends and the bisected points");
+        one.Jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should()
+            .HaveCountGreaterThan(5, "a header, both ends and the bisected points");
     }
 
     [Fact]
