@@ -17,6 +17,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Hold());
         bench.Subcommands.Add(Fleet());
         bench.Subcommands.Add(Search());
+        bench.Subcommands.Add(Explore());
         bench.Subcommands.Add(Readme());
         return bench;
     }
@@ -130,6 +131,39 @@ public static class BenchCommand
             return 0;
         });
         return search;
+    }
+
+    private static Command Explore()
+    {
+        var repetitions = Repetitions(5);
+        var (json, markdown) = (Json(), Markdown());
+        var iterations = Flags.Int("--iterations", "Iterations per repetition (after as many to warm up)", "a number of iterations",
+            1, 10_000_000, 3000);
+        var explore = new Command("explore",
+            "Coyote's exploration of the 2020 scenario (explore-upstash-2020): iterations per CPU and per wall second.")
+        {
+            iterations, repetitions, json, markdown,
+        };
+        explore.SetAction(parse =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            error.WriteLine($"explore: {parse.GetValue(iterations)} iterations, {parse.GetValue(repetitions)} times ...");
+            var r = ExploreBench.Run(parse.GetValue(iterations), parse.GetValue(repetitions));
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+            {
+                var result = new
+                {
+                    r.Iterations, cpuIterationsPerSecond = Spread.Of(r.CpuIterationsPerSecond),
+                    wallIterationsPerSecond = Spread.Of(r.WallIterationsPerSecond), r.AllocatedKbPerIteration, r.Classes,
+                };
+                output.WriteLine(JsonSerializer.Serialize(new { benchmark = "explore", result }, JsonOptions.Default));
+                return 0;
+            }
+            BenchTables.Explore(r, parse.GetValue(markdown), output);
+            return 0;
+        });
+        return explore;
     }
 
     private static Command Readme()

@@ -46,6 +46,15 @@ public static class BenchTables
                 Spread.Of(r.SpeedUp).Text("F2"), r.AllocatedMbPerRun.ToString("F2", CultureInfo.InvariantCulture),
             }));
 
+    public static void Explore(ExploreBenchResult r, bool markdown, TextWriter output) =>
+        Table(output, markdown,
+            ["scenario", "iterations", "iterations/CPU s", "iterations/wall s", "KB/iteration", "outcome classes"],
+            [[
+                "explore-upstash-2020", r.Iterations.ToString(CultureInfo.InvariantCulture), Spread.Of(r.CpuIterationsPerSecond).Text("F0"),
+                Spread.Of(r.WallIterationsPerSecond).Text("F0"), r.AllocatedKbPerIteration.ToString("F1", CultureInfo.InvariantCulture),
+                r.Classes,
+            ]]);
+
     private static void Table(TextWriter output, bool markdown, string[] header, IEnumerable<string[]> rows)
     {
         var all = rows.Prepend(header).ToList();

@@ -1,96 +1,13 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Microsoft.Coyote;
 using Microsoft.Coyote.SystematicTesting;
 using Zombiesim.Core.Checks;
-using Zombiesim.Core.Engine;
 using Zombiesim.Core.Observation;
-using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Worlds;
-using Zombiesim.Tcp;
-using CoyoteGenerator = Microsoft.Coyote.Random.Generator;
 using Spec = Microsoft.Coyote.Specifications.Specification;
 
 namespace Zombiesim.Core.Explore;
-
-/// <summary>
-/// Choices made from a finite menu: each duration is one of its distribution's candidates, each
-/// same-instant order one of the events due, each other draw a small integer. Every choice is an
-/// integer below a bound, so a run is reproduced by its list of integers.
-/// </summary>
-public abstract class DiscreteChoices(double resolution) : IDiscreteChoices, ISameInstantOrder
-{
-    private readonly Dictionary<Distribution, IReadOnlyList<double>> _candidates = new(ReferenceEqualityComparer.Instance);
-
-    /// <summary>An integer in [0, bound); never asked when there is only one possibility.</summary>
-    protected abstract int Choose(int bound);
-
-    private int Pick(int bound) => bound <= 1 ? 0 : Choose(bound);
-
-    public TimeSpan ChooseDuration(Distribution distribution)
-    {
-        if (!_candidates.TryGetValue(distribution, out var values))
-            _candidates[distribution] = values = distribution.Candidates(resolution);
-        return DurationText.FromSeconds(values[Pick(values.Count)]);
-    }
-
-    /// <summary>Observation events run first and are no choice, so that sampling or not does not
-    /// change the schedule (explore runs without samples, replay with them).</summary>
-    public int ChooseNext(ReadOnlySpan<ScheduledEvent> candidates)
-    {
-        for (int i = 0; i < candidates.Length; i++)
-            if (candidates[i].Handler is IObservationEvent) return i;
-        return Pick(candidates.Length);
-    }
-
-    public long NextInt64(long minInclusive, long maxExclusive)
-    {
-        long range = maxExclusive - minInclusive;
-        return range <= 1000 ? minInclusive + Pick((int)range) : minInclusive + (long)((double)range * Pick(1000) / 1000);
-    }
-
-    public double NextDouble() => Pick(1000) / 1000.0;
-    public bool NextBoolean() => Pick(2) == 1;
-    public int ChooseFirst(int count) => Pick(count);
-
-    /// <summary>One menu for the whole world: the exploration owns every choice.</summary>
-    public IChoices Stream(string name) => this;
-}
-
-/// <summary>Choices from Coyote's controlled generator, recorded so that a run can be replayed without Coyote.</summary>
-public sealed class CoyoteChoices(double resolution) : DiscreteChoices(resolution)
-{
-    private readonly CoyoteGenerator _generator = CoyoteGenerator.Create();
-    public List<int> Log { get; } = new();
-
-    protected override int Choose(int bound)
-    {
-        int v = _generator.NextInteger(bound);
-        Log.Add(v);
-        return v;
-    }
-}
-
-/// <summary>Choices read back from a recorded list.</summary>
-public sealed class ReplayChoices(double resolution, IReadOnlyList<int> log) : DiscreteChoices(resolution)
-{
-    private int _next;
-
-    protected override int Choose(int bound)
-    {
-        if (_next >= log.Count)
-            throw new UsageException("the trace",
-                $"it ends after {log.Count} choices but the run asks for more: it was recorded by another version of zombiesim, or edited");
-        int v = log[_next++];
-        if (v < 0 || v >= bound)
-            throw new UsageException("the trace",
-                $"its choice {_next} is {v}, but this run offers {bound} possibilities: "
-                    + "it was recorded by another version of zombiesim, or edited");
-        return v;
-    }
-}
 
 /// <summary>How to explore.</summary>
 public sealed record ExploreOptions(int Iterations, string Strategy, uint Seed, IReadOnlyList<Invariant> Invariants, double Resolution,
@@ -132,12 +49,13 @@ public static class Explorer
         var classes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var examples = new List<Example>();
         int iteration = 0, violating = 0;
+        var menu = new CandidateMenu(options.Resolution); // every iteration asks for the same candidates
         var clock = Stopwatch.StartNew();
 
         void Iterate()
         {
             int number = ++iteration;
-            var choices = new CoyoteChoices(options.Resolution);
+            var choices = new CoyoteChoices(menu);
             string? breach = null;
             var checker = new InvariantChecker(scenario, invariants, message => breach ??= message);
             var outcome = Simulation.Run(scenario, null, choices, world => checker.Attach(world.Census, world.Clock), [checker],

@@ -73,34 +73,95 @@ public sealed class Searcher
         return Bisect();
     }
 
+    /// <summary>Runs started for a point before the bisection needed it: the work done on guesses while
+    /// cores would otherwise wait (0 with one worker, and for a grid).</summary>
+    public long SpeculativeRuns { get; private set; }
+
+    /// <summary>
+    /// Evaluates both ends, bisects to the boundary between unsafe and safe, then the margin beyond it.
+    /// While a point runs, the workers it leaves idle run the points the bisection will need next
+    /// whichever way the point turns out (two levels ahead): the same points are evaluated, stored and
+    /// reported in the same order as one at a time.
+    /// </summary>
     private SearchResult Bisect()
     {
         var values = _spec.Vary[0].Values;
         var visited = new Dictionary<int, PointResult>();
-        PointResult At(int i) => visited.TryGetValue(i, out var r) ? r : visited[i] = Evaluate([[values[i]]])[0];
+        int n = _spec.Replications;
+        // Guesses hold their runs like the needed points: at most the runs of a batch at once.
+        int guesses = Math.Clamp(_maxRunsPerBatch / n - 1, 0, 6);
+        using var runs = new SpeculativeRuns<RunMetrics>(n, _workers, i =>
+        {
+            var scenario = ScenarioLoader.Load(_yaml, _file, [.. _sets, $"{_spec.Vary[0].Path}={values[i]}"]);
+            return rep => RunOnce(scenario, _seed + (ulong)rep);
+        });
+        bool Stored(int i) => _store?.TryGet([values[i]]) is not null;
+        void Need(params int[] points) => runs.Need(points.Where(i => !visited.ContainsKey(i) && !Stored(i)).ToArray());
+        void Guess(IEnumerable<int> points) =>
+            runs.Speculate(points.Where(i => i >= 0 && !visited.ContainsKey(i) && !Stored(i)).Distinct().Take(guesses).ToList());
+        PointResult At(int i)
+        {
+            if (visited.TryGetValue(i, out var known))
+                return known;
+            if (_store?.TryGet([values[i]]) is { } done)
+                return visited[i] = done;
+            var r = Aggregate([values[i]], runs.Wait(i));
+            Interlocked.Add(ref _runsDone, n);
+            _store?.Append(r);
+            Report(1, 1, r);
+            return visited[i] = r;
+        }
         bool Safe(int i) => _spec.Goal.Met(At(i).Failures, At(i).Runs);
 
         int lo = 0, hi = values.Count - 1;
+        Need(lo, hi);
+        Guess([Mid(lo, hi), Mid(lo, Mid(lo, hi)), Mid(Mid(lo, hi), hi)]);
         bool safeLo = Safe(lo), safeHi = Safe(hi);
         if (safeLo != safeHi)
         {
             bool increasing = safeHi; // safe at the top: look for the first safe value
             while (hi - lo > 1)
             {
-                int mid = lo + (hi - lo) / 2;
+                int mid = Mid(lo, hi);
+                Need(mid);
+                Guess(NextPoints(lo, mid, hi, increasing, values.Count));
                 if (Safe(mid) == increasing) hi = mid;
                 else lo = mid;
             }
-            int boundary = increasing ? hi : lo;
-            for (int k = 1; k <= _spec.MarginSteps; k++)
+            var margin = MarginPoints(increasing ? hi : lo, increasing, values.Count).ToArray();
+            for (int k = 0; k < margin.Length; k++)
             {
-                int i = increasing ? boundary + k : boundary - k;
-                if (i >= 0 && i < values.Count)
-                    At(i);
+                Need(margin.Skip(k).Take(Math.Max(1, _maxRunsPerBatch / n)).ToArray()); // the margin's next points, a batch's runs at most
+                At(margin[k]);
             }
         }
+        SpeculativeRuns = runs.SpeculativeRunsStarted;
         var points = visited.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList();
         return SearchConclusion.Conclude(_spec, points);
+    }
+
+    private static int Mid(int lo, int hi) => lo + (hi - lo) / 2;
+
+    /// <summary>The margin beyond a boundary: the points the bisection evaluates once it has found it.</summary>
+    private IEnumerable<int> MarginPoints(int boundary, bool increasing, int count) =>
+        Enumerable.Range(1, _spec.MarginSteps).Select(k => increasing ? boundary + k : boundary - k).Where(i => i >= 0 && i < count);
+
+    /// <summary>The points the bisection needs after <paramref name="mid"/> of (lo, hi), for each way it
+    /// can turn out and each way the next can, nearest first.</summary>
+    private IEnumerable<int> NextPoints(int lo, int mid, int hi, bool increasing, int count)
+    {
+        IEnumerable<(int Lo, int Hi)> After((int Lo, int Hi) s, int m) => [(s.Lo, m), (m, s.Hi)];
+        var level1 = After((lo, hi), mid).ToList();
+        foreach (var s in level1)
+            yield return Following(s);
+        foreach (var s in level1.Where(s => s.Hi - s.Lo > 1))
+        {
+            foreach (var t in After(s, Mid(s.Lo, s.Hi)))
+                yield return Following(t);
+        }
+        // The point asked for in (lo, hi): its middle, or once bisected the first margin point (-1: none).
+        int Following((int Lo, int Hi) s) =>
+            s.Hi - s.Lo > 1 ? Mid(s.Lo, s.Hi) : MarginPoints(increasing ? s.Hi : s.Lo, increasing, count).FirstOrDefault(-1);
     }
 
     /// <summary>The most runs held at once by default: points are evaluated in batches of at most this many runs
@@ -134,7 +195,7 @@ public sealed class Searcher
             i => ScenarioLoader.Load(_yaml, _file, [.. _sets, .. _spec.Vary.Select((p, k) => $"{p.Path}={points[i][k]}")]));
         int n = _spec.Replications;
         var runs = new RunMetrics[batch.Count * n];
-        var remaining = batch.ToDictionary(i => i, _ => n);
+        var remaining = Enumerable.Repeat(n, batch.Count).ToArray(); // runs left per point of the batch
         int nextToWrite = 0;
         var gate = new object();
         Parallel.For(0, runs.Length, new ParallelOptions { MaxDegreeOfParallelism = _workers }, j =>
@@ -143,11 +204,13 @@ public sealed class Searcher
             int point = batch[t];
             runs[j] = RunOnce(scenarios[point], _seed + (ulong)rep);
             Interlocked.Increment(ref _runsDone);
+            if (Interlocked.Decrement(ref remaining[t]) > 0)
+                return;
+            // The point's last run: aggregated outside the lock, so that the other workers' runs do not wait for it.
+            var aggregate = Aggregate(points[point], runs.AsSpan(t * n, n));
             lock (gate)
             {
-                if (--remaining[point] > 0)
-                    return;
-                results[point] = Aggregate(points[point], runs.AsSpan(t * n, n));
+                results[point] = aggregate;
                 // Append finished points in order, so the store is the same whatever the workers.
                 while (nextToWrite < batch.Count && results[batch[nextToWrite]] is { } r)
                 {

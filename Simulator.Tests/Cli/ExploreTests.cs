@@ -115,4 +115,25 @@ public sealed class ExploreTests : IDisposable
         error.Should().StartWith($"error: {trace}: the trace was explored on scenario 'explore-same-instant'")
             .And.Contain("replays only on the scenario it was explored on");
     }
+
+    [Fact]
+    public void Bench_explore_explores_the_2020_scenario_file_and_finds_the_same_outcome_classes_as_explore()
+    {
+        var (code, output, _) = CliTests.Run("bench", "explore", "--iterations", "200", "--repetitions", "2", "--json");
+        code.Should().Be(0);
+        var r = Json(output).GetProperty("result");
+        r.GetProperty("iterations").GetInt32().Should().Be(200);
+        foreach (string figure in new[] { "cpuIterationsPerSecond", "wallIterationsPerSecond" })
+        {
+            r.GetProperty(figure).GetProperty("repetitions").GetInt32().Should().Be(2);
+            r.GetProperty(figure).GetProperty("min").GetDouble().Should().BePositive();
+        }
+        r.GetProperty("allocatedKbPerIteration").GetDouble().Should().BePositive();
+        // The benchmark keeps the scenario's text: it must stay the file's, whose 200 iterations find these classes.
+        var (_, explored, _) = CliTests.Run("explore", Scenarios.File("explore-upstash-2020.yaml"), "--iterations", "200",
+            "--out", Path.Combine(_dir, "bench"), "--json");
+        var classes = Json(explored).GetProperty("outcomeClasses").EnumerateObject().Select(c => $"{c.Name} {c.Value.GetInt32()}");
+        string.Join(", ", classes).Should().Be("ok,EOF 24, ok,ok 176");
+        r.GetProperty("classes").GetString().Should().Be("ok,EOF 24, ok,ok 176");
+    }
 }

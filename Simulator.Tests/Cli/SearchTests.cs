@@ -122,6 +122,27 @@ public sealed class SearchTests : IDisposable
     }
 
     [Fact]
+    public void A_bisection_on_one_and_on_four_workers_writes_byte_identical_files()
+    {
+        // Four workers guess the bisection's next points while a point's last runs finish; one guesses nothing.
+        (string Json, string Csv, string Jsonl) Bisect(string dir, string workers)
+        {
+            var (code, _, error) = CliTests.Run(["search", Scenarios.File("search-client-max-idle.yaml"),
+                "--vary", "functions.0.client.maxIdle=[30s,60s,120s,180s,240s,270s,290s,310s,330s,360s,450s,600s]",
+                "--set", "platform.reap.after=600s", "--strategy", "bisect", "--replications", "10", "--margin-steps", "2",
+                "--workers", workers, "--out", dir]);
+            code.Should().Be(0, error);
+            return (File.ReadAllText(Path.Combine(dir, "search.json")), File.ReadAllText(Path.Combine(dir, "search.csv")),
+                File.ReadAllText(Path.Combine(dir, "points.jsonl")));
+        }
+        var one = Bisect(Out("b1"), "1");
+        var four = Bisect(Out("b4"), "4");
+        four.Should().Be(one);
+        one.Jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should()
+            .HaveCountGreaterThan(5, "a header, both ends and the bisected points");
+    }
+
+    [Fact]
     public void An_interrupted_search_resumed_gives_the_same_final_files()
     {
         var full = SearchFiles(Out("full"));

@@ -52,6 +52,36 @@ public sealed class SearcherTests : IDisposable
     }
 
     [Fact]
+    public void Speculative_bisection_on_four_workers_runs_guesses_and_stores_the_same_points_in_the_same_order_as_one_worker()
+    {
+        // Twelve values: both ends, four bisection steps and two margin steps, 20 runs each.
+        string file = Scenarios.File("search-client-max-idle.yaml");
+        string yaml = File.ReadAllText(file);
+        var vary = new Parameter("functions.0.client.maxIdle",
+            ["30s", "60s", "120s", "180s", "240s", "270s", "290s", "310s", "330s", "360s", "450s", "600s"]);
+        var spec = new SearchSpec([vary], 20, Goal.Parse("no errors", "t"), Objective.Parse("max functions.0.client.maxIdle", [vary], "t"),
+            SearchStrategy.Bisect, 2);
+        (SearchResult Result, long Guessed) Search(int workers, string store)
+        {
+            var header = SearchHeader.For(yaml, ["platform.reap.after=600s"], spec, "t");
+            var points = PointStore.Open(Path.Combine(_dir, store), header, resume: false);
+            var searcher = new Searcher(yaml, file, ["platform.reap.after=600s"], spec, workers, null, points);
+            return (searcher.Run(), searcher.SpeculativeRuns);
+        }
+        var (one, guessedByOne) = Search(1, "one.jsonl");
+        var (four, guessedByFour) = Search(4, "four.jsonl");
+        guessedByOne.Should().Be(0);
+        guessedByFour.Should().BePositive("idle workers run the points the bisection may need next");
+        four.Points.Select(PointStore.Line).Should().Equal(one.Points.Select(PointStore.Line));
+        File.ReadAllText(Path.Combine(_dir, "four.jsonl")).Should().Be(File.ReadAllText(Path.Combine(_dir, "one.jsonl")));
+        four.Recommendation.Should().Be(one.Recommendation);
+        // 270s, 330s, 290s, 310s bisected (20 runs find no failure at 310s); the margin, 290s and 270s, was run already.
+        one.Points.Select(p => p.Values[0]).Should().Equal("30s", "270s", "290s", "310s", "330s", "600s");
+        one.Boundary!.Values.Should().Equal("310s");
+        one.Recommended!.Values.Should().Equal("270s");
+    }
+
+    [Fact]
     public void A_shard_of_a_grid_search_says_it_holds_part_of_the_points_and_recommends_nothing()
     {
         string file = Scenarios.File("search-upstash-idle-timeout.yaml");
