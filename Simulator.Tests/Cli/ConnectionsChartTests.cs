@@ -11,15 +11,7 @@ namespace Zombiesim.Tests.Cli;
 /// <summary>The connections chart marks where refusals and throttles begin, and only when there are some.</summary>
 public class ConnectionsChartTests
 {
-    private static Chart Draw(string file) => ConnectionsChart.Draw([Data(file)]);
-
-    private static RunData Data(string file)
-    {
-        var scenario = ScenarioLoader.LoadFile(Scenarios.File(file));
-        var rec = new ChartRecorder(scenario);
-        var outcome = Simulation.Run(scenario, null, rec);
-        return RunData.From(outcome, rec);
-    }
+    private static Chart Draw(string file) => ConnectionsChart.Draw([ChartRuns.Of(file)]);
 
     [Fact]
     public void A_fleet_over_the_limit_shows_its_refusals_from_the_first_sample_that_has_one()
@@ -56,7 +48,7 @@ public class ConnectionsChartTests
     public void An_overlay_names_each_run_once_in_its_top_panel_draws_zombies_apart_and_wraps_a_long_title_to_the_figure()
     {
         string[] names = ["upstash-2020-process", "upstash-2020-310s", "upstash-2020-vm", "upstash-2020-etimedout"];
-        var chart = ConnectionsChart.Draw(names.Select(n => Data(n + ".yaml")).ToList(), width: 900); // titles of 81 characters
+        var chart = ConnectionsChart.Draw(names.Select(n => ChartRuns.Of(n + ".yaml")).ToList(), width: 900); // titles of 81 characters
         chart.Panels.Select(p => p.Axes.Left.Label.Text).Should().Equal("server sockets", "zombies", "environments", "failed / interval");
         var top = chart.Panels[0].GetPlottables<ScottPlot.Plottables.Scatter>().ToList();
         top.Select(x => x.LegendText).Should().Equal(names);

@@ -13,14 +13,6 @@ namespace Zombiesim.Tests.Cli;
 /// sample a line is drawn from named, and overlaid equal lines that let each other show.</summary>
 public class LatencyChartTests
 {
-    private static RunData Data(string file)
-    {
-        var scenario = ScenarioLoader.LoadFile(Scenarios.File(file));
-        var rec = new ChartRecorder(scenario);
-        var outcome = Simulation.Run(scenario, null, rec);
-        return RunData.From(outcome, rec);
-    }
-
     private static RunData Requests(string name, long? successes, params double[] latencies)
     {
         var zero = Array.Empty<double>();
@@ -35,7 +27,7 @@ public class LatencyChartTests
     [Fact]
     public void The_share_axis_ends_at_one()
     {
-        var chart = LatencyChart.Draw([Data("upstash-2020-process.yaml")]);
+        var chart = LatencyChart.Draw([ChartRuns.Of("upstash-2020-process.yaml")]);
         var limits = chart.Panels[0].Axes.GetLimits();
         (limits.Bottom, limits.Top).Should().Be((0, 1));
     }
@@ -54,7 +46,7 @@ public class LatencyChartTests
     [Fact]
     public void A_run_keeps_each_functions_successes_and_reads_them_back_from_its_summary()
     {
-        var run = Data("fleet-reuse-vs-per-invocation.yaml");
+        var run = ChartRuns.Of("fleet-reuse-vs-per-invocation.yaml");
         run.Successes.Should().NotBeNull();
         run.Successes!.Keys.Should().BeEquivalentTo(["cached", "ephemeral"]);
         foreach (var (function, n) in run.Successes)
@@ -68,7 +60,7 @@ public class LatencyChartTests
     public void A_successful_request_of_zero_ms_is_drawn_on_a_linear_axis_from_zero()
     {
         // Same-instant: the one successful request answers at the instant it arrives.
-        var chart = LatencyChart.Draw([Data("explore-same-instant.yaml")]);
+        var chart = LatencyChart.Draw([ChartRuns.Of("explore-same-instant.yaml")]);
         chart.Series["hello (reuse)"].Should().Equal(0);
         chart.Panels[0].GetPlottables<ScottPlot.Plottables.Annotation>().Should().BeEmpty("there is a successful request");
         var limits = chart.Panels[0].Axes.GetLimits();

@@ -14,14 +14,6 @@ namespace Zombiesim.Tests.Cli;
 /// and environment states that cannot be taken for socket states.</summary>
 public class LifecycleChartTests
 {
-    private static RunData Data(string file)
-    {
-        var scenario = ScenarioLoader.LoadFile(Scenarios.File(file));
-        var rec = new ChartRecorder(scenario);
-        var outcome = Simulation.Run(scenario, null, rec);
-        return RunData.From(outcome, rec);
-    }
-
     private static TransitionRecord T(double s, string host, string c, TcpState from, TcpState to, TcpCause cause) =>
         new(TimeSpan.FromSeconds(s), host, c, from, to, cause);
 
@@ -87,7 +79,7 @@ public class LifecycleChartTests
     [Fact]
     public void A_two_hour_fleet_draws_its_first_connections_on_the_minutes_they_live_not_on_two_hours()
     {
-        var chart = LifecycleChart.Draw(Data("fleet-reuse-vs-per-invocation.yaml"));
+        var chart = LifecycleChart.Draw(ChartRuns.Of("fleet-reuse-vs-per-invocation.yaml"));
         chart.Panels.Should().HaveCount(2, "one panel and the legend");
         var limits = chart.Panels[0].Axes.GetLimits();
         limits.Left.Should().Be(0);
@@ -127,7 +119,7 @@ public class LifecycleChartTests
     public void A_poolers_side_of_a_connection_is_drawn_on_its_server_lane()
     {
         // c1: api#1 to pgbouncer; c3: pgbouncer to db. Neither server is named "server".
-        var run = Data("pgbouncer-transaction-1000-clients.yaml");
+        var run = ChartRuns.Of("pgbouncer-transaction-1000-clients.yaml");
         LifecycleLanes.Ends(run, "c1").Should().Be(("api#1", "pgbouncer"));
         LifecycleLanes.Ends(run, "c3").Should().Be(("pgbouncer", "db"));
         var chart = LifecycleChart.Draw(run);
