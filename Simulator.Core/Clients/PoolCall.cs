@@ -21,6 +21,12 @@ internal sealed class PoolCall : IEventHandler
     private long _phase; // the armed phase; 0: none
     private bool _paused;
 
+    /// <summary>The call's number in its pool, its hash (equality stays the reference's): the pool keeps its calls in
+    /// flight in a set, and the runtime's default hash calls into the runtime the first time an object is hashed.</summary>
+    public int Number { get; init; }
+
+    public override int GetHashCode() => Number;
+
     /// <param name="clock">Its timer's.</param>
     /// <param name="inv">The invocation it serves.</param>
     /// <param name="done">Gets its result, once.</param>

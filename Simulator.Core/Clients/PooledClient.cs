@@ -38,6 +38,7 @@ internal sealed partial class PooledClient : IClientLibrary
     private readonly List<PooledConnection> _free = new(); // idle connections, the most recently released last
     private readonly Queue<PoolCall> _waiting = new();
     private readonly HashSet<PoolCall> _inFlight = new(); // commands not yet ended, in any phase
+    private int _calls; // numbers the calls
     private readonly HashSet<TcpConnection> _quitting = new(); // said QUIT; closed when the server's EOF arrives
     private readonly Alarm _ping;
     private readonly Action<PoolCall, long> _onTimer; // made once: a command allocates no delegate
@@ -94,7 +95,7 @@ internal sealed partial class PooledClient : IClientLibrary
 
     private PoolCall Start(Invocation inv, ServerQuery? query, Action<Result> done)
     {
-        var call = new PoolCall(_clock, inv, done, _onTimer, _forget) { Query = query };
+        var call = new PoolCall(_clock, inv, done, _onTimer, _forget) { Query = query, Number = ++_calls };
         _inFlight.Add(call);
         if (Holds(inv) && _bySocket.Values.FirstOrDefault(c => c.HeldBy == inv) is { } held)
         {
