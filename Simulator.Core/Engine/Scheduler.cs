@@ -34,8 +34,8 @@ public readonly record struct TimerHandle(int Slot, int Generation)
 /// The discrete-event engine: one simulated clock and a queue of events ordered by (time,
 /// insertion sequence). Time is integer ticks of 100 ns (<see cref="TimeSpan"/>).
 /// A cancelled event never runs and calls nothing: its queue entry is dropped when it reaches the
-/// front, or all at once when cancelled entries outnumber live ones and 1,024 (the queue is then
-/// rebuilt), so memory stays proportional to live events and a timer re-armed per segment stays cheap.
+/// front, or all at once when cancelled entries outnumber live ones (the queue is then rebuilt),
+/// so memory stays proportional to live events and a timer re-armed per segment stays cheap.
 /// </summary>
 public sealed class Scheduler
 {
@@ -46,10 +46,6 @@ public sealed class Scheduler
     private const int SlotBits = 24;
     private const long SlotMask = (1L << SlotBits) - 1;
     private const long MaxSequence = (1L << (63 - SlotBits)) - 1;
-
-    // Below this many cancelled entries the queue is never rebuilt: dropping a dead entry at the front costs less than
-    // re-pushing every live one, and a small queue (a fleet holds ~100 events) was rebuilt every few dozen cancels.
-    private const int CompactFrom = 1024;
 
     private readonly RadixQueue _queue;
     private int _cancelledInQueue;
@@ -123,7 +119,7 @@ public sealed class Scheduler
             return false;
         _slots[handle.Slot].Handler = null;
         _cancelledInQueue++;
-        if (_cancelledInQueue > CompactFrom && _cancelledInQueue > _queue.Count / 2)
+        if (_cancelledInQueue > 64 && _cancelledInQueue > _queue.Count / 2)
             Compact();
         return true;
     }
