@@ -17,26 +17,58 @@ internal sealed class TcpOutputs
     private readonly record struct Output(Kind Kind, TcpConnection? Connection, Segment Segment, TcpEvent Event,
         TcpState From, TcpState To, TcpCause Cause);
 
+    /// <summary>Outputs in order, and the connections touched. A batch is drained before it is reused, so
+    /// its items need no clearing: a slot handed out is simply written again later (what it still
+    /// references lives on at most until then).</summary>
     private sealed class Batch
     {
-        public readonly Queue<Output> Items = new();
+        private Output[] _items = new Output[8];
+        private int _head, _tail;
         public readonly List<TcpConnection> Touched = new();
+
+        public bool HasItems => _head < _tail;
+
+        public void Add(in Output o)
+        {
+            if (_tail == _items.Length)
+                Array.Resize(ref _items, _items.Length * 2);
+            _items[_tail++] = o;
+        }
+
+        /// <summary>Takes the next item in order.</summary>
+        public bool TryTake(out Output o)
+        {
+            if (_head == _tail)
+            {
+                _head = _tail = 0;
+                o = default;
+                return false;
+            }
+            o = _items[_head++];
+            return true;
+        }
+
+        public void Clear()
+        {
+            _head = _tail = 0;
+            Touched.Clear();
+        }
     }
 
     private readonly Stack<Batch> _free = new();
     private Batch _current = new();
 
     /// <summary>Nothing waits in the current batch.</summary>
-    public bool Empty => _current.Items.Count == 0;
+    public bool Empty => !_current.HasItems;
 
     public void Segment(in Segment s) =>
-        _current.Items.Enqueue(new Output(Kind.Segment, null, s, default, default, default, default));
+        _current.Add(new Output(Kind.Segment, null, s, default, default, default, default));
 
     public void Event(TcpConnection c, in TcpEvent e) =>
-        _current.Items.Enqueue(new Output(Kind.Event, c, default, e, default, default, default));
+        _current.Add(new Output(Kind.Event, c, default, e, default, default, default));
 
     public void Transition(TcpConnection c, TcpState from, TcpState to, TcpCause cause) =>
-        _current.Items.Enqueue(new Output(Kind.Transition, c, default, default, from, to, cause));
+        _current.Add(new Output(Kind.Transition, c, default, default, from, to, cause));
 
     /// <summary>The connection's next deadline may have moved: report it when the batch is handed out.</summary>
     public void Touch(TcpConnection c)
@@ -52,7 +84,7 @@ internal sealed class TcpOutputs
         Batch batch = _current;
         while (true)
         {
-            if (batch.Items.TryDequeue(out var o))
+            if (batch.TryTake(out var o))
             {
                 Hand(host, driver, batch, o);
                 continue;
@@ -88,13 +120,12 @@ internal sealed class TcpOutputs
         try
         {
             driver.OnEvent(o.Connection!, o.Event);
-            if (answer.Items.Count > 0 || answer.Touched.Count > 0)
+            if (answer.HasItems || answer.Touched.Count > 0)
                 Dispatch(host, driver); // left by a call that did not dispatch: hand it out now
         }
         finally
         {
-            answer.Items.Clear();
-            answer.Touched.Clear();
+            answer.Clear();
             _free.Push(answer);
             _current = batch;
         }

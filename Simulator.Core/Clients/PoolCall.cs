@@ -8,7 +8,7 @@ namespace Zombiesim.Core.Clients;
 /// connection to its reply. Its one timer serves each phase in turn, stamped with the phase; it is a
 /// user-space timer (set-up CPU, acquire, connect and command timeouts), paused while the
 /// environment is frozen and overdue at the thaw.</summary>
-internal sealed class PoolCall : IEventHandler
+internal sealed class PoolCall : EventReceiver
 {
     public const long Opening = 1, Acquiring = 2, Connecting = 3, Waiting = 4;
 
@@ -44,7 +44,7 @@ internal sealed class PoolCall : IEventHandler
     /// <summary>The timer ran out. Its handle is kept, as an <see cref="Alarm"/> keeps its latest: a call armed after a
     /// thaw but before the pool's overdue side ran (overdueTimers after) is set again by <see cref="Resume"/>, and the
     /// phase the first event arms or disarms cancels the second through this handle (http-agent-nginx-keepalive).</summary>
-    void IEventHandler.OnEvent(long phase)
+    public override void OnEvent(long phase)
     {
         _phase = 0;
         _onTimer(this, phase);

@@ -6,7 +6,7 @@ namespace Zombiesim.Core.Clients;
 
 /// <summary>One connection of a <see cref="PooledClient"/>: its socket, its age and last use, the
 /// command on it if any, and its idle timer (stamped, so that a re-armed timer's earlier event is stale).</summary>
-internal sealed class PooledConnection : IEventHandler
+internal sealed class PooledConnection : EventReceiver
 {
     private readonly Clock _clock;
     private readonly Action<PooledConnection, long> _onIdle;
@@ -27,7 +27,7 @@ internal sealed class PooledConnection : IEventHandler
     /// <summary>Cancels the latest idle timer.</summary>
     public void CancelIdle() => _clock.Cancel(ref _idle);
 
-    void IEventHandler.OnEvent(long stamp) => _onIdle(this, stamp);
+    public override void OnEvent(long stamp) => _onIdle(this, stamp);
 
     public TcpConnection Socket { get; }
     public TimeSpan Created { get; }

@@ -6,7 +6,7 @@ namespace Zombiesim.Core.Engine;
 /// finished invocation can tell it is stale. Setting it again does not cancel an earlier event;
 /// <see cref="Cancel"/> cancels the latest one, and cancelling a fired or cancelled one is harmless.
 /// </summary>
-public sealed class Alarm(Clock clock, Action<long> fire) : IEventHandler
+public sealed class Alarm(Clock clock, Action<long> fire) : EventReceiver
 {
     private TimerHandle _latest;
 
@@ -16,5 +16,5 @@ public sealed class Alarm(Clock clock, Action<long> fire) : IEventHandler
 
     public void Cancel() => clock.Cancel(ref _latest);
 
-    void IEventHandler.OnEvent(long stamp) => fire(stamp);
+    public override void OnEvent(long stamp) => fire(stamp);
 }

@@ -13,7 +13,7 @@ public sealed class Clock(Scheduler scheduler)
 
     /// <summary>A timer for a handler that tells its events apart by <paramref name="arg"/>
     /// (no allocation per event). Instants in the past are clamped to now.</summary>
-    public TimerHandle At(TimeSpan at, IEventHandler handler, long arg = 0) =>
+    public TimerHandle At(TimeSpan at, EventReceiver handler, long arg = 0) =>
         scheduler.Schedule(at < scheduler.Now ? scheduler.Now : at, handler, arg);
 
     public void Cancel(ref TimerHandle handle)
@@ -30,19 +30,19 @@ public sealed class Clock(Scheduler scheduler)
     public void Observe(TimeSpan at, Action look) => scheduler.Schedule(at, new Observation(look));
 
     /// <summary>An observation handler to schedule again and again (the sampler).</summary>
-    public void Observe(TimeSpan at, IObservationEvent look) => scheduler.Schedule(at, look);
+    public void Observe(TimeSpan at, ObservationEvent look) => scheduler.Schedule(at, look);
 
-    private sealed class Observation(Action look) : IObservationEvent
+    private sealed class Observation(Action look) : ObservationEvent
     {
-        public void OnEvent(long arg) => look();
+        public override void OnEvent(long arg) => look();
     }
 
-    private sealed class ActionTable : IEventHandler
+    private sealed class ActionTable : EventReceiver
     {
         private readonly SlotPool<Action> _pool = new();
 
         public long Add(Action action) => _pool.Add(action);
 
-        public void OnEvent(long arg) => _pool.Take(arg)();
+        public override void OnEvent(long arg) => _pool.Take(arg)();
     }
 }

@@ -73,12 +73,12 @@ public static class HoldBenchmark
         return usage.UserTime + usage.PrivilegedTime;
     }
 
-    private sealed class Hold(Scheduler engine, long[] increments, long budget) : IEventHandler
+    private sealed class Hold(Scheduler engine, long[] increments, long budget) : EventReceiver
     {
         private int _next;
         public long Remaining = budget;
 
-        public void OnEvent(long arg)
+        public override void OnEvent(long arg)
         {
             if (--Remaining < 0)
                 return;

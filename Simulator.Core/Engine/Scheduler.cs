@@ -5,14 +5,14 @@ namespace Zombiesim.Core.Engine;
 
 /// <summary>Receives the events scheduled for it. One handler object serves many events; the
 /// <c>arg</c> given at scheduling tells them apart, so scheduling never allocates.</summary>
-public interface IEventHandler
+public abstract class EventReceiver
 {
-    void OnEvent(long arg);
+    public abstract void OnEvent(long arg);
 }
 
 /// <summary>Marks an event that only observes (a sample, a probe): it changes nothing, so an order
 /// hook runs it first instead of making its place a choice.</summary>
-public interface IObservationEvent : IEventHandler;
+public abstract class ObservationEvent : EventReceiver;
 
 /// <summary>Decides which of several events due at the same instant runs first. The candidates
 /// are given in insertion order; the answer is an index into them.</summary>
@@ -22,7 +22,7 @@ public interface ISameInstantOrder
 }
 
 /// <summary>What a same-instant hook sees of an event.</summary>
-public readonly record struct ScheduledEvent(TimeSpan At, long Sequence, IEventHandler Handler, long Arg);
+public readonly record struct ScheduledEvent(TimeSpan At, long Sequence, EventReceiver Handler, long Arg);
 
 /// <summary>A scheduled event that can be cancelled. The default value refers to nothing.</summary>
 public readonly record struct TimerHandle(int Slot, int Generation)
@@ -51,7 +51,7 @@ public sealed class Scheduler
     private int _cancelledInQueue;
     private struct SlotRecord
     {
-        public IEventHandler? Handler; // null: free, or cancelled while its entry is still queued
+        public EventReceiver? Handler; // null: free, or cancelled while its entry is still queued
         public long Arg;
         public int Generation;
     }
@@ -88,7 +88,7 @@ public sealed class Scheduler
 
     /// <summary>Schedules <paramref name="handler"/> to receive <paramref name="arg"/> at the absolute
     /// instant <paramref name="at"/>, which may not lie in the past.</summary>
-    public TimerHandle Schedule(TimeSpan at, IEventHandler handler, long arg = 0)
+    public TimerHandle Schedule(TimeSpan at, EventReceiver handler, long arg = 0)
     {
         ArgumentNullException.ThrowIfNull(handler);
         long t = at.Ticks;
@@ -105,7 +105,7 @@ public sealed class Scheduler
     }
 
     /// <summary>Schedules an event <paramref name="delay"/> after now.</summary>
-    public TimerHandle ScheduleAfter(TimeSpan delay, IEventHandler handler, long arg = 0)
+    public TimerHandle ScheduleAfter(TimeSpan delay, EventReceiver handler, long arg = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
         return Schedule(new TimeSpan(_now + delay.Ticks), handler, arg);
@@ -225,7 +225,7 @@ public sealed class Scheduler
     {
         int slot = Slot(e);
         ref SlotRecord record = ref _slots[slot];
-        IEventHandler? handler = record.Handler;
+        EventReceiver? handler = record.Handler;
         long arg = record.Arg;
         FreeSlot(slot);
         if (handler is null)

@@ -42,7 +42,7 @@ public abstract class DiscreteChoices(CandidateMenu menu) : IDiscreteChoices, IS
     public int ChooseNext(ReadOnlySpan<ScheduledEvent> candidates)
     {
         for (int i = 0; i < candidates.Length; i++)
-            if (candidates[i].Handler is IObservationEvent) return i;
+            if (candidates[i].Handler is ObservationEvent) return i;
         return Pick(candidates.Length);
     }
 

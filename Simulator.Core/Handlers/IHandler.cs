@@ -72,12 +72,12 @@ internal sealed class CommandHandler : IHandler
 
     /// <summary>A work timer: each invocation has its own (an instance may run several at once); a fired
     /// one is kept for the next, so that an invocation's work allocates nothing.</summary>
-    private sealed class WorkTimer(CommandHandler handler) : IEventHandler
+    private sealed class WorkTimer(CommandHandler handler) : EventReceiver
     {
         public Invocation? Invocation;
         public int Round;
 
-        public void OnEvent(long stamp)
+        public override void OnEvent(long stamp)
         {
             var inv = Invocation!;
             int round = Round;

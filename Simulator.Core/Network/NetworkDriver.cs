@@ -163,16 +163,16 @@ public sealed class NetworkDriver : ITcpDriver
     }
 
     /// <summary>Segments in flight live in a pooled array; the engine event carries the index.</summary>
-    private sealed class Delivery(NetworkDriver network) : IEventHandler
+    private sealed class Delivery(NetworkDriver network) : EventReceiver
     {
         private readonly SlotPool<Segment> _inFlight = new();
 
         public void Schedule(Engine.Scheduler engine, TimeSpan at, in Segment s) => engine.Schedule(at, this, _inFlight.Add(s));
 
-        public void OnEvent(long arg) => network.Arrive(_inFlight.Take(arg));
+        public override void OnEvent(long arg) => network.Arrive(_inFlight.Take(arg));
     }
 
-    private sealed class ConnectionTimer(Engine.Scheduler engine, TcpConnection connection) : IEventHandler
+    private sealed class ConnectionTimer(Engine.Scheduler engine, TcpConnection connection) : EventReceiver
     {
         public TimerHandle Handle;
         private TimeSpan _at;
@@ -191,7 +191,7 @@ public sealed class NetworkDriver : ITcpDriver
             Handle = engine.Schedule(deadline, this);
         }
 
-        public void OnEvent(long arg)
+        public override void OnEvent(long arg)
         {
             Handle = default;
             connection.Host.OnTimer(engine.Now, connection);

@@ -7,7 +7,7 @@ namespace Zombiesim.Core.Observation;
 /// samples a run) and at the horizon. One handler serves every sample; when no observer keeps
 /// samples, the counts are reused.
 /// </summary>
-internal sealed class Sampler : IObservationEvent
+internal sealed class Sampler : ObservationEvent
 {
     private readonly Clock _clock;
     private readonly Census _census;
@@ -34,7 +34,7 @@ internal sealed class Sampler : IObservationEvent
             Take();
     }
 
-    public void OnEvent(long arg) => Take();
+    public override void OnEvent(long arg) => Take();
 
     private void Take()
     {

@@ -8,7 +8,7 @@ namespace Zombiesim.Core.Poolers;
 /// run (one runs at a time, as a PostgreSQL connection runs them), whether it is pinned, and its idle
 /// timer. Its <see cref="Session"/> is what the pooler's pool knows it by: a session that keeps its
 /// server connection (session pooling, or pinned) keeps it until the session finishes.</summary>
-internal sealed class PoolerSession(Pooler pooler) : IEventHandler
+internal sealed class PoolerSession(Pooler pooler) : EventReceiver
 {
     public required TcpConnection Socket;
     public required string Label;
@@ -23,5 +23,5 @@ internal sealed class PoolerSession(Pooler pooler) : IEventHandler
     public bool Quitting;
     public TimerHandle IdleTimer;
 
-    public void OnEvent(long arg) => pooler.ClientIdleExpired(this);
+    public override void OnEvent(long arg) => pooler.ClientIdleExpired(this);
 }

@@ -6,7 +6,7 @@ namespace Zombiesim.Core.Servers;
 /// <summary>A connection the server holds: its socket, when it last did something, the commands it
 /// has yet to answer, the requests it has served and whether the client said goodbye. Also the
 /// handler of its own reply and idle events, so that a command schedules nothing that allocates.</summary>
-internal sealed class ServerConnection(ServerApp server) : IEventHandler
+internal sealed class ServerConnection(ServerApp server) : EventReceiver
 {
     public const long ReplyEvent = 0, IdleEvent = 1;
     public required TcpConnection Socket;
@@ -26,7 +26,7 @@ internal sealed class ServerConnection(ServerApp server) : IEventHandler
     /// <summary>The TLS handshake still under way on this connection; null: none (done, or plain TCP).</summary>
     public Tls.ServerHandshake? Handshake;
 
-    public void OnEvent(long arg)
+    public override void OnEvent(long arg)
     {
         if (arg == ReplyEvent)
             server.Reply(this);

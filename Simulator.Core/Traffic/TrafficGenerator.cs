@@ -54,7 +54,7 @@ internal static class TrafficGenerator
         new RateArrivals(rate, until, clock, draws, start).Next(rate.Cumulative(from.TotalSeconds));
 
     /// <summary>Arrivals every drawn gap: one scheduled at a time, the next drawn when it comes (no allocation per arrival).</summary>
-    private sealed class EveryArrivals(Distribution every, TimeSpan until, Clock clock, IChoices gaps, Action start) : IEventHandler
+    private sealed class EveryArrivals(Distribution every, TimeSpan until, Clock clock, IChoices gaps, Action start) : EventReceiver
     {
         private TimeSpan _at;
 
@@ -67,7 +67,7 @@ internal static class TrafficGenerator
             clock.At(at, this);
         }
 
-        public void OnEvent(long arg)
+        public override void OnEvent(long arg)
         {
             Next(_at);
             start();
@@ -75,7 +75,7 @@ internal static class TrafficGenerator
     }
 
     /// <summary>Arrivals at a rate: the next where Λ reaches its next target, one scheduled at a time.</summary>
-    private sealed class RateArrivals(RateCurve rate, TimeSpan until, Clock clock, IChoices draws, Action start) : IEventHandler
+    private sealed class RateArrivals(RateCurve rate, TimeSpan until, Clock clock, IChoices draws, Action start) : EventReceiver
     {
         private double _target;
 
@@ -92,7 +92,7 @@ internal static class TrafficGenerator
             clock.At(at, this); // a rounding to the tick never goes back in time: the clock clamps to now
         }
 
-        public void OnEvent(long arg)
+        public override void OnEvent(long arg)
         {
             Next(_target);
             start();

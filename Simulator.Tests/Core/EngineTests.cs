@@ -6,12 +6,12 @@ namespace Zombiesim.Tests.Core;
 
 public class EngineTests
 {
-    private sealed class Recorder(Scheduler engine) : IEventHandler
+    private sealed class Recorder(Scheduler engine) : EventReceiver
     {
         public readonly List<(TimeSpan At, long Arg)> Fired = new();
         public Action<long>? Also;
 
-        public void OnEvent(long arg)
+        public override void OnEvent(long arg)
         {
             Fired.Add((engine.Now, arg));
             Also?.Invoke(arg);
