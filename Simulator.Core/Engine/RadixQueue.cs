@@ -102,6 +102,21 @@ internal sealed class RadixQueue
         return true;
     }
 
+    /// <summary>Removes the next entry into <paramref name="e"/> if it is due at <paramref name="time"/>, the
+    /// instant of the last entry taken. Unlike <see cref="Min"/>, it never looks beyond that instant, so
+    /// entries pushed for it afterwards do not make the queue re-file.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryPopAt(long time, out QueuedEvent e)
+    {
+        if (_floor != time || _buckets[0].Count == 0)
+        {
+            e = default;
+            return false;
+        }
+        e = Pop();
+        return true;
+    }
+
     /// <summary>Removes and returns the earliest entry. The queue must not be empty.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public QueuedEvent Pop()

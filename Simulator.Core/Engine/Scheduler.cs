@@ -176,10 +176,10 @@ public sealed class Scheduler
                     return false;
             }
             long t = _ready.Count > 0 ? _ready[0].Time : _queue.Min().Time;
-            while (_queue.Count > 0 && _queue.Min().Time == t)
-            {
-                _ready.Add(_queue.Pop()); // same-instant pops come out in sequence order; later ones have larger sequences
-            }
+            // Same-instant pops come out in sequence order; later ones have larger sequences. (Not Min(): past the
+            // last of them it would look ahead to the next instant, and an event scheduled for now would re-file the queue.)
+            while (_queue.TryPopAt(t, out QueuedEvent e))
+                _ready.Add(e);
             DropCancelledReady();
             if (_ready.Count == 0)
                 continue;
