@@ -356,6 +356,11 @@ public sealed class TcpHost
         return c;
     }
 
+    /// <summary>The socket from <paramref name="local"/> (one of this host's ends) to <paramref name="remote"/>, from its
+    /// creation until it is closed and forgotten; null when there is none.</summary>
+    public TcpConnection? Find(Endpoint local, Endpoint remote) =>
+        local.Address == Address && _connections.TryGetValue(FourTuple(local, remote), out var c) ? c : null;
+
     /// <summary>A connection's key in this host's table: every local end has the host's address, so its port,
     /// the remote address and the remote port (16 + 32 + 16 bits) tell connections apart.</summary>
     private static ulong FourTuple(Endpoint local, Endpoint remote) =>

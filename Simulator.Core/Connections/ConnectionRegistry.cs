@@ -11,14 +11,14 @@ namespace Zombiesim.Core.Connections;
 /// the server's side when its local end is a server's listening endpoint: a pooler's host holds
 /// server sides (its clients') and client sides (its own connections to the server behind it).
 /// It watches the network for what explains later errors (a middlebox's drop or RST, a partition)
-/// and hands every socket transition to the run's observer.
+/// and hands every socket transition to the run's observer. A server's side finds its client's side
+/// in the client host's table of sockets, which holds it from connect() until it is closed.
 /// </summary>
-internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endpoint> servers) : INetworkObserver
+internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endpoint> servers, NetworkDriver network) : INetworkObserver
 {
     private readonly HashSet<Endpoint> _serverEnds = servers.ToHashSet();
     private readonly bool _wantsTransitions = observer.WantsTransitions;
     private readonly Dictionary<TcpConnection, Action<TcpEvent>> _owners = new();
-    private readonly Dictionary<UInt128, ConnectionInfo> _live = new(); // by Flow(client, server)
     private int _nextLabel = 1;
 
     /// <summary>Routes an application event to the socket's owner, if it still has one.</summary>
@@ -36,21 +36,15 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
     {
         if (c.Tag is ConnectionInfo cached)
             return cached;
-        bool serverSide = _serverEnds.Contains(c.Local);
-        var key = serverSide ? Flow(c.Remote, c.Local) : Flow(c.Local, c.Remote);
-        if (!_live.TryGetValue(key, out var info))
-        {
-            info = new ConnectionInfo($"c{_nextLabel++}");
-            if (!serverSide && c.Local.Port != 0) // a connect refused before it had a port is never looked up by addresses
-                _live[key] = info;
-        }
+        var info = (_serverEnds.Contains(c.Local) ? ClientSide(c.Remote, c.Local) : null) ?? new ConnectionInfo($"c{_nextLabel++}");
         c.Tag = info;
         return info;
     }
 
-    /// <summary>A connection's key: its client's and its server's address and port (48 bits each).</summary>
-    private static UInt128 Flow(Endpoint client, Endpoint server) =>
-        new(((ulong)client.Address << 16) | client.Port, ((ulong)server.Address << 16) | server.Port);
+    /// <summary>What the client's socket of a connection holds, while it is open: null when it has closed or never
+    /// looked (a connect refused before it had a port).</summary>
+    private ConnectionInfo? ClientSide(Endpoint client, Endpoint server) =>
+        network.HostAt(client.Address)?.Find(client, server)?.Tag as ConnectionInfo;
 
     public string Label(TcpConnection c) => c.State == TcpState.Listen || c.Remote.Address == 0 ? "listener" : Info(c).Label;
 
@@ -76,8 +70,8 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
         if (kind is null)
             return;
         bool fromServer = _serverEnds.Contains(segment.Source);
-        var key = fromServer ? Flow(segment.Destination, segment.Source) : Flow(segment.Source, segment.Destination);
-        if (_live.TryGetValue(key, out var info))
+        var info = fromServer ? ClientSide(segment.Destination, segment.Source) : ClientSide(segment.Source, segment.Destination);
+        if (info is not null)
         {
             info.Incident = new Incident(at, kind.Value, kind == IncidentKind.PartitionDrop ? null : by);
             observer.OnIncident(info.Label, info.Incident);
@@ -89,19 +83,14 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
         if (_wantsTransitions)
             observer.OnTransition(new TransitionRecord(at, c.Host.Name, Label(c), from, to, cause));
         if (to == TcpState.Closed)
-        {
             _owners.Remove(c);
-            if (!_serverEnds.Contains(c.Local) && c.Tag is ConnectionInfo)
-                _live.Remove(Flow(c.Local, c.Remote));
-        }
     }
 
     void INetworkObserver.OnEvent(TimeSpan at, TcpConnection connection, in TcpEvent e) { }
 }
 
 /// <summary>What both ends of a connection share: its name in traces, the latest incident that may
-/// explain a later error, and whether the server refused it. Kept on the sockets; the lookup by
-/// addresses lives only while the client's socket does.</summary>
+/// explain a later error, and whether the server refused it. Kept on the sockets.</summary>
 internal sealed class ConnectionInfo(string label)
 {
     public string Label { get; } = label;

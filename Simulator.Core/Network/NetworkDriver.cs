@@ -75,6 +75,9 @@ public sealed class NetworkDriver : ITcpDriver
 
     private static ulong Between(uint from, uint to) => ((ulong)from << 32) | to;
 
+    /// <summary>The host at <paramref name="address"/>, if there is one.</summary>
+    public TcpHost? HostAt(uint address) => _hosts.GetValueOrDefault(address);
+
     // ---------------------------------------------------------------- ITcpDriver
 
     void ITcpDriver.Transmit(TcpHost from, in Segment segment)

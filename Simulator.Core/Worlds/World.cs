@@ -57,7 +57,7 @@ internal sealed class World
         var named = scenario.Servers;
         var specs = scenario.ServerNodes.ToArray();
         var hosts = specs.Select(spec => network.AddHost(spec.Name, spec.Host, spec.NoSocket)).ToArray();
-        var connections = new ConnectionRegistry(observer, specs.Select((spec, i) => new Endpoint(hosts[i].Address, spec.Port)));
+        var connections = new ConnectionRegistry(observer, specs.Select((spec, i) => new Endpoint(hosts[i].Address, spec.Port)), network);
         network.Observer = connections;
         // A box the platform itself puts on the path (Azure's load balancer) comes before the scenario's own.
         var path = scenario.Platform.PathMiddlebox is { } box
