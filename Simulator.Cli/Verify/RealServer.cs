@@ -8,11 +8,15 @@ namespace Zombiesim.Cli.Verify;
 /// built-in generic server, or the distribution's redis-server, PostgreSQL or MariaDB with the scenario's settings
 /// mapped to their own (idle timeout, connection limit, server keepalive). PostgreSQL and MariaDB get a throwaway
 /// cluster in a temporary directory, owned by the package's unprivileged user, with an ordinary login role
-/// without a password (`zombiesim`: the model's clients are not superusers); disposing removes it.
+/// without a password (`zombiesim`: the model's clients are not superusers); disposing removes it. A scripted restart
+/// (<see cref="Exit"/>, then <see cref="Listen"/>) kills the process and starts one made ready before the run, which
+/// listens at once: the built-in server held before its listen, redis-server behind a shell waiting to exec it.
 /// </summary>
 public sealed class RealServer : IDisposable
 {
     private readonly string? _dataDir;
+    private readonly Queue<AgentProcess> _spares = new();
+    private readonly List<AgentProcess> _exited = [];
 
     private RealServer(AgentProcess process, string? dataDir)
     {
@@ -20,7 +24,51 @@ public sealed class RealServer : IDisposable
         _dataDir = dataDir;
     }
 
-    public AgentProcess Process { get; }
+    /// <summary>The server process now (a restart replaces it).</summary>
+    public AgentProcess Process { get; private set; }
+
+    /// <summary>Starts, ahead of the run, the processes of <paramref name="restarts"/> restarts, each waiting to listen.</summary>
+    public void PrepareRestarts(VerifyPlan plan, RealWorld world, int restarts, TimeSpan startTimeout)
+    {
+        var s = plan.Scenario.Server;
+        for (int i = 0; i < restarts; i++)
+        {
+            if (plan.ServerBinary is null)
+            {
+                var spare = AgentProcess.StartZombiesim(world.ServerNamespace, "server", new AgentSpec
+                {
+                    Port = s.Port, IdleTimeout = s.IdleTimeout, RequestsPerConnection = s.RequestsPerConnection, Hold = true,
+                }.ToArgs());
+                spare.WaitReady(startTimeout);
+                _spares.Enqueue(spare);
+            }
+            else if (plan.ServerBinary == "redis-server")
+            {
+                string redis = ServerBinaries.Path("redis-server")!;
+                _spares.Enqueue(AgentProcess.Start(world.ServerNamespace, "redis-server (restarted)", "sh",
+                    ["-c", "read line && exec \"$0\" \"$@\"", redis, .. RedisArgs(s)]));
+            }
+            else
+                throw new VerifyException($"verify cannot restart {plan.ServerBinary}");
+        }
+    }
+
+    /// <summary>The process exits at once (SIGKILL): its kernel closes its connections, a FIN each (a RST where unread
+    /// data waits), and its port has no listener.</summary>
+    public void Exit()
+    {
+        Process.Kill();
+        _exited.Add(Process);
+    }
+
+    /// <summary>The next process listens (a line on its stdin).</summary>
+    public void Listen()
+    {
+        if (!_spares.TryDequeue(out var next))
+            throw new VerifyException("a restart's server process was not prepared");
+        next.Send("listen");
+        Process = next;
+    }
 
     /// <summary>What the client agent speaks to this server (<see cref="ClientProtocol.For"/>).</summary>
     /// <summary>What the client speaks to this kind of server: its wire protocol (HTTP/1.1 to an HTTP server); to the
@@ -88,7 +136,8 @@ public sealed class RealServer : IDisposable
 
     public void Dispose()
     {
-        Process.Dispose();
+        foreach (var p in _spares.Concat(_exited).Append(Process).Distinct())
+            p.Dispose();
         if (_dataDir is not null)
             RemoveDirectory(_dataDir);
     }

@@ -12,7 +12,8 @@ namespace Zombiesim.Cli.Verify;
 /// and closes a connection whose client closed. A connection whose first bytes are an HTTP/1.1 request (`GET `) is
 /// served as an HTTP/1.1 keep-alive server would: a 200 response per request (<see cref="HttpProtocol"/>), and after
 /// the last of `requestsPerConnection` (nginx's keepalive_requests) one that says Connection: close, then the close.
-/// One thread per connection; prints `ready` once listening.
+/// One thread per connection; prints `ready` once listening. Held (a restart's server, `hold=1`): it warms up on a
+/// loopback port of its own, prints `ready`, and listens on its port when its stdin says `listen`, then prints `listening`.
 /// </summary>
 internal sealed class ServerAgent(AgentSpec spec, TextWriter output)
 {
@@ -21,12 +22,19 @@ internal sealed class ServerAgent(AgentSpec spec, TextWriter output)
 
     public int Run()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Bind(new IPEndPoint(IPAddress.Any, spec.Port));
-        listener.Listen(511);
-        WarmUp(listener);
-        output.WriteLine("ready");
+        if (spec.Hold)
+        {
+            using (var warm = Listen(IPAddress.Loopback, 0))
+                WarmUp(warm);
+            output.WriteLine("ready");
+            output.Flush();
+            if (Console.In.ReadLine() != "listen")
+                return 2;
+        }
+        using var listener = Listen(IPAddress.Any, spec.Port);
+        if (!spec.Hold)
+            WarmUp(listener);
+        output.WriteLine(spec.Hold ? "listening" : "ready");
         output.Flush();
         while (true)
         {
@@ -35,12 +43,21 @@ internal sealed class ServerAgent(AgentSpec spec, TextWriter output)
         }
     }
 
+    private static Socket Listen(IPAddress address, ushort port)
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listener.Bind(new IPEndPoint(address, port));
+        listener.Listen(511);
+        return listener;
+    }
+
     /// <summary>Serves a loopback client once, idle close included, so that the run's first connection does not pay for
     /// compiling this code.</summary>
     private void WarmUp(Socket listener)
     {
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        client.Connect(new IPEndPoint(IPAddress.Loopback, spec.Port));
+        client.Connect(new IPEndPoint(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndPoint!).Port));
         var accepted = listener.Accept();
         var serve = new Thread(() => Serve(accepted, TimeSpan.FromMilliseconds(20))) { IsBackground = true };
         serve.Start();

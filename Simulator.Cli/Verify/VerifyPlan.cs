@@ -47,7 +47,11 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
             Refuse(f.Client.PingInterval is not null, $"function {f.Name}: client pingInterval");
             Refuse(f.Work is not Constant, $"function {f.Name}: a work distribution (a fixed value is fine)");
         }
-        Refuse(s.Events.Count > 0, "scripted events (partitions, redeploys, server restarts, failovers)");
+        Refuse(s.Events.Any(e => e.Kind is EventKind.Failover or EventKind.Redeploy),
+            "scripted failovers and redeploys (partitions and server restarts are built)");
+        Refuse(s.Events.Any(e => e.Kind == EventKind.ServerRestart)
+                && s.Server.Kind is not (ServerKindName.Generic or ServerKindName.Http or ServerKindName.Redis),
+            $"a serverRestart of {s.Server.Preset} (built for the built-in servers and redis-server)");
         Refuse(s.Servers.Any(x => x.Pooler is not null), "a pooler (servers[].pooler)");
         Refuse(s.Server.Tls is not null, "server tls");
         Refuse(s.Server.AcceptTime > TimeSpan.Zero, "server acceptTime (the real server accepts at its own pace)");
@@ -88,7 +92,7 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
         string[] clocks = timeScale == 1 ? [] :
         [
             "traffic instants", "platform.freeze.after", "platform.reap.after", "platform.maxLifetime", "server.idleTimeout",
-            "server.evictIdleAfter", "network.middleboxes[].idleTimeout", "horizon",
+            "server.evictIdleAfter", "network.middleboxes[].idleTimeout", "events[] instants and spans", "horizon",
         ];
         return new VerifyPlan(scaled with { Expect = [] }, timeScale, binary, scaled.Network.Middleboxes.FirstOrDefault(), clocks);
     }
@@ -121,6 +125,7 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
                 Middleboxes = s.Network.Middleboxes
                     .Select(b => b with { Profile = b.Profile with { IdleTimeout = T(b.Profile.IdleTimeout) } }).ToList(),
             },
+            Events = s.Events.Select(e => e with { At = T(e.At), Until = T(e.Until) }).ToList(),
             Traffic = s.Traffic.Select(t => t with
             {
                 At = t.At.Select(a => D(a, "traffic at")).ToList(),
