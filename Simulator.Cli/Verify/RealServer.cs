@@ -18,10 +18,13 @@ public sealed class RealServer : IDisposable
     private readonly Queue<AgentProcess> _spares = new();
     private readonly List<AgentProcess> _exited = [];
 
-    private RealServer(AgentProcess process, string? dataDir)
+    private readonly bool _builtIn;
+
+    private RealServer(AgentProcess process, string? dataDir, bool builtIn = false)
     {
         Process = process;
         _dataDir = dataDir;
+        _builtIn = builtIn;
     }
 
     /// <summary>The server process now (a restart replaces it).</summary>
@@ -53,11 +56,20 @@ public sealed class RealServer : IDisposable
         }
     }
 
-    /// <summary>The process exits at once (SIGKILL): its kernel closes its connections, a FIN each (a RST where unread
-    /// data waits), and its port has no listener.</summary>
+    /// <summary>The process exits at once: its connections are closed, a FIN each, and its port has no listener. The
+    /// built-in server shuts them down itself when told (<see cref="ServerAgent"/>), then is killed; redis-server is
+    /// killed (SIGKILL), and its kernel closes them. Nothing waits for the process to be gone.</summary>
     public void Exit()
     {
-        Process.Kill();
+        if (_builtIn)
+        {
+            Process.Send("exit");
+            var until = System.Diagnostics.Stopwatch.StartNew();
+            while (Process.Next(TimeSpan.FromSeconds(1)) is { } line && line != "exited" && until.Elapsed < TimeSpan.FromSeconds(1))
+            {
+            }
+        }
+        Libc.Signal(Process.Pid, Libc.SigKill);
         _exited.Add(Process);
     }
 
@@ -92,7 +104,7 @@ public sealed class RealServer : IDisposable
                     new AgentSpec { Port = s.Port, IdleTimeout = s.IdleTimeout, RequestsPerConnection = s.RequestsPerConnection }
                         .ToArgs());
                 agent.WaitReady(startTimeout);
-                return new RealServer(agent, null);
+                return new RealServer(agent, null, builtIn: true);
             case "redis-server":
                 return new RealServer(AgentProcess.Start(world.ServerNamespace, "redis-server", "redis-server", RedisArgs(s)), null);
             default:
