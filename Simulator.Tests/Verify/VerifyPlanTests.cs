@@ -131,4 +131,44 @@ public class VerifyPlanTests
         var act = () => RealSysctls.For(new Sysctls { TcpFinTimeout = TimeSpan.FromMilliseconds(1500) });
         act.Should().Throw<VerifyException>().WithMessage("*whole seconds*");
     }
+    [Fact]
+    public void A_server_restart_and_a_partition_are_scaled_and_replayed_as_steps_before_the_platforms_actions()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["horizon=120s"]) with
+        {
+            Events =
+            [
+                new EventSpec(EventKind.ServerRestart, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30), null),
+                new EventSpec(EventKind.Partition, TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(95), null),
+            ],
+        };
+        var plan = VerifyPlan.From(s, 10);
+        plan.Scenario.Events.Select(e => (e.At.TotalSeconds, e.Until.TotalSeconds)).Should().Equal((2.0, 3.0), (4.0, 9.5));
+        plan.ScaledClocks.Should().Contain("events[] instants and spans");
+        var recorder = new RunRecorder();
+        Simulation.Run(plan.Scenario, null, recorder);
+        Schedule.From(plan, recorder).Steps.Where(st => st.At.TotalSeconds is >= 2 and <= 9.5)
+            .Select(st => (st.At.TotalSeconds, st.Kind, st.Environment)).Should().Equal(
+                (2.0, StepKind.ServerExit, "server"), (3.0, StepKind.ServerListen, "server"),
+                (4.0, StepKind.PartitionStart, "network"), (9.5, StepKind.PartitionEnd, "network"),
+                (9.5, StepKind.Thaw, "hello#1"), (9.5, StepKind.Request, "hello#1"));
+        new AgentSpec { Hold = true }.ToArgs().Should().Contain("hold=1");
+        AgentSpec.Parse(["hold=1"]).Hold.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Failovers_redeploys_and_restarts_of_a_database_are_refused()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.preset=postgres"]) with
+        {
+            Events =
+            [
+                new EventSpec(EventKind.ServerRestart, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30), null),
+                new EventSpec(EventKind.Failover, TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(70), null),
+            ],
+        };
+        var act = () => VerifyPlan.From(s, 1);
+        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: scripted failovers and redeploys (partitions and "
+            + "server restarts are built); a serverRestart of postgres (built for the built-in servers and redis-server)");
+    }
 }
