@@ -115,6 +115,7 @@ public static class RealRun
             .OrderBy(x => x.Due).ThenBy(x => x.Step.Kind).ToList();
         var doomed = new HashSet<string>();
         var scripted = new List<string>(); // the scripted events as done, for stderr once the run is over
+        var pings = schedule.Environments.Where(e => e.Function.Client.PingInterval is not null).Select(e => e.Name).ToHashSet();
         int n = 0;
         for (int i = 0; i < steps.Count; i++)
         {
@@ -192,6 +193,8 @@ public static class RealRun
                     WaitFor(heard, (step.Environment, "result"), invoked[step.Environment]);
                     now = clock.Elapsed.TotalSeconds;
                     lifecycle.Add(new LifecycleRecord(TimeSpan.FromSeconds(now), step.Environment, LifecycleEvent.Frozen));
+                    if (pings.Contains(step.Environment))
+                        agent.Send("pause"); // read at SIGCONT at the latest, before an overdue ping timer
                     agent.Stop();
                     if (vm)
                     {
@@ -363,7 +366,8 @@ public static class RealRun
             UserTimeout = c.UserTimeout, Retries = c.Retries, RetryOn = c.RetryOn.Select(o => o.Name()).ToList(),
             Work = TimeSpan.FromSeconds(((Core.Random.Constant)env.Function.Work).Value), ShutdownHook = hook,
             PoolMax = c.Pool?.Max ?? 1, PoolIdleTimeout = c.Pool?.IdleTimeout, AcquireTimeout = c.Pool?.AcquireTimeout,
-            Parallel = env.Function.Parallel, OverdueBefore = c.Pool?.OverdueTimers != Core.Scenarios.OverdueTimers.AfterHandler,
+            Parallel = env.Function.Parallel, PingInterval = c.PingInterval,
+            OverdueBefore = c.Pool?.OverdueTimers != Core.Scenarios.OverdueTimers.AfterHandler,
             SetupCost = c.SetupCost is Core.Random.Constant setup ? TimeSpan.FromSeconds(setup.Value)
                 : Core.Platforms.ConnectionSetupCost.Default(env.Function.Memory),
         };

@@ -44,7 +44,6 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
             Refuse(f.Client.Monitoring is not null || f.Client.Reconnect is not null || f.Client.ZombieKiller is not null,
                 $"function {f.Name}: client monitoring, reconnect or zombieKiller");
             Refuse(f.Client.SetupCost is not (null or Constant), $"function {f.Name}: a setupCost distribution (a fixed value is fine)");
-            Refuse(f.Client.PingInterval is not null, $"function {f.Name}: client pingInterval");
             Refuse(f.Work is not Constant, $"function {f.Name}: a work distribution (a fixed value is fine)");
         }
         Refuse(s.Events.Any(e => e.Kind is EventKind.Failover or EventKind.Redeploy),

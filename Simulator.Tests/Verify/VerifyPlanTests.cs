@@ -171,4 +171,12 @@ public class VerifyPlanTests
         act.Should().Throw<VerifyException>().WithMessage("verify cannot build: scripted failovers and redeploys (partitions and "
             + "server restarts are built); a serverRestart of postgres (built for the built-in servers and redis-server)");
     }
+    [Fact]
+    public void Idle_pings_are_built_and_their_interval_is_the_clients_own_timer_not_scaled()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["functions.0.client.pingInterval=2s"]);
+        VerifyPlan.From(s, 10).Scenario.Functions[0].Client.PingInterval.Should().Be(TimeSpan.FromSeconds(2));
+        new AgentSpec { PingInterval = TimeSpan.FromSeconds(2) }.ToArgs().Should().Contain("pingMs=2000");
+        AgentSpec.Parse(["pingMs=2000"]).PingInterval.Should().Be(TimeSpan.FromSeconds(2));
+    }
 }
