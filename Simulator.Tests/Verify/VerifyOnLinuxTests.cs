@@ -212,6 +212,50 @@ public class VerifyOnLinuxTests
         }
     }
 
+    /// <summary>Idle pings while warm, stopped by the freeze: verify-pings (docs/verify.md) made shorter.</summary>
+    private const string PingScenario = """
+        name: verify-pings
+        seed: 1
+        horizon: 8s
+        platform:
+          freeze: { after: 3s, mode: process }
+          reap: { after: 60s }
+          coldStart: 200ms
+        functions:
+          - name: api
+            memory: 1024
+            client: { commandTimeout: 1s, pingInterval: 1.3s }
+        server:
+          preset: generic
+          idleTimeout: 1.5s
+        network:
+          latency: 0.5ms
+        traffic:
+          - function: api
+            at: [0s, 7s]
+        """;
+
+    [NamespaceFact]
+    public void Real_idle_pings_keep_the_connection_until_the_freeze_stops_them_as_the_model_says()
+    {
+        // Pings at 1.5 s and 2.8 s keep the connection from the server's 1.5 s idle close (1.7 s without them); the
+        // freeze at 3.2 s stops them, the server closes it at 4.3 s, and the thawed command at 7 s reads EOF.
+        string file = Path.Combine(Path.GetTempPath(), $"zombiesim-pings-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, PingScenario);
+        try
+        {
+            var real = Verify(file, "1");
+            Outcomes(real).Should().Equal("ok", "EOF");
+            var close = real["transitions"]!.AsArray().First(t => t!["host"]!.GetValue<string>() == "server"
+                && t["to"]!.GetValue<string>() == "FIN_WAIT_1")!;
+            close["t"]!.GetValue<double>().Should().BeInRange(4.30, 4.40);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static string[] ServerStates(JsonNode real) => real["transitions"]!.AsArray()
         .Where(t => t!["host"]!.GetValue<string>() == "server" && t["connection"]!.GetValue<string>() == "c1")
         .Select(t => t!["to"]!.GetValue<string>()).ToArray();
