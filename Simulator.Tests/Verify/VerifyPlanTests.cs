@@ -157,7 +157,7 @@ public class VerifyPlanTests
     }
 
     [Fact]
-    public void Failovers_redeploys_and_restarts_of_a_database_are_refused()
+    public void Failovers_and_restarts_of_a_database_are_refused()
     {
         var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.preset=postgres"]) with
         {
@@ -168,7 +168,7 @@ public class VerifyPlanTests
             ],
         };
         var act = () => VerifyPlan.From(s, 1);
-        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: scripted failovers and redeploys (partitions and "
+        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: a scripted failover (partitions, redeploys and "
             + "server restarts are built); a serverRestart of postgres (built for the built-in servers and redis-server)");
     }
     [Fact]
