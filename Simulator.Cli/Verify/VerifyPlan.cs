@@ -52,6 +52,7 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
                 && s.Server.Kind is not (ServerKindName.Generic or ServerKindName.Http or ServerKindName.Redis),
             $"a serverRestart of {s.Server.Preset} (built for the built-in servers and redis-server)");
         Refuse(s.Servers.Any(x => x.Pooler is not null), "a pooler (servers[].pooler)");
+        Refuse(s.Servers.Count > 1 && s.Servers.All(x => x.Pooler is null), "more than one server (servers[]: one is built)");
         Refuse(s.Server.Tls is not null, "server tls");
         Refuse(s.Server.AcceptTime > TimeSpan.Zero, "server acceptTime (the real server accepts at its own pace)");
         Refuse(s.Network.Middleboxes.Count > 1, "more than one middlebox");

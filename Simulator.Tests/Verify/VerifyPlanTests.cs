@@ -179,4 +179,12 @@ public class VerifyPlanTests
         new AgentSpec { PingInterval = TimeSpan.FromSeconds(2) }.ToArgs().Should().Contain("pingMs=2000");
         AgentSpec.Parse(["pingMs=2000"]).PingInterval.Should().Be(TimeSpan.FromSeconds(2));
     }
+    [Fact]
+    public void A_second_server_is_refused_as_only_one_is_built()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), []);
+        var two = s with { Servers = [s.Server with { Name = "a" }, s.Server with { Name = "b" }] };
+        var act = () => VerifyPlan.From(two, 1);
+        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: more than one server (servers[]: one is built)");
+    }
 }
