@@ -33,6 +33,11 @@ public sealed record AgentSpec
     /// <summary>The built-in HTTP server's keepalive_requests: the last allowed response says Connection: close and the
     /// server closes; null: no limit.</summary>
     public int? RequestsPerConnection { get; init; }
+    /// <summary>The built-in server of a restart: started ahead and warmed up, it listens only when told (`listen` on its
+    /// stdin), so that it listens again at the model's instant and not after the start of a process.</summary>
+    public bool Hold { get; init; }
+    /// <summary>The library's idle ping interval (`client.pingInterval`); null: no pings.</summary>
+    public TimeSpan? PingInterval { get; init; }
     /// <summary>The pool's size (1: a library with one connection), its idle timeout and acquire timeout.</summary>
     public int PoolMax { get; init; } = 1;
     public TimeSpan? PoolIdleTimeout { get; init; }
@@ -64,6 +69,8 @@ public sealed record AgentSpec
         if (Protocol != "line") yield return $"protocol={Protocol}";
         if (ShutdownHook) yield return "hook=1";
         if (RequestsPerConnection is { } rpc) yield return $"requestsPerConnection={rpc}";
+        if (Hold) yield return "hold=1";
+        if (PingInterval is { } ping) yield return $"pingMs={Ms(ping)}";
         if (PoolMax != 1) yield return $"poolMax={PoolMax}";
         if (PoolIdleTimeout is { } pi) yield return $"poolIdleMs={Ms(pi)}";
         if (AcquireTimeout is { } a) yield return $"acquireTimeoutMs={Ms(a)}";
@@ -100,6 +107,8 @@ public sealed record AgentSpec
                 "protocol" => spec with { Protocol = v },
                 "hook" => spec with { ShutdownHook = v == "1" },
                 "requestsPerConnection" => spec with { RequestsPerConnection = int.Parse(v, CultureInfo.InvariantCulture) },
+                "hold" => spec with { Hold = v == "1" },
+                "pingMs" => spec with { PingInterval = Ms() },
                 "poolMax" => spec with { PoolMax = int.Parse(v, CultureInfo.InvariantCulture) },
                 "poolIdleMs" => spec with { PoolIdleTimeout = Ms() },
                 "acquireTimeoutMs" => spec with { AcquireTimeout = Ms() },

@@ -12,6 +12,9 @@ internal sealed class AgentConnection(Socket socket)
     public int Count { get; set; }
     public TimeSpan LastUsed { get; set; }
     public TimeSpan IdleDeadline { get; set; } = TimeSpan.MaxValue;
+    /// <summary>An idle ping is on its way (<see cref="ClientAgent"/>'s pings), its reply due by <see cref="PingDeadline"/>.</summary>
+    public bool PingPending { get; set; }
+    public TimeSpan PingDeadline { get; set; }
     private int _port;
 
     /// <summary>Its local port (the connection's name on the real side), remembered once known: 0 before the connect.</summary>
@@ -48,6 +51,7 @@ internal sealed partial class ClientAgent
         public TimeSpan Deadline = TimeSpan.MaxValue; // the acquire timeout while waiting, the command timeout once sent
         public int Retries;
         public bool Kept; // its connection holds bytes written while it was idle: read them before waiting for more
+        public int Skip; // replies to read before its own: an idle ping's, on its way when the command took the connection
     }
 
     private (string Outcome, string? Origin, int Port, TimeSpan End) Invoke()
@@ -154,6 +158,12 @@ internal sealed partial class ClientAgent
                 call.Kept = false;
                 int at = call.Conn!.Port;
                 var reading = ReadReply(call.Conn!, fds[i].Revents != 0, out var failure);
+                if (reading == Reading.Done && failure is null && call.Skip > 0)
+                {
+                    call.Skip--; // the ping's reply
+                    call.Kept = call.Conn!.Count > 0;
+                    continue;
+                }
                 if (reading == Reading.More && failure is null)
                     continue;
                 Release(call, failed: failure is not null || reading == Reading.Error);
@@ -192,6 +202,8 @@ internal sealed partial class ClientAgent
     {
         call.Conn = conn;
         call.Kept = conn.Count > 0;
+        call.Skip = conn.PingPending ? 1 : 0;
+        conn.PingPending = false;
         call.Deadline = Deadline(_clock.Elapsed, spec.CommandTimeout);
         try
         {

@@ -31,6 +31,10 @@ internal sealed partial class ClientAgent
             using var limit = new CancellationTokenSource();
             if (spec.ConnectTimeout is { } t)
                 limit.CancelAfter(t);
+            // Bound first, so that its port is known and kept: a connect refused at once still names its connection
+            // (an autobound port is released with the refusal).
+            socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 0));
+            _ = conn.Port;
             socket.ConnectAsync(_target!, limit.Token).AsTask().GetAwaiter().GetResult();
             foreach (var step in _protocol.Opening)
             {

@@ -52,13 +52,18 @@ internal sealed partial class ClientAgent(AgentSpec spec, TextWriter output)
             fds.AddRange(_free.Select(c => new Libc.PollFd { Fd = (int)c.Socket.Handle, Events = Libc.PollIn }));
             var array = fds.ToArray();
             var free = _free.ToArray();
-            int polled = Libc.Poll(array, (nuint)array.Length, IdleWait());
+            int wait = IdleWait() is var idle && PingWait() is var ping && (idle < 0 || ping < 0) ? Math.Max(idle, ping)
+                : Math.Min(idle, ping);
+            int polled = Libc.Poll(array, (nuint)array.Length, wait);
             // The pool's idle timers are this process's own: SIGSTOP stops them, and one overdue at SIGCONT runs now,
             // before the invocation waiting on stdin (the model's overdueTimers: before), or once its first command has
             // taken a connection (after: an event loop that serves the I/O before its timers).
             bool invocation = polled > 0 && array[0].Revents != 0;
             if (spec.OverdueBefore || !invocation)
+            {
                 CloseIdleExpired();
+                RunPingTimers(pingTimer: !invocation); // an invocation (or a freeze's pause) on stdin stops the ping timer
+            }
             if (polled <= 0)
                 continue; // a timer, or EINTR: SIGSTOP and SIGCONT interrupt poll
             if (invocation)
@@ -83,8 +88,12 @@ internal sealed partial class ClientAgent(AgentSpec spec, TextWriter output)
             }
             for (int i = 2; i < array.Length; i++)
             {
-                if (array[i].Revents != 0 && _free.Contains(free[i - 2]) && !ReceiveIdle(free[i - 2]))
+                if (array[i].Revents == 0 || !_free.Contains(free[i - 2]))
+                    continue;
+                if (!ReceiveIdle(free[i - 2]))
                     Drop(free[i - 2]); // idle: the library learns that the server closed it and drops it
+                else
+                    ReadPingReply(free[i - 2]);
             }
         }
     }
@@ -123,10 +132,17 @@ internal sealed partial class ClientAgent(AgentSpec spec, TextWriter output)
     private void Handle(string line)
     {
         var words = line.Split(' ');
+        if (words is ["pause"])
+        {
+            PausePings(); // a freeze
+            return;
+        }
         if (words is not ["invoke", var n])
             throw new VerifyException($"agent: unexpected line '{line}'");
         var start = _clock.Elapsed;
+        PausePings();
         var (outcome, origin, port, end) = Invoke();
+        ArmPing();
         long micros = (long)(end - start).TotalMicroseconds;
         output.WriteLine($"result {n} {outcome} {origin ?? "-"} {port} {micros.ToString(CultureInfo.InvariantCulture)}");
         output.Flush();

@@ -47,6 +47,7 @@ public static class RealRun
             progress.WriteLine($"warning: preset {s.Server.Preset} is MySQL; the real server is MariaDB, whose idle close is a RST "
                 + "without an error (docs/verify.md): --set server.preset=mariadb compares like with like");
         using var realServer = RealServer.Start(plan, world, StartTimeout);
+        realServer.PrepareRestarts(plan, world, schedule.Steps.Count(st => st.Kind == StepKind.ServerExit), StartTimeout);
         var server = realServer.Process;
         var agents = new Dictionary<string, (int Index, AgentProcess Agent)>();
         try
@@ -61,7 +62,7 @@ public static class RealRun
             foreach (var (_, agent) in agents.Values)
                 agent.WaitReady(StartTimeout);
             WaitListening(server, s.Server.Port);
-            return Replay(plan, schedule, world, server, agents, hz) with { LatencyEmulated = world.LatencyEmulated };
+            return Replay(plan, schedule, world, realServer, agents, hz, progress) with { LatencyEmulated = world.LatencyEmulated };
         }
         finally
         {
@@ -75,10 +76,10 @@ public static class RealRun
         }
     }
 
-    private static RealResult Replay(VerifyPlan plan, Schedule schedule, RealWorld world, AgentProcess server,
-        Dictionary<string, (int Index, AgentProcess Agent)> agents, int? hz)
+    private static RealResult Replay(VerifyPlan plan, Schedule schedule, RealWorld world, RealServer server,
+        Dictionary<string, (int Index, AgentProcess Agent)> agents, int? hz, TextWriter progress)
     {
-        var hosts = agents.Select(a => $"{a.Key}:{a.Value.Agent.Pid}").Prepend($"server:{server.Pid}");
+        var hosts = agents.Select(a => $"{a.Key}:{a.Value.Agent.Pid}").Prepend("server:0"); // the poller's own namespace
         using var poller = AgentProcess.StartZombiesim(world.ServerNamespace, "poll",
             [$"port={plan.Scenario.Server.Port}", $"hosts={string.Join(',', hosts)}"]);
         poller.WaitReady(StartTimeout);
@@ -113,6 +114,8 @@ public static class RealRun
                     Step: st with { Kind = st.Kind == StepKind.Thaw ? StepKind.PrepareThaw : StepKind.PrepareDestroy })))
             .OrderBy(x => x.Due).ThenBy(x => x.Step.Kind).ToList();
         var doomed = new HashSet<string>();
+        var scripted = new List<string>(); // the scripted events as done, for stderr once the run is over
+        var pings = schedule.Environments.Where(e => e.Function.Client.PingInterval is not null).Select(e => e.Name).ToHashSet();
         int n = 0;
         for (int i = 0; i < steps.Count; i++)
         {
@@ -120,8 +123,15 @@ public static class RealRun
             if (due > plan.Scenario.Horizon)
                 break;
             WaitUntil(clock, due);
-            var (k, agent) = agents[step.Environment];
             double now = clock.Elapsed.TotalSeconds;
+            if (step.Kind <= StepKind.PartitionEnd)
+            {
+                Scripted(step.Kind, server, world, schedule);
+                scripted.Add(FormattableString.Invariant(
+                    $"{step.Kind} due {due.TotalSeconds:0.######} s, done {now:0.######} to {clock.Elapsed.TotalSeconds:0.######} s"));
+                continue;
+            }
+            var (k, agent) = agents[step.Environment];
             switch (step.Kind)
             {
                 case StepKind.Request:
@@ -183,6 +193,8 @@ public static class RealRun
                     WaitFor(heard, (step.Environment, "result"), invoked[step.Environment]);
                     now = clock.Elapsed.TotalSeconds;
                     lifecycle.Add(new LifecycleRecord(TimeSpan.FromSeconds(now), step.Environment, LifecycleEvent.Frozen));
+                    if (pings.Contains(step.Environment))
+                        agent.Send("pause"); // read at SIGCONT at the latest, before an overdue ping timer
                     agent.Stop();
                     if (vm)
                     {
@@ -203,9 +215,17 @@ public static class RealRun
         WaitUntil(clock, plan.Scenario.Horizon);
         if (realTime)
             Libc.NormalThread();
+        foreach (var line in scripted)
+            progress.WriteLine("verify: scripted " + line);
         if (noCollections && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
             GC.EndNoGCRegion();
-        var (names, transitions) = Observed(poller);
+        var (polled, seen) = Observed(poller);
+        var (names, transitions) = ConnectionNames.Merge(polled, seen, results
+            .Select(r => (Env: r.Env, Field: r.Line.Split(' ')))
+            .Where(r => r.Field is ["result", _, _, _, not "0", _])
+            .Select(r => (new IPEndPoint(RealWorld.EnvironmentAddress(agents[r.Env].Index),
+                    int.Parse(r.Field[4], CultureInfo.InvariantCulture)),
+                sent[(r.Env, int.Parse(r.Field[1], CultureInfo.InvariantCulture))].Dispatch)));
         var requests = new List<RequestRecord>();
         foreach (var (env, line) in results)
             requests.Add(Record(line, env, sent, names, agents[env].Index));
@@ -239,6 +259,18 @@ public static class RealRun
                     cause, double.Parse(since, CultureInfo.InvariantCulture)));
         }
         return (names, transitions);
+    }
+
+    /// <summary>A scripted event: the server process killed or listening again; the partition made or healed.</summary>
+    private static void Scripted(StepKind kind, RealServer server, RealWorld world, Schedule schedule)
+    {
+        switch (kind)
+        {
+            case StepKind.ServerExit: server.Exit(); break;
+            case StepKind.ServerListen: server.Listen(); break;
+            case StepKind.PartitionStart: world.Partition(schedule.Environments.Select(e => e.Index)); break;
+            case StepKind.PartitionEnd: world.Heal(); break;
+        }
     }
 
     private static void Thaw(RealWorld world, int k, AgentProcess agent, bool stillCut)
@@ -334,7 +366,8 @@ public static class RealRun
             UserTimeout = c.UserTimeout, Retries = c.Retries, RetryOn = c.RetryOn.Select(o => o.Name()).ToList(),
             Work = TimeSpan.FromSeconds(((Core.Random.Constant)env.Function.Work).Value), ShutdownHook = hook,
             PoolMax = c.Pool?.Max ?? 1, PoolIdleTimeout = c.Pool?.IdleTimeout, AcquireTimeout = c.Pool?.AcquireTimeout,
-            Parallel = env.Function.Parallel, OverdueBefore = c.Pool?.OverdueTimers != Core.Scenarios.OverdueTimers.AfterHandler,
+            Parallel = env.Function.Parallel, PingInterval = c.PingInterval,
+            OverdueBefore = c.Pool?.OverdueTimers != Core.Scenarios.OverdueTimers.AfterHandler,
             SetupCost = c.SetupCost is Core.Random.Constant setup ? TimeSpan.FromSeconds(setup.Value)
                 : Core.Platforms.ConnectionSetupCost.Default(env.Function.Memory),
         };

@@ -8,19 +8,79 @@ namespace Zombiesim.Cli.Verify;
 /// built-in generic server, or the distribution's redis-server, PostgreSQL or MariaDB with the scenario's settings
 /// mapped to their own (idle timeout, connection limit, server keepalive). PostgreSQL and MariaDB get a throwaway
 /// cluster in a temporary directory, owned by the package's unprivileged user, with an ordinary login role
-/// without a password (`zombiesim`: the model's clients are not superusers); disposing removes it.
+/// without a password (`zombiesim`: the model's clients are not superusers); disposing removes it. A scripted restart
+/// (<see cref="Exit"/>, then <see cref="Listen"/>) kills the process and starts one made ready before the run, which
+/// listens at once: the built-in server held before its listen, redis-server behind a shell waiting to exec it.
 /// </summary>
 public sealed class RealServer : IDisposable
 {
     private readonly string? _dataDir;
+    private readonly Queue<AgentProcess> _spares = new();
+    private readonly List<AgentProcess> _exited = [];
 
-    private RealServer(AgentProcess process, string? dataDir)
+    private readonly bool _builtIn;
+
+    private RealServer(AgentProcess process, string? dataDir, bool builtIn = false)
     {
         Process = process;
         _dataDir = dataDir;
+        _builtIn = builtIn;
     }
 
-    public AgentProcess Process { get; }
+    /// <summary>The server process now (a restart replaces it).</summary>
+    public AgentProcess Process { get; private set; }
+
+    /// <summary>Starts, ahead of the run, the processes of <paramref name="restarts"/> restarts, each waiting to listen.</summary>
+    public void PrepareRestarts(VerifyPlan plan, RealWorld world, int restarts, TimeSpan startTimeout)
+    {
+        var s = plan.Scenario.Server;
+        for (int i = 0; i < restarts; i++)
+        {
+            if (plan.ServerBinary is null)
+            {
+                var spare = AgentProcess.StartZombiesim(world.ServerNamespace, "server", new AgentSpec
+                {
+                    Port = s.Port, IdleTimeout = s.IdleTimeout, RequestsPerConnection = s.RequestsPerConnection, Hold = true,
+                }.ToArgs());
+                spare.WaitReady(startTimeout);
+                _spares.Enqueue(spare);
+            }
+            else if (plan.ServerBinary == "redis-server")
+            {
+                string redis = ServerBinaries.Path("redis-server")!;
+                _spares.Enqueue(AgentProcess.Start(world.ServerNamespace, "redis-server (restarted)", "sh",
+                    ["-c", "read line && exec \"$0\" \"$@\"", redis, .. RedisArgs(s)]));
+            }
+            else
+                throw new VerifyException($"verify cannot restart {plan.ServerBinary}");
+        }
+    }
+
+    /// <summary>The process exits at once: its connections are closed, a FIN each, and its port has no listener. The
+    /// built-in server shuts them down itself when told (<see cref="ServerAgent"/>), then is killed; redis-server is
+    /// killed (SIGKILL), and its kernel closes them. Nothing waits for the process to be gone.</summary>
+    public void Exit()
+    {
+        if (_builtIn)
+        {
+            Process.Send("exit");
+            var until = System.Diagnostics.Stopwatch.StartNew();
+            while (Process.Next(TimeSpan.FromSeconds(1)) is { } line && line != "exited" && until.Elapsed < TimeSpan.FromSeconds(1))
+            {
+            }
+        }
+        Libc.Signal(Process.Pid, Libc.SigKill);
+        _exited.Add(Process);
+    }
+
+    /// <summary>The next process listens (a line on its stdin).</summary>
+    public void Listen()
+    {
+        if (!_spares.TryDequeue(out var next))
+            throw new VerifyException("a restart's server process was not prepared");
+        next.Send("listen");
+        Process = next;
+    }
 
     /// <summary>What the client agent speaks to this server (<see cref="ClientProtocol.For"/>).</summary>
     /// <summary>What the client speaks to this kind of server: its wire protocol (HTTP/1.1 to an HTTP server); to the
@@ -44,7 +104,7 @@ public sealed class RealServer : IDisposable
                     new AgentSpec { Port = s.Port, IdleTimeout = s.IdleTimeout, RequestsPerConnection = s.RequestsPerConnection }
                         .ToArgs());
                 agent.WaitReady(startTimeout);
-                return new RealServer(agent, null);
+                return new RealServer(agent, null, builtIn: true);
             case "redis-server":
                 return new RealServer(AgentProcess.Start(world.ServerNamespace, "redis-server", "redis-server", RedisArgs(s)), null);
             default:
@@ -88,7 +148,8 @@ public sealed class RealServer : IDisposable
 
     public void Dispose()
     {
-        Process.Dispose();
+        foreach (var p in _spares.Concat(_exited).Append(Process).Distinct())
+            p.Dispose();
         if (_dataDir is not null)
             RemoveDirectory(_dataDir);
     }

@@ -154,6 +154,21 @@ public sealed partial class RealWorld : IDisposable
         Shell.Run("ip", "netns", "exec", peerNs, "nft", "delete", "table", "netdev", $"zs_{tag}_e{k}");
     }
 
+    /// <summary>A scripted partition: every path drops everything both ways, at netdev ingress and egress of the server's
+    /// end of every link (the router's link with a middlebox), so what the server sends is dropped as it is sent and what
+    /// an environment sends as it arrives (within the one-way latency of the model's drop at sending).</summary>
+    public void Partition(IEnumerable<int> environments)
+    {
+        string devices = _router ? "\"eth0\"" : string.Join(", ", environments.Select(k => $"\"v{k}\""));
+        string Chain(string name, string hook) =>
+            $"  chain {name} {{\n    type filter hook {hook} devices = {{ {devices} }} priority -500; policy drop;\n  }}\n";
+        Shell.RunWithInput("table netdev zs_partition {\n" + Chain("in", "ingress") + Chain("out", "egress") + "}\n",
+            "ip", "netns", "exec", ServerNamespace, "nft", "-f", "-");
+    }
+
+    /// <summary>The partition heals: its drops are removed.</summary>
+    public void Heal() => Shell.Run("ip", "netns", "exec", ServerNamespace, "nft", "delete", "table", "netdev", "zs_partition");
+
     private static string DropTable(string table, string device) =>
         $"table netdev {table} {{\n  chain ingress {{\n    type filter hook ingress device \"{device}\" priority -500; policy drop;\n"
         + "  }\n}\n";

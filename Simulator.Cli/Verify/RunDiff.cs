@@ -64,7 +64,9 @@ public static class RunDiff
             {
                 double since = i == 0 ? 0 : m[i].T - m[i - 1].T;
                 double allowance = tol.ForTransition(key.Host, m[i].Cause, since);
-                double dwell = i + 1 < m.Count ? m[i + 1].T - m[i].T : double.PositiveInfinity;
+                // A connection that lived too short for any poll (a connect refused within a round trip) ends unseen.
+                double dwell = i + 1 < m.Count ? m[i + 1].T - m[i].T
+                    : r.Count == 0 && m[i].To == "CLOSED" ? m[i].T - m[0].T : double.PositiveInfinity;
                 string what = $"{m[i].From} -> {m[i].To} ({m[i].Cause})";
                 if (j < r.Count && r[j].To == m[i].To)
                 {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -12,27 +13,78 @@ namespace Zombiesim.Cli.Verify;
 /// and closes a connection whose client closed. A connection whose first bytes are an HTTP/1.1 request (`GET `) is
 /// served as an HTTP/1.1 keep-alive server would: a 200 response per request (<see cref="HttpProtocol"/>), and after
 /// the last of `requestsPerConnection` (nginx's keepalive_requests) one that says Connection: close, then the close.
-/// One thread per connection; prints `ready` once listening.
+/// One thread per connection; prints `ready` once listening. Held (a restart's server, `hold=1`): it warms up on a
+/// loopback port of its own, prints `ready`, and listens on its port when its stdin says `listen`, then prints `listening`.
+/// A restart's exit (`exit` on its stdin): it shuts its listener and every connection down at once (a FIN each, the port
+/// no longer listening) and prints `exited`, then waits for its SIGKILL. The kernel would do the same at the exit, but a
+/// SIGKILLed runtime of many threads took 63 to 714 ms here from the signal to its reaping (docs/verify.md).
 /// </summary>
 internal sealed class ServerAgent(AgentSpec spec, TextWriter output)
 {
     private static readonly byte[] Reply = Encoding.ASCII.GetBytes("+PONG\r\n");
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly ConcurrentDictionary<Socket, bool> _open = new();
 
     public int Run()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Bind(new IPEndPoint(IPAddress.Any, spec.Port));
-        listener.Listen(511);
-        WarmUp(listener);
-        output.WriteLine("ready");
+        if (spec.Hold)
+        {
+            using (var warm = Listen(IPAddress.Loopback, 0))
+                WarmUp(warm);
+            output.WriteLine("ready");
+            output.Flush();
+            if (Console.In.ReadLine() != "listen")
+                return 2;
+        }
+        using var listener = Listen(IPAddress.Any, spec.Port);
+        if (!spec.Hold)
+            WarmUp(listener);
+        output.WriteLine(spec.Hold ? "listening" : "ready");
         output.Flush();
+        new Thread(() => ExitWhenTold(listener)) { IsBackground = true }.Start();
         while (true)
         {
-            var socket = listener.Accept();
+            Socket socket;
+            try
+            {
+                socket = listener.Accept();
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(Timeout.Infinite); // shut down by an exit: the SIGKILL follows
+                return 0;
+            }
+            _open[socket] = true;
             new Thread(() => Serve(socket, spec.IdleTimeout)) { IsBackground = true }.Start();
         }
+    }
+
+    private void ExitWhenTold(Socket listener)
+    {
+        if (Console.In.ReadLine() != "exit")
+            return;
+        foreach (var socket in _open.Keys.Prepend(listener))
+        {
+            try
+            {
+                socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // closed meanwhile
+            }
+        }
+        output.WriteLine("exited");
+        output.Flush();
+    }
+
+    private static Socket Listen(IPAddress address, ushort port)
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listener.Bind(new IPEndPoint(address, port));
+        listener.Listen(511);
+        return listener;
     }
 
     /// <summary>Serves a loopback client once, idle close included, so that the run's first connection does not pay for
@@ -40,7 +92,7 @@ internal sealed class ServerAgent(AgentSpec spec, TextWriter output)
     private void WarmUp(Socket listener)
     {
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        client.Connect(new IPEndPoint(IPAddress.Loopback, spec.Port));
+        client.Connect(new IPEndPoint(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndPoint!).Port));
         var accepted = listener.Accept();
         var serve = new Thread(() => Serve(accepted, TimeSpan.FromMilliseconds(20))) { IsBackground = true };
         serve.Start();
@@ -100,6 +152,7 @@ internal sealed class ServerAgent(AgentSpec spec, TextWriter output)
         {
             // reset by the peer: nothing to close cleanly
         }
+        _open.TryRemove(socket, out _);
         socket.Close();
     }
 

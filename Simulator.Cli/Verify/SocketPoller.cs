@@ -14,7 +14,8 @@ public sealed record ObservedTransition(double T, string Host, string Connection
 
 /// <summary>
 /// Watches each host's TCP sockets by reading /proc/PID/net/tcp of a process inside the host's namespace (the file
-/// shows that process's namespace) every <see cref="Interval"/>, and records each change as a transition, named as the
+/// shows that process's namespace; PID 0: this process's own, the server's namespace, whose server may restart)
+/// every <see cref="Interval"/>, and records each change as a transition, named as the
 /// model names connections: c1, c2, ... by the client's address and port in the order they first appear, and
 /// `listener`. A change shorter than the interval can be missed; the diff knows it. Thread-safe.
 /// </summary>
@@ -131,7 +132,7 @@ public sealed class SocketPoller : IDisposable
                 double readStart = Now;
                 try
                 {
-                    lines = File.ReadAllLines($"/proc/{pid}/net/tcp");
+                    lines = File.ReadAllLines(pid == 0 ? "/proc/self/net/tcp" : $"/proc/{pid}/net/tcp");
                 }
                 catch (IOException)
                 {
@@ -184,7 +185,7 @@ public sealed class SocketPoller : IDisposable
             _ => TcpState.Closed,
         };
         if (state == TcpState.Listen)
-            return ("listener", state);
+            return local.Port == _serverPort ? ("listener", state) : null; // a restart's server warming up on loopback
         if (IPAddress.IsLoopback(local.Address))
             return null; // the agents' warm-up, before the run
         var client = local.Port == _serverPort ? remote : local;

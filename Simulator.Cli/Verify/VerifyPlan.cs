@@ -8,9 +8,9 @@ namespace Zombiesim.Cli.Verify;
 /// <summary>
 /// What verify can build of a scenario, checked before anything is created, and the scenario as it runs: with
 /// `--time-scale K` the scenario's own clocks are divided by K (traffic instants, the platform's freeze and reap
-/// delays, the server's idle timeouts, the middlebox's idle timeout, the horizon), and kernel timers are not (RTO,
-/// tail-loss probes, orphan retries, tcp_fin_timeout, keepalive, TIME_WAIT), nor are the client's own timeouts, the
-/// cold start or the shutdown phase (the platform's grace). The model then runs on the same scaled scenario, so both
+/// delays, the server's idle timeouts, the middlebox's idle timeout, the scripted events' instants, the horizon), and
+/// kernel timers are not (RTO, tail-loss probes, orphan retries, tcp_fin_timeout, keepalive, TIME_WAIT), nor are the
+/// client's own timeouts and ping interval, the cold start or the shutdown phase (the platform's grace). The model then runs on the same scaled scenario, so both
 /// sides see the same clocks.
 /// </summary>
 public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? ServerBinary, MiddleboxSpec? Middlebox,
@@ -44,11 +44,15 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
             Refuse(f.Client.Monitoring is not null || f.Client.Reconnect is not null || f.Client.ZombieKiller is not null,
                 $"function {f.Name}: client monitoring, reconnect or zombieKiller");
             Refuse(f.Client.SetupCost is not (null or Constant), $"function {f.Name}: a setupCost distribution (a fixed value is fine)");
-            Refuse(f.Client.PingInterval is not null, $"function {f.Name}: client pingInterval");
             Refuse(f.Work is not Constant, $"function {f.Name}: a work distribution (a fixed value is fine)");
         }
-        Refuse(s.Events.Count > 0, "scripted events (partitions, redeploys, server restarts, failovers)");
+        Refuse(s.Events.Any(e => e.Kind == EventKind.Failover),
+            "a scripted failover (partitions, redeploys and server restarts are built)");
+        Refuse(s.Events.Any(e => e.Kind == EventKind.ServerRestart)
+                && s.Server.Kind is not (ServerKindName.Generic or ServerKindName.Http or ServerKindName.Redis),
+            $"a serverRestart of {s.Server.Preset} (built for the built-in servers and redis-server)");
         Refuse(s.Servers.Any(x => x.Pooler is not null), "a pooler (servers[].pooler)");
+        Refuse(s.Servers.Count > 1 && s.Servers.All(x => x.Pooler is null), "more than one server (servers[]: one is built)");
         Refuse(s.Server.Tls is not null, "server tls");
         Refuse(s.Server.AcceptTime > TimeSpan.Zero, "server acceptTime (the real server accepts at its own pace)");
         Refuse(s.Network.Middleboxes.Count > 1, "more than one middlebox");
@@ -88,7 +92,7 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
         string[] clocks = timeScale == 1 ? [] :
         [
             "traffic instants", "platform.freeze.after", "platform.reap.after", "platform.maxLifetime", "server.idleTimeout",
-            "server.evictIdleAfter", "network.middleboxes[].idleTimeout", "horizon",
+            "server.evictIdleAfter", "network.middleboxes[].idleTimeout", "events[] instants and spans", "horizon",
         ];
         return new VerifyPlan(scaled with { Expect = [] }, timeScale, binary, scaled.Network.Middleboxes.FirstOrDefault(), clocks);
     }
@@ -121,6 +125,7 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
                 Middleboxes = s.Network.Middleboxes
                     .Select(b => b with { Profile = b.Profile with { IdleTimeout = T(b.Profile.IdleTimeout) } }).ToList(),
             },
+            Events = s.Events.Select(e => e with { At = T(e.At), Until = T(e.Until) }).ToList(),
             Traffic = s.Traffic.Select(t => t with
             {
                 At = t.At.Select(a => D(a, "traffic at")).ToList(),

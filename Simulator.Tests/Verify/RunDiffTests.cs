@@ -91,4 +91,34 @@ public class RunDiffTests
         var after = Doc([], new DocTransition(60.300, "server", "c1", "ESTABLISHED", "FIN_WAIT_1", "observed", 60.250));
         RunDiff.Compare(model, after, Tol).Single().Verdict.Should().Be(Verdict.Disagree, "it was not there at 60.25 s");
     }
+    [Fact]
+    public void A_connection_refused_within_a_round_trip_and_never_polled_ends_unobservable()
+    {
+        var model = Doc([],
+            new DocTransition(4.50019, "api#1", "c2", "CLOSED", "SYN_SENT", "active-open"),
+            new DocTransition(4.50119, "api#1", "c2", "SYN_SENT", "CLOSED", "rcv-rst"),
+            new DocTransition(8.0, "api#1", "c3", "CLOSED", "SYN_SENT", "active-open"),
+            new DocTransition(60.0, "api#1", "c3", "SYN_SENT", "CLOSED", "syn-timeout"));
+        var lines = RunDiff.Compare(model, Doc([]), Tol);
+        lines.Select(l => l.Verdict).Should().Equal(Verdict.Unobservable, Verdict.Unobservable, Verdict.Disagree, Verdict.Disagree);
+        lines[1].Note.Should().Be("lasted 1 ms in the model, polls every 5 ms");
+    }
+
+    [Fact]
+    public void A_connection_the_poller_missed_keeps_its_place_in_the_numbering_by_when_its_invocation_was_sent()
+    {
+        var polled = new Dictionary<string, string> { ["10.200.1.2:40001"] = "c1", ["10.200.1.2:40003"] = "c2" };
+        List<ObservedTransition> seen =
+        [
+            new(0.21, "api#1", "c1", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 0.205),
+            new(8.01, "api#1", "c2", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 8.005),
+        ];
+        var (names, transitions) = ConnectionNames.Merge(polled, seen,
+            [(System.Net.IPEndPoint.Parse("10.200.1.2:40002"), 4.5), (System.Net.IPEndPoint.Parse("10.200.1.2:40001"), 0.2)]);
+        names.Should().Equal(new Dictionary<string, string>
+        {
+            ["10.200.1.2:40001"] = "c1", ["10.200.1.2:40002"] = "c2", ["10.200.1.2:40003"] = "c3",
+        });
+        transitions.Select(t => t.Connection).Should().Equal("c1", "c3");
+    }
 }

@@ -162,6 +162,100 @@ public class VerifyOnLinuxTests
         real["verify"]!["server"]!.GetValue<string>().Should().Be("zombiesim's built-in HTTP/1.1 server");
     }
 
+    /// <summary>A server restart and a partition, written for verify (docs/verify.md, where it is measured).</summary>
+    private const string RestartPartitionScenario = """
+        name: verify-restart-partition
+        seed: 1
+        horizon: 12s
+        platform:
+          freeze: { after: 0s, mode: process }
+          reap: { after: 60s }
+          coldStart: 200ms
+        functions:
+          - name: api
+            memory: 1024
+            client: { commandTimeout: 1s, connectTimeout: 500ms }
+        server:
+          preset: generic
+        network:
+          latency: 0.5ms
+        events:
+          - serverRestart: { at: 2s, downtime: 1s }
+          - partition: { from: 5s, to: 10.5s }
+        traffic:
+          - function: api
+            at: [0s, 2.5s, 2.8s, 3.5s, 6s, 8s, 11s]
+        """;
+
+    [NamespaceFact]
+    public void A_real_server_restart_and_a_partition_fail_the_requests_they_meet_as_the_model_says()
+    {
+        // The restart at 2 s closes the frozen client's connection (FIN): EOF at 2.5 s; nothing listens until 3 s: the
+        // connect at 2.8 s is refused (c2, too short for any poll, keeps its number); a new connection at 3.5 s. The
+        // partition from 5 s: the command at 6 s times out (1 s) and the connect at 8 s (500 ms); after it, c5 is served.
+        string file = Path.Combine(Path.GetTempPath(), $"zombiesim-restart-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, RestartPartitionScenario);
+        try
+        {
+            var real = Verify(file, "1");
+            Outcomes(real).Should().Equal("ok", "EOF", "ECONNREFUSED", "ok", "ETIMEDOUT", "ETIMEDOUT", "ok");
+            real["requests"]!.AsArray().Select(r => r!["connection"]!.GetValue<string>())
+                .Should().Equal("c1", "c1", "c2", "c3", "c3", "c4", "c5");
+            var listener = real["transitions"]!.AsArray().Where(t => t!["connection"]!.GetValue<string>() == "listener")
+                .Select(t => (To: t!["to"]!.GetValue<string>(), T: t["t"]!.GetValue<double>())).ToList();
+            listener.Select(l => l.To).Should().Equal("LISTEN", "CLOSED", "LISTEN");
+            listener[2].T.Should().BeInRange(3.0, 3.1, "the restarted server listens at the model's instant");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>Idle pings while warm, stopped by the freeze: verify-pings (docs/verify.md) made shorter.</summary>
+    private const string PingScenario = """
+        name: verify-pings
+        seed: 1
+        horizon: 8s
+        platform:
+          freeze: { after: 3s, mode: process }
+          reap: { after: 60s }
+          coldStart: 200ms
+        functions:
+          - name: api
+            memory: 1024
+            client: { commandTimeout: 1s, pingInterval: 1.3s }
+        server:
+          preset: generic
+          idleTimeout: 1.5s
+        network:
+          latency: 0.5ms
+        traffic:
+          - function: api
+            at: [0s, 7s]
+        """;
+
+    [NamespaceFact]
+    public void Real_idle_pings_keep_the_connection_until_the_freeze_stops_them_as_the_model_says()
+    {
+        // Pings at 1.5 s and 2.8 s keep the connection from the server's 1.5 s idle close (1.7 s without them); the
+        // freeze at 3.2 s stops them, the server closes it at 4.3 s, and the thawed command at 7 s reads EOF.
+        string file = Path.Combine(Path.GetTempPath(), $"zombiesim-pings-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, PingScenario);
+        try
+        {
+            var real = Verify(file, "1");
+            Outcomes(real).Should().Equal("ok", "EOF");
+            var close = real["transitions"]!.AsArray().First(t => t!["host"]!.GetValue<string>() == "server"
+                && t["to"]!.GetValue<string>() == "FIN_WAIT_1")!;
+            close["t"]!.GetValue<double>().Should().BeInRange(4.30, 4.40);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static string[] ServerStates(JsonNode real) => real["transitions"]!.AsArray()
         .Where(t => t!["host"]!.GetValue<string>() == "server" && t["connection"]!.GetValue<string>() == "c1")
         .Select(t => t!["to"]!.GetValue<string>()).ToArray();

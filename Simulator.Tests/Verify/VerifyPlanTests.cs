@@ -131,4 +131,60 @@ public class VerifyPlanTests
         var act = () => RealSysctls.For(new Sysctls { TcpFinTimeout = TimeSpan.FromMilliseconds(1500) });
         act.Should().Throw<VerifyException>().WithMessage("*whole seconds*");
     }
+    [Fact]
+    public void A_server_restart_and_a_partition_are_scaled_and_replayed_as_steps_before_the_platforms_actions()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["horizon=120s"]) with
+        {
+            Events =
+            [
+                new EventSpec(EventKind.ServerRestart, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30), null),
+                new EventSpec(EventKind.Partition, TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(95), null),
+            ],
+        };
+        var plan = VerifyPlan.From(s, 10);
+        plan.Scenario.Events.Select(e => (e.At.TotalSeconds, e.Until.TotalSeconds)).Should().Equal((2.0, 3.0), (4.0, 9.5));
+        plan.ScaledClocks.Should().Contain("events[] instants and spans");
+        var recorder = new RunRecorder();
+        Simulation.Run(plan.Scenario, null, recorder);
+        Schedule.From(plan, recorder).Steps.Where(st => st.At.TotalSeconds is >= 2 and <= 9.5)
+            .Select(st => (st.At.TotalSeconds, st.Kind, st.Environment)).Should().Equal(
+                (2.0, StepKind.ServerExit, "server"), (3.0, StepKind.ServerListen, "server"),
+                (4.0, StepKind.PartitionStart, "network"), (9.5, StepKind.PartitionEnd, "network"),
+                (9.5, StepKind.Thaw, "hello#1"), (9.5, StepKind.Request, "hello#1"));
+        new AgentSpec { Hold = true }.ToArgs().Should().Contain("hold=1");
+        AgentSpec.Parse(["hold=1"]).Hold.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Failovers_and_restarts_of_a_database_are_refused()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["server.preset=postgres"]) with
+        {
+            Events =
+            [
+                new EventSpec(EventKind.ServerRestart, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30), null),
+                new EventSpec(EventKind.Failover, TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(70), null),
+            ],
+        };
+        var act = () => VerifyPlan.From(s, 1);
+        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: a scripted failover (partitions, redeploys and "
+            + "server restarts are built); a serverRestart of postgres (built for the built-in servers and redis-server)");
+    }
+    [Fact]
+    public void Idle_pings_are_built_and_their_interval_is_the_clients_own_timer_not_scaled()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), ["functions.0.client.pingInterval=2s"]);
+        VerifyPlan.From(s, 10).Scenario.Functions[0].Client.PingInterval.Should().Be(TimeSpan.FromSeconds(2));
+        new AgentSpec { PingInterval = TimeSpan.FromSeconds(2) }.ToArgs().Should().Contain("pingMs=2000");
+        AgentSpec.Parse(["pingMs=2000"]).PingInterval.Should().Be(TimeSpan.FromSeconds(2));
+    }
+    [Fact]
+    public void A_second_server_is_refused_as_only_one_is_built()
+    {
+        var s = ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml"), []);
+        var two = s with { Servers = [s.Server with { Name = "a" }, s.Server with { Name = "b" }] };
+        var act = () => VerifyPlan.From(two, 1);
+        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: more than one server (servers[]: one is built)");
+    }
 }
