@@ -148,19 +148,29 @@ internal sealed class ServerApp : IServerSide
                     Quit(conn);
                 break;
             case TcpEventKind.PeerClosed:
-                // The client went away cleanly: read returns 0 and the server closes its side.
-                if (_conns.Remove(conn.Socket))
-                {
-                    CancelIdle(conn);
-                    conn.Socket.Read(_clock.Now);
-                    conn.Socket.Close(_clock.Now);
-                }
+                // The client went away cleanly: read returns 0 and the server closes its side, once it has
+                // answered the commands it read before the end (Redis writes a reply before its next read
+                // returns 0: readQueryFromClient, then beforeSleep's writes).
+                if (!_conns.ContainsKey(conn.Socket))
+                    break;
+                if (conn.Busy > 0)
+                    conn.PeerClosed = true;
+                else
+                    CloseAtEof(conn);
                 break;
             case TcpEventKind.Error:
                 if (_conns.Remove(conn.Socket))
                     CancelIdle(conn);
                 break;
         }
+    }
+
+    private void CloseAtEof(ServerConnection conn)
+    {
+        _conns.Remove(conn.Socket);
+        CancelIdle(conn);
+        conn.Socket.Read(_clock.Now);
+        conn.Socket.Close(_clock.Now);
     }
 
     /// <summary>When the next reply is ready: after its response time, and for a server that serves one
@@ -196,6 +206,8 @@ internal sealed class ServerApp : IServerSide
             return;
         if (conn.Quitting)
             Quit(conn);
+        else if (conn.PeerClosed)
+            CloseAtEof(conn);
         else if (_spec.RequestsPerConnection is { } most && conn.Served >= most)
             CloseConn(conn, IncidentKind.RequestLimit, most); // nginx: the last response said "Connection: close"
         else

@@ -22,6 +22,8 @@ internal sealed class ServerConnection(ServerApp server) : EventReceiver
     public TimeSpan FreeAt;
     /// <summary>The client's goodbye (QUIT) arrived: close once every command before it is answered.</summary>
     public bool Quitting;
+    /// <summary>The client's FIN arrived behind commands not answered yet: close once they are.</summary>
+    public bool PeerClosed;
     public TimerHandle IdleTimer;
     /// <summary>The TLS handshake still under way on this connection; null: none (done, or plain TCP).</summary>
     public Tls.ServerHandshake? Handshake;

@@ -67,6 +67,21 @@ public class RedisKindTests
     }
 
     [Fact]
+    public void A_command_read_before_the_client_s_fin_is_answered_before_the_server_closes()
+    {
+        // The library gives up at 1 s and closes; the server's reply is ready at 2 s. Redis reads the command,
+        // writes its reply, and frees the client only when a later read returns 0: the reply goes out, and the
+        // client, which has closed, answers data with a RST (Linux: data on a socket closed for reading).
+        var r = Run("preset: redis\n  responseTime: 2s", "[0s]", client: "{ commandTimeout: 1s }");
+        var q = r.Requests.Single();
+        q.Outcome.Should().Be(Outcome.ETIMEDOUT);
+        var serverClose = r.Transitions.Single(t => t.Host == "server" && t.From == TcpState.CloseWait);
+        serverClose.T.Should().BeGreaterThanOrEqualTo(S(2), "the server closes after writing the reply due at 2 s, not at the FIN");
+        r.Transitions.Should().Contain(t => t.Host == "f#1" && t.To == TcpState.Closed && t.Cause == TcpCause.RcvDataAfterClose,
+            "the reply reaches a socket the client has closed");
+    }
+
+    [Fact]
     public void After_a_client_close_the_client_holds_the_time_wait()
     {
         var r = Run("preset: redis", "[0s]", client: "{ close: close }", function: "    strategy: per-invocation");
