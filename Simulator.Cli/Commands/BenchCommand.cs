@@ -140,7 +140,7 @@ public static class BenchCommand
         var iterations = Flags.Int("--iterations", "Iterations per repetition (after as many to warm up)", "a number of iterations",
             1, 10_000_000, 3000);
         var explore = new Command("explore",
-            "Coyote's exploration of the 2020 scenario (explore-upstash-2020): iterations per CPU and per wall second.")
+            "Coyote's exploration of the 2020 scenario (explore-upstash-2020): iterations per CPU and wall second, one worker and all.")
         {
             iterations, repetitions, json, markdown,
         };
@@ -155,7 +155,9 @@ public static class BenchCommand
                 var result = new
                 {
                     r.Iterations, cpuIterationsPerSecond = Spread.Of(r.CpuIterationsPerSecond),
-                    wallIterationsPerSecond = Spread.Of(r.WallIterationsPerSecond), r.AllocatedKbPerIteration, r.Classes,
+                    serialWallIterationsPerSecond = Spread.Of(r.SerialWallIterationsPerSecond),
+                    parallelWallIterationsPerSecond = Spread.Of(r.ParallelWallIterationsPerSecond), r.Workers,
+                    speedUp = Spread.Of(r.SpeedUp), r.AllocatedKbPerIteration, r.Classes,
                 };
                 output.WriteLine(JsonSerializer.Serialize(new { benchmark = "explore", result }, JsonOptions.Default));
                 return 0;

@@ -123,7 +123,9 @@ public sealed class ExploreTests : IDisposable
         code.Should().Be(0);
         var r = Json(output).GetProperty("result");
         r.GetProperty("iterations").GetInt32().Should().Be(200);
-        foreach (string figure in new[] { "cpuIterationsPerSecond", "wallIterationsPerSecond" })
+        r.GetProperty("workers").GetInt32().Should().Be(System.Environment.ProcessorCount);
+        string[] figures = ["cpuIterationsPerSecond", "serialWallIterationsPerSecond", "parallelWallIterationsPerSecond", "speedUp"];
+        foreach (string figure in figures)
         {
             r.GetProperty(figure).GetProperty("repetitions").GetInt32().Should().Be(2);
             r.GetProperty(figure).GetProperty("min").GetDouble().Should().BePositive();

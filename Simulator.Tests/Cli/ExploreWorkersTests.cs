@@ -36,7 +36,8 @@ public sealed class ExploreWorkersTests : IDisposable
     private (string Json, IReadOnlyList<(string Name, string Text)> Files) Explore(string scenario, string workers, params string[] more)
     {
         string dir = Path.Combine(_dir, $"{scenario}-{workers}");
-        var (code, output, error) = CliTests.Run(["explore", Scenarios.File(scenario), "--workers", workers, "--out", dir, "--json", .. more]);
+        var (code, output, error) = CliTests.Run(["explore", Scenarios.File(scenario), "--workers", workers, "--out", dir, "--json",
+            .. more]);
         code.Should().Be(ExitCodes.Violated, error);
         var json = JsonNode.Parse(output)!.AsObject();
         json["iterationsPerSecond"]!.GetValue<double>().Should().BePositive();
