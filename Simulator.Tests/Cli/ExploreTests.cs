@@ -138,4 +138,18 @@ public sealed class ExploreTests : IDisposable
         string.Join(", ", classes).Should().Be("ok,EOF 24, ok,ok 176");
         r.GetProperty("classes").GetString().Should().Be("ok,EOF 24, ok,ok 176");
     }
+
+    [Fact]
+    public void Bench_readme_ends_with_the_explore_table_and_names_its_iterations_in_its_command()
+    {
+        var (code, output, _) = CliTests.Run("bench", "readme", "--events", "1000", "--hours", "0.002", "--runs", "1", "--iterations", "8",
+            "--repetitions", "1");
+        code.Should().Be(0);
+        output.Should().Contain(
+            "`zombiesim bench readme --events 1000 --hours 0.002 --runs 1 --iterations 8 --repetitions 1 > benchmarks/README.md`");
+        var lines = output.TrimEnd().Split('\n');
+        lines[^5].Should().StartWith("## `bench explore`");
+        lines[^3].Should().StartWith("| scenario | iterations | serial iterations/CPU s | serial iterations/s | parallel iterations/s |");
+        lines[^1].Should().StartWith("| explore-upstash-2020 | 8 | ");
+    }
 }
