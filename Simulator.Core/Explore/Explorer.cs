@@ -100,9 +100,9 @@ public static class Explorer
                 classes[signature] = classes.GetValueOrDefault(signature) + count;
             examples.AddRange(shard.Examples.Where(e => !examples.Any(x => x.Signature == e.Signature)));
         }
-        string? failure = shards.Select(s => s.StepBoundFailure).FirstOrDefault(f => f is not null);
-        if (failure is not null)
-            failure = $"an iteration reached the scheduling-step bound ({options.MaxSteps:N0} choices) and was cut short: {failure}";
+        string? failure = shards.Select(s => s.StepBoundIteration).FirstOrDefault(n => n is not null) is { } first
+            ? $"iteration {first} reached the step bound ({options.MaxSteps:N0} choices) and was cut short"
+            : null;
         return new ExploreResult(shards.Sum(s => s.Iterations), classes, examples, shards.Sum(s => s.Violating), failure,
             shards.Select(s => s.CoyoteTrace).FirstOrDefault(t => t is not null), seconds);
     }

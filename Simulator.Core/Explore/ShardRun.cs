@@ -8,9 +8,10 @@ using Spec = Microsoft.Coyote.Specifications.Specification;
 namespace Zombiesim.Core.Explore;
 
 /// <summary>
-/// One shard of an exploration, on its own Coyote TestingEngine: each iteration runs the whole scenario with
-/// Coyote choosing every drawn value and same-instant order. It keeps the shard's outcome classes, the first
-/// example of each (numbered in the whole exploration), its violating iterations and Coyote's trace of its first bug.
+/// One shard of an exploration, on its own Coyote TestingEngine. Each Coyote iteration runs the scenario
+/// <see cref="ExploreShards.Batch"/> times, each run an iteration of the exploration with Coyote choosing every drawn
+/// value and same-instant order. It keeps the shard's outcome classes, the first example of each (numbered in the
+/// whole exploration), its violating iterations, the first that reached the step bound and Coyote's trace of its first bug.
 /// </summary>
 internal sealed class ShardRun(Scenario scenario, IReadOnlyList<Invariant> invariants, ExploreOptions options, ExploreShard shard,
     ExploreProgress progress)
@@ -21,25 +22,22 @@ internal sealed class ShardRun(Scenario scenario, IReadOnlyList<Invariant> invar
     public int Iterations { get; private set; }
     public int Violating { get; private set; }
 
-    /// <summary>Coyote's report of an iteration that reached the step bound, if one did.</summary>
-    public string? StepBoundFailure { get; private set; }
+    /// <summary>The first iteration that asked for more than --max-steps choices, if one did.</summary>
+    public int? StepBoundIteration { get; private set; }
 
-    /// <summary>Coyote's reproducible trace of the shard's first buggy iteration.</summary>
+    /// <summary>Coyote's reproducible trace of the shard's first buggy Coyote iteration (its runs' choices).</summary>
     public string? CoyoteTrace { get; private set; }
 
     private readonly CandidateMenu _menu = new(options.Resolution); // every iteration asks for the same candidates
 
     public void Run()
     {
-        var engine = TestingEngine.Create(Configure(options, shard.Seed(options.Seed), shard.Count), Iterate);
+        var engine = TestingEngine.Create(Configure(options, shard.Seed(options.Seed), shard.CoyoteIterations), RunBatch);
         // Coyote keeps the trace of the latest iteration once a bug is found: at the start of each iteration it still
         // holds the previous one's, which is taken when that one was the first to find a bug.
         engine.RegisterStartIterationCallBack(_ => TakeFirstTrace(engine));
         engine.Run();
         TakeFirstTrace(engine);
-        var report = engine.TestReport;
-        StepBoundFailure = report.BugReports.FirstOrDefault(b => b.Contains("bound", StringComparison.OrdinalIgnoreCase)
-            && b.Contains("step", StringComparison.OrdinalIgnoreCase));
     }
 
     private void TakeFirstTrace(TestingEngine engine)
@@ -48,17 +46,38 @@ internal sealed class ShardRun(Scenario scenario, IReadOnlyList<Invariant> invar
             CoyoteTrace = engine.ReproducibleTrace;
     }
 
-    private void Iterate()
+    /// <summary>One Coyote iteration: the batch's runs, each to its end; the first breach is then reported to Coyote.</summary>
+    private void RunBatch()
+    {
+        string? first = null;
+        for (int k = 0; k < ExploreShards.Batch && Iterations < shard.Count; k++)
+        {
+            string? breach = Iterate();
+            first ??= breach;
+        }
+        Spec.Assert(first is null, (first ?? "").Replace("{", "{{").Replace("}", "}}"));
+    }
+
+    /// <summary>One run; its breach, if any.</summary>
+    private string? Iterate()
     {
         int number = shard.First + ++Iterations;
-        var choices = new CoyoteChoices(_menu);
+        var choices = new CoyoteChoices(_menu, options.MaxSteps);
         string? breach = null;
         var checker = new InvariantChecker(scenario, invariants, message => breach ??= message);
-        var outcome = Simulation.Run(scenario, null, choices, world => checker.Attach(world.Census, world.Clock), [checker],
-            sampling: false);
-        checker.AtEnd(outcome);
-        // The run goes to its end, so that its trace replays the whole timeline; the first
-        // breach is then reported to Coyote.
+        try
+        {
+            var outcome = Simulation.Run(scenario, null, choices, world => checker.Attach(world.Census, world.Clock), [checker],
+                sampling: false);
+            checker.AtEnd(outcome);
+        }
+        catch (StepBoundReached)
+        {
+            // Cut short: no outcome class, and the exploration fails.
+            StepBoundIteration ??= number;
+            return $"iteration {number} asked for more than {options.MaxSteps} choices";
+        }
+        // The run went to its end, so that its trace replays the whole timeline.
         string signature = checker.Signature + (breach is null ? "" : "!");
         int seen = Classes.GetValueOrDefault(signature);
         Classes[signature] = seen + 1;
@@ -67,7 +86,7 @@ internal sealed class ShardRun(Scenario scenario, IReadOnlyList<Invariant> invar
         if (breach is not null)
             Violating++;
         progress.Iterated(signature, breach is not null);
-        Spec.Assert(breach is null, (breach ?? "").Replace("{", "{{").Replace("}", "}}"));
+        return breach;
     }
 
     /// <summary>Coyote's configuration for <paramref name="iterations"/> iterations from <paramref name="seed"/>.</summary>
@@ -76,8 +95,11 @@ internal sealed class ShardRun(Scenario scenario, IReadOnlyList<Invariant> invar
         var config = Configuration.Create()
             .WithTestingIterations((uint)iterations)
             .WithRandomGeneratorSeed(seed)
-            .WithMaxSchedulingSteps((uint)options.MaxSteps, (uint)options.MaxSteps) // the same bound for fair and unfair strategies
-            .WithFailureOnMaxStepsBoundEnabled(true)
+            // Each run keeps its own bound on choices (--max-steps); Coyote's would count a whole batch.
+            .WithMaxSchedulingSteps(int.MaxValue, int.MaxValue)
+            // A run is one thread, which cannot deadlock; Coyote's monitor would end an iteration that made no choice
+            // for two wall-clock seconds (a loaded machine), so results would depend on the machine's load.
+            .WithDeadlockTimeout(int.MaxValue)
             .WithTestIterationsRunToCompletion(true)
             .WithTelemetryEnabled(false)
             .WithConsoleLoggingEnabled(false)
