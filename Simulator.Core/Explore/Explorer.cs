@@ -56,7 +56,7 @@ public static class Explorer
         using (new QuietConsole())
             RunAll(shards, workers);
         clock.Stop();
-        return Merge(shards, options, clock.Elapsed.TotalSeconds);
+        return Merge(shards, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Runs the shards on threads of their own, each taking the next shard not taken. Coyote's engine runs
@@ -89,8 +89,8 @@ public static class Explorer
     }
 
     /// <summary>The shards' results in shard order: counts add up, and the first example of a class, the first
-    /// step-bound failure and the first Coyote trace are those of the earliest shard (its iterations come first).</summary>
-    private static ExploreResult Merge(List<ShardRun> shards, ExploreOptions options, double seconds)
+    /// iteration cut short and the first Coyote trace are those of the earliest shard (its iterations come first).</summary>
+    private static ExploreResult Merge(List<ShardRun> shards, double seconds)
     {
         var classes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var examples = new List<Example>();
@@ -100,9 +100,7 @@ public static class Explorer
                 classes[signature] = classes.GetValueOrDefault(signature) + count;
             examples.AddRange(shard.Examples.Where(e => !examples.Any(x => x.Signature == e.Signature)));
         }
-        string? failure = shards.Select(s => s.StepBoundIteration).FirstOrDefault(n => n is not null) is { } first
-            ? $"iteration {first} reached the step bound ({options.MaxSteps:N0} choices) and was cut short"
-            : null;
+        string? failure = shards.Select(s => s.Failure).FirstOrDefault(f => f is not null);
         return new ExploreResult(shards.Sum(s => s.Iterations), classes, examples, shards.Sum(s => s.Violating), failure,
             shards.Select(s => s.CoyoteTrace).FirstOrDefault(t => t is not null), seconds);
     }

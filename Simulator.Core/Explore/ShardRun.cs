@@ -22,8 +22,8 @@ internal sealed class ShardRun(Scenario scenario, IReadOnlyList<Invariant> invar
     public int Iterations { get; private set; }
     public int Violating { get; private set; }
 
-    /// <summary>The first iteration that asked for more than --max-steps choices, if one did.</summary>
-    public int? StepBoundIteration { get; private set; }
+    /// <summary>What ended the shard's first iteration cut short (the step bound, or an exception of the model), if one was.</summary>
+    public string? Failure { get; private set; }
 
     /// <summary>Coyote's reproducible trace of the shard's first buggy Coyote iteration (its runs' choices).</summary>
     public string? CoyoteTrace { get; private set; }
@@ -71,11 +71,14 @@ internal sealed class ShardRun(Scenario scenario, IReadOnlyList<Invariant> invar
                 sampling: false);
             checker.AtEnd(outcome);
         }
-        catch (StepBoundReached)
+        catch (Exception e) when (e is not ThreadInterruptedException) // Coyote ends its threads with that one
         {
-            // Cut short: no outcome class, and the exploration fails.
-            StepBoundIteration ??= number;
-            return $"iteration {number} asked for more than {options.MaxSteps} choices";
+            // Cut short: no outcome class, and the exploration fails; the batch's other runs go on.
+            string problem = e is StepBoundReached
+                ? $"iteration {number} reached the step bound ({options.MaxSteps:N0} choices) and was cut short"
+                : $"iteration {number} was cut short by an error of the model: {e.GetType().Name}: {e.Message}";
+            Failure ??= problem;
+            return problem;
         }
         // The run went to its end, so that its trace replays the whole timeline.
         string signature = checker.Signature + (breach is null ? "" : "!");

@@ -88,7 +88,9 @@ public sealed class ExploreTests : IDisposable
         var (code, output, _) = CliTests.Run("explore", Scenarios.File("explore-same-instant.yaml"), "--iterations", "20",
             "--max-steps", "2", "--out", _dir);
         code.Should().Be(ExitCodes.Violated);
-        output.Should().Contain("exploration FAILED").And.Contain("step bound");
+        output.Should().Contain("exploration FAILED: iteration 1 reached the step bound (2 choices) and was cut short");
+        output.Should().StartWith("explore-same-instant: 20 iterations")
+            .And.Contain("outcome classes (request outcomes in order; ! marks a violation): 0");
     }
 
     [Fact]
