@@ -48,11 +48,13 @@ public static class BenchTables
 
     public static void Explore(ExploreBenchResult r, bool markdown, TextWriter output) =>
         Table(output, markdown,
-            ["scenario", "iterations", "iterations/CPU s", "iterations/wall s", "KB/iteration", "outcome classes"],
+            ["scenario", "iterations", "serial iterations/CPU s", "serial iterations/s", "parallel iterations/s", "workers", "speed-up",
+                "KB/iteration", "outcome classes"],
             [[
                 "explore-upstash-2020", r.Iterations.ToString(CultureInfo.InvariantCulture), Spread.Of(r.CpuIterationsPerSecond).Text("F0"),
-                Spread.Of(r.WallIterationsPerSecond).Text("F0"), r.AllocatedKbPerIteration.ToString("F1", CultureInfo.InvariantCulture),
-                r.Classes,
+                Spread.Of(r.SerialWallIterationsPerSecond).Text("F0"), Spread.Of(r.ParallelWallIterationsPerSecond).Text("F0"),
+                r.Workers.ToString(CultureInfo.InvariantCulture), Spread.Of(r.SpeedUp).Text("F2"),
+                r.AllocatedKbPerIteration.ToString("F1", CultureInfo.InvariantCulture), r.Classes,
             ]]);
 
     private static void Table(TextWriter output, bool markdown, string[] header, IEnumerable<string[]> rows)

@@ -4,15 +4,19 @@ using Zombiesim.Core.Scenarios;
 
 namespace Zombiesim.Cli.Commands;
 
-/// <summary>One repetition of the explore benchmark.</summary>
+/// <summary>The explore benchmark: per repetition, iterations per CPU second and per wall second on one worker, per wall
+/// second on every core, and the speed-up.</summary>
 public sealed record ExploreBenchResult(int Iterations, IReadOnlyList<double> CpuIterationsPerSecond,
-    IReadOnlyList<double> WallIterationsPerSecond, double AllocatedKbPerIteration, string Classes);
+    IReadOnlyList<double> SerialWallIterationsPerSecond, IReadOnlyList<double> ParallelWallIterationsPerSecond, int Workers,
+    IReadOnlyList<double> SpeedUp, double AllocatedKbPerIteration, string Classes);
 
 /// <summary>
 /// Coyote's exploration of scenarios/explore-upstash-2020.yaml (its text is kept here, so that the
-/// benchmark does not depend on the working directory): iterations per CPU second of the process (every
-/// thread's: Coyote's, the GC's) and per wall second, after a warm-up exploration, and the bytes
-/// allocated per iteration. The outcome classes are reported too: a faster exploration must find the same.
+/// benchmark does not depend on the working directory), after a warm-up exploration: on one worker, iterations
+/// per CPU second of the process (every thread's: Coyote's, the GC's) and per wall second, and the bytes allocated
+/// per iteration; on every core (`explore`'s default), iterations per wall second. The two alternate in order over
+/// the repetitions, so that neither profits from running later. The outcome classes are reported too, and must be
+/// the same on one worker and on all: a faster exploration must find the same.
 /// </summary>
 public static class ExploreBench
 {
@@ -44,26 +48,42 @@ public static class ExploreBench
     {
         var scenario = ScenarioLoader.Load(Yaml, "explore-upstash-2020.yaml");
         var options = new ExploreOptions(iterations, "portfolio", 1, [], 1.0);
-        Explorer.Explore(scenario, options); // warm up: the JIT tiers up on the first iterations
+        int workers = System.Environment.ProcessorCount;
+        Explorer.Explore(scenario, options, workers); // warm up: the JIT tiers up on the first iterations
         var cpu = new double[repetitions];
-        var wall = new double[repetitions];
+        var serial = new double[repetitions];
+        var parallel = new double[repetitions];
         long allocated = 0;
         string classes = "";
         using var process = Process.GetCurrentProcess();
         for (int r = 0; r < repetitions; r++)
         {
+            var all = r % 2 == 1 ? Measure(scenario, options, workers) : default;
             process.Refresh();
             var cpuStart = process.TotalProcessorTime;
             long bytes = GC.GetTotalAllocatedBytes(precise: true);
-            long start = Stopwatch.GetTimestamp();
-            var result = Explorer.Explore(scenario, options);
-            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var one = Measure(scenario, options, 1);
             allocated += GC.GetTotalAllocatedBytes(precise: true) - bytes;
             process.Refresh();
             cpu[r] = iterations / (process.TotalProcessorTime - cpuStart).TotalSeconds;
-            wall[r] = iterations / seconds;
-            classes = string.Join(", ", result.OutcomeClasses.Select(kv => $"{kv.Key} {kv.Value}"));
+            serial[r] = one.WallRate;
+            if (r % 2 == 0)
+                all = Measure(scenario, options, workers);
+            parallel[r] = all.WallRate;
+            classes = one.Classes == all.Classes ? one.Classes
+                : throw new InvalidOperationException(
+                    $"one worker found {one.Classes}, {workers} found {all.Classes}: the exploration depends on its threads");
         }
-        return new ExploreBenchResult(iterations, cpu, wall, allocated / 1024.0 / repetitions / iterations, classes);
+        return new ExploreBenchResult(iterations, cpu, serial, parallel, workers, parallel.Zip(serial, (p, s) => p / s).ToArray(),
+            allocated / 1024.0 / repetitions / iterations, classes);
+    }
+
+    /// <summary>One exploration's iterations per wall second and outcome classes.</summary>
+    private static (double WallRate, string Classes) Measure(Scenario scenario, ExploreOptions options, int workers)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var result = Explorer.Explore(scenario, options, workers);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return (options.Iterations / seconds, string.Join(", ", result.OutcomeClasses.Select(kv => $"{kv.Key} {kv.Value}")));
     }
 }

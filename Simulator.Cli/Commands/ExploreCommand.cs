@@ -32,6 +32,8 @@ public static class ExploreCommand
         };
         var maxSteps = Flags.Int("--max-steps", "Choices one iteration may make; reaching it fails the exploration", "a number of choices",
             1, 100_000_000, 200_000);
+        var workers = Flags.Int("--workers", "Explorations running at once (default: all cores). Results do not depend on it",
+            "a number of workers", 1, 4096, System.Environment.ProcessorCount);
         var set = new Option<string[]>("--set") { Description = "Override a scenario value: path=value. Repeatable." };
         var outDir = new Option<string>("--out")
         {
@@ -41,7 +43,7 @@ public static class ExploreCommand
         var command = new Command("explore",
             "Let Coyote search the drawn values and the order of simultaneous events for a schedule that breaks an invariant.")
         {
-            file, iterations, strategy, seed, invariant, resolution, maxSteps, set, outDir, json,
+            file, iterations, strategy, seed, invariant, resolution, maxSteps, workers, set, outDir, json,
         };
         command.SetAction(parse =>
         {
@@ -62,7 +64,7 @@ public static class ExploreCommand
             OutputDirectory.Check(dir);
             if (WorkEstimate.Warning(scenario, options.Iterations, "exploration", "--iterations 100") is { } warning)
                 error.WriteLine($"warning: {warning}");
-            var result = Explorer.Explore(scenario, options, m => error.WriteLine(m));
+            var result = Explorer.Explore(scenario, options, parse.GetValue(workers), m => error.WriteLine(m));
             var saved = ExploreFiles.Save(result, scenario, sets, options, dir, path);
             ExploreText.Write(result, scenario, options, saved, parse.GetValue(json), output);
             return result.Violations.Count > 0 || result.ExplorationFailure is not null ? ExitCodes.Violated : ExitCodes.Ok;

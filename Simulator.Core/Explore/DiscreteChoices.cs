@@ -60,19 +60,25 @@ public abstract class DiscreteChoices(CandidateMenu menu) : IDiscreteChoices, IS
     public IChoices Stream(string name) => this;
 }
 
-/// <summary>Choices from Coyote's controlled generator, recorded so that a run can be replayed without Coyote.</summary>
-public sealed class CoyoteChoices(CandidateMenu menu) : DiscreteChoices(menu)
+/// <summary>Choices from Coyote's controlled generator, recorded so that a run can be replayed without Coyote; a run
+/// that asks for more than <paramref name="maxChoices"/> is cut short (<see cref="StepBoundReached"/>).</summary>
+public sealed class CoyoteChoices(CandidateMenu menu, int maxChoices) : DiscreteChoices(menu)
 {
     private readonly CoyoteGenerator _generator = CoyoteGenerator.Create();
     public List<int> Log { get; } = new();
 
     protected override int Choose(int bound)
     {
+        if (Log.Count >= maxChoices)
+            throw new StepBoundReached();
         int v = _generator.NextInteger(bound);
         Log.Add(v);
         return v;
     }
 }
+
+/// <summary>A run under exploration asked for more choices than its bound (explore --max-steps).</summary>
+public sealed class StepBoundReached() : Exception("the run asked for more choices than its bound");
 
 /// <summary>Choices read back from a recorded list.</summary>
 public sealed class ReplayChoices(double resolution, IReadOnlyList<int> log) : DiscreteChoices(new CandidateMenu(resolution))

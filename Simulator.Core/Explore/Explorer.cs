@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using Microsoft.Coyote;
-using Microsoft.Coyote.SystematicTesting;
+using System.Runtime.ExceptionServices;
 using Zombiesim.Core.Checks;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Worlds;
-using Spec = Microsoft.Coyote.Specifications.Specification;
 
 namespace Zombiesim.Core.Explore;
 
@@ -36,87 +34,75 @@ public sealed record ExploreResult(
 /// Systematic exploration with Coyote's TestingEngine: each iteration runs the whole scenario with
 /// Coyote choosing every drawn value (from its discretised candidates) and the order of events due
 /// at the same instant. Invariants are Coyote specifications; every violating outcome class keeps
-/// its list of choices, which <see cref="Replay"/> runs again exactly.
+/// its list of choices, which <see cref="Replay"/> runs again exactly. The iterations are split into
+/// shards (<see cref="ExploreShards"/>), each explored by its own engine (<see cref="ShardRun"/>), on as
+/// many threads as asked.
 /// </summary>
 public static class Explorer
 {
     public static IReadOnlyList<Invariant> DefaultInvariants(Scenario s, IReadOnlyList<Invariant> given) =>
         given.Count > 0 || s.Expect.Count > 0 ? given : [new NoErrors(null, "no-errors")];
 
-    public static ExploreResult Explore(Scenario scenario, ExploreOptions options, Action<string>? progress = null)
+    /// <summary>Explores on <paramref name="workers"/> threads: the iterations are split in <see cref="ExploreShards"/>,
+    /// whatever the machine, and the shards' results merged in their order, so the result does not depend on the
+    /// number of threads or their timing.</summary>
+    public static ExploreResult Explore(Scenario scenario, ExploreOptions options, int workers = 1, Action<string>? progress = null)
     {
+        ShardRun.Configure(options, options.Seed, 1); // a bad strategy is refused before any thread starts
         var invariants = DefaultInvariants(scenario, options.Invariants);
+        var counter = new ExploreProgress(progress);
+        var shards = ExploreShards.Of(options.Iterations).Select(s => new ShardRun(scenario, invariants, options, s, counter)).ToList();
+        var clock = Stopwatch.StartNew();
+        using (new QuietConsole())
+            RunAll(shards, workers);
+        clock.Stop();
+        return Merge(shards, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Runs the shards on threads of their own, each taking the next shard not taken. Coyote's engine runs
+    /// its iterations on the thread pool, so the pool gets a thread for each worker before they start.</summary>
+    private static void RunAll(List<ShardRun> shards, int workers)
+    {
+        workers = Math.Clamp(workers, 1, Math.Max(1, shards.Count));
+        ThreadPool.GetMinThreads(out int threads, out int io);
+        if (threads < workers + Environment.ProcessorCount)
+            ThreadPool.SetMinThreads(workers + Environment.ProcessorCount, io);
+        int next = -1;
+        var failures = new ExceptionDispatchInfo?[workers];
+        var threadsRunning = Enumerable.Range(0, workers).Select(w => new Thread(() =>
+        {
+            try
+            {
+                for (int k = Interlocked.Increment(ref next); k < shards.Count; k = Interlocked.Increment(ref next))
+                    shards[k].Run();
+            }
+            catch (Exception e)
+            {
+                failures[w] = ExceptionDispatchInfo.Capture(e);
+                Interlocked.Exchange(ref next, shards.Count); // the others stop after their shard
+            }
+        })
+        { IsBackground = true, Name = $"explore worker {w}" }).ToList();
+        threadsRunning.ForEach(t => t.Start());
+        threadsRunning.ForEach(t => t.Join());
+        failures.FirstOrDefault(f => f is not null)?.Throw();
+    }
+
+    /// <summary>The shards' results in shard order: counts add up, and the first example of a class, the first
+    /// iteration cut short and the first Coyote trace are those of the earliest shard (its iterations come first).</summary>
+    private static ExploreResult Merge(List<ShardRun> shards, double seconds)
+    {
         var classes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var examples = new List<Example>();
-        int iteration = 0, violating = 0;
-        var menu = new CandidateMenu(options.Resolution); // every iteration asks for the same candidates
-        var clock = Stopwatch.StartNew();
-
-        void Iterate()
+        foreach (var shard in shards)
         {
-            int number = ++iteration;
-            var choices = new CoyoteChoices(menu);
-            string? breach = null;
-            var checker = new InvariantChecker(scenario, invariants, message => breach ??= message);
-            var outcome = Simulation.Run(scenario, null, choices, world => checker.Attach(world.Census, world.Clock), [checker],
-                sampling: false);
-            checker.AtEnd(outcome);
-            // The run goes to its end, so that its trace replays the whole timeline; the first
-            // breach is then reported to Coyote.
-            string signature = checker.Signature + (breach is null ? "" : "!");
-            int seen = classes.GetValueOrDefault(signature);
-            classes[signature] = seen + 1;
-            if (seen == 0)
-                examples.Add(new Example(number, signature, breach, choices.Log.ToArray()));
-            if (breach is not null)
-                violating++;
-            if (progress is not null && number % 1000 == 0)
-                progress($"explore: {number} iterations, {classes.Count} outcome classes, "
-                    + $"{violating} violating, {number / clock.Elapsed.TotalSeconds:0} iterations/s");
-            Spec.Assert(breach is null, (breach ?? "").Replace("{", "{{").Replace("}", "}}"));
+            foreach (var (signature, count) in shard.Classes)
+                classes[signature] = classes.GetValueOrDefault(signature) + count;
+            examples.AddRange(shard.Examples.Where(e => !examples.Any(x => x.Signature == e.Signature)));
         }
-
-        var config = Configuration.Create()
-            .WithTestingIterations((uint)options.Iterations)
-            .WithRandomGeneratorSeed(options.Seed)
-            .WithMaxSchedulingSteps((uint)options.MaxSteps, (uint)options.MaxSteps) // the same bound for fair and unfair strategies
-            .WithFailureOnMaxStepsBoundEnabled(true)
-            .WithTestIterationsRunToCompletion(true)
-            .WithTelemetryEnabled(false)
-            .WithConsoleLoggingEnabled(false)
-            .WithVerbosityEnabled(Microsoft.Coyote.Logging.VerbosityLevel.None);
-        config = options.Strategy switch
-        {
-            "random" => config.WithRandomStrategy(),
-            "prioritization" => config.WithPrioritizationStrategy(),
-            "probabilistic" => config.WithProbabilisticStrategy(),
-            "portfolio" => config, // Coyote's default: a tuned portfolio of strategies
-            _ => throw new UsageException("--strategy",
-                $"'{options.Strategy}' is not a strategy: expected {string.Join(", ", ExploreOptions.Strategies)}"),
-        };
-        var engine = TestingEngine.Create(config, Iterate);
-        // Coyote writes its progress to the console whatever the configuration says; our results
-        // go to the caller's writers, so the console is silenced while it runs.
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        Console.SetOut(TextWriter.Null);
-        Console.SetError(TextWriter.Null);
-        try
-        {
-            engine.Run();
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-        clock.Stop();
-        var report = engine.TestReport;
-        string? failure = report.BugReports.FirstOrDefault(b => b.Contains("bound", StringComparison.OrdinalIgnoreCase)
-            && b.Contains("step", StringComparison.OrdinalIgnoreCase));
-        if (failure is not null)
-            failure = $"an iteration reached the scheduling-step bound ({options.MaxSteps:N0} choices) and was cut short: {failure}";
-        return new ExploreResult(iteration, classes, examples, violating, failure,
-            report.NumOfFoundBugs > 0 ? engine.ReproducibleTrace : null, clock.Elapsed.TotalSeconds);
+        string? failure = shards.Select(s => s.Failure).FirstOrDefault(f => f is not null);
+        return new ExploreResult(shards.Sum(s => s.Iterations), classes, examples, shards.Sum(s => s.Violating), failure,
+            shards.Select(s => s.CoyoteTrace).FirstOrDefault(t => t is not null), seconds);
     }
 
     /// <summary>Runs the schedule of a trace again; returns the run and the breaches it shows.</summary>

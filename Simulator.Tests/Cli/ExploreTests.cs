@@ -88,7 +88,9 @@ public sealed class ExploreTests : IDisposable
         var (code, output, _) = CliTests.Run("explore", Scenarios.File("explore-same-instant.yaml"), "--iterations", "20",
             "--max-steps", "2", "--out", _dir);
         code.Should().Be(ExitCodes.Violated);
-        output.Should().Contain("exploration FAILED").And.Contain("step bound");
+        output.Should().Contain("exploration FAILED: iteration 1 reached the step bound (2 choices) and was cut short");
+        output.Should().StartWith("explore-same-instant: 20 iterations")
+            .And.Contain("outcome classes (request outcomes in order; ! marks a violation): 0");
     }
 
     [Fact]
@@ -123,7 +125,9 @@ public sealed class ExploreTests : IDisposable
         code.Should().Be(0);
         var r = Json(output).GetProperty("result");
         r.GetProperty("iterations").GetInt32().Should().Be(200);
-        foreach (string figure in new[] { "cpuIterationsPerSecond", "wallIterationsPerSecond" })
+        r.GetProperty("workers").GetInt32().Should().Be(System.Environment.ProcessorCount);
+        string[] figures = ["cpuIterationsPerSecond", "serialWallIterationsPerSecond", "parallelWallIterationsPerSecond", "speedUp"];
+        foreach (string figure in figures)
         {
             r.GetProperty(figure).GetProperty("repetitions").GetInt32().Should().Be(2);
             r.GetProperty(figure).GetProperty("min").GetDouble().Should().BePositive();
@@ -133,7 +137,21 @@ public sealed class ExploreTests : IDisposable
         var (_, explored, _) = CliTests.Run("explore", Scenarios.File("explore-upstash-2020.yaml"), "--iterations", "200",
             "--out", Path.Combine(_dir, "bench"), "--json");
         var classes = Json(explored).GetProperty("outcomeClasses").EnumerateObject().Select(c => $"{c.Name} {c.Value.GetInt32()}");
-        string.Join(", ", classes).Should().Be("ok,EOF 24, ok,ok 176");
-        r.GetProperty("classes").GetString().Should().Be("ok,EOF 24, ok,ok 176");
+        string.Join(", ", classes).Should().Be("ok,EOF 28, ok,ok 172");
+        r.GetProperty("classes").GetString().Should().Be("ok,EOF 28, ok,ok 172");
+    }
+
+    [Fact]
+    public void Bench_readme_ends_with_the_explore_table_and_names_its_iterations_in_its_command()
+    {
+        var (code, output, _) = CliTests.Run("bench", "readme", "--events", "1000", "--hours", "0.002", "--runs", "1", "--iterations", "8",
+            "--repetitions", "1");
+        code.Should().Be(0);
+        output.Should().Contain(
+            "`zombiesim bench readme --events 1000 --hours 0.002 --runs 1 --iterations 8 --repetitions 1 > benchmarks/README.md`");
+        var lines = output.TrimEnd().Split('\n');
+        lines[^5].Should().StartWith("## `bench explore`");
+        lines[^3].Should().StartWith("| scenario | iterations | serial iterations/CPU s | serial iterations/s | parallel iterations/s |");
+        lines[^1].Should().StartWith("| explore-upstash-2020 | 8 | ");
     }
 }
