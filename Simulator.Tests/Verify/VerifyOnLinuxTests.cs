@@ -132,23 +132,14 @@ public class VerifyOnLinuxTests
         // Two connections opened at once at 0.2 s, reused at 3 s (LIFO: the last command ends on c1), released at
         // 3.001 s and frozen at once: their 6 s idle timers, due at 9.0 s, are the agent's own and stop with SIGSTOP.
         // At the thaw (12 s) they are overdue and close both (FIN) before the invocation, which opens c3 and c4.
-        string file = Path.Combine(Path.GetTempPath(), $"zombiesim-pool-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(file, PoolScenario);
-        try
-        {
-            var real = Verify(file, "1", "horizon=13s");
-            Outcomes(real).Should().Equal("ok", "ok", "ok");
-            real["requests"]!.AsArray().Select(r => r!["connection"]!.GetValue<string>()).Should().Equal("c2", "c1", "c4");
-            var closed = real["transitions"]!.AsArray().Where(t => t!["host"]!.GetValue<string>() == "server"
-                && t["connection"]!.GetValue<string>() is "c1" or "c2" && t["to"]!.GetValue<string>() == "CLOSED").ToList();
-            closed.Should().HaveCount(2);
-            closed.Should().OnlyContain(t => t!["t"]!.GetValue<double>() > 12.0 && t["t"]!.GetValue<double>() < 12.1,
-                "the idle timers did not run while frozen (9.0 s)");
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        var real = VerifyText(PoolScenario, "1", "horizon=13s");
+        Outcomes(real).Should().Equal("ok", "ok", "ok");
+        real["requests"]!.AsArray().Select(r => r!["connection"]!.GetValue<string>()).Should().Equal("c2", "c1", "c4");
+        var closed = real["transitions"]!.AsArray().Where(t => t!["host"]!.GetValue<string>() == "server"
+            && t["connection"]!.GetValue<string>() is "c1" or "c2" && t["to"]!.GetValue<string>() == "CLOSED").ToList();
+        closed.Should().HaveCount(2);
+        closed.Should().OnlyContain(t => t!["t"]!.GetValue<double>() > 12.0 && t["t"]!.GetValue<double>() < 12.1,
+            "the idle timers did not run while frozen (9.0 s)");
     }
 
     [NamespaceFact]
@@ -193,23 +184,14 @@ public class VerifyOnLinuxTests
         // The restart at 2 s closes the frozen client's connection (FIN): EOF at 2.5 s; nothing listens until 3 s: the
         // connect at 2.8 s is refused (c2, too short for any poll, keeps its number); a new connection at 3.5 s. The
         // partition from 5 s: the command at 6 s times out (1 s) and the connect at 8 s (500 ms); after it, c5 is served.
-        string file = Path.Combine(Path.GetTempPath(), $"zombiesim-restart-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(file, RestartPartitionScenario);
-        try
-        {
-            var real = Verify(file, "1");
-            Outcomes(real).Should().Equal("ok", "EOF", "ECONNREFUSED", "ok", "ETIMEDOUT", "ETIMEDOUT", "ok");
-            real["requests"]!.AsArray().Select(r => r!["connection"]!.GetValue<string>())
-                .Should().Equal("c1", "c1", "c2", "c3", "c3", "c4", "c5");
-            var listener = real["transitions"]!.AsArray().Where(t => t!["connection"]!.GetValue<string>() == "listener")
-                .Select(t => (To: t!["to"]!.GetValue<string>(), T: t["t"]!.GetValue<double>())).ToList();
-            listener.Select(l => l.To).Should().Equal("LISTEN", "CLOSED", "LISTEN");
-            listener[2].T.Should().BeInRange(3.0, 3.1, "the restarted server listens at the model's instant");
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        var real = VerifyText(RestartPartitionScenario, "1");
+        Outcomes(real).Should().Equal("ok", "EOF", "ECONNREFUSED", "ok", "ETIMEDOUT", "ETIMEDOUT", "ok");
+        real["requests"]!.AsArray().Select(r => r!["connection"]!.GetValue<string>())
+            .Should().Equal("c1", "c1", "c2", "c3", "c3", "c4", "c5");
+        var listener = real["transitions"]!.AsArray().Where(t => t!["connection"]!.GetValue<string>() == "listener")
+            .Select(t => (To: t!["to"]!.GetValue<string>(), T: t["t"]!.GetValue<double>())).ToList();
+        listener.Select(l => l.To).Should().Equal("LISTEN", "CLOSED", "LISTEN");
+        listener[2].T.Should().BeInRange(3.0, 3.1, "the restarted server listens at the model's instant");
     }
 
     /// <summary>Idle pings while warm, stopped by the freeze: verify-pings (docs/verify.md) made shorter.</summary>
@@ -240,20 +222,11 @@ public class VerifyOnLinuxTests
     {
         // Pings at 1.5 s and 2.8 s keep the connection from the server's 1.5 s idle close (1.7 s without them); the
         // freeze at 3.2 s stops them, the server closes it at 4.3 s, and the thawed command at 7 s reads EOF.
-        string file = Path.Combine(Path.GetTempPath(), $"zombiesim-pings-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(file, PingScenario);
-        try
-        {
-            var real = Verify(file, "1");
-            Outcomes(real).Should().Equal("ok", "EOF");
-            var close = real["transitions"]!.AsArray().First(t => t!["host"]!.GetValue<string>() == "server"
-                && t["to"]!.GetValue<string>() == "FIN_WAIT_1")!;
-            close["t"]!.GetValue<double>().Should().BeInRange(4.30, 4.40);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        var real = VerifyText(PingScenario, "1");
+        Outcomes(real).Should().Equal("ok", "EOF");
+        var close = real["transitions"]!.AsArray().First(t => t!["host"]!.GetValue<string>() == "server"
+            && t["to"]!.GetValue<string>() == "FIN_WAIT_1")!;
+        close["t"]!.GetValue<double>().Should().BeInRange(4.30, 4.40);
     }
 
     private static string[] ServerStates(JsonNode real) => real["transitions"]!.AsArray()
@@ -264,6 +237,21 @@ public class VerifyOnLinuxTests
         real["requests"]!.AsArray().Select(r => r!["outcome"]!.GetValue<string>()).ToArray();
 
     private static JsonNode Verify(string scenario, string scale, params string[] sets) => VerifyWithErrors(scenario, scale, sets).Real;
+
+    /// <summary>Verify of a scenario given as text (written to a temporary file, removed after).</summary>
+    private static JsonNode VerifyText(string yaml, string scale, params string[] sets)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"zombiesim-scenario-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, yaml);
+        try
+        {
+            return Verify(file, scale, sets);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 
     /// <summary>Runs verify and expects agreement; the real document and what verify wrote on stderr.</summary>
     private static (JsonNode Real, string Error) VerifyWithErrors(string scenario, string scale, params string[] sets)
