@@ -83,8 +83,8 @@ public sealed class TcpHost
 
     public int ConnectionCount => _byId.Count;
 
-    /// <summary>Live sockets in no particular order (cheap: for counting).</summary>
-    public IReadOnlyCollection<TcpConnection> ConnectionsUnordered => _byId.Values;
+    /// <summary>Live sockets in no particular order (cheap: for counting; enumerated without allocating).</summary>
+    public Dictionary<long, TcpConnection>.ValueCollection ConnectionsUnordered => _byId.Values;
 
     /// <summary>How many of <see cref="Connections"/> are in <paramref name="state"/>: kept as they change, so counting a
     /// host's sockets (thousands in TIME_WAIT on a busy client) does not visit each one.</summary>

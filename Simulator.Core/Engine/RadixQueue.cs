@@ -58,9 +58,10 @@ internal sealed class RadixQueue
 
     public RadixQueue(int capacity)
     {
-        // Only non-empty buckets hold chunks, all full but one: up to capacity entries fit without
-        // growing, plus the chunk being drained while a bucket moves down.
-        int chunks = (capacity + ChunkSize - 1) / ChunkSize + Math.Min(BucketCount, capacity) + 1;
+        // Only non-empty buckets hold chunks, all full but one: capacity entries in full chunks, 16
+        // partly filled ones and the chunk being drained while a bucket moves down; the pool doubles
+        // when more are needed (a small run's queue then costs a few kilobytes, not one chunk a bucket).
+        int chunks = (capacity + ChunkSize - 1) / ChunkSize + Math.Min(16, capacity) + 1;
         _entries = new QueuedEvent[chunks * ChunkSize];
         _nextChunk = new int[chunks];
         for (int b = 0; b < BucketCount; b++)

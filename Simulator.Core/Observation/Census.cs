@@ -7,10 +7,12 @@ namespace Zombiesim.Core.Observation;
 /// <summary>
 /// A read-only view of the world that counts: server sockets by category (ESTABLISHED split into in
 /// use, idle and zombie), client sockets by state, environments by state. Samples, probes and
-/// invariants count through it and change nothing.
+/// invariants count through it and change nothing. What a sample counts is counted without allocating
+/// (a search's small runs take a sample every simulated second).
 /// </summary>
 internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platform)
 {
+    private readonly IServerSide[] _servers = servers.ToArray();
     private static readonly int[] ServerIndex =
         Enum.GetValues<TcpState>().Select(st => Array.IndexOf(Sample.ServerCategories, st.Name())).ToArray();
     private static readonly int[] ClientIndex =
@@ -19,9 +21,9 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
 
     public Platform Platform => platform;
     /// <summary>The first server (the only one unless `servers:` names several).</summary>
-    public IServerSide Server => servers[0];
+    public IServerSide Server => _servers[0];
 
-    public IReadOnlyList<IServerSide> Servers => servers;
+    public IReadOnlyList<IServerSide> Servers => _servers;
 
     /// <summary>Connections refused and evicted, over every server.</summary>
     public long Rejections
@@ -29,7 +31,7 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
         get
         {
             long n = 0;
-            foreach (var s in servers) n += s.Rejections;
+            foreach (var s in _servers) n += s.Rejections;
             return n;
         }
     }
@@ -39,7 +41,7 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
         get
         {
             long n = 0;
-            foreach (var s in servers) n += s.Evictions;
+            foreach (var s in _servers) n += s.Evictions;
             return n;
         }
     }
@@ -48,7 +50,7 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
     /// (a pooler's host also holds its own connections to the server behind it, counted there).</summary>
     private IEnumerable<TcpConnection> ServerSocketsUnordered()
     {
-        foreach (var s in servers)
+        foreach (var s in _servers)
             foreach (var c in s.Host.ConnectionsUnordered)
                 if (c.Local.Port == s.Endpoint.Port)
                     yield return c;
@@ -58,17 +60,20 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
     /// into <paramref name="functions"/> when given.</summary>
     public void CountServer(CategoryCounts counts, FunctionCounts? functions = null)
     {
-        foreach (var c in ServerSocketsUnordered())
+        foreach (var s in _servers)
         {
-            if (c.State == TcpState.Listen)
-                continue;
-            int category = ServerCategory(c);
-            counts.Add(category);
-            if (functions is not null && c.State != TcpState.TimeWait && platform.EnvironmentAt(c.Remote.Address) is { } env)
+            foreach (var c in s.Host.ConnectionsUnordered)
             {
-                functions.Held[env.Function.Index]++;
-                if (category == Zombie)
-                    functions.Zombies[env.Function.Index]++;
+                if (c.Local.Port != s.Endpoint.Port || c.State == TcpState.Listen)
+                    continue;
+                int category = ServerCategory(c);
+                counts.Add(category);
+                if (functions is not null && c.State != TcpState.TimeWait && platform.EnvironmentAt(c.Remote.Address) is { } env)
+                {
+                    functions.Held[env.Function.Index]++;
+                    if (category == Zombie)
+                        functions.Zombies[env.Function.Index]++;
+                }
             }
         }
     }
@@ -79,8 +84,10 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
         int busy = 0, idle = 0, frozen = 0;
         foreach (var f in platform.Functions)
         {
-            foreach (var env in f.Environments)
+            var live = f.Environments;
+            for (int i = 0; i < live.Count; i++)
             {
+                var env = live[i];
                 switch (env.State)
                 {
                     case EnvironmentState.Busy or EnvironmentState.Initializing: busy++; break;
@@ -107,7 +114,7 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
 
     private IServerSide ServerOf(TcpConnection c)
     {
-        foreach (var s in servers)
+        foreach (var s in _servers)
             if (s.Host == c.Host) return s;
         throw new InvalidOperationException($"no server runs on {c.Host.Name}");
     }
@@ -150,14 +157,14 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
     /// and TIME_WAIT), in the scenario's order; null with one.</summary>
     public ServerCounts? PerServer()
     {
-        if (servers.Count < 2)
+        if (_servers.Length < 2)
             return null;
-        var open = new int[servers.Count];
-        for (int i = 0; i < servers.Count; i++)
-            foreach (var c in servers[i].Host.ConnectionsUnordered)
-                if (c.Local.Port == servers[i].Endpoint.Port && c.State is not (TcpState.Listen or TcpState.TimeWait))
+        var open = new int[_servers.Length];
+        for (int i = 0; i < _servers.Length; i++)
+            foreach (var c in _servers[i].Host.ConnectionsUnordered)
+                if (c.Local.Port == _servers[i].Endpoint.Port && c.State is not (TcpState.Listen or TcpState.TimeWait))
                     open[i]++;
-        return new ServerCounts(_names ??= servers.Select(s => s.Name).ToArray(), open);
+        return new ServerCounts(_names ??= _servers.Select(s => s.Name).ToArray(), open);
     }
 
     private string[]? _names;

@@ -93,7 +93,7 @@ public static class NoteKinds
 }
 
 /// <summary>Counts at one instant.</summary>
-public sealed record Sample(
+public readonly record struct Sample(
     TimeSpan T,
     CategoryCounts Server,
     CategoryCounts Client,

@@ -30,7 +30,7 @@ public sealed class RunSummary : IRunObserver
     public IReadOnlyDictionary<string, int> PeakServer => _peakServer;
     public IReadOnlyDictionary<string, int> PeakClient => _peakClient;
     /// <summary>The last sample (a copy: the world may reuse what it handed out).</summary>
-    public Sample? Final => _final is null ? null : _final with
+    public Sample? Final => _final is not { } last ? null : last with
     {
         Server = Copy(_finalServer, Sample.ServerCategories),
         Client = Copy(_finalClient, Sample.ClientCategories)

@@ -14,6 +14,7 @@ internal sealed class Sampler : ObservationEvent
     private readonly IRunObserver _observer;
     private readonly TimeSpan _horizon, _interval;
     private CategoryCounts? _serverCounts, _clientCounts;
+    private FunctionCounts? _functionCounts;
     private TimeSpan _last = TimeSpan.MinValue;
 
     public Sampler(Clock clock, Census census, IRunObserver observer, TimeSpan horizon)
@@ -41,8 +42,7 @@ internal sealed class Sampler : ObservationEvent
         TimeSpan now = _clock.Now;
         _last = now;
         var server = NextCounts(ref _serverCounts, Sample.ServerCategories);
-        int n = _census.Platform.FunctionCount;
-        var functions = new FunctionCounts(new int[n], new int[n]);
+        var functions = NextFunctionCounts(_census.Platform.FunctionCount);
         _census.CountServer(server, functions);
         var client = NextCounts(ref _clientCounts, Sample.ClientCategories);
         var (busy, idle, frozen) = _census.CountClients(client);
@@ -50,6 +50,15 @@ internal sealed class Sampler : ObservationEvent
             _census.Platform.Throttles, functions, _census.PerServer()));
         if (now + _interval <= _horizon && now < _horizon)
             _clock.Observe(now + _interval, this);
+    }
+
+    private FunctionCounts NextFunctionCounts(int n)
+    {
+        if (_observer.KeepsSamples || _functionCounts is null)
+            return _functionCounts = new FunctionCounts(new int[n], new int[n]);
+        Array.Clear(_functionCounts.Held);
+        Array.Clear(_functionCounts.Zombies);
+        return _functionCounts;
     }
 
     /// <summary>Fresh counts for a sample, or the last ones cleared when no observer keeps samples.</summary>

@@ -53,7 +53,7 @@ internal sealed class Platform : IPeers
 
     /// <summary>The name of the server a client library that names <paramref name="name"/> talks to.</summary>
     public string ServerName(string? name) => name ?? _servers.Keys.First();
-    public IEnumerable<FunctionRuntime> Functions => _functions.Values;
+    public Dictionary<string, FunctionRuntime>.ValueCollection Functions => _functions.Values; // enumerated without allocating
     public int FunctionCount => _functions.Count;
     /// <summary>Invocations refused because no environment was free at the concurrency limit.</summary>
     public long Throttles { get; private set; }

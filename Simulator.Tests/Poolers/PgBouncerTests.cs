@@ -46,7 +46,7 @@ public class PgBouncerTests
         refused[0].Cause!.Text(instants: false).Should()
             .Be("the server refused the connection: max_client_conn reached (100), "
                 + "replying \"ERROR 08P01: no more connections allowed (max_client_conn)\"");
-        outcome.Summary.Final!.Rejections.Should().Be(900);
+        outcome.Summary.Final!.Value.Rejections.Should().Be(900);
         Established(rec, "db").Peak.Should().Be(20);
     }
 

@@ -65,7 +65,7 @@ public class SeveralServersTests
         rec.Transitions.Where(t => t.Connection == cConnection && t.Host != "c#1").Should().OnlyContain(t => t.Host == "db");
         rec.Transitions.Where(t => t.Connection == b.Connection && t.Host != "b#1").Should().OnlyContain(t => t.Host == "cache");
         outcome.ExpectationsMet.Should().BeTrue("at 10 s the cache holds a's connection and the database c's: 2 over both, 1 on the cache");
-        outcome.Summary.Final!.Rejections.Should().Be(1);
+        outcome.Summary.Final!.Value.Rejections.Should().Be(1);
     }
 
     [Fact]

@@ -52,10 +52,10 @@ public class ClientScenarioTests
         // Two pools' connections are refused after their monitors got in: MongoDB closes them without a word.
         rec.Requests.Where(r => r.Outcome == Outcome.Eof).Should().HaveCount(2)
             .And.OnlyContain(r => r.Message == $"connection {r.Connection} to server:27017 closed");
-        outcome.Summary.Final!.Rejections.Should().Be(2991);
+        outcome.Summary.Final!.Value.Rejections.Should().Be(2991);
 
         var (fixedOutcome, fixedRecords) = Scenarios.Run("mongodb-monitoring-connections.yaml", "functions.0.reservedConcurrency=240");
-        fixedOutcome.Summary.Final!.Rejections.Should().Be(0);
+        fixedOutcome.Summary.Final!.Value.Rejections.Should().Be(0);
         fixedOutcome.Summary.PeakServerConnections.Should().Be(480);
         fixedRecords.Requests.Count(r => r.Outcome == Outcome.Throttled).Should().Be(60);
         fixedRecords.Requests.Count(r => r.Outcome == Outcome.Ok).Should().Be(240);

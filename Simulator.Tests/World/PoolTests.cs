@@ -169,10 +169,10 @@ public class PoolTests
         (first.Environment, first.Connection, first.Cause!.Incident!.At).Should().Be(("api#50", "c498", S(3.453)));
         first.Cause.Incident.Reply!.ToString().Should()
             .Be("FATAL 53300: remaining connection slots are reserved for roles with the SUPERUSER attribute");
-        outcome.Summary.Final!.Rejections.Should().Be(6923);
+        outcome.Summary.Final!.Value.Rejections.Should().Be(6923);
         var (fixedOutcome, fixedRecords) = Scenarios.Run("pool-fleet-connection-limit.yaml", "functions.0.client.pool.max=1");
         fixedRecords.Requests.Should().OnlyContain(r => r.Outcome == Outcome.Ok);
-        fixedOutcome.Summary.Final!.Rejections.Should().Be(0);
+        fixedOutcome.Summary.Final!.Value.Rejections.Should().Be(0);
     }
 
     [Fact]

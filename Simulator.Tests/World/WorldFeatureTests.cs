@@ -86,7 +86,7 @@ public class WorldFeatureTests
         r.Requests.Single(q => q.Function == "other").Should().Match<RequestRecord>(q => q.Outcome == Outcome.Rejected
             && q.Origin == Origin.Server);
         r.Requests.Single(q => q.Function == "other").Cause!.Text().Should().Contain("hard limit reached (1)");
-        outcome.Summary.Final!.Rejections.Should().Be(1);
+        outcome.Summary.Final!.Value.Rejections.Should().Be(1);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public class WorldFeatureTests
     {
         var (outcome, r) = Story(server: "idleTimeout: 0s\n  limits: { soft: 1, hard: 5 }", at: "[0s, 95s]",
             function: "  - name: other\n    memory: 1024", extra: "  - function: other\n    at: [10s]");
-        outcome.Summary.Final!.Evictions.Should().Be(1);
+        outcome.Summary.Final!.Value.Evictions.Should().Be(1);
         r.Notes.Should().Contain(n => n.Text.Contains("closes c1: the server evicted it"));
         At(r, 95).Outcome.Should().Be(Outcome.Eof, "the evicted connection's FIN reached the frozen environment's kernel");
     }
