@@ -11,6 +11,9 @@ public sealed class Clock(Scheduler scheduler)
 
     public TimeSpan Now => scheduler.Now;
 
+    /// <summary>Events run so far: while it stands still, nothing in the world has changed.</summary>
+    public long EventsRun => scheduler.Executed;
+
     /// <summary>A timer for a handler that tells its events apart by <paramref name="arg"/>
     /// (no allocation per event). Instants in the past are clamped to now.</summary>
     public TimerHandle At(TimeSpan at, EventReceiver handler, long arg = 0) =>

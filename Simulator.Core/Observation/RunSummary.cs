@@ -9,6 +9,7 @@ public sealed class RunSummary : IRunObserver
     private readonly CategoryCounts _peakClient = new(Sample.ClientCategories);
     private readonly CategoryCounts _finalServer = new(Sample.ServerCategories);
     private readonly CategoryCounts _finalClient = new(Sample.ClientCategories);
+    private static readonly int ZombieCategory = Array.IndexOf(Sample.ServerCategories, "zombie");
     private Sample? _final;
     private int _lastZombies;
     private TimeSpan _lastSampleAt;
@@ -88,7 +89,7 @@ public sealed class RunSummary : IRunObserver
         _final = s;
         _finalServer.CopyFrom(s.Server);
         _finalClient.CopyFrom(s.Client);
-        _lastZombies = s.Server.Counts[Array.IndexOf(Sample.ServerCategories, "zombie")];
+        _lastZombies = s.Server.Counts[ZombieCategory];
         _peakServer.Max(s.Server);
         _peakClient.Max(s.Client);
         PeakZombies = Math.Max(PeakZombies, _lastZombies);

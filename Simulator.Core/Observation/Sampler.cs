@@ -5,7 +5,8 @@ namespace Zombiesim.Core.Observation;
 /// <summary>
 /// Takes the counts over time: at 0, every interval (a whole number of seconds, at most 2,000
 /// samples a run) and at the horizon. One handler serves every sample; when no observer keeps
-/// samples, the counts are reused.
+/// samples, the counts are reused, and a sample after which no other event ran repeats the last one's
+/// counts without counting again (a small run of a search idles through most of its samples).
 /// </summary>
 internal sealed class Sampler : ObservationEvent
 {
@@ -15,6 +16,8 @@ internal sealed class Sampler : ObservationEvent
     private readonly TimeSpan _horizon, _interval;
     private CategoryCounts? _serverCounts, _clientCounts;
     private FunctionCounts? _functionCounts;
+    private Sample? _previous;
+    private long _eventsAfterPrevious = -1;
     private TimeSpan _last = TimeSpan.MinValue;
 
     public Sampler(Clock clock, Census census, IRunObserver observer, TimeSpan horizon)
@@ -35,21 +38,30 @@ internal sealed class Sampler : ObservationEvent
             Take();
     }
 
-    public override void OnEvent(long arg) => Take();
+    public override void OnEvent(long arg) => Take(ownEvents: 1);
 
-    private void Take()
+    private void Take(int ownEvents = 0)
     {
         TimeSpan now = _clock.Now;
         _last = now;
+        bool unchanged = _clock.EventsRun - ownEvents == _eventsAfterPrevious && !_observer.KeepsSamples;
+        var sample = unchanged && _previous is { } previous ? previous with { T = now } : Count(now);
+        _previous = sample;
+        _observer.OnSample(sample);
+        _eventsAfterPrevious = _clock.EventsRun;
+        if (now + _interval <= _horizon && now < _horizon)
+            _clock.Observe(now + _interval, this);
+    }
+
+    private Sample Count(TimeSpan now)
+    {
         var server = NextCounts(ref _serverCounts, Sample.ServerCategories);
         var functions = NextFunctionCounts(_census.Platform.FunctionCount);
         _census.CountServer(server, functions);
         var client = NextCounts(ref _clientCounts, Sample.ClientCategories);
         var (busy, idle, frozen) = _census.CountClients(client);
-        _observer.OnSample(new Sample(now, server, client, busy, idle, frozen, _census.Rejections, _census.Evictions,
-            _census.Platform.Throttles, functions, _census.PerServer()));
-        if (now + _interval <= _horizon && now < _horizon)
-            _clock.Observe(now + _interval, this);
+        return new Sample(now, server, client, busy, idle, frozen, _census.Rejections, _census.Evictions, _census.Platform.Throttles,
+            functions, _census.PerServer());
     }
 
     private FunctionCounts NextFunctionCounts(int n)
