@@ -31,10 +31,10 @@ def main():
         lines = sample.strip().split('\n')
         if len(lines) < 2:
             continue
-        try:
-            t = float(lines[0].split()[2].rstrip(':'))
-        except (IndexError, ValueError):
+        stamp = re.search(r' (\d+\.\d+): ', lines[0])  # the thread's name before it may hold spaces
+        if not stamp:
             continue
+        t = float(stamp.group(1))
         first = t if first is None else first
         if t - first < skip:
             continue

@@ -92,7 +92,8 @@ public static class NoteKinds
         k is NoteKind.Restart or NoteKind.Failover or NoteKind.Partition or NoteKind.PartitionHealed or NoteKind.Redeploy;
 }
 
-/// <summary>Counts at one instant.</summary>
+/// <summary>Counts at one instant. <paramref name="Repeated"/>: no event ran since the sample before, whose counts these
+/// are (an observer may skip what it did with them).</summary>
 public readonly record struct Sample(
     TimeSpan T,
     CategoryCounts Server,
@@ -104,7 +105,8 @@ public readonly record struct Sample(
     long Evictions,
     long Throttles,
     FunctionCounts? Functions = null,
-    ServerCounts? Servers = null)
+    ServerCounts? Servers = null,
+    bool Repeated = false)
 {
     /// <summary>Server-side categories, in stacking order: ESTABLISHED split into in use, idle and zombie.</summary>
     public static readonly string[] ServerCategories =

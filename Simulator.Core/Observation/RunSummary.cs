@@ -86,7 +86,9 @@ public sealed class RunSummary : IRunObserver
         if (_final is not null)
             ZombieSeconds += _lastZombies * (s.T - _lastSampleAt).TotalSeconds;
         _lastSampleAt = s.T;
-        _final = s;
+        _final = s with { Repeated = false };
+        if (s.Repeated)
+            return; // the counts of the sample before: peaks and finals stand
         _finalServer.CopyFrom(s.Server);
         _finalClient.CopyFrom(s.Client);
         _lastZombies = s.Server.Counts[ZombieCategory];

@@ -45,7 +45,7 @@ internal sealed class Sampler : ObservationEvent
         TimeSpan now = _clock.Now;
         _last = now;
         bool unchanged = _clock.EventsRun - ownEvents == _eventsAfterPrevious && !_observer.KeepsSamples;
-        var sample = unchanged && _previous is { } previous ? previous with { T = now } : Count(now);
+        var sample = unchanged && _previous is { } previous ? previous with { T = now, Repeated = true } : Count(now);
         _previous = sample;
         _observer.OnSample(sample);
         _eventsAfterPrevious = _clock.EventsRun;
