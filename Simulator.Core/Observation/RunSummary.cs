@@ -33,6 +33,8 @@ public sealed class RunSummary : IRunObserver
     /// <summary>The last sample (a copy: the world may reuse what it handed out).</summary>
     public Sample? Final => _final is not { } last ? null : last with
     {
+        T = _lastSampleAt,
+        Repeated = false,
         Server = Copy(_finalServer, Sample.ServerCategories),
         Client = Copy(_finalClient, Sample.ClientCategories)
     };
@@ -86,9 +88,9 @@ public sealed class RunSummary : IRunObserver
         if (_final is not null)
             ZombieSeconds += _lastZombies * (s.T - _lastSampleAt).TotalSeconds;
         _lastSampleAt = s.T;
-        _final = s with { Repeated = false };
-        if (s.Repeated)
+        if (s.Repeated && _final is not null)
             return; // the counts of the sample before: peaks and finals stand
+        _final = s;
         _finalServer.CopyFrom(s.Server);
         _finalClient.CopyFrom(s.Client);
         _lastZombies = s.Server.Counts[ZombieCategory];
