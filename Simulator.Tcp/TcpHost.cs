@@ -189,7 +189,7 @@ public sealed class TcpHost
     /// <summary>The deadline <paramref name="c"/> asked for has come.</summary>
     public void OnTimer(TimeSpan now, TcpConnection c)
     {
-        if (Destroyed || !_byId.ContainsKey(c.Id))
+        if (Destroyed || !c.InTable || c.Host != this)
             return;
         if (Paused)
         {
