@@ -66,7 +66,7 @@ public static class VerifyCommand
 
     private static int Verify(VerifyPlan plan, ulong? seed, double slack, string? dir, bool asJson, TextWriter output, TextWriter error)
     {
-        var recorder = new RunRecorder();
+        var recorder = new RunRecorder(segments: true);
         var outcome = Simulation.Run(plan.Scenario, seed, recorder);
         var modelJson = RunJson.Write(outcome, recorder, $"zombiesim run ... --seed {outcome.Seed}").ToJsonString(JsonOptions.Indented);
         var schedule = Schedule.From(plan, recorder);
