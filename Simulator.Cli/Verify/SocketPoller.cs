@@ -222,8 +222,9 @@ public sealed class SocketPoller : IDisposable
 /// `zombiesim agent poll port=P hosts=NAME:PID,...`: a <see cref="SocketPoller"/> in a process of its own, started
 /// under SCHED_FIFO with every thread (the garbage collector's too), so that neither a loaded machine nor the
 /// orchestrator's pauses delay its polls. Stdin: `start ZERO` (the run's start as a CLOCK_MONOTONIC timestamp), then
-/// `forget NAME T` (an environment destroyed at T), then `stop`; it then prints `name CLIENT CONNECTION` and
-/// `transition T HOST CONNECTION FROM TO CAUSE` lines and exits.
+/// `forget NAME T` (an environment destroyed at T), then `stop`; it then prints `name CLIENT CONNECTION`,
+/// `transition T HOST CONNECTION FROM TO CAUSE` and `segment ...` lines (<see cref="PacketCapture.Line"/>: what a packet
+/// capture in the same namespace saw; `capture-failed WHY` when it could not be made) and exits.
 /// </summary>
 internal static class PollAgent
 {
@@ -252,6 +253,7 @@ internal static class PollAgent
         foreach (var (name, pid) in hosts)
             poller.Watch(name, pid);
         poller.Start();
+        using var capture = PacketCapture.Start(long.Parse(zero, CultureInfo.InvariantCulture), port, out string? why);
         while ((line = Console.In.ReadLine()) is not null && line != "stop")
         {
             var f = line.Split(' ');
@@ -259,6 +261,11 @@ internal static class PollAgent
                 poller.Destroyed(host, double.Parse(t, CultureInfo.InvariantCulture));
         }
         poller.Dispose();
+        capture?.Dispose();
+        if (why is not null)
+            output.WriteLine($"capture-failed {why}");
+        foreach (var s in capture?.Segments ?? [])
+            output.WriteLine(PacketCapture.Line(s));
         output.WriteLine(FormattableString.Invariant($"gap {poller.LongestGap.Gap:R} {poller.LongestGap.At:R}"));
         foreach (var (client, name) in poller.Names)
             output.WriteLine($"name {client} {name}");
