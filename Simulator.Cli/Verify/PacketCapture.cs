@@ -13,7 +13,8 @@ public sealed record CapturedSegment(double T, bool FromServer, string Client, b
 
 /// <summary>
 /// Sees every IPv4 TCP segment that leaves or reaches the namespace it was made in (the server's), through a packet
-/// socket (AF_PACKET, SOCK_DGRAM: from the IP header on), on its own thread under SCHED_FIFO. A segment is stamped when
+/// socket (AF_PACKET, SOCK_DGRAM: from the network header on; ETH_P_ALL, as only those get outgoing packets, with IPv4
+/// told by its version), on its own thread under SCHED_FIFO. A segment is stamped when
 /// the read returns (CLOCK_MONOTONIC, as the poller's instants). The kernel hands an outgoing segment to packet sockets
 /// as the interface transmits it, after the netdev egress hook (a partition's drop is not seen), and an incoming one
 /// before the netdev ingress hook (a partition's or a paused VM's drop is seen). Loopback (the agents' warm-up) is left
@@ -22,7 +23,7 @@ public sealed record CapturedSegment(double T, bool FromServer, string Client, b
 public sealed class PacketCapture : IDisposable
 {
     private const int AfPacket = 17, SockDgram = 2, SolSocket = 1, SoRcvTimeo = 20;
-    private const int EthPIpNetworkOrder = 0x0008; // htons(ETH_P_IP)
+    private const int EthPAllNetworkOrder = 0x0300; // htons(ETH_P_ALL): a socket for one protocol is not given what is sent
 
     private readonly long _zero;
     private readonly ushort _serverPort;
@@ -44,7 +45,7 @@ public sealed class PacketCapture : IDisposable
     /// <summary>A capture started in this process's namespace, or null (and why) when the kernel refuses a packet socket.</summary>
     public static PacketCapture? Start(long zero, ushort serverPort, out string? why)
     {
-        int fd = Socket(AfPacket, SockDgram, EthPIpNetworkOrder);
+        int fd = Socket(AfPacket, SockDgram, EthPAllNetworkOrder);
         if (fd < 0)
         {
             why = $"socket(AF_PACKET) failed: errno {Marshal.GetLastPInvokeError()}";
