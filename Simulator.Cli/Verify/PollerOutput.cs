@@ -26,7 +26,7 @@ public sealed record PollerOutput(Dictionary<string, string> Names, List<Observe
             else if (f is ["transition", var t, var host, var conn, var from, var to, var cause, var since])
                 result.Transitions.Add(new ObservedTransition(double.Parse(t, CultureInfo.InvariantCulture), host, conn, states[from],
                     states[to], cause, double.Parse(since, CultureInfo.InvariantCulture)));
-            else if (PacketCapture.Read(line) is { } segment)
+            else if (CaptureParser.Read(line) is { } segment)
                 result.Segments.Add(segment);
         }
         return result;

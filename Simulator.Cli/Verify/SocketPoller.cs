@@ -265,7 +265,7 @@ internal static class PollAgent
         if (why is not null)
             output.WriteLine($"capture-failed {why}");
         foreach (var s in capture?.Segments ?? [])
-            output.WriteLine(PacketCapture.Line(s));
+            output.WriteLine(CaptureParser.Line(s));
         output.WriteLine(FormattableString.Invariant($"gap {poller.LongestGap.Gap:R} {poller.LongestGap.At:R}"));
         foreach (var (client, name) in poller.Names)
             output.WriteLine($"name {client} {name}");
