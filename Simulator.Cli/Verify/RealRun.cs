@@ -82,7 +82,7 @@ public static class RealRun
     {
         var hosts = agents.Select(a => $"{a.Key}:{a.Value.Agent.Pid}").Prepend("server:0"); // the poller's own namespace
         using var poller = AgentProcess.StartZombiesim(world.ServerNamespace, "poll",
-            [$"port={plan.Scenario.Server.Port}", $"hosts={string.Join(',', hosts)}"]);
+            [$"port={plan.Scenario.Server.Port}", $"hosts={string.Join(',', hosts)}", $"capture={(plan.Segments ? 1 : 0)}"]);
         poller.WaitReady(StartTimeout);
         bool realTime = Libc.RealTimeThread(); // this thread keeps the platform's instants
         var lead = NftLead(world);
