@@ -13,6 +13,7 @@ public sealed record CapturedSegment(double T, bool FromServer, string Client, b
 /// connection's sequence and acknowledgment numbers from its SYNs; and writes and reads them as lines.</summary>
 public sealed class CaptureParser(ushort serverPort)
 {
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private readonly ushort _serverPort = serverPort;
     private readonly Dictionary<string, (uint? Client, uint? Server)> _isn = new();
 
@@ -49,13 +50,12 @@ public sealed class CaptureParser(ushort serverPort)
 
     /// <summary>A segment as `zombiesim agent poll` prints it.</summary>
     public static string Line(CapturedSegment s) => FormattableString.Invariant(
-        $"segment {s.T:R} {(s.FromServer ? 1 : 0)} {s.Client} {s.Flags} {s.Seq} {(s.Ack is { } a ? a.ToString(CultureInfo.InvariantCulture) : "-")} {s.Length}");
+        $"segment {s.T:R} {(s.FromServer ? 1 : 0)} {s.Client} {s.Flags} {s.Seq} {(s.Ack is { } a ? a.ToString() : "-")} {s.Length}");
 
     /// <summary>A line of <see cref="Line"/> read back; null for another line.</summary>
     public static CapturedSegment? Read(string line) => line.Split(' ') is ["segment", var t, var from, var client, var flags, var seq,
         var ack, var length]
-        ? new CapturedSegment(double.Parse(t, CultureInfo.InvariantCulture), from == "1", client, byte.Parse(flags, CultureInfo.InvariantCulture),
-            uint.Parse(seq, CultureInfo.InvariantCulture), ack == "-" ? null : uint.Parse(ack, CultureInfo.InvariantCulture),
-            int.Parse(length, CultureInfo.InvariantCulture))
+        ? new CapturedSegment(double.Parse(t, Inv), from == "1", client, byte.Parse(flags, Inv), uint.Parse(seq, Inv),
+            ack == "-" ? null : uint.Parse(ack, Inv), int.Parse(length, Inv))
         : null;
 }

@@ -22,8 +22,8 @@ public static class DiffReport
             {
                 "request" => "requests (end instant; outcome, origin, environment and connection must match exactly)",
                 "transition" => "socket transitions (model instant, first real poll that saw the state)",
-                "segment" => "segments at the server's interface (model: when it left or reached the server; real: when the capture saw it; "
-                    + "direction and flags must match)",
+                "segment" => "segments at the server's interface (model: when it left or reached the server; "
+                    + "real: when the capture saw it; direction and flags must match)",
                 _ => "platform actions (the model's decisions, replayed: inputs)",
             });
             w.WriteLine($"  {"",-24} {"",-44} {"model s",12} {"real s",12} {"delta ms",10} {"tol ms",9}  verdict");

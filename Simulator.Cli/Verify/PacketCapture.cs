@@ -19,6 +19,11 @@ public sealed class PacketCapture : IDisposable
 
     private readonly long _zero;
     private readonly CaptureParser _parser;
+    private static readonly byte[] Warm =
+    [
+        0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x50, 0x10, 0, 0, 0, 0, 0, 0,
+    ];
     private readonly int _fd;
     private readonly Thread _thread;
     private readonly object _gate = new();
@@ -62,6 +67,7 @@ public sealed class PacketCapture : IDisposable
     {
         Libc.RealTimeThread();
         var buffer = new byte[65536];
+        _parser.Parse(Warm, 0); // compiled now, not while the first connection's segments queue behind it
         while (!_stop)
         {
             nint n = Recv(_fd, buffer, (nuint)buffer.Length, 0);

@@ -39,8 +39,8 @@ public static class SegmentDiff
                 for (; j < k; j++)
                     lines.Add(RealOnly(c, rs[j], tol));
                 bool ok = Math.Abs(rs[k].T - s.T) <= tol.Base;
-                lines.Add(new DiffLine("segment", c, What(s) + (rs[k].Length == s.Length ? "" : $" (real {rs[k].Length} bytes)"), s.T, rs[k].T,
-                    tol.Base, ok ? Verdict.Agree : Verdict.Disagree));
+                string length = rs[k].Length == s.Length ? "" : $" (real {rs[k].Length} bytes)";
+                lines.Add(new DiffLine("segment", c, What(s) + length, s.T, rs[k].T, tol.Base, ok ? Verdict.Agree : Verdict.Disagree));
                 j = k + 1;
             }
             for (; j < rs.Count; j++)
