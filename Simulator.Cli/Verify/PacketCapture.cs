@@ -7,7 +7,8 @@ namespace Zombiesim.Cli.Verify;
 /// Sees every IPv4 TCP segment that leaves or reaches the namespace it was made in (the server's), through a packet
 /// socket (AF_PACKET, SOCK_DGRAM: from the network header on; ETH_P_ALL, as only those get outgoing packets, with IPv4
 /// told by its version), on its own thread under SCHED_FIFO. A segment is stamped when
-/// the read returns (CLOCK_MONOTONIC, as the poller's instants). The kernel hands an outgoing segment to packet sockets
+/// the kernel received or sent it (SIOCGSTAMPNS: CLOCK_REALTIME, put on the run's monotonic clock by readings of both at
+/// the start), or when the read returned where the kernel gives no stamp. The kernel hands an outgoing segment to packet sockets
 /// as the interface transmits it, after the netdev egress hook (a partition's drop is not seen), and an incoming one
 /// before the netdev ingress hook (a partition's or a paused VM's drop is seen). Loopback (the agents' warm-up) is left
 /// out. Needs CAP_NET_RAW. Thread-safe.
@@ -15,6 +16,7 @@ namespace Zombiesim.Cli.Verify;
 public sealed class PacketCapture : IDisposable
 {
     private const int AfPacket = 17, SockDgram = 2, SolSocket = 1, SoRcvTimeo = 20;
+    private const nuint SiocGStampNs = 0x8907; // the last packet's receive time, as a timespec
     private const int EthPAllNetworkOrder = 0x0300; // htons(ETH_P_ALL): a socket for one protocol is not given what is sent
 
     private readonly long _zero;
@@ -49,11 +51,15 @@ public sealed class PacketCapture : IDisposable
         }
         long[] timeout = [0, 50_000]; // 50 ms: the loop sees a stop that soon
         SetSockOpt(fd, SolSocket, SoRcvTimeo, timeout, 16);
+        Ioctl(fd, SiocGStampNs, new long[2]); // the first asks the kernel to stamp (SO_TIMESTAMPNS would hide the stamps from it)
         why = null;
         var capture = new PacketCapture(zero, serverPort, fd);
         capture._thread.Start();
         return capture;
     }
+
+    /// <summary>How many of the segments have the kernel's stamp (the others: when the read returned).</summary>
+    public int KernelStamped { get; private set; }
 
     public IReadOnlyList<CapturedSegment> Segments
     {
@@ -68,15 +74,42 @@ public sealed class PacketCapture : IDisposable
         Libc.RealTimeThread();
         var buffer = new byte[65536];
         _parser.Parse(Warm, 0); // compiled now, not while the first connection's segments queue behind it
+        var stamp = new long[2];
+        double realMinusZero = RealTimeOfZero();
         while (!_stop)
         {
             nint n = Recv(_fd, buffer, (nuint)buffer.Length, 0);
             double t = (double)(Stopwatch.GetTimestamp() - _zero) / Stopwatch.Frequency;
+            bool kernel = n > 0 && Ioctl(_fd, SiocGStampNs, stamp) == 0;
+            if (kernel)
+                t = stamp[0] + stamp[1] / 1e9 - realMinusZero; // the kernel's stamp (CLOCK_REALTIME) on the run's clock
             if (n > 0 && _parser.Parse(buffer.AsSpan(0, (int)n), t) is { } s)
             {
-                lock (_gate) _segments.Add(s);
+                lock (_gate)
+                {
+                    _segments.Add(s);
+                    KernelStamped += kernel ? 1 : 0;
+                }
             }
         }
+    }
+
+    /// <summary>The run's zero on CLOCK_REALTIME, in seconds: the closest of a few readings of both clocks.</summary>
+    private double RealTimeOfZero()
+    {
+        double best = double.MaxValue, offset = 0;
+        for (int i = 0; i < 5; i++)
+        {
+            long before = Stopwatch.GetTimestamp();
+            double real = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 1e7;
+            long after = Stopwatch.GetTimestamp();
+            if (after - before < best)
+            {
+                best = after - before;
+                offset = real - (double)((before + after) / 2 - _zero) / Stopwatch.Frequency;
+            }
+        }
+        return offset;
     }
 
     public void Dispose()
@@ -95,6 +128,9 @@ public sealed class PacketCapture : IDisposable
 
     [DllImport("libc", EntryPoint = "recv", SetLastError = true)]
     private static extern nint Recv(int fd, [Out] byte[] buffer, nuint length, int flags);
+
+    [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static extern int Ioctl(int fd, nuint request, [Out] long[] timespec);
 
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     private static extern int Close(int fd);

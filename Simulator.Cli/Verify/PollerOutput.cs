@@ -21,6 +21,8 @@ public sealed record PollerOutput(Dictionary<string, string> Names, List<Observe
                 progress.WriteLine($"verify: the longest time between two polls was {gap} s, ending at {at} s");
             else if (f is ["capture-failed", ..])
                 progress.WriteLine($"warning: no packet capture ({line["capture-failed ".Length..]}): segments are not compared");
+            else if (f is ["capture-stamps", var kernel, var all])
+                progress.WriteLine($"verify: captured {all} segments, {kernel} stamped by the kernel");
             else if (f is ["name", var client, var name])
                 result.Names[client] = name;
             else if (f is ["transition", var t, var host, var conn, var from, var to, var cause, var since])

@@ -267,6 +267,8 @@ internal static class PollAgent
         capture?.Dispose();
         if (why is not null)
             output.WriteLine($"capture-failed {why}");
+        if (capture is not null)
+            output.WriteLine($"capture-stamps {capture.KernelStamped} {capture.Segments.Count}");
         foreach (var s in capture?.Segments ?? [])
             output.WriteLine(CaptureParser.Line(s));
         output.WriteLine(FormattableString.Invariant($"gap {poller.LongestGap.Gap:R} {poller.LongestGap.At:R}"));
