@@ -28,7 +28,16 @@ public sealed record VerifyDocument(
     RealFacts? Facts,
     IReadOnlyList<SegmentRecord>? Segments = null)
 {
-    public static JsonObject WriteReal(string scenario, ulong seed, RealResult r, RealFacts facts) => new()
+    /// <summary>The real run's document; "segments" only when it captured them.</summary>
+    public static JsonObject WriteReal(string scenario, ulong seed, RealResult r, RealFacts facts)
+    {
+        var o = Real(scenario, seed, r, facts);
+        if (r.Segments is { } segments)
+            o.Insert(o.IndexOf("summary"), "segments", new JsonArray(segments.Select(x => (JsonNode)RecordJson.Segment(x)).ToArray()));
+        return o;
+    }
+
+    private static JsonObject Real(string scenario, ulong seed, RealResult r, RealFacts facts) => new()
     {
         ["scenario"] = scenario,
         ["seed"] = seed,
@@ -44,7 +53,6 @@ public sealed record VerifyDocument(
             T = TimeSpan.FromTicks((long)Math.Round(l.T.Ticks / 10.0) * 10),
         })).ToArray()),
         ["notes"] = new JsonArray(),
-        ["segments"] = r.Segments is null ? null : new JsonArray(r.Segments.Select(x => (JsonNode)RecordJson.Segment(x)).ToArray()),
         ["summary"] = new JsonObject
         {
             ["requests"] = r.Requests.Count,

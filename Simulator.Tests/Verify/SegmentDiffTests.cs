@@ -67,6 +67,22 @@ public class SegmentDiffTests
     }
 
     [Fact]
+    public void A_real_document_has_segments_only_when_they_were_captured_and_reads_them_back()
+    {
+        var facts = new RealFacts(250, true, 5, 10, "Linux test", "generic", []);
+        var seen = new SegmentRecord(TimeSpan.FromSeconds(0.203071), "server", "hello#1", "c1", TcpFlags.Rst, 9, null, 0,
+            SegmentOutcome.Delivered);
+        var captured = new RealResult([], [], [], 250, "Linux test", "generic", false, [seen]);
+        var json = VerifyDocument.WriteReal("s", 1, captured, facts);
+        json.Select(p => p.Key).Should().Equal("scenario", "seed", "reproduce", "requests", "transitions", "lifecycle", "notes",
+            "segments", "summary", "verify");
+        VerifyDocument.Read(json.ToJsonString(), "real.json").Segments.Should().Equal(seen);
+        var plain = VerifyDocument.WriteReal("s", 1, captured with { Segments = null }, facts);
+        plain.ContainsKey("segments").Should().BeFalse();
+        VerifyDocument.Read(plain.ToJsonString(), "real.json").Segments.Should().BeNull();
+    }
+
+    [Fact]
     public void Documents_without_segments_on_either_side_compare_none()
     {
         var withSegments = Doc(Seg(0.2, "hello#1", "server", TcpFlags.Syn, arrived: 0.2005));
