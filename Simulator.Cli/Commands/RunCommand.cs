@@ -29,6 +29,10 @@ public static class RunCommand
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text (sampled records unless --full)." };
         var full = new Option<bool>("--full") { Description = "With --json: every record, however long the run." };
+        var segments = new Option<bool>("--segments")
+        {
+            Description = "With --json: also the segments on the wire (\"segments\") of the connections the records keep.",
+        };
         var trace = Trace();
         var limit = Flags.Int("--timeline-lines", "At most this many timeline lines in text output before it shows the lines "
             + "around the incidents instead", "a number of lines", 0, 10_000_000, 400);
@@ -37,7 +41,7 @@ public static class RunCommand
         var progress = new Option<bool>("--progress") { Description = "Report progress on stderr even when it is not a terminal." };
         var command = new Command("run", "Run a scenario: what happened to every environment, socket and request, and why.")
         {
-            file, seed, set, outDir, json, full, trace, limit, timeline, progress,
+            file, seed, set, outDir, json, full, segments, trace, limit, timeline, progress,
         };
         command.SetAction(parse =>
         {
@@ -59,7 +63,8 @@ public static class RunCommand
             var report = new RunReport(scenario);
             observers.AddRange(report.Observers);
             // --json keeps the default trace's records (bounded) unless --full; the text keeps the first lines only.
-            var recorder = asJson || mode == TimelineMode.Full ? new RunRecorder() : new RunRecorder(lines + 1);
+            var recorder = asJson || mode == TimelineMode.Full ? new RunRecorder(segments: asJson && parse.GetValue(segments))
+                : new RunRecorder(lines + 1);
             observers.Add(asJson && !parse.GetValue(full) ? new TraceSelection(scenario, TraceSpec.Sample, recorder) : recorder);
             var charted = dir is null ? null : new ChartRecorder(scenario);
             using var files = dir is null ? null : RunFiles.Create(dir, scenario, parse.GetValue(trace));

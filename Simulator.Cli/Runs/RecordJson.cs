@@ -39,6 +39,31 @@ public static class RecordJson
         ["cause"] = t.Cause.Name(),
     };
 
+    /// <summary>A segment: "ack" only with the ACK flag, "arrived" only when it arrived.</summary>
+    public static JsonObject Segment(SegmentRecord s)
+    {
+        var o = new JsonObject
+        {
+            ["t"] = s.T.TotalSeconds, ["from"] = s.From, ["to"] = s.To, ["connection"] = s.Connection, ["flags"] = s.FlagText,
+            ["seq"] = s.Seq,
+        };
+        if (s.Ack is { } ack)
+            o["ack"] = ack;
+        o["length"] = s.Length;
+        o["fate"] = s.Fate.Name();
+        if (s.Arrived is { } arrived)
+            o["arrived"] = arrived.TotalSeconds;
+        return o;
+    }
+
+    public static SegmentRecord ReadSegment(JsonObject o) =>
+        new(Instant(Number(o, "t")), Text(o, "from"), Text(o, "to"), Text(o, "connection"),
+            SegmentNames.ParseFlags(Text(o, "flags")) ?? throw new FormatException($"'{Text(o, "flags")}' are not TCP flags"),
+            o["seq"]?.GetValue<uint>() ?? throw new FormatException("no 'seq'"), o["ack"]?.GetValue<uint>(),
+            o["length"]?.GetValue<int>() ?? throw new FormatException("no 'length'"),
+            SegmentNames.ParseOutcome(Text(o, "fate")) ?? throw new FormatException($"'{Text(o, "fate")}' is not a segment's fate"),
+            o["arrived"] is null ? null : Instant(Number(o, "arrived")));
+
     public static JsonObject Lifecycle(LifecycleRecord l) => new()
     {
         ["t"] = l.T.TotalSeconds, ["environment"] = l.Environment, ["event"] = l.Event.Name(), ["detail"] = l.Detail,

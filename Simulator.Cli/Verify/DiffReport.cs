@@ -22,6 +22,8 @@ public static class DiffReport
             {
                 "request" => "requests (end instant; outcome, origin, environment and connection must match exactly)",
                 "transition" => "socket transitions (model instant, first real poll that saw the state)",
+                "segment" => "segments at the server's interface (model: when it left or reached the server; "
+                    + "real: when the capture saw it; direction and flags must match)",
                 _ => "platform actions (the model's decisions, replayed: inputs)",
             });
             w.WriteLine($"  {"",-24} {"",-44} {"model s",12} {"real s",12} {"delta ms",10} {"tol ms",9}  verdict");
@@ -42,7 +44,7 @@ public static class DiffReport
         int unobservable = lines.Count(l => l.Verdict == Verdict.Unobservable);
         int disagree = lines.Count(l => l.Verdict == Verdict.Disagree);
         string counts = $"{Count("request")} requests, {Count("transition")} transitions ({unobservable} too short to see by polling), "
-            + $"{Count("platform")} platform actions";
+            + $"{Count("platform")} platform actions" + (Count("segment") > 0 ? $", {Count("segment")} segments" : "");
         return disagree == 0 ? $"AGREE: {counts}" : $"DISAGREE on {disagree}: {counts}";
     }
 

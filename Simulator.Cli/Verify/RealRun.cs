@@ -17,7 +17,8 @@ public sealed record RealResult(
     int? Hz,
     string Kernel,
     string Server,
-    bool LatencyEmulated);
+    bool LatencyEmulated,
+    IReadOnlyList<SegmentRecord>? Segments = null);
 
 /// <summary>
 /// Runs a <see cref="Schedule"/> on a <see cref="RealWorld"/>: starts the server (redis-server, or zombiesim's built-in
@@ -81,7 +82,7 @@ public static class RealRun
     {
         var hosts = agents.Select(a => $"{a.Key}:{a.Value.Agent.Pid}").Prepend("server:0"); // the poller's own namespace
         using var poller = AgentProcess.StartZombiesim(world.ServerNamespace, "poll",
-            [$"port={plan.Scenario.Server.Port}", $"hosts={string.Join(',', hosts)}"]);
+            [$"port={plan.Scenario.Server.Port}", $"hosts={string.Join(',', hosts)}", $"capture={(plan.Segments ? 1 : 0)}"]);
         poller.WaitReady(StartTimeout);
         bool realTime = Libc.RealTimeThread(); // this thread keeps the platform's instants
         var lead = NftLead(world);
@@ -219,8 +220,8 @@ public static class RealRun
             progress.WriteLine("verify: scripted " + line);
         if (noCollections && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
             GC.EndNoGCRegion();
-        var (polled, seen) = Observed(poller);
-        var (names, transitions) = ConnectionNames.Merge(polled, seen, results
+        var observed = PollerOutput.Read(poller, StartTimeout, progress);
+        var (names, transitions) = ConnectionNames.Merge(observed.Names, observed.Transitions, results
             .Select(r => (Env: r.Env, Field: r.Line.Split(' ')))
             .Where(r => r.Field is ["result", _, _, _, not "0", _])
             .Select(r => (new IPEndPoint(RealWorld.EnvironmentAddress(agents[r.Env].Index),
@@ -237,28 +238,8 @@ public static class RealRun
                 null => "zombiesim's built-in generic server",
                 "redis-server" => "redis-server",
                 var database => RealServer.Version(database),
-            }, true);
-    }
-
-    /// <summary>Stops the poller and reads what it saw: the connections' names by client address, and the transitions.</summary>
-    private static (Dictionary<string, string> Names, List<ObservedTransition> Transitions) Observed(AgentProcess poller)
-    {
-        poller.Send("stop");
-        var names = new Dictionary<string, string>();
-        var transitions = new List<ObservedTransition>();
-        var states = Enum.GetValues<TcpState>().ToDictionary(s => s.ToString());
-        while (poller.Next(StartTimeout) is { } line)
-        {
-            var f = line.Split(' ');
-            if (f is ["gap", var gap, var at])
-                Console.Error.WriteLine($"verify: the longest time between two polls was {gap} s, ending at {at} s");
-            else if (f is ["name", var client, var name])
-                names[client] = name;
-            else if (f is ["transition", var t, var host, var conn, var from, var to, var cause, var since])
-                transitions.Add(new ObservedTransition(double.Parse(t, CultureInfo.InvariantCulture), host, conn, states[from], states[to],
-                    cause, double.Parse(since, CultureInfo.InvariantCulture)));
-        }
-        return (names, transitions);
+            }, true, observed.Segments.Count == 0 ? null : PollerOutput.Records(observed.Segments, names,
+                agents.ToDictionary(a => RealWorld.EnvironmentAddress(a.Value.Index).ToString(), a => a.Key)));
     }
 
     /// <summary>A scripted event: the server process killed or listening again; the partition made or healed.</summary>

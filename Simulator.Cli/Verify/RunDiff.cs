@@ -16,7 +16,8 @@ public sealed record DiffLine(string Kind, string Subject, string What, double? 
 /// `zombiesim diff MODEL REAL`: every request (outcome, origin, environment and connection must match exactly; its end
 /// instant within tolerance), every socket transition per host and connection (states in order, instants within
 /// tolerance; a model state too short to be seen by polling may be missing from the real side) and every platform
-/// action (inputs, replayed: their instants show how closely the real run kept to the model's).
+/// action (inputs, replayed: their instants show how closely the real run kept to the model's); and, when both documents
+/// have segments, every segment at the server's interface per connection (<see cref="SegmentDiff"/>).
 /// </summary>
 public static class RunDiff
 {
@@ -26,6 +27,8 @@ public static class RunDiff
         Requests(model.Requests, real.Requests, tol, lines);
         Transitions(model.Transitions, real.Transitions, tol, lines);
         Lifecycle(model.Lifecycle, real.Lifecycle, tol, lines);
+        if (model.Segments is { } m && real.Segments is { } r)
+            SegmentDiff.Compare(m, r, tol, lines);
         return lines;
     }
 

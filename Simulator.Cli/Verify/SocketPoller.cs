@@ -219,17 +219,19 @@ public sealed class SocketPoller : IDisposable
 }
 
 /// <summary>
-/// `zombiesim agent poll port=P hosts=NAME:PID,...`: a <see cref="SocketPoller"/> in a process of its own, started
+/// `zombiesim agent poll port=P hosts=NAME:PID,... capture=0|1`: a <see cref="SocketPoller"/> in a process of its own, started
 /// under SCHED_FIFO with every thread (the garbage collector's too), so that neither a loaded machine nor the
 /// orchestrator's pauses delay its polls. Stdin: `start ZERO` (the run's start as a CLOCK_MONOTONIC timestamp), then
-/// `forget NAME T` (an environment destroyed at T), then `stop`; it then prints `name CLIENT CONNECTION` and
-/// `transition T HOST CONNECTION FROM TO CAUSE` lines and exits.
+/// `forget NAME T` (an environment destroyed at T), then `stop`; it then prints `name CLIENT CONNECTION`,
+/// `transition T HOST CONNECTION FROM TO CAUSE` and `segment ...` lines (<see cref="PacketCapture.Line"/>: what a packet
+/// capture in the same namespace saw; `capture-failed WHY` when it could not be made) and exits.
 /// </summary>
 internal static class PollAgent
 {
     public static int Run(IEnumerable<string> args, TextWriter output)
     {
         ushort port = 0;
+        bool capturing = false;
         var hosts = new List<(string, int)>();
         foreach (var a in args)
         {
@@ -237,6 +239,7 @@ internal static class PollAgent
             switch (key)
             {
                 case "port": port = ushort.Parse(value, CultureInfo.InvariantCulture); break;
+                case "capture": capturing = value == "1"; break;
                 case "hosts":
                     hosts.AddRange(value.Split(',').Select(h => (h[..h.LastIndexOf(':')], int.Parse(h[(h.LastIndexOf(':') + 1)..],
                         CultureInfo.InvariantCulture))));
@@ -252,6 +255,8 @@ internal static class PollAgent
         foreach (var (name, pid) in hosts)
             poller.Watch(name, pid);
         poller.Start();
+        string? why = null;
+        using var capture = capturing ? PacketCapture.Start(long.Parse(zero, CultureInfo.InvariantCulture), port, out why) : null;
         while ((line = Console.In.ReadLine()) is not null && line != "stop")
         {
             var f = line.Split(' ');
@@ -259,6 +264,13 @@ internal static class PollAgent
                 poller.Destroyed(host, double.Parse(t, CultureInfo.InvariantCulture));
         }
         poller.Dispose();
+        capture?.Dispose();
+        if (why is not null)
+            output.WriteLine($"capture-failed {why}");
+        if (capture is not null)
+            output.WriteLine($"capture-stamps {capture.KernelStamped} {capture.Segments.Count}");
+        foreach (var s in capture?.Segments ?? [])
+            output.WriteLine(CaptureParser.Line(s));
         output.WriteLine(FormattableString.Invariant($"gap {poller.LongestGap.Gap:R} {poller.LongestGap.At:R}"));
         foreach (var (client, name) in poller.Names)
             output.WriteLine($"name {client} {name}");

@@ -25,6 +25,10 @@ public static class VerifyCommand
         var seed = Flags.Seed("--seed", "Override the scenario's seed.", ulong.MaxValue);
         var slack = Flags.Positive("--slack", "Milliseconds allowed for scheduling delays on top of the kernel's two jiffies "
             + "(raise it on a loaded machine; the report states it)", "milliseconds", 10_000, 10);
+        var segments = new Option<bool>("--segments")
+        {
+            Description = "Also compare the segments at the server's interface: the model's against a packet capture's.",
+        };
         var cleanup = new Option<bool>("--cleanup")
         {
             Description = "Remove the namespaces (and the processes in them) that an interrupted verify left, and exit.",
@@ -32,7 +36,7 @@ public static class VerifyCommand
         var command = new Command("verify", "Replay a scenario on this machine's Linux kernel, in network namespaces with real "
             + "servers, and diff it against the model (root, or CAP_NET_ADMIN and CAP_SYS_ADMIN).")
         {
-            file, scale, outDir, json, set, seed, slack, cleanup,
+            file, scale, outDir, json, set, seed, slack, segments, cleanup,
         };
         command.SetAction(parse =>
         {
@@ -50,7 +54,7 @@ public static class VerifyCommand
                 }
                 string path = parse.GetValue(file) ?? throw new VerifyException("verify needs a scenario FILE (or --cleanup)");
                 var scenario = ScenarioLoader.LoadFile(path, parse.GetValue(set) ?? []);
-                var plan = VerifyPlan.From(scenario, parse.GetValue(scale));
+                var plan = VerifyPlan.From(scenario, parse.GetValue(scale)) with { Segments = parse.GetValue(segments) };
                 Preflight.Check(plan.ServerBinary);
                 return Verify(plan, parse.GetValue(seed), parse.GetValue(slack), parse.GetValue(outDir), parse.GetValue(json), output,
                     error);
@@ -66,7 +70,7 @@ public static class VerifyCommand
 
     private static int Verify(VerifyPlan plan, ulong? seed, double slack, string? dir, bool asJson, TextWriter output, TextWriter error)
     {
-        var recorder = new RunRecorder();
+        var recorder = new RunRecorder(segments: plan.Segments);
         var outcome = Simulation.Run(plan.Scenario, seed, recorder);
         var modelJson = RunJson.Write(outcome, recorder, $"zombiesim run ... --seed {outcome.Seed}").ToJsonString(JsonOptions.Indented);
         var schedule = Schedule.From(plan, recorder);

@@ -17,16 +17,27 @@ public sealed record DocTransition(double T, string Host, string Connection, str
 /// <summary>
 /// `run --json` documents and the real run's document (`verify --out DIR`'s real.json), read the same way: requests,
 /// transitions and lifecycle, with instants in seconds. The real document has the same keys as `run --json`, a
-/// transition's cause being "observed" (polling sees a state, not why), and a `verify` section with its facts.
+/// transition's cause being "observed" (polling sees a state, not why), and a `verify` section with its facts. Either
+/// may have "segments" (`run --json --segments`; the real run's packet capture at the server).
 /// </summary>
 public sealed record VerifyDocument(
     string Scenario,
     IReadOnlyList<RequestRecord> Requests,
     IReadOnlyList<DocTransition> Transitions,
     IReadOnlyList<LifecycleRecord> Lifecycle,
-    RealFacts? Facts)
+    RealFacts? Facts,
+    IReadOnlyList<SegmentRecord>? Segments = null)
 {
-    public static JsonObject WriteReal(string scenario, ulong seed, RealResult r, RealFacts facts) => new()
+    /// <summary>The real run's document; "segments" only when it captured them.</summary>
+    public static JsonObject WriteReal(string scenario, ulong seed, RealResult r, RealFacts facts)
+    {
+        var o = Real(scenario, seed, r, facts);
+        if (r.Segments is { } segments)
+            o.Insert(o.IndexOf("summary"), "segments", new JsonArray(segments.Select(x => (JsonNode)RecordJson.Segment(x)).ToArray()));
+        return o;
+    }
+
+    private static JsonObject Real(string scenario, ulong seed, RealResult r, RealFacts facts) => new()
     {
         ["scenario"] = scenario,
         ["seed"] = seed,
@@ -77,7 +88,8 @@ public sealed record VerifyDocument(
                     v["unemulatedLatencyMs"]?.GetValue<double>() ?? 0,
                     v["schedulingMs"]?.GetValue<double>() ?? 10);
             }
-            return new VerifyDocument(o["scenario"]!.GetValue<string>(), requests, transitions, lifecycle, facts);
+            var segments = o["segments"] is JsonArray wire ? wire.Select(x => RecordJson.ReadSegment(x!.AsObject())).ToList() : null;
+            return new VerifyDocument(o["scenario"]!.GetValue<string>(), requests, transitions, lifecycle, facts, segments);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException)
         {

@@ -16,6 +16,9 @@ namespace Zombiesim.Cli.Verify;
 public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? ServerBinary, MiddleboxSpec? Middlebox,
     IReadOnlyList<string> ScaledClocks)
 {
+    /// <summary>`--segments`: the model records its segments and the real run captures the server's (docs/verify.md).</summary>
+    public bool Segments { get; init; }
+
     public long LatencyMicroseconds => (long)Math.Round(Fixed(Scenario.Network.Latency, "network.latency").TotalMicroseconds);
 
     public TimeSpan ColdStart => Fixed(Scenario.Platform.ColdStart, "platform.coldStart");

@@ -21,6 +21,9 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
     private readonly Dictionary<TcpConnection, Action<TcpEvent>> _owners = new();
     private int _nextLabel = 1;
 
+    private readonly bool _wantsSegments = observer.WantsSegments;
+    private SegmentTrail? _trail; // the segments' records, made only when the observer wants them
+
     /// <summary>Routes an application event to the socket's owner, if it still has one.</summary>
     public void Dispatch(TcpConnection c, TcpEvent e)
     {
@@ -60,6 +63,8 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
 
     void INetworkObserver.OnSegment(TimeSpan at, string by, in Segment segment, SegmentFate fate)
     {
+        if (_wantsSegments)
+            (_trail ??= new SegmentTrail(observer, network, _serverEnds.Contains, Info)).OnSegment(at, segment, fate);
         IncidentKind? kind = fate switch
         {
             SegmentFate.DroppedMiddlebox => IncidentKind.MiddleboxDrop,
@@ -82,6 +87,8 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
     {
         if (_wantsTransitions)
             observer.OnTransition(new TransitionRecord(at, c.Host.Name, Label(c), from, to, cause));
+        else if (_wantsSegments)
+            Label(c); // named in the same order as when transitions are recorded
         if (to == TcpState.Closed)
             _owners.Remove(c);
     }
@@ -96,6 +103,9 @@ internal sealed class ConnectionInfo(string label)
     public string Label { get; } = label;
     public Incident? Incident;
     public bool Rejected;
+
+    /// <summary>The initial sequence numbers of the client's and the server's SYNs, once sent (segments' records only).</summary>
+    public uint? ClientIsn, ServerIsn;
 
     /// <summary>The incident whose error reply the server wrote before it closed (MySQL 4031 after
     /// wait_timeout): what a client reading bytes from it reads is that error, not a reply.</summary>

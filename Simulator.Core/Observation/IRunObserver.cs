@@ -7,12 +7,17 @@ public interface IRunObserver
     /// records (a search runs millions of runs and needs none).</summary>
     bool WantsTransitions => false;
 
+    /// <summary>False when the observer ignores segments: the network then does not make their records (most runs
+    /// want none; `run --json --segments` and verify do).</summary>
+    bool WantsSegments => false;
+
     /// <summary>False when the observer does not hold on to samples after <see cref="OnSample"/>
     /// returns: the world may then reuse their counts for the next sample.</summary>
     bool KeepsSamples => false;
 
     void OnRequest(RequestRecord r) { }
     void OnTransition(TransitionRecord t) { }
+    void OnSegment(SegmentRecord s) { }
     void OnLifecycle(LifecycleRecord l) { }
     void OnNote(NoteRecord n) { }
     void OnSample(Sample s) { }

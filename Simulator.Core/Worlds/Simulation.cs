@@ -43,8 +43,10 @@ public static class Simulation
     {
         public bool WantsTransitions { get; } = all.Any(o => o.WantsTransitions);
         public bool KeepsSamples { get; } = all.Any(o => o.KeepsSamples);
+        public bool WantsSegments { get; } = all.Any(o => o.WantsSegments);
         public void OnRequest(RequestRecord r) { foreach (var o in all) o.OnRequest(r); }
         public void OnTransition(TransitionRecord t) { foreach (var o in all) o.OnTransition(t); }
+        public void OnSegment(SegmentRecord s) { foreach (var o in all) o.OnSegment(s); }
         public void OnLifecycle(LifecycleRecord l) { foreach (var o in all) o.OnLifecycle(l); }
         public void OnNote(NoteRecord n) { foreach (var o in all) o.OnNote(n); }
         public void OnSample(Sample s) { foreach (var o in all) o.OnSample(s); }

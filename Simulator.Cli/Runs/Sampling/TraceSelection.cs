@@ -18,6 +18,8 @@ namespace Zombiesim.Cli.Runs.Sampling;
 /// most <see cref="MaxFailureConnections"/> and <see cref="MaxSuccessConnections"/>), each with at most
 /// <see cref="MaxRecordsPerConnection"/> records and its environment with at most as many lifecycle
 /// records; notes that concern no connection (restarts, partitions, redeploys) are always written.
+/// Segments (when the sink wants them) are written for traced connections from the moment they are chosen, none
+/// remembered from before, at most <see cref="MaxRecordsPerConnection"/> a connection at the default level.
 /// </summary>
 public sealed class TraceSelection : IRunObserver
 {
@@ -32,6 +34,7 @@ public sealed class TraceSelection : IRunObserver
     private readonly Dictionary<string, Ring> _recentOfEnvironment = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _connections = new(StringComparer.Ordinal); // traced: records written
     private readonly Dictionary<string, int> _environments = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _segments = new(StringComparer.Ordinal); // segments written, by connection
     private readonly HashSet<(Outcome, Origin?)> _failureKinds = new();
     private int _chart, _failureConnections, _successConnections;
 
@@ -52,6 +55,7 @@ public sealed class TraceSelection : IRunObserver
 
     public bool WantsTransitions => true;
     public bool KeepsSamples => _sink.KeepsSamples;
+    public bool WantsSegments => _sink.WantsSegments;
     public void OnSample(Sample s) => _sink.OnSample(s);
 
     public void OnRequest(RequestRecord r)
@@ -120,6 +124,23 @@ public sealed class TraceSelection : IRunObserver
             if (t.To == TcpState.Closed)
                 _recentOfConnection.Remove(c);
         }
+    }
+
+    public void OnSegment(SegmentRecord s)
+    {
+        if (_spec.Level != TraceLevel.All)
+        {
+            if (!_connections.ContainsKey(s.Connection))
+                return;
+            int written = _segments.GetValueOrDefault(s.Connection);
+            if (_spec.Level == TraceLevel.Sample && written >= MaxRecordsPerConnection)
+            {
+                RecordsPastCap++;
+                return;
+            }
+            _segments[s.Connection] = written + 1;
+        }
+        _sink.OnSegment(s);
     }
 
     public void OnLifecycle(LifecycleRecord l)
