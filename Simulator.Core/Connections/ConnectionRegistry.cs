@@ -47,7 +47,7 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
     /// <summary>What the client's socket of a connection holds, while it is open: null when it has closed or never
     /// looked (a connect refused before it had a port).</summary>
     private ConnectionInfo? ClientSide(Endpoint client, Endpoint server) =>
-        network.HostAt(client.Address)?.Find(client, server)?.Tag as ConnectionInfo;
+        network.SocketAt(client, server)?.Tag as ConnectionInfo;
 
     public string Label(TcpConnection c) => c.State == TcpState.Listen || c.Remote.Address == 0 ? "listener" : Info(c).Label;
 

@@ -62,7 +62,7 @@ internal sealed class SegmentTrail(IRunObserver observer, NetworkDriver network,
         bool fromServer = isServer(s.Source);
         var (client, server) = fromServer ? (s.Destination, s.Source) : (s.Source, s.Destination);
         // A client's socket is named at its SYN, which leaves just before it reports SYN_SENT; a server's shares its name.
-        var info = Socket(client, server) is { } mine ? name(mine) : Socket(server, client)?.Tag as ConnectionInfo;
+        var info = network.SocketAt(client, server) is { } mine ? name(mine) : network.SocketAt(server, client)?.Tag as ConnectionInfo;
         if (info is null)
             return null;
         if (s.Syn && !injected)
@@ -78,6 +78,4 @@ internal sealed class SegmentTrail(IRunObserver observer, NetworkDriver network,
         string to = network.HostAt(s.Destination.Address)?.Name ?? s.Destination.ToString();
         return new Pending(at, from, to, info.Label, s.Seq - fromBase, s.HasAck ? s.Ack - toBase : null, injected);
     }
-
-    private TcpConnection? Socket(Endpoint local, Endpoint remote) => network.HostAt(local.Address)?.Find(local, remote);
 }

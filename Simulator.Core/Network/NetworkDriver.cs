@@ -78,6 +78,10 @@ public sealed class NetworkDriver : ITcpDriver
     /// <summary>The host at <paramref name="address"/>, if there is one.</summary>
     public TcpHost? HostAt(uint address) => _hosts.GetValueOrDefault(address);
 
+    /// <summary>The socket from <paramref name="local"/> to <paramref name="remote"/> on the host at the local end, from its
+    /// creation until it is closed; null when there is none.</summary>
+    public TcpConnection? SocketAt(Endpoint local, Endpoint remote) => HostAt(local.Address)?.Find(local, remote);
+
     // ---------------------------------------------------------------- ITcpDriver
 
     void ITcpDriver.Transmit(TcpHost from, in Segment segment)

@@ -52,9 +52,12 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
     {
         foreach (var s in _servers)
             foreach (var c in s.Host.ConnectionsUnordered)
-                if (c.Local.Port == s.Endpoint.Port)
+                if (OnItsPort(s, c))
                     yield return c;
     }
+
+    /// <summary>A socket of the server's own: on its port (a pooler's host also holds its connections to the server behind it).</summary>
+    private static bool OnItsPort(IServerSide s, TcpConnection c) => c.Local.Port == s.Endpoint.Port;
 
     /// <summary>Counts every server socket but the listener into <paramref name="counts"/>, and by function
     /// into <paramref name="functions"/> when given.</summary>
@@ -64,7 +67,7 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
         {
             foreach (var c in s.Host.ConnectionsUnordered)
             {
-                if (c.Local.Port != s.Endpoint.Port || c.State == TcpState.Listen)
+                if (!OnItsPort(s, c) || c.State == TcpState.Listen)
                     continue;
                 int category = ServerCategory(c);
                 counts.Add(category);
@@ -162,7 +165,7 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
         var open = new int[_servers.Length];
         for (int i = 0; i < _servers.Length; i++)
             foreach (var c in _servers[i].Host.ConnectionsUnordered)
-                if (c.Local.Port == _servers[i].Endpoint.Port && c.State is not (TcpState.Listen or TcpState.TimeWait))
+                if (OnItsPort(_servers[i], c) && c.State is not (TcpState.Listen or TcpState.TimeWait))
                     open[i]++;
         return new ServerCounts(_names ??= _servers.Select(s => s.Name).ToArray(), open);
     }
