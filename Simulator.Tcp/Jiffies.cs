@@ -52,14 +52,17 @@ public sealed record Jiffies
     /// <summary>jiffies_to_msecs: whole milliseconds, rounded down.</summary>
     public long ToMilliseconds(long jiffies) => jiffies * 1000 / Hz;
 
+    /// <summary>The jiffies counter at <paramref name="now"/> (the jiffy it is in), as <c>tcp_jiffies32</c> reads it.</summary>
+    public long Clock(TimeSpan now) => now.Ticks <= Exact64
+        ? now.Ticks * Hz / TimeSpan.TicksPerSecond
+        : (long)((Int128)now.Ticks * Hz / TimeSpan.TicksPerSecond);
+
     /// <summary>The instant a timer armed at <paramref name="now"/> for <paramref name="jiffies"/> fires.</summary>
     public TimeSpan Fire(TimeSpan now, long jiffies)
     {
         if (Slack == TimerSlack.Off)
             return now + ToTime(jiffies);
-        long clk = now.Ticks <= Exact64 // the jiffy now is in
-            ? now.Ticks * Hz / TimeSpan.TicksPerSecond
-            : (long)((Int128)now.Ticks * Hz / TimeSpan.TicksPerSecond);
+        long clk = Clock(now);
         return TimeSpan.FromTicks(Math.Max(Start(WheelBucket(clk, clk + jiffies)), now.Ticks));
     }
 

@@ -47,8 +47,13 @@ public sealed record Sysctls
     /// <summary>The RTO before any RTT sample, also the SYN timeout base. 1 s (TCP_TIMEOUT_INIT, RFC 6298).</summary>
     public TimeSpan TcpTimeoutInit { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Delayed-ACK interval. 40 ms (TCP_DELACK_MIN); measured about 40 ms for the ACK of a FIN.</summary>
+    /// <summary>The shortest delayed-ACK timeout and the initial ACK timeout (ato). 40 ms (TCP_DELACK_MIN = TCP_ATO_MIN =
+    /// HZ/25 jiffies, constants in Linux); measured about 40 ms for the ACK of a FIN.</summary>
     public TimeSpan TcpDelackMin { get; init; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>net.ipv4.tcp_pingpong_thresh: replies sent within ato of data received before a connection counts as
+    /// interactive (its ACKs delayed to ride on replies). Default 1 (Linux 6.18, ip-sysctl.rst).</summary>
+    public int TcpPingpongThresh { get; init; } = 1;
 
     /// <summary>TIME_WAIT length. 60 s (TCP_TIMEWAIT_LEN, a constant in Linux, not a sysctl).</summary>
     public TimeSpan TimeWaitLength { get; init; } = TimeSpan.FromSeconds(60);

@@ -34,8 +34,9 @@ public sealed class TcpConnection
     private readonly bool _passive;    // born from a listener (SYN_RECEIVED child)
 
     // Timers: at most one of each, like Linux's per-socket timers.
-    private TimeSpan? _rtxAt, _delackAt, _keepaliveAt, _stateTimerAt;
+    private TimeSpan? _rtxAt, _keepaliveAt, _stateTimerAt;
     private TimeSpan? _reportedDeadline;
+    private DelayedAck _ack;           // the delayed-ACK engine and its timer (quick ACKs, ping-pong, ato)
 
     // Retransmission state (RFC 6298 with Linux's floor, cap, tail-loss probe and time budgets).
     private long _srtt, _rttvar;       // ticks; _srtt == 0 means no sample yet
@@ -63,6 +64,7 @@ public sealed class TcpConnection
         _hz = host.Jiffies;
         _rtoMax = _hz.From(_sys.TcpRtoMax);
         _rto = _hz.From(_sys.TcpTimeoutInit);
+        _ack = new DelayedAck(host.AckLimits);
     }
 
     public TcpHost Host => _host;
@@ -118,7 +120,16 @@ public sealed class TcpConnection
     public TimeSpan? Srtt => _srtt == 0 ? null : TimeSpan.FromTicks(_srtt);
 
     /// <summary>The instant the connection next wants <see cref="TcpHost.OnTimer"/>, or null.</summary>
-    public TimeSpan? NextDeadline => Min(Min(_rtxAt, _delackAt), Min(_keepaliveAt, _stateTimerAt));
+    public TimeSpan? NextDeadline => Min(Min(_rtxAt, _ack.TimerAt), Min(_keepaliveAt, _stateTimerAt));
+
+    /// <summary>The delayed-ACK engine's adaptive ACK timeout (tcpi_ato), 0 before any data arrived.</summary>
+    public TimeSpan AckTimeout => _hz.ToTime(_ack.Ato);
+
+    /// <summary>Quick ACKs left (icsk_ack.quick); they apply while the connection is not <see cref="Interactive"/>.</summary>
+    public int QuickAcksLeft => _ack.QuickLeft;
+
+    /// <summary>In ping-pong (interactive) mode: owed ACKs wait to ride on replies.</summary>
+    public bool Interactive => _ack.PingpongMode;
 
     public override string ToString() => $"{_host.Name}#{Id} {Local}->{Remote} {State.Name()}";
 
@@ -169,6 +180,12 @@ public sealed class TcpConnection
         {
             int n = _readable;
             _readable = 0;
+            if (State != TcpState.Closed && _ack.AckOnRead())
+            {
+                Emit(_sndNxt, 0, TcpFlags.Ack); // __tcp_cleanup_rbuf: the read drained pushed data
+                Commit();
+                _host.Dispatch();
+            }
             return new ReadResult(n, false, Errno.None, ErrorOrigin.None);
         }
         if (_finReceived)
@@ -302,11 +319,8 @@ public sealed class TcpConnection
             // TIME_WAIT's 2MSL, or an orphaned FIN_WAIT_2 at tcp_fin_timeout: gone without a segment.
             SetState(TcpState.Closed, State == TcpState.TimeWait ? TcpCause.TimeWaitExpired : TcpCause.FinWait2Timeout);
         }
-        if (State != TcpState.Closed && _delackAt <= now)
-        {
-            _delackAt = null;
+        if (State != TcpState.Closed && _ack.TimerAt <= now && _ack.OnTimer(_rto))
             Emit(_sndNxt, 0, TcpFlags.Ack);
-        }
         if (State != TcpState.Closed && _rtxAt <= now)
         {
             _rtxAt = null;
@@ -383,6 +397,8 @@ public sealed class TcpConnection
             {
                 if (State == TcpState.TimeWait && s.Fin)
                     _stateTimerAt = Arm(now, _sys.TimeWaitLength); // a retransmitted FIN restarts 2MSL (tcp_timewait_state_process)
+                else if (s.SeqLength > 0 && Seq.Lt(s.Seq, _rcvNxt))
+                    _ack.OnDuplicate(); // tcp_send_dupack: our ACK was lost; quick-ACK mode
                 Emit(_sndNxt, 0, TcpFlags.Ack);
             }
             return;
@@ -455,6 +471,8 @@ public sealed class TcpConnection
         }
 
         // Seventh: segment text.
+        bool received = false, peerClosed = false; // data or FIN taken: tcp_ack_snd_check decides on the ACK it owes
+        int fresh = 0;
         uint seq = s.Seq;
         if (s.Length > 0)
         {
@@ -470,15 +488,16 @@ public sealed class TcpConnection
             }
             if (canReceive && Seq.Le(seq, _rcvNxt) && Seq.Gt(end, _rcvNxt))
             {
-                int fresh = (int)(end - _rcvNxt);
+                fresh = (int)(end - _rcvNxt);
                 _rcvNxt = end;
                 _readable += fresh;
-                _host.RaiseEvent(this, new TcpEvent(TcpEventKind.Readable, fresh));
-                ScheduleDelayedAck(now);
+                _ack.OnDataReceived(now, _rto);
+                received = true;
             }
             else
             {
-                Emit(_sndNxt, 0, TcpFlags.Ack); // duplicate, or beyond a hole (not queued): ACK at once
+                _ack.Schedule();
+                Emit(_sndNxt, 0, TcpFlags.Ack); // beyond a hole (not queued), or after our FIN: ACK at once
                 return;
             }
         }
@@ -488,14 +507,14 @@ public sealed class TcpConnection
         {
             _rcvNxt++;
             _finReceived = true;
+            received = true;
+            _ack.OnFin(toCloseWait: State is TcpState.SynReceived or TcpState.Established);
             switch (State)
             {
                 case TcpState.SynReceived:
                 case TcpState.Established:
-                    SetState(TcpState.CloseWait, TcpCause.RcvFin);
-                    ScheduleDelayedAck(now); // measured: the ACK of a FIN comes a delayed-ACK interval later
-                    if (!Orphaned)
-                        _host.RaiseEvent(this, new TcpEvent(TcpEventKind.PeerClosed));
+                    SetState(TcpState.CloseWait, TcpCause.RcvFin); // ping-pong: the ACK of the FIN is delayed
+                    peerClosed = !Orphaned;
                     break;
                 case TcpState.FinWait1:
                     Emit(_sndNxt, 0, TcpFlags.Ack);
@@ -507,6 +526,15 @@ public sealed class TcpConnection
                     break;
             }
         }
+
+        // tcp_ack_snd_check: an ACK owed goes now in quick-ACK mode, else on the delayed-ACK timer. The kernel sends it
+        // before the application, woken, can run.
+        if (received && State != TcpState.Closed && _ack.AckNow(now, _srtt))
+            Emit(_sndNxt, 0, TcpFlags.Ack);
+        if (fresh > 0)
+            _host.RaiseEvent(this, new TcpEvent(TcpEventKind.Readable, fresh));
+        if (peerClosed)
+            _host.RaiseEvent(this, new TcpEvent(TcpEventKind.PeerClosed));
     }
 
     private bool Acceptable(in Segment s)
@@ -634,14 +662,14 @@ public sealed class TcpConnection
             // tcp_schedule_loss_probe: min(2 SRTT + TCP_RTO_MIN, RTO), the RTO on the paths modelled;
             // tcp_send_loss_probe uses __tcp_retransmit_skb, so retrans_stamp stays unset).
             _probeSent = true;
-            Retransmit();
+            Retransmit(now);
             ArmRetransmit(now);
             return;
         }
         if (_retransStamp is { } start && TimedOut(now, start))
             return;
         _retransStamp ??= now; // tcp_retransmit_skb: "Save stamp of the first (attempted) retransmit."
-        Retransmit();
+        Retransmit(now);
         _retransmits++;
         _rto = Math.Min(_rto * 2, _rtoMax);
         _rtxAt = _hz.Fire(now, ClampRtoToUserTimeout(now));
@@ -732,8 +760,6 @@ public sealed class TcpConnection
     /// <summary>A duration as the kernel holds it: whole jiffies, rounded up.</summary>
     private TimeSpan Whole(TimeSpan d) => _hz.ToTime(_hz.From(d));
 
-    private void ScheduleDelayedAck(TimeSpan now) => _delackAt ??= Arm(now, _sys.TcpDelackMin);
-
     // ---------------------------------------------------------------- RTT (RFC 6298 §2, Linux floor)
 
     private void StartTiming(TimeSpan now, uint endSeq)
@@ -784,6 +810,7 @@ public sealed class TcpConnection
         _sndNxt += (uint)bytes;
         StartTiming(now, _sndNxt);
         Emit(seq, bytes, TcpFlags.Ack);
+        _ack.OnDataSent(now);
     }
 
     private void SendFin(TimeSpan now)
@@ -800,13 +827,15 @@ public sealed class TcpConnection
     }
 
     /// <summary>Resend everything unacknowledged from SND.UNA as one segment (Karn: stop timing).</summary>
-    private void Retransmit()
+    private void Retransmit(TimeSpan now)
     {
         _timing = false;
         bool finOutstanding = _finSent && Seq.Le(_sndUna, _finSeq);
         uint dataEnd = finOutstanding ? _finSeq : _sndNxt;
         int bytes = (int)(dataEnd - _sndUna);
         Emit(_sndUna, bytes, TcpFlags.Ack | (finOutstanding ? TcpFlags.Fin : TcpFlags.None));
+        if (bytes > 0)
+            _ack.OnDataSent(now);
     }
 
     private void SendReset() => Emit(_sndNxt, 0, TcpFlags.Rst | TcpFlags.Ack);
@@ -818,7 +847,7 @@ public sealed class TcpConnection
     {
         uint ack = (flags & TcpFlags.Ack) != 0 ? _rcvNxt : 0;
         if ((flags & TcpFlags.Ack) != 0)
-            _delackAt = null; // the ACK rides on this segment
+            _ack.OnAckSent(); // tcp_event_ack_sent: the ACK rides on this segment
         _host.Transmit(new Segment(Local, Remote, seq, ack, flags, length));
     }
 
@@ -852,7 +881,8 @@ public sealed class TcpConnection
         _host.Moved(this, from, to);
         if (to == TcpState.Closed)
         {
-            _rtxAt = _delackAt = _keepaliveAt = _stateTimerAt = null;
+            _rtxAt = _keepaliveAt = _stateTimerAt = null;
+            _ack.Stop();
             _host.Forget(this);
         }
         _host.ReportTransition(this, from, to, cause);

@@ -55,6 +55,7 @@ public sealed class TcpHost
         Driver = driver ?? throw new ArgumentNullException(nameof(driver));
         Sysctls = sysctls ?? new Sysctls();
         Jiffies = Sysctls.Jiffies;
+        AckLimits = new DelayedAckLimits(Sysctls, Jiffies);
         NoSocket = noSocket;
         _nextIss = unchecked(address * 2654435761u + 1); // deterministic and distinct per host
     }
@@ -66,6 +67,9 @@ public sealed class TcpHost
 
     /// <summary>The kernel's time base (HZ, timer slack): every timer of its sockets is whole jiffies.</summary>
     public Jiffies Jiffies { get; }
+
+    /// <summary>The delayed-ACK engine's constants for this host's sockets.</summary>
+    internal DelayedAckLimits AckLimits { get; }
     public NoSocketPolicy NoSocket { get; set; }
 
     /// <summary>The application is stopped: it cannot call into its sockets; the kernel still ACKs,

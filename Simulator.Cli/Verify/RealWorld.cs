@@ -258,6 +258,7 @@ public static class RealSysctls
         Add("tcp_keepalive_intvl", Seconds(s.TcpKeepaliveIntvl), Seconds(d.TcpKeepaliveIntvl));
         Add("tcp_keepalive_probes", s.TcpKeepaliveProbes, d.TcpKeepaliveProbes);
         Add("tcp_syn_linear_timeouts", s.TcpSynLinearTimeouts, d.TcpSynLinearTimeouts);
+        Add("tcp_pingpong_thresh", s.TcpPingpongThresh, d.TcpPingpongThresh);
         Add("tcp_rto_min_us", (long)s.TcpRtoMin.TotalMicroseconds, (long)d.TcpRtoMin.TotalMicroseconds);
         Add("tcp_rto_max_ms", (long)s.TcpRtoMax.TotalMilliseconds, (long)d.TcpRtoMax.TotalMilliseconds);
         return list;

@@ -264,6 +264,8 @@ internal static class PartSections
             SoMaxConn = r.Int("somaxconn", d.SoMaxConn, "net.core.somaxconn: the cap on a listen() backlog (4096 since Linux 5.4)",
                 1, 65535),
             TcpRtoMin = r.Duration("tcp_rto_min", d.TcpRtoMin, "RTO floor"),
+            TcpPingpongThresh = r.Int("tcp_pingpong_thresh", d.TcpPingpongThresh,
+                "replies within the ACK timeout before a connection's ACKs are delayed as interactive", 1, 255),
             TcpRtoMax = r.Duration("tcp_rto_max", d.TcpRtoMax, "RTO cap"),
             Hz = r.IntOneOf("hz", d.Hz, "CONFIG_HZ, the kernel's timer ticks a second: 100, 250, 300 or 1000 (kernel/Kconfig.hz; "
                 + "250 on Debian and Ubuntu generic kernels); RTOs and kernel timers are whole jiffies", Jiffies.AllowedHz),

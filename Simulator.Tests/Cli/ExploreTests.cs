@@ -137,8 +137,8 @@ public sealed class ExploreTests : IDisposable
         var (_, explored, _) = CliTests.Run("explore", Scenarios.File("explore-upstash-2020.yaml"), "--iterations", "200",
             "--out", Path.Combine(_dir, "bench"), "--json");
         var classes = Json(explored).GetProperty("outcomeClasses").EnumerateObject().Select(c => $"{c.Name} {c.Value.GetInt32()}");
-        string.Join(", ", classes).Should().Be("ok,EOF 28, ok,ok 172");
-        r.GetProperty("classes").GetString().Should().Be("ok,EOF 28, ok,ok 172");
+        string.Join(", ", classes).Should().Be("ok,EOF 22, ok,ok 178");
+        r.GetProperty("classes").GetString().Should().Be("ok,EOF 22, ok,ok 178");
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public class SegmentRecordTests
         + $"{s.Fate.Name()} {s.Arrived?.TotalSeconds.ToString("0.0000000") ?? "-"}";
 
     [Fact]
-    public void Upstash_2020_process_segments_are_the_handshake_command_reply_delayed_ack_idle_fin_and_the_reset_after_the_thaw()
+    public void Upstash_2020_process_segments_are_the_handshake_command_quick_acks_reply_idle_fin_delayed_ack_and_the_reset_after_the_thaw()
     {
         var c1 = Segments("upstash-2020-process.yaml").Where(s => s.Connection == "c1").Select(Line).ToList();
         c1.Should().Equal(
@@ -33,10 +33,11 @@ public class SegmentRecordTests
             "0.2006899 server>hello#1 c1 [SYN,ACK] 0 1 0 delivered 0.2011899",
             "0.2011899 hello#1>server c1 [ACK] 1 1 0 delivered 0.2016899",
             "0.2011899 hello#1>server c1 [ACK] 1 1 30 delivered 0.2016899",
-            "0.2017899 server>hello#1 c1 [ACK] 1 31 10 delivered 0.2022899",
-            "0.2422899 hello#1>server c1 [ACK] 31 11 0 delivered 0.2427899", // the client's delayed ACK, 40 ms
+            "0.2016899 server>hello#1 c1 [ACK] 1 31 0 delivered 0.2021899", // the first data: a quick ACK, on its own
+            "0.2017899 server>hello#1 c1 [ACK] 1 31 10 delivered 0.2022899", // the reply, 0.1 ms later
+            "0.2022899 hello#1>server c1 [ACK] 31 11 0 delivered 0.2027899", // the client's first data: a quick ACK too
             "60.2017899 server>hello#1 c1 [FIN,ACK] 11 31 0 delivered 60.2022899", // the server's 60 s idle close
-            "60.2422899 hello#1>server c1 [ACK] 31 12 0 delivered 60.2427899", // acknowledged by the frozen client's kernel
+            "60.2422899 hello#1>server c1 [ACK] 31 12 0 delivered 60.2427899", // the frozen client's kernel: ping-pong, ato 40 ms
             "95.0000000 hello#1>server c1 [ACK] 31 12 30 delivered 95.0005000", // the thawed invocation's command
             "95.0000000 hello#1>server c1 [FIN,ACK] 61 12 0 delivered 95.0005000", // the client, having read EOF, closes
             "95.0005000 server>hello#1 c1 [RST] 12 - 0 delivered 95.0010000", // the server's socket is gone: a RST each
@@ -69,7 +70,7 @@ public class SegmentRecordTests
     {
         var (_, json, _) = CliTests.Run("run", Scenarios.File("nat-gateway.yaml"), "--json", "--segments");
         var doc = RunJson.Read(json);
-        doc.Segments.Should().HaveCount(8);
+        doc.Segments.Should().HaveCount(9);
         var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
         RunJson.Write(doc).ToJsonString(indented).Should().Be(json.TrimEnd('\n'));
     }
@@ -84,8 +85,8 @@ public class SegmentRecordTests
         Simulation.Run(scenario, null, new TraceSelection(scenario, TraceSpec.Sample, sampled));
         var traced = sampled.Transitions.Select(t => t.Connection).ToHashSet();
         sampled.Segments.Select(s => s.Connection).Distinct().Should().OnlyContain(c => traced.Contains(c));
-        all.Segments.Should().HaveCount(998);
-        sampled.Segments.Should().HaveCount(117, "22 of its connections are traced");
+        all.Segments.Should().HaveCount(1179);
+        sampled.Segments.Should().HaveCount(124, "22 of its connections are traced");
         sampled.Segments.GroupBy(s => s.Connection).Should().OnlyContain(g => g.Count() <= TraceSelection.MaxRecordsPerConnection);
         sampled.Segments.Should().OnlyContain(s => all.Segments.Contains(s), "a traced connection's segments are the run's");
     }
@@ -99,7 +100,7 @@ public class SegmentRecordTests
         Simulation.Run(scenario, null, plain);
         plain.Segments.Should().BeEmpty();
         Simulation.Run(scenario, null, with);
-        with.Segments.Should().HaveCount(18);
+        with.Segments.Should().HaveCount(20);
         with.Transitions.Should().Equal(plain.Transitions);
         with.Segments.Where(s => s.Flags.HasFlag(TcpFlags.Syn)).Select(s => s.Seq).Should().OnlyContain(seq => seq == 0);
     }

@@ -32,7 +32,7 @@ public class DispatchTests
     }
 
     [Fact]
-    public void An_application_answering_data_at_once_sends_one_segment_that_carries_the_ack()
+    public void An_interactive_application_answering_data_at_once_sends_one_segment_that_carries_the_ack()
     {
         var lab = new TcpLab();
         var (c, s) = lab.Establish();
@@ -44,10 +44,15 @@ public class DispatchTests
                 s.Send(lab.Now, 5); // the reply rides on the ACK: no delayed ACK is left
             }
         };
+        // The first exchange: the server quick-ACKs the first data it receives, then replies within ato, which makes the
+        // connection interactive (DelayedAckTests); from then on its ACK waits for the reply.
         lab.At(S(1), () => c.Send(lab.Now, 10));
-        lab.RunUntil(S(2));
-        var fromServer = lab.SentBy(lab.Server).Where(x => x.At > S(1)).ToList();
-        fromServer.Should().ContainSingle().Which.Should().Be((S(1.0005), new Segment(s.Local, s.Remote,
+        lab.RunUntil(S(1.5));
+        c.Read(lab.Now).Bytes.Should().Be(5);
+        lab.At(S(2), () => c.Send(lab.Now, 10));
+        lab.RunUntil(S(3));
+        var fromServer = lab.SentBy(lab.Server).Where(x => x.At > S(1.5)).ToList();
+        fromServer.Should().ContainSingle().Which.Should().Be((S(2.0005), new Segment(s.Local, s.Remote,
             fromServer[0].S.Seq, fromServer[0].S.Ack, TcpFlags.Ack, 5)), "one segment: the reply carries the ACK");
         c.Read(lab.Now).Bytes.Should().Be(5);
     }

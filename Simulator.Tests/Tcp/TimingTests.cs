@@ -90,9 +90,10 @@ public class TimingTests
         var (c, s) = lab.Establish();
         lab.At(S(1), () => s.Close(lab.Now));
         lab.RunUntil(S(200));
-        // FIN arrives at 1.0005 s; the client's kernel ACKs it 40 ms later; FIN_WAIT_2 at 1.041 s.
-        lab.WhenEntered(s, TcpState.FinWait2).Should().Be(S(1.041));
-        lab.Of(s).Last().Should().Be((S(1.041 + finTimeout), TcpState.FinWait2, TcpState.Closed, TcpCause.FinWait2Timeout));
+        // FIN arrives at 1.0005 s; the client's socket never received data (ato 0), so its kernel ACKs it on a delayed-ACK
+        // timer of 0 jiffies, at once (DelayedAckTests); FIN_WAIT_2 at 1.001 s.
+        lab.WhenEntered(s, TcpState.FinWait2).Should().Be(S(1.001));
+        lab.Of(s).Last().Should().Be((S(1.001 + finTimeout), TcpState.FinWait2, TcpState.Closed, TcpCause.FinWait2Timeout));
         c.State.Should().Be(TcpState.CloseWait, "the client never closed");
     }
 

@@ -120,7 +120,8 @@ public class TransitionTests
         lab.RunUntil(S(100));
         lab.Of(c).Skip(2).Should().Equal(
             (S(1), TcpState.Established, TcpState.FinWait1, TcpCause.Close),
-            (S(1) + Ms(41), TcpState.FinWait1, TcpState.FinWait2, TcpCause.RcvAckOfFin), // the ACK of a FIN is delayed 40 ms
+            // No data was received: the ACK of the FIN goes on a delayed-ACK timer of ato = 0 jiffies (DelayedAckTests)
+            (S(1) + Ms(1), TcpState.FinWait1, TcpState.FinWait2, TcpCause.RcvAckOfFin),
             (S(3) + Ms(0.5), TcpState.FinWait2, TcpState.TimeWait, TcpCause.RcvFin),
             (S(63) + Ms(0.5), TcpState.TimeWait, TcpState.Closed, TcpCause.TimeWaitExpired));
         lab.Of(s).Skip(2).Should().Equal(
