@@ -155,4 +155,26 @@ public class DelayedAckTests
             .Equal([fins[1] + Ms(0.5)], "tcp_send_dupack: a segment wholly before RCV.NXT is acknowledged at once");
         c.Interactive.Should().BeFalse("tcp_enter_quickack_mode leaves ping-pong mode");
     }
+
+    [Theory]
+    [InlineData(1, new[] { 5 })]
+    [InlineData(2, new[] { 0, 5 })]
+    public void Tcp_pingpong_thresh_is_the_number_of_quick_replies_before_the_ack_waits_to_ride_on_the_reply(int thresh, int[] second)
+    {
+        var lab = new TcpLab(server: new Sysctls { TcpPingpongThresh = thresh });
+        var (c, s) = lab.Establish();
+        lab.Net.Application = (conn, e) =>
+        {
+            if (conn == s && e.Kind == TcpEventKind.Readable)
+            {
+                s.Read(lab.Now);
+                s.Send(lab.Now, 5);
+            }
+        };
+        lab.At(S(1), () => c.Send(lab.Now, 30));
+        lab.At(S(2), () => c.Send(lab.Now, 30));
+        lab.RunUntil(S(3));
+        lab.SentBy(lab.Server).Where(x => x.At > S(1.5)).Select(x => x.S.Length).Should().Equal(second,
+            "one reply within ato makes the socket interactive at threshold 1; at 2 the second command is still quick-ACKed");
+    }
 }
