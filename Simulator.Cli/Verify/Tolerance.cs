@@ -25,7 +25,7 @@ public sealed record Tolerance(RealFacts Facts)
     /// <summary>The period of the timer that closes idle connections on the server's side, when it is not the model's
     /// exact instant: Redis's cron (1 s), PgBouncer's janitor (1/3 s); else null.</summary>
     private double? CloseTimer => Facts.Server == "redis-server" ? 1
-        : Facts.Server.StartsWith("PgBouncer", StringComparison.Ordinal) ? 1.0 / 3 : null;
+        : Janitor ? 1.0 / 3 : null;
 
     /// <summary>A server's host, not an environment's (the model names those function#N).</summary>
     private static bool IsServer(string host) => !host.Contains('#', StringComparison.Ordinal);
@@ -47,8 +47,12 @@ public sealed record Tolerance(RealFacts Facts)
         return t;
     }
 
-    /// <summary>The allowance for a request's end: a kernel timeout is a timer too.</summary>
-    public double ForRequest(string? origin, double latencySeconds) => Base + (origin == "kernel-timeout" ? latencySeconds / 8 : 0);
+    /// <summary>The allowance for a request's end: a kernel timeout is a timer too, and so is PgBouncer's janitor, which
+    /// writes its error (query_wait_timeout) to a client that waits for it.</summary>
+    public double ForRequest(string? origin, double latencySeconds) => Base + (origin == "kernel-timeout" ? latencySeconds / 8 : 0)
+        + (origin == "server" && Janitor ? CloseTimer!.Value : 0);
+
+    private bool Janitor => Facts.Server.StartsWith("PgBouncer", StringComparison.Ordinal);
 
     /// <summary>A model state shorter than this may fall between two polls.</summary>
     public double Unobservable => Facts.PollMs / 1000 + 2 * Jiffy;
@@ -58,8 +62,8 @@ public sealed record Tolerance(RealFacts Facts)
         + $" + scheduling {Facts.SchedulingMs:0.#} ms; polled socket states + {Facts.PollMs:0.#} ms; kernel timers"
         + " + 1/8 of the time since the socket's previous transition (timer wheel)"
         + (Facts.Server == "redis-server" ? "; redis idle closes and the FIN and ACK that answer them + 1 s (cron)" : "")
-        + (CloseTimer is not null && Facts.Server != "redis-server"
-            ? "; the pooler's and the database's closes and the FIN and ACK that answer them + 333 ms (PgBouncer's janitor)" : "")
+        + (Janitor ? "; the pooler's and the database's closes, the FIN and ACK that answer them and a request's end with the "
+            + "pooler's error + 333 ms (PgBouncer's janitor)" : "")
         + (Facts.UnemulatedLatencyMs > 0
             ? $"; no netem: + 2 round trips of the scenario's latency ({4 * Facts.UnemulatedLatencyMs:0.###} ms)"
             : "");

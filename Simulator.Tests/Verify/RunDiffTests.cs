@@ -135,6 +135,9 @@ public class RunDiffTests
         RunDiff.Compare(model, real, Tol).Single().Verdict.Should().Be(Verdict.Disagree, "no janitor on a generic server");
         var client = RunDiff.Compare(Doc([], Close("api#1", 5.002)), Doc([], Close("api#1", 5.30, 5.295)), pgbouncer).Single();
         client.Verdict.Should().Be(Verdict.Disagree, "an environment's close is its own");
+        pgbouncer.ForRequest("server", 1.2).Should().BeApproximately(Tol.ForRequest("server", 1.2) + 1.0 / 3, 1e-12,
+            "query_wait_timeout's error is written by the janitor too");
+        pgbouncer.ForRequest("fin", 1.2).Should().Be(Tol.ForRequest("fin", 1.2));
         pgbouncer.Describe().Should().Contain("+ 333 ms (PgBouncer's janitor)");
     }
 }
