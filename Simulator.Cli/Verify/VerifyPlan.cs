@@ -8,10 +8,10 @@ namespace Zombiesim.Cli.Verify;
 /// <summary>
 /// What verify can build of a scenario, checked before anything is created, and the scenario as it runs: with
 /// `--time-scale K` the scenario's own clocks are divided by K (traffic instants, the platform's freeze and reap
-/// delays, the server's idle timeouts, the middlebox's idle timeout, the scripted events' instants, the horizon), and
-/// kernel timers are not (RTO, tail-loss probes, orphan retries, tcp_fin_timeout, keepalive, TIME_WAIT), nor are the
-/// client's own timeouts and ping interval, the cold start or the shutdown phase (the platform's grace). The model
-/// then runs on the same scaled scenario, so both sides see the same clocks.
+/// delays, the server's idle timeouts, a pooler's timeouts, the middlebox's idle timeout, the scripted events' instants,
+/// the horizon), and kernel timers are not (RTO, tail-loss probes, orphan retries, tcp_fin_timeout, keepalive,
+/// TIME_WAIT), nor are the client's own timeouts and ping interval, the cold start or the shutdown phase (the
+/// platform's grace). The model then runs on the same scaled scenario, so both sides see the same clocks.
 /// </summary>
 public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? ServerBinary, MiddleboxSpec? Middlebox,
     IReadOnlyList<string> ScaledClocks)
