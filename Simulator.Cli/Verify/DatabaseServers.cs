@@ -13,7 +13,7 @@ namespace Zombiesim.Cli.Verify;
 /// </summary>
 internal static class PostgresServer
 {
-    public static AgentProcess Start(ServerSpec s, string dir, RealWorld world)
+    public static AgentProcess Start(ServerSpec s, string dir, string ns)
     {
         string postgres = Binary("postgres"), initdb = Binary("initdb");
         Shell.Run("setpriv", [.. AsPostgres, initdb, "-D", dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]);
@@ -33,7 +33,7 @@ internal static class PostgresServer
             $"tcp_keepalives_idle={Seconds(s.KeepAlive)}", $"tcp_keepalives_interval={Seconds(s.KeepAliveInterval)}",
             $"tcp_keepalives_count={s.KeepAliveCount ?? 0}",
         };
-        return AgentProcess.Start(world.ServerNamespace, "postgres", "setpriv",
+        return AgentProcess.Start(ns, "postgres", "setpriv",
             [.. AsPostgres, postgres, "-D", dir, .. settings.SelectMany(x => new[] { "-c", x })]);
     }
 

@@ -43,7 +43,7 @@ public static class RealRun
             progress.WriteLine("warning: this kernel has no netem (CONFIG_NET_SCH_NETEM): the links keep their own latency "
                 + $"(microseconds), not the scenario's {plan.LatencyMicroseconds} us one way; the diff allows two round trips more");
         progress.WriteLine($"verify: namespaces {world.Prefix}-*: server, {schedule.Environments.Count} environment(s)"
-            + (plan.Middlebox is null ? "" : ", router"));
+            + (plan.Middlebox is null ? "" : ", router") + (plan.Pooler is null ? "" : ", database behind the pooler"));
         if (s.Server.Kind == Core.Scenarios.ServerKindName.MySql)
             progress.WriteLine($"warning: preset {s.Server.Preset} is MySQL; the real server is MariaDB, whose idle close is a RST "
                 + "without an error (docs/verify.md): --set server.preset=mariadb compares like with like");
@@ -57,12 +57,14 @@ public static class RealRun
             {
                 var spec = ClientSpecFor(env, new IPEndPoint(world.ServerAddress(env.Index), s.Server.Port), s.Platform.ShutdownHook)
                     with
-                { Protocol = RealServer.ProtocolFor(s.Server.Kind, env.Function.Client.Library) };
+                { Protocol = RealServer.ProtocolFor(plan.Database.Kind, env.Function.Client.Library) };
                 agents[env.Name] = (env.Index, AgentProcess.StartZombiesim(world.EnvironmentNamespace(env.Index), "client", spec.ToArgs()));
             }
             foreach (var (_, agent) in agents.Values)
                 agent.WaitReady(StartTimeout);
             WaitListening(server, s.Server.Port);
+            if (realServer.Database is { } database)
+                WaitListening(database, plan.Database.Port);
             return Replay(plan, schedule, world, realServer, agents, hz, progress) with { LatencyEmulated = world.LatencyEmulated };
         }
         finally
@@ -80,9 +82,13 @@ public static class RealRun
     private static RealResult Replay(VerifyPlan plan, Schedule schedule, RealWorld world, RealServer server,
         Dictionary<string, (int Index, AgentProcess Agent)> agents, int? hz, TextWriter progress)
     {
-        var hosts = agents.Select(a => $"{a.Key}:{a.Value.Agent.Pid}").Prepend("server:0"); // the poller's own namespace
+        // The server's host is the poller's own namespace (pid 0); the database behind a pooler is read through its process.
+        var servers = new[] { $"{plan.Scenario.Server.Name}:0" }
+            .Concat(server.Database is { } db ? [$"{plan.Database.Name}:{db.Pid}"] : Array.Empty<string>());
+        var hosts = servers.Concat(agents.Select(a => $"{a.Key}:{a.Value.Agent.Pid}"));
+        string ports = plan.Pooler is null ? $"{plan.Scenario.Server.Port}" : $"{plan.Scenario.Server.Port},{plan.Database.Port}";
         using var poller = AgentProcess.StartZombiesim(world.ServerNamespace, "poll",
-            [$"port={plan.Scenario.Server.Port}", $"hosts={string.Join(',', hosts)}", $"capture={(plan.Segments ? 1 : 0)}"]);
+            [$"port={ports}", $"hosts={string.Join(',', hosts)}", $"capture={(plan.Segments ? 1 : 0)}"]);
         poller.WaitReady(StartTimeout);
         bool realTime = Libc.RealTimeThread(); // this thread keeps the platform's instants
         var lead = NftLead(world);
@@ -232,7 +238,8 @@ public static class RealRun
             requests.Add(Record(line, env, sent, names, agents[env].Index));
         return new RealResult(requests.OrderBy(r => r.T).ToList(), transitions.OrderBy(t => t.T).ToList(),
             lifecycle.OrderBy(l => l.T).ToList(), hz, "Linux " + File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
-            plan.ServerBinary switch
+            plan.Pooler is not null ? $"{RealServer.Version("pgbouncer")} in front of {RealServer.Version("postgres")}"
+            : plan.ServerBinary switch
             {
                 null when plan.Scenario.Server.Kind == Core.Scenarios.ServerKindName.Http => "zombiesim's built-in HTTP/1.1 server",
                 null => "zombiesim's built-in generic server",

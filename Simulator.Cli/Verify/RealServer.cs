@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Zombiesim.Core.Scenarios;
 
 namespace Zombiesim.Cli.Verify;
@@ -12,23 +13,29 @@ namespace Zombiesim.Cli.Verify;
 /// (<see cref="Exit"/>, then <see cref="Listen"/>) kills the process and starts one made ready before the run, which
 /// listens at once: the built-in server held before its listen, redis-server behind a shell waiting to exec it.
 /// </summary>
-public sealed class RealServer : IDisposable
+public sealed partial class RealServer : IDisposable
 {
-    private readonly string? _dataDir;
+    private readonly string[] _dataDirs;
     private readonly Queue<AgentProcess> _spares = new();
     private readonly List<AgentProcess> _exited = [];
 
     private readonly bool _builtIn;
 
-    private RealServer(AgentProcess process, string? dataDir, bool builtIn = false)
+    private RealServer(AgentProcess process, string? dataDir, bool builtIn = false, AgentProcess? database = null,
+        string? databaseDir = null)
     {
         Process = process;
-        _dataDir = dataDir;
+        _dataDirs = new[] { dataDir, databaseDir }.OfType<string>().ToArray();
         _builtIn = builtIn;
+        Database = database;
     }
 
-    /// <summary>The server process now (a restart replaces it).</summary>
+    /// <summary>The server process now (a restart replaces it): the one the functions connect to, the pooler when there
+    /// is one.</summary>
     public AgentProcess Process { get; private set; }
+
+    /// <summary>The database behind the pooler, in a namespace of its own; null without a pooler.</summary>
+    public AgentProcess? Database { get; }
 
     /// <summary>Starts, ahead of the run, the processes of <paramref name="restarts"/> restarts, each waiting to listen.</summary>
     public void PrepareRestarts(VerifyPlan plan, RealWorld world, int restarts, TimeSpan startTimeout)
@@ -97,6 +104,8 @@ public sealed class RealServer : IDisposable
     public static RealServer Start(VerifyPlan plan, RealWorld world, TimeSpan startTimeout)
     {
         var s = plan.Scenario.Server;
+        if (plan.Pooler is { } pooler)
+            return StartPooled(pooler, plan.Database, world);
         switch (plan.ServerBinary)
         {
             case null:
@@ -112,7 +121,7 @@ public sealed class RealServer : IDisposable
                 try
                 {
                     var process = plan.ServerBinary == "postgres"
-                        ? PostgresServer.Start(s, dir, world)
+                        ? PostgresServer.Start(s, dir, world.ServerNamespace)
                         : MariaDbServer.Start(s, dir, world);
                     return new RealServer(process, dir);
                 }
@@ -121,6 +130,27 @@ public sealed class RealServer : IDisposable
                     RemoveDirectory(dir);
                     throw;
                 }
+        }
+    }
+
+    /// <summary>PostgreSQL in the database's namespace, then PgBouncer in front of it in the server's.</summary>
+    private static RealServer StartPooled(ServerSpec pooler, ServerSpec upstream, RealWorld world)
+    {
+        string dbDir = Path.Combine(Path.GetTempPath(), $"{world.Prefix}-postgres");
+        string poolerDir = Path.Combine(Path.GetTempPath(), $"{world.Prefix}-pgbouncer");
+        AgentProcess? database = null;
+        try
+        {
+            database = PostgresServer.Start(upstream, dbDir, world.DatabaseNamespace);
+            return new RealServer(PgBouncerServer.Start(pooler, upstream, poolerDir, world.ServerNamespace), poolerDir,
+                database: database, databaseDir: dbDir);
+        }
+        catch
+        {
+            database?.Dispose();
+            RemoveDirectory(dbDir);
+            RemoveDirectory(poolerDir);
+            throw;
         }
     }
 
@@ -143,16 +173,29 @@ public sealed class RealServer : IDisposable
     public static string Version(string program)
     {
         var (code, output, _) = Shell.Try(ServerBinaries.Path(program) ?? program, ["--version"]);
-        return code == 0 ? output.Trim() : program;
+        return code == 0 ? output.Trim().Split('\n')[0] : program; // pgbouncer's next lines name its libraries
     }
 
     public void Dispose()
     {
-        foreach (var p in _spares.Concat(_exited).Append(Process).Distinct())
+        foreach (var p in _spares.Concat(_exited).Append(Process).Append(Database).OfType<AgentProcess>().Distinct())
             p.Dispose();
-        if (_dataDir is not null)
-            RemoveDirectory(_dataDir);
+        foreach (var dir in _dataDirs)
+            RemoveDirectory(dir);
     }
+
+    /// <summary>Removes the directories earlier runs left (a crash, a kill -9): the throwaway instances' and PgBouncer's
+    /// configuration, named with a run's prefix. Returns their names.</summary>
+    public static IReadOnlyList<string> CleanUpLeftovers()
+    {
+        var ours = Directory.GetDirectories(Path.GetTempPath(), "zs*").Where(d => OurDirectory().IsMatch(Path.GetFileName(d))).ToList();
+        foreach (var dir in ours)
+            RemoveDirectory(dir);
+        return ours.Select(d => Path.GetFileName(d)).ToList();
+    }
+
+    [GeneratedRegex("^zs[0-9a-f]{4}-(postgres|mariadbd|pgbouncer)$")]
+    private static partial Regex OurDirectory();
 
     private static void RemoveDirectory(string dir)
     {
@@ -191,6 +234,7 @@ public static class ServerBinaries
     {
         "postgres" => [("postgres", "postgresql"), ("initdb", "postgresql"), ("setpriv", "util-linux")],
         "mariadbd" => [("mariadbd", "mariadb-server"), ("mariadb-install-db", "mariadb-server")],
+        "pgbouncer" => [("pgbouncer", "pgbouncer"), .. Needed("postgres")],
         _ => [(server, server)],
     };
 }

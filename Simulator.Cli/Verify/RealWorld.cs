@@ -6,11 +6,12 @@ using Zombiesim.Tcp;
 namespace Zombiesim.Cli.Verify;
 
 /// <summary>
-/// The scenario's network built from real parts: a network namespace for the server, one per environment and one for
-/// a router when there is a middlebox; veth links with `tc netem` delay (the one-way latency, on each side's egress);
-/// static neighbours (a frozen namespace answers no ARP); each host's sysctls; the middlebox as conntrack with its
-/// idle timeout in the router. Freezing a paused VM and destroying an environment are nftables tables at netdev
-/// ingress on both ends of the environment's link. Everything is named with a per-run prefix (`zs` and four hex
+/// The scenario's network built from real parts: a network namespace for the server (the pooler, when there is one),
+/// one per environment, one for a router when there is a middlebox and one for the database behind a pooler; veth
+/// links with `tc netem` delay (the one-way latency, on each side's egress); static neighbours (a frozen namespace
+/// answers no ARP); each host's sysctls; the middlebox as conntrack with its idle timeout in the router. Freezing a
+/// paused VM and destroying an environment are nftables tables at netdev ingress on both ends of the environment's
+/// link. Everything is named with a per-run prefix (`zs` and four hex
 /// digits) and removed by <see cref="Dispose"/>, or by <see cref="CleanUpLeftovers"/> after a crash.
 /// </summary>
 public sealed partial class RealWorld : IDisposable
@@ -30,6 +31,12 @@ public sealed partial class RealWorld : IDisposable
     public string ServerNamespace => $"{Prefix}-srv";
     public string RouterNamespace => $"{Prefix}-rt";
     public string EnvironmentNamespace(int k) => $"{Prefix}-e{k}";
+
+    /// <summary>The database's namespace behind a pooler, which runs in the server's.</summary>
+    public string DatabaseNamespace => $"{Prefix}-db";
+
+    /// <summary>The database's address on its link to the pooler.</summary>
+    public static readonly IPAddress DatabaseAddress = IPAddress.Parse("10.202.0.2");
 
     /// <summary>The address the environments connect to.</summary>
     public IPAddress ServerAddress(int k) => _router ? IPAddress.Parse("10.201.0.2") : IPAddress.Parse($"10.200.{k}.1");
@@ -71,6 +78,15 @@ public sealed partial class RealWorld : IDisposable
             Sysctl(RouterNamespace, [("net.ipv4.ip_forward", "1")]);
             Shell.RunWithInput(Conntrack.Ruleset(plan.Middlebox!), "ip", "netns", "exec", RouterNamespace, "nft", "-f", "-");
             Sysctl(RouterNamespace, Conntrack.Sysctls(plan.Middlebox!));
+        }
+        if (plan.Pooler is not null)
+        {
+            // The model's pooler has a path of its own to its upstream, with the scenario's latency and no middlebox.
+            AddNamespace(DatabaseNamespace);
+            Sysctl(DatabaseNamespace, RealSysctls.For(plan.Database.Host));
+            Link(ServerNamespace, "db", "10.202.0.1", DatabaseNamespace, "eth0", DatabaseAddress.ToString(), 0xfd);
+            Netem(ServerNamespace, "db", latency);
+            Netem(DatabaseNamespace, "eth0", latency);
         }
         foreach (var env in environments)
         {
@@ -224,7 +240,7 @@ public sealed partial class RealWorld : IDisposable
         return ours;
     }
 
-    [GeneratedRegex("^zs[0-9a-f]{4}-(srv|rt|e[0-9]+)$")]
+    [GeneratedRegex("^zs[0-9a-f]{4}-(srv|rt|db|e[0-9]+)$")]
     private static partial Regex OurNamespace();
 }
 

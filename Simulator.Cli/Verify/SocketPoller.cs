@@ -24,7 +24,7 @@ public sealed class SocketPoller : IDisposable
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(5);
 
     private readonly long _zero;
-    private readonly ushort _serverPort;
+    private readonly IReadOnlySet<ushort> _serverPorts;
     private readonly object _gate = new();
     private readonly Dictionary<string, int> _pids = new();
     private readonly Dictionary<string, Dictionary<string, TcpState>> _seen = new();
@@ -36,11 +36,12 @@ public sealed class SocketPoller : IDisposable
 
     /// <param name="zero">The run's start, a <see cref="Stopwatch.GetTimestamp"/> value (CLOCK_MONOTONIC, the same in every
     /// process of the machine).</param>
-    /// <param name="serverPort">The server's port, which tells the server's side of a connection from the client's.</param>
-    public SocketPoller(long zero, ushort serverPort)
+    /// <param name="serverPorts">The servers' ports (a pooler's and its database's), which tell a server's side of a
+    /// connection from the client's.</param>
+    public SocketPoller(long zero, IReadOnlySet<ushort> serverPorts)
     {
         _zero = zero;
-        _serverPort = serverPort;
+        _serverPorts = serverPorts;
         _thread = new Thread(Loop) { IsBackground = true, Name = "verify socket poller" };
     }
 
@@ -140,11 +141,11 @@ public sealed class SocketPoller : IDisposable
                 }
                 double t = Math.Max(0, (readStart + Now) / 2); // as of the reading; what existed before the start, at 0
                 var now = new Dictionary<string, TcpState>();
-                foreach (var line in lines.Skip(1))
-                {
-                    if (Parse(line) is { } s)
-                        now[s.Connection] = s.State;
-                }
+                // Named in the order they began: a server's accepted sockets before the connections a pooler opened, which
+                // a client's query or login caused, when one poll sees both first.
+                foreach (var s in lines.Skip(1).Select(Parse).OfType<(string Client, bool Accepted, TcpState State)>()
+                             .OrderBy(s => s.Accepted ? 0 : 1))
+                    now[s.Client == "listener" ? s.Client : NameLocked(s.Client)] = s.State;
                 var before = _seen[host];
                 double since = _lastPoll.GetValueOrDefault(host, 0);
                 _lastPoll[host] = t;
@@ -161,8 +162,9 @@ public sealed class SocketPoller : IDisposable
         }
     }
 
-    /// <summary>One line of /proc/net/tcp: "sl local rem st ...", addresses as little-endian hex IPv4 and hex port.</summary>
-    private (string Connection, TcpState State)? Parse(string line)
+    /// <summary>One line of /proc/net/tcp: "sl local rem st ...", addresses as little-endian hex IPv4 and hex port; the
+    /// client's end (or `listener`), and whether the socket is a server's (accepted).</summary>
+    private (string Client, bool Accepted, TcpState State)? Parse(string line)
     {
         var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (f.Length < 4)
@@ -185,11 +187,11 @@ public sealed class SocketPoller : IDisposable
             _ => TcpState.Closed,
         };
         if (state == TcpState.Listen)
-            return local.Port == _serverPort ? ("listener", state) : null; // a restart's server warming up on loopback
+            return _serverPorts.Contains((ushort)local.Port) ? ("listener", true, state) : null; // a restart's server warming up
         if (IPAddress.IsLoopback(local.Address))
             return null; // the agents' warm-up, before the run
-        var client = local.Port == _serverPort ? remote : local;
-        return (NameLocked(client.ToString()), state);
+        bool accepted = _serverPorts.Contains((ushort)local.Port);
+        return ((accepted ? remote : local).ToString(), accepted, state);
     }
 
     private static IPEndPoint Endpoint(string hex)
@@ -219,7 +221,7 @@ public sealed class SocketPoller : IDisposable
 }
 
 /// <summary>
-/// `zombiesim agent poll port=P hosts=NAME:PID,... capture=0|1`: a <see cref="SocketPoller"/> in a process of its own, started
+/// `zombiesim agent poll port=P[,P2] hosts=NAME:PID,... capture=0|1`: a <see cref="SocketPoller"/> in a process of its own, started
 /// under SCHED_FIFO with every thread (the garbage collector's too), so that neither a loaded machine nor the
 /// orchestrator's pauses delay its polls. Stdin: `start ZERO` (the run's start as a CLOCK_MONOTONIC timestamp), then
 /// `forget NAME T` (an environment destroyed at T), then `stop`; it then prints `name CLIENT CONNECTION`,
@@ -230,7 +232,7 @@ internal static class PollAgent
 {
     public static int Run(IEnumerable<string> args, TextWriter output)
     {
-        ushort port = 0;
+        var ports = new List<ushort>();
         bool capturing = false;
         var hosts = new List<(string, int)>();
         foreach (var a in args)
@@ -238,7 +240,7 @@ internal static class PollAgent
             var (key, value) = (a[..a.IndexOf('=', StringComparison.Ordinal)], a[(a.IndexOf('=', StringComparison.Ordinal) + 1)..]);
             switch (key)
             {
-                case "port": port = ushort.Parse(value, CultureInfo.InvariantCulture); break;
+                case "port": ports.AddRange(value.Split(',').Select(p => ushort.Parse(p, CultureInfo.InvariantCulture))); break;
                 case "capture": capturing = value == "1"; break;
                 case "hosts":
                     hosts.AddRange(value.Split(',').Select(h => (h[..h.LastIndexOf(':')], int.Parse(h[(h.LastIndexOf(':') + 1)..],
@@ -251,12 +253,12 @@ internal static class PollAgent
         string? line = Console.In.ReadLine();
         if (line?.Split(' ') is not ["start", var zero])
             return 2;
-        using var poller = new SocketPoller(long.Parse(zero, CultureInfo.InvariantCulture), port);
+        using var poller = new SocketPoller(long.Parse(zero, CultureInfo.InvariantCulture), ports.ToHashSet());
         foreach (var (name, pid) in hosts)
             poller.Watch(name, pid);
         poller.Start();
         string? why = null;
-        using var capture = capturing ? PacketCapture.Start(long.Parse(zero, CultureInfo.InvariantCulture), port, out why) : null;
+        using var capture = capturing ? PacketCapture.Start(long.Parse(zero, CultureInfo.InvariantCulture), ports[0], out why) : null;
         while ((line = Console.In.ReadLine()) is not null && line != "stop")
         {
             var f = line.Split(' ');

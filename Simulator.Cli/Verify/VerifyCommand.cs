@@ -48,14 +48,14 @@ public static class VerifyCommand
                     throw new VerifyException(why);
                 if (parse.GetValue(cleanup))
                 {
-                    var removed = RealWorld.CleanUpLeftovers();
+                    var removed = RealWorld.CleanUpLeftovers().Concat(RealServer.CleanUpLeftovers()).ToList();
                     output.WriteLine(removed.Count == 0 ? "nothing to clean up" : $"removed {string.Join(", ", removed)}");
                     return ExitCodes.Ok;
                 }
                 string path = parse.GetValue(file) ?? throw new VerifyException("verify needs a scenario FILE (or --cleanup)");
                 var scenario = ScenarioLoader.LoadFile(path, parse.GetValue(set) ?? []);
                 var plan = VerifyPlan.From(scenario, parse.GetValue(scale)) with { Segments = parse.GetValue(segments) };
-                Preflight.Check(plan.ServerBinary);
+                Preflight.Check(plan.Pooler is null ? plan.ServerBinary : "pgbouncer");
                 return Verify(plan, parse.GetValue(seed), parse.GetValue(slack), parse.GetValue(outDir), parse.GetValue(json), output,
                     error);
             }

@@ -8,20 +8,37 @@ namespace Zombiesim.Cli.Verify;
 /// <summary>
 /// What verify can build of a scenario, checked before anything is created, and the scenario as it runs: with
 /// `--time-scale K` the scenario's own clocks are divided by K (traffic instants, the platform's freeze and reap
-/// delays, the server's idle timeouts, the middlebox's idle timeout, the scripted events' instants, the horizon), and
-/// kernel timers are not (RTO, tail-loss probes, orphan retries, tcp_fin_timeout, keepalive, TIME_WAIT), nor are the
-/// client's own timeouts and ping interval, the cold start or the shutdown phase (the platform's grace). The model
-/// then runs on the same scaled scenario, so both sides see the same clocks.
+/// delays, the server's idle timeouts, a pooler's timeouts, the middlebox's idle timeout, the scripted events' instants,
+/// the horizon), and kernel timers are not (RTO, tail-loss probes, orphan retries, tcp_fin_timeout, keepalive,
+/// TIME_WAIT), nor are the client's own timeouts and ping interval, the cold start or the shutdown phase (the
+/// platform's grace). The model then runs on the same scaled scenario, so both sides see the same clocks.
 /// </summary>
 public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? ServerBinary, MiddleboxSpec? Middlebox,
     IReadOnlyList<string> ScaledClocks)
 {
     /// <summary>`--segments`: the model records its segments and the real run captures the server's (docs/verify.md).</summary>
-    public bool Segments { get; init; }
+    public bool Segments
+    {
+        get => _segments;
+        init => _segments = value && Pooler is not null
+            ? throw new VerifyException("verify cannot build: --segments with a pooler (the capture sees one server's port)")
+            : value;
+    }
+
+    private readonly bool _segments;
 
     public long LatencyMicroseconds => (long)Math.Round(Fixed(Scenario.Network.Latency, "network.latency").TotalMicroseconds);
 
     public TimeSpan ColdStart => Fixed(Scenario.Platform.ColdStart, "platform.coldStart");
+
+    /// <summary>The pooler the functions connect to (`servers[0].pooler`), or null when they connect to the server itself.</summary>
+    public ServerSpec? Pooler => Scenario.Server.Pooler is null ? null : Scenario.Server;
+
+    /// <summary>The real database: the pooler's upstream, or the scenario's server.</summary>
+    public ServerSpec Database => DatabaseOf(Scenario);
+
+    private static ServerSpec DatabaseOf(Scenario s) =>
+        s.Server.Pooler is { } p ? s.Servers.First(x => x.Name == p.Upstream) : s.Server;
 
     public static VerifyPlan From(Scenario s, double timeScale)
     {
@@ -51,11 +68,14 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
         }
         Refuse(s.Events.Any(e => e.Kind == EventKind.Failover),
             "a scripted failover (partitions, redeploys and server restarts are built)");
+        var db = DatabaseOf(s);
         Refuse(s.Events.Any(e => e.Kind == EventKind.ServerRestart)
                 && s.Server.Kind is not (ServerKindName.Generic or ServerKindName.Http or ServerKindName.Redis),
             $"a serverRestart of {s.Server.Preset} (built for the built-in servers and redis-server)");
-        Refuse(s.Servers.Any(x => x.Pooler is not null), "a pooler (servers[].pooler)");
-        Refuse(s.Servers.Count > 1 && s.Servers.All(x => x.Pooler is null), "more than one server (servers[]: one is built)");
+        if (s.Servers.Any(x => x.Pooler is not null))
+            PoolerPlan.Refusals(s, refusals);
+        else
+            Refuse(s.Servers.Count > 1, "more than one server (servers[]: one is built)");
         Refuse(s.Server.Tls is not null, "server tls");
         Refuse(s.Server.AcceptTime > TimeSpan.Zero, "server acceptTime (the real server accepts at its own pace)");
         Refuse(s.Network.Middleboxes.Count > 1, "more than one middlebox");
@@ -67,35 +87,37 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
             "platform.poolHook, waitUntil or per-request sockets (Workers)");
         Refuse(s.Platform.ColdStart is not Constant, "a coldStart distribution (a fixed value is fine)");
         Refuse(s.Network.Latency is not Constant, "a latency distribution (a fixed value is fine)");
-        string? binary = s.Server.Kind switch
+        string? binary = db.Kind switch
         {
             ServerKindName.Redis => "redis-server",
             ServerKindName.Postgres => "postgres",
             ServerKindName.MySql or ServerKindName.MariaDb => "mariadbd",
             ServerKindName.Generic or ServerKindName.Http => null,
             _ => Unsupported(refusals,
-                $"server preset {s.Server.Preset} (generic, redis, postgres, mysql, mariadb and HTTP servers are built)"),
+                $"server preset {db.Preset} (generic, redis, postgres, mysql, mariadb and HTTP servers are built)"),
         };
-        Refuse(s.Server.ResponseTime is not Constant { Value: <= 0.001 },
+        Refuse(db.ResponseTime is not Constant { Value: <= 0.001 },
             "server.responseTime above 1 ms (the real servers answer as fast as they can)");
-        if (s.Server.Kind is ServerKindName.Generic or ServerKindName.Http)
+        if (s.Server.Pooler is null && s.Server.Kind is ServerKindName.Generic or ServerKindName.Http)
         {
             Refuse(s.Server.MaxClients is not null || s.Server.SoftLimit is not null || s.Server.HardLimit is not null,
                 $"connection limits on the built-in {s.Server.Preset} server (use preset redis for maxclients)");
             Refuse(s.Server.KeepAlive is not null, $"server keepAlive on the built-in {s.Server.Preset} server");
         }
         else if (binary is not null)
-            Refuse(s.Server.SoftLimit is not null || s.Server.HardLimit is not null, $"soft or hard limits on {s.Server.Preset}");
+            Refuse(db.SoftLimit is not null || db.HardLimit is not null, $"soft or hard limits on {db.Preset}");
         if (refusals.Count > 0)
             throw new VerifyException("verify cannot build: " + string.Join("; ", refusals));
         var scaled = timeScale == 1 ? s : Scale(s, timeScale);
-        if (binary is "redis-server" or "mariadbd" && scaled.Server.IdleTimeout is { } idle && idle.Ticks % TimeSpan.TicksPerSecond != 0)
-            throw new VerifyException($"{s.Server.Preset} takes its idle timeout in whole seconds; scaled by {timeScale} it is "
+        if (binary is "redis-server" or "mariadbd" && DatabaseOf(scaled).IdleTimeout is { } idle
+            && idle.Ticks % TimeSpan.TicksPerSecond != 0)
+            throw new VerifyException($"{db.Preset} takes its idle timeout in whole seconds; scaled by {timeScale} it is "
                 + $"{idle.TotalSeconds} s");
         string[] clocks = timeScale == 1 ? [] :
         [
             "traffic instants", "platform.freeze.after", "platform.reap.after", "platform.maxLifetime", "server.idleTimeout",
             "server.evictIdleAfter", "network.middleboxes[].idleTimeout", "events[] instants and spans", "horizon",
+            .. s.Server.Pooler is null ? Array.Empty<string>() : PoolerPlan.ScaledClocks,
         ];
         return new VerifyPlan(scaled with { Expect = [] }, timeScale, binary, scaled.Network.Middleboxes.FirstOrDefault(), clocks);
     }
@@ -122,7 +144,8 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
                 ReapAfter = D(s.Platform.ReapAfter, "platform.reap.after"),
                 MaxLifetime = s.Platform.MaxLifetime is { } m ? D(m, "platform.maxLifetime") : null,
             },
-            Server = s.Server with { IdleTimeout = Tn(s.Server.IdleTimeout), EvictIdleAfter = T(s.Server.EvictIdleAfter) },
+            Server = ScaleServer(s.Server, k),
+            Servers = s.Servers.Select(x => ScaleServer(x, k)).ToList(),
             Network = s.Network with
             {
                 Middleboxes = s.Network.Middleboxes
@@ -138,6 +161,27 @@ public sealed record VerifyPlan(Scenario Scenario, double TimeScale, string? Ser
                 BurstAt = T(t.BurstAt),
                 BurstOver = T(t.BurstOver),
             }).ToList(),
+        };
+    }
+
+    /// <summary>A server's idle clocks, and a pooler's timeouts, divided by <paramref name="k"/>.</summary>
+    private static ServerSpec ScaleServer(ServerSpec x, double k)
+    {
+        TimeSpan T(TimeSpan t) => TimeSpan.FromTicks((long)Math.Round(t.Ticks / k));
+        TimeSpan? Tn(TimeSpan? t) => t is { } v ? T(v) : null;
+        return x with
+        {
+            IdleTimeout = Tn(x.IdleTimeout),
+            EvictIdleAfter = T(x.EvictIdleAfter),
+            Pooler = x.Pooler is { } p
+                ? p with
+                {
+                    ServerIdleTimeout = Tn(p.ServerIdleTimeout),
+                    ServerLifetime = Tn(p.ServerLifetime),
+                    ClientIdleTimeout = Tn(p.ClientIdleTimeout),
+                    QueryWaitTimeout = Tn(p.QueryWaitTimeout),
+                }
+                : null,
         };
     }
 

@@ -121,4 +121,23 @@ public class RunDiffTests
         });
         transitions.Select(t => t.Connection).Should().Equal("c1", "c3");
     }
+
+    [Fact]
+    public void A_close_by_PgBouncers_janitor_up_to_a_third_of_a_second_late_agrees_and_an_environments_own_close_does_not()
+    {
+        // PgBouncer checks its idle timeouts every third of a second (src/janitor.c), in a phase of its own.
+        var pgbouncer = new Tolerance(new RealFacts(250, true, 5, 1, "Linux test", "PgBouncer 1.18.0 in front of postgres", []));
+        DocTransition Close(string host, double t, double? since = null) =>
+            new(t, host, "c2", "ESTABLISHED", "FIN_WAIT_1", since is null ? "close" : "observed", since);
+        var model = Doc([], Close("pgbouncer", 5.002));
+        var real = Doc([], Close("pgbouncer", 5.30, 5.295));
+        RunDiff.Compare(model, real, pgbouncer).Single().Verdict.Should().Be(Verdict.Agree);
+        RunDiff.Compare(model, real, Tol).Single().Verdict.Should().Be(Verdict.Disagree, "no janitor on a generic server");
+        var client = RunDiff.Compare(Doc([], Close("api#1", 5.002)), Doc([], Close("api#1", 5.30, 5.295)), pgbouncer).Single();
+        client.Verdict.Should().Be(Verdict.Disagree, "an environment's close is its own");
+        pgbouncer.ForRequest("server", 1.2).Should().BeApproximately(Tol.ForRequest("server", 1.2) + 1.0 / 3, 1e-12,
+            "query_wait_timeout's error is written by the janitor too");
+        pgbouncer.ForRequest("fin", 1.2).Should().Be(Tol.ForRequest("fin", 1.2));
+        pgbouncer.Describe().Should().Contain("+ 333 ms (PgBouncer's janitor)");
+    }
 }

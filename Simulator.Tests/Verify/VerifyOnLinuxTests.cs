@@ -229,6 +229,26 @@ public class VerifyOnLinuxTests
         close["t"]!.GetValue<double>().Should().BeInRange(4.30, 4.40);
     }
 
+    [NamespaceFact("pgbouncer")]
+    public void A_real_PgBouncer_closes_its_idle_server_connection_then_the_frozen_client_with_an_error_as_the_model_says()
+    {
+        // PgBouncer in transaction mode, a pool of one, in front of PostgreSQL (VerifyPlanTests.PgBouncerScenario): the
+        // client's connection to the pooler (c1) and the pooler's to the database (c2) open at 0.2 s; the janitor (every
+        // 1/3 s) closes c2 idle 3 s after the reply at 2.0 s, and the frozen client's c1 idle 4 s with ERROR 08P01
+        // client_idle_timeout; the thawed query at 8 s reads that error (SERVER_ERROR), not EOF.
+        var (real, error) = VerifyTextWithErrors(VerifyPlanTests.PgBouncerScenario, "1");
+        Outcomes(real).Should().Equal("ok", "ok", "SERVER_ERROR");
+        error.Should().Contain("the server wrote error 08P01");
+        real["verify"]!["server"]!.GetValue<string>().Should().StartWith("PgBouncer 1.");
+        double Seen(string host, string connection, string to) => real["transitions"]!.AsArray()
+            .First(t => t!["host"]!.GetValue<string>() == host && t["connection"]!.GetValue<string>() == connection
+                && t["to"]!.GetValue<string>() == to)!["t"]!.GetValue<double>();
+        Seen("pgbouncer", "c2", "TIME_WAIT").Should().BeInRange(5.002, 5.40, "the pooler closed it first");
+        Seen("db", "c2", "CLOSED").Should().BeInRange(5.002, 5.40);
+        Seen("pgbouncer", "c1", "FIN_WAIT_1").Should().BeInRange(6.002, 6.40);
+        Seen("api#1", "c1", "CLOSE_WAIT").Should().BeInRange(6.002, 6.45);
+    }
+
     private static string[] ServerStates(JsonNode real) => real["transitions"]!.AsArray()
         .Where(t => t!["host"]!.GetValue<string>() == "server" && t["connection"]!.GetValue<string>() == "c1")
         .Select(t => t!["to"]!.GetValue<string>()).ToArray();
@@ -238,14 +258,16 @@ public class VerifyOnLinuxTests
 
     private static JsonNode Verify(string scenario, string scale, params string[] sets) => VerifyWithErrors(scenario, scale, sets).Real;
 
+    private static JsonNode VerifyText(string yaml, string scale, params string[] sets) => VerifyTextWithErrors(yaml, scale, sets).Real;
+
     /// <summary>Verify of a scenario given as text (written to a temporary file, removed after).</summary>
-    private static JsonNode VerifyText(string yaml, string scale, params string[] sets)
+    private static (JsonNode Real, string Error) VerifyTextWithErrors(string yaml, string scale, params string[] sets)
     {
         string file = Path.Combine(Path.GetTempPath(), $"zombiesim-scenario-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(file, yaml);
         try
         {
-            return Verify(file, scale, sets);
+            return VerifyWithErrors(file, scale, sets);
         }
         finally
         {

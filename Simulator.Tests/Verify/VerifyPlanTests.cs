@@ -105,12 +105,68 @@ public class VerifyPlanTests
         slow.Should().Throw<VerifyException>().WithMessage("*server.responseTime above 1 ms*");
     }
 
+    /// <summary>PgBouncer in transaction mode in front of PostgreSQL, one environment (docs/verify.md, "A pooler").</summary>
+    internal const string PgBouncerScenario = """
+        name: verify-pgbouncer
+        seed: 1
+        horizon: 10s
+        platform:
+          freeze: { after: 0s, mode: process }
+          reap: { after: 60s }
+          coldStart: 200ms
+        functions:
+          - name: api
+            memory: 1024
+            client: { commandTimeout: 1s }
+        servers:
+          - name: pgbouncer
+            pooler: { preset: pgbouncer, mode: transaction, defaultPoolSize: 1, serverIdleTimeout: 3s, clientIdleTimeout: 4s, upstream: db }
+          - name: db
+            preset: postgres
+            responseTime: 0.5ms
+        network:
+          latency: 0.5ms
+        traffic:
+          - function: api
+            at: [0s, 2s, 8s]
+        """;
+
     [Fact]
-    public void A_pooler_is_refused_rather_than_verified_as_the_generic_server_it_is_listed_as()
+    public void A_PgBouncer_pooler_is_built_in_front_of_its_upstream_which_is_the_real_PostgreSQL()
     {
-        var s = ScenarioLoader.LoadFile(Scenarios.File("pgbouncer-transaction-1000-clients.yaml"));
-        var act = () => VerifyPlan.From(s, 1);
-        act.Should().Throw<VerifyException>().WithMessage("verify cannot build: a pooler (servers[].pooler)*");
+        var plan = VerifyPlan.From(ScenarioLoader.Load(PgBouncerScenario, "verify-pgbouncer.yaml"), 2);
+        plan.Pooler!.Name.Should().Be("pgbouncer");
+        plan.Database.Name.Should().Be("db");
+        plan.ServerBinary.Should().Be("postgres");
+        plan.Scenario.Server.Pooler!.ServerIdleTimeout.Should().Be(TimeSpan.FromSeconds(1.5), "the pooler's own clock, scaled");
+        plan.Scenario.Servers[0].Pooler!.ClientIdleTimeout.Should().Be(TimeSpan.FromSeconds(2), "the model runs on Servers");
+        plan.Scenario.Server.Pooler!.ServerLifetime.Should().Be(TimeSpan.FromSeconds(1800));
+        plan.ScaledClocks.Should().Contain("servers[].pooler.clientIdleTimeout");
+        string ini = PgBouncerServer.Configuration(plan.Pooler, plan.Database, "/tmp/users.txt");
+        ini.Split('\n').Should().Contain(["postgres = host=10.202.0.2 port=5432 dbname=postgres", "listen_port = 6432",
+            "pool_mode = transaction", "default_pool_size = 1", "max_client_conn = 100", "server_idle_timeout = 1.5",
+            "server_lifetime = 1800", "client_idle_timeout = 2", "query_wait_timeout = 60", "auth_type = trust"]);
+    }
+
+    [Theory]
+    [InlineData("servers.0.pooler.preset=rds-proxy", "*pooler preset rds-proxy (a managed proxy; PgBouncer is built*")]
+    [InlineData("servers.0.pooler.serverLifetime=0s", "*pooler serverLifetime 0s: the model's 'never' is not PgBouncer's*")]
+    [InlineData("servers.0.pooler.maxClientConn=0", "*pooler maxClientConn 0 (none)*")]
+    [InlineData("servers.1.preset=redis", "*a pooler in front of redis (PgBouncer speaks PostgreSQL's protocol*")]
+    [InlineData("functions.0.client.server=db", "*a function that connects to db past the pooler*")]
+    public void What_PgBouncer_cannot_be_or_verify_does_not_build_around_it_is_refused_with_the_reason(string set, string message)
+    {
+        var act = () => VerifyPlan.From(ScenarioLoader.Load(PgBouncerScenario, "verify-pgbouncer.yaml", [set]), 1);
+        act.Should().Throw<VerifyException>().WithMessage(message);
+    }
+
+    [Fact]
+    public void A_packet_capture_is_refused_with_a_pooler_as_it_sees_one_servers_port()
+    {
+        var act = () => VerifyPlan.From(ScenarioLoader.Load(PgBouncerScenario, "verify-pgbouncer.yaml"), 1) with { Segments = true };
+        act.Should().Throw<VerifyException>().WithMessage("*--segments with a pooler*");
+        var bundled = () => VerifyPlan.From(ScenarioLoader.LoadFile(Scenarios.File("pgbouncer-transaction-1000-clients.yaml")), 1);
+        bundled.Should().Throw<VerifyException>().WithMessage("verify cannot build: server.responseTime above 1 ms*");
     }
 
     [Fact]
