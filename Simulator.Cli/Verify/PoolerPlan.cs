@@ -41,7 +41,7 @@ public static class PoolerPlan
         Refuse(p.PinsSessionState, "pooler pinsSessionState (RDS Proxy's pinning; PgBouncer has none)");
         Refuse(p.MaxClientConn is null, "pooler maxClientConn 0 (none): PgBouncer's max_client_conn has no unlimited value");
         Refuse(p.ServerLifetime is null,
-            "pooler serverLifetime 0s: the model's 'never' is not PgBouncer's server_lifetime 0, which uses a server connection once");
+            "a pooler without serverLifetime: PgBouncer's server_lifetime has no 'never' (0 uses a server connection once)");
         Refuse(s.Functions.Any(f => f.Client.Server is { } name && name != pooler.Name),
             $"a function that connects to {db.Name} past the pooler (every function connects to {pooler.Name})");
         Refuse(s.Events.Count > 0, "scripted events with a pooler (a restart or a partition of the pooler's paths is not built)");

@@ -62,21 +62,31 @@ public static class ClientPresets
                 + "lib/connection_config.js:115-128 (connectTimeout 10000, enableKeepAlive true, no initial delay)"),
             "pool of 10, LIFO, waits without limit; no idle close (the reaper never starts with the defaults); connect timeout 10 s; "
                 + "SO_KEEPALIVE on with the host's idle time; no validation"),
-        new("pg", One with { ConnectTimeout = null, Pool = new PoolSpec { Max = 10, IdleTimeout = S(10) } },
+        new("pg", One with
+            {
+                ConnectTimeout = null, Pool = new PoolSpec { Max = 10, IdleTimeout = S(10), LifetimeRule = LifetimeRule.Timer },
+            },
             new(SourceKind.Doc, "pg 8.23.0 with pg-pool 3.14.0: packages/pg-pool/index.js:89 (max 10), :98-99 (idleTimeoutMillis 10000), "
-                + ":206 and :250 (connectionTimeoutMillis 0: none), :93 (maxLifetimeSeconds 0), :158 (LIFO); "
-                + "packages/pg/lib/client.js:95 (keepAlive false)"),
+                + ":206 and :250 (connectionTimeoutMillis 0: none), :93 (maxLifetimeSeconds 0), :158 (LIFO); :311-328 (a lifetime "
+                + "setTimeout per client from its connect: an idle client is removed when it fires, a busy one marked expired) and "
+                + ":400-405 (an expired client is removed at its release); packages/pg/lib/client.js:95 (keepAlive false)"),
             "pool of 10, LIFO, waits without limit; idle close after 10 s (a timer that stops while frozen); "
-                + "no connect timeout (the kernel's SYN retries decide); no keepalive; no lifetime"),
+                + "no connect timeout (the kernel's SYN retries decide); no keepalive; no lifetime (when set, a timer closes an idle "
+                + "connection the instant its lifetime passes, a busy one at its release)"),
         new("postgres.js", One with
             {
                 ConnectTimeout = S(30), KeepAlive = S(60),
-                Pool = new PoolSpec { Max = 10, MaxLifetime = new Uniform(1800, 3600), Order = PoolOrder.Fifo },
+                Pool = new PoolSpec
+                {
+                    Max = 10, MaxLifetime = new Uniform(1800, 3600), LifetimeRule = LifetimeRule.Timer, Order = PoolOrder.Fifo,
+                },
             },
             new(SourceKind.Doc, "postgres 3.4.9 src/index.js:447-462 (max 10, idle_timeout null, connect_timeout 30, keep_alive 60), "
-                + ":454 and :515-517 (max_lifetime 60 x (30 + random x 30) s per connection), :205-206 (FIFO: open.shift())"),
-            "pool of 10, FIFO; no idle close; each connection lives 30 to 60 min (drawn uniformly); connect timeout 30 s; "
-                + "keepalive after 60 s idle"),
+                + ":454 and :515-517 (max_lifetime 60 x (30 + random x 30) s per connection), :205-206 (FIFO: open.shift()); "
+                + "src/connection.js:76 and :371 (a lifetime timer started at the socket's connect), :413-420 (when it fires, "
+                + "end(): an idle connection terminates at once, a busy one after its last reply, :579-586)"),
+            "pool of 10, FIFO; no idle close; each connection lives 30 to 60 min (drawn uniformly), closed by a timer the instant "
+                + "its lifetime passes if idle, after its reply if busy; connect timeout 30 s; keepalive after 60 s idle"),
         new("mongodb", One with
             {
                 ConnectTimeout = S(30), KeepAlive = S(120), Pool = new PoolSpec { Max = 100 },

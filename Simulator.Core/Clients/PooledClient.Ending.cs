@@ -33,6 +33,7 @@ internal sealed partial class PooledClient
         _bySocket.Remove(c.Socket);
         _free.Remove(c);
         c.CancelIdle();
+        c.CancelLifetime();
         c.PingTimeout?.Cancel();
         c.IdlePing = false;
     }

@@ -33,10 +33,11 @@ internal sealed partial class PooledClient
         return label;
     }
 
-    /// <summary>The process stops: its timers stop with it, and keep their deadlines.</summary>
+    /// <summary>The process stops: its timers (idle, lifetime, pings, commands') stop with it, and keep their deadlines.</summary>
     public void Freeze()
     {
         PausePings();
+        PauseLifetimes();
         _frozen = true;
         foreach (var c in _free)
             c.CancelIdle();
@@ -44,7 +45,7 @@ internal sealed partial class PooledClient
             call.Pause(); // commands of an invocation that ended early (a failure ended it) go on after the thaw
     }
 
-    /// <summary>The process runs again: idle timers whose deadlines passed fire now, before or after
+    /// <summary>The process runs again: idle and lifetime timers whose deadlines passed fire now, before or after
     /// the handler's first command as the pool's setting says; the others fire at their deadlines.</summary>
     public void Thawed(bool beforeHandler)
     {
@@ -54,6 +55,7 @@ internal sealed partial class PooledClient
         foreach (var call in _inFlight.ToArray())
             call.Resume(_clock.Now);
         ResumePings();
+        ResumeLifetimes();
         if (_pool.IdleTimeout is null)
             return;
         foreach (var c in _free.ToArray())
@@ -82,6 +84,7 @@ internal sealed partial class PooledClient
         _process.Own(socket);
         var c = new PooledConnection(_clock, socket, _onIdle) { Lifetime = _pool.MaxLifetime is null ? null : _draws.Lifetime() };
         _bySocket[socket] = c;
+        StartLifetime(c);
         Release(c);
     }
 

@@ -18,7 +18,8 @@ namespace Zombiesim.Core.Clients;
 /// Idle connections are closed by the library's own timers, which are user-space timers: they do not
 /// run while the environment is frozen, and those overdue at the thaw run before or after the thawed
 /// invocation's first command (<see cref="PoolSpec.OverdueTimers"/>). A connection older than its
-/// maximum lifetime is closed instead of reused. A failed command is retried on a new connection after
+/// maximum lifetime is closed instead of reused, or, with a lifetime timer, closed when its lifetime passes if it is
+/// free (<see cref="PoolSpec.LifetimeRule"/>). A failed command is retried on a new connection after
 /// the library's reconnect delay (<see cref="ClientSpec.Reconnect"/>); free connections are pinged
 /// while the environment idles (<see cref="ClientSpec.PingInterval"/>).
 /// </summary>
@@ -178,8 +179,9 @@ internal sealed partial class PooledClient : IClientLibrary
         || (_spec.MaxIdle is { } maxIdle && _clock.Now - c.LastUsed > maxIdle)
         || (_spec.ValidateBeforeUse && (c.Socket.State != TcpState.Established || c.PeerClosed));
 
-    /// <summary>Past the lifetime drawn for it when it opened.</summary>
-    private bool Expired(PooledConnection c) => c.Lifetime is { } life && _clock.Now - c.Created >= life;
+    /// <summary>Past the lifetime drawn for it when it opened: by its age (at use), or as its lifetime timer found it.</summary>
+    private bool Expired(PooledConnection c) =>
+        LifetimeTimers ? c.LifeOver : c.Lifetime is { } life && _clock.Now - c.Created >= life;
 
     private void Release(PooledConnection c)
     {
@@ -256,6 +258,7 @@ internal sealed partial class PooledClient : IClientLibrary
             Command = cmd, Connecting = true, Lifetime = _pool.MaxLifetime is null ? null : _draws.Lifetime(), Generation = _generation,
         };
         _bySocket[socket] = c;
+        StartLifetime(c);
         cmd.Conn = c;
         if (_spec.ConnectTimeout is { } timeout)
             cmd.Arm(_clock.Now + timeout, PoolCall.Connecting);
@@ -332,6 +335,11 @@ internal sealed partial class PooledClient : IClientLibrary
 
     private void OnIdleTimeout(PooledConnection c, long stamp)
     {
+        if (stamp == PooledConnection.LifetimeStamp)
+        {
+            OnLifetime(c);
+            return;
+        }
         if (stamp != c.IdleStamp || !_free.Contains(c) || _frozen || _process.State == EnvironmentState.Destroyed)
             return;
         CloseIdle(c);

@@ -5,12 +5,17 @@ using Zombiesim.Tcp;
 namespace Zombiesim.Core.Clients;
 
 /// <summary>One connection of a <see cref="PooledClient"/>: its socket, its age and last use, the
-/// command on it if any, and its idle timer (stamped, so that a re-armed timer's earlier event is stale).</summary>
+/// command on it if any, its idle timer (stamped, so that a re-armed timer's earlier event is stale) and its
+/// lifetime timer (<see cref="LifetimeStamp"/>, for a pool whose <see cref="PoolSpec.LifetimeRule"/> is a timer).</summary>
 internal sealed class PooledConnection : EventReceiver
 {
     private readonly Clock _clock;
     private readonly Action<PooledConnection, long> _onIdle;
     private TimerHandle _idle; // the latest idle timer, as an Alarm keeps it
+    private TimerHandle _life; // the lifetime timer, while armed
+
+    /// <summary>The stamp the lifetime timer fires with (idle timers' stamps are positive).</summary>
+    public const long LifetimeStamp = -1;
 
     public PooledConnection(Clock clock, TcpConnection socket, Action<PooledConnection, long> onIdle)
     {
@@ -27,6 +32,13 @@ internal sealed class PooledConnection : EventReceiver
     /// <summary>Cancels the latest idle timer.</summary>
     public void CancelIdle() => _clock.Cancel(ref _idle);
 
+    /// <summary>The lifetime timer fires at <see cref="LifetimeDeadline"/> with <see cref="LifetimeStamp"/>.</summary>
+    public void ArmLifetime() => _life = _clock.At(LifetimeDeadline, this, LifetimeStamp);
+
+    /// <summary>Cancels the lifetime timer (it stops while the process is frozen, and with the connection).</summary>
+    public void CancelLifetime() => _clock.Cancel(ref _life);
+
+    /// <summary>Both timers reach the pool through one delegate, told apart by their stamps.</summary>
     public override void OnEvent(long stamp) => _onIdle(this, stamp);
 
     public TcpConnection Socket { get; }
@@ -45,6 +57,12 @@ internal sealed class PooledConnection : EventReceiver
 
     /// <summary>How long the pool keeps it, drawn when it opened; null: for ever.</summary>
     public TimeSpan? Lifetime { get; init; }
+
+    /// <summary>When its lifetime passes (meaningful only with a <see cref="Lifetime"/>).</summary>
+    public TimeSpan LifetimeDeadline => Created + (Lifetime ?? TimeSpan.Zero);
+
+    /// <summary>Its lifetime timer fired while it was busy: the pool closes it when it is released (pg-pool's _expired).</summary>
+    public bool LifeOver { get; set; }
 
     /// <summary>The pool's generation when it opened (a cleared pool does not reuse it).</summary>
     public int Generation { get; init; }

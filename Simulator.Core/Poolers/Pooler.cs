@@ -15,10 +15,11 @@ namespace Zombiesim.Core.Poolers;
 /// accepts the functions' connections up to its client limit and runs each query on a connection
 /// of its own pool to the server behind it, a <see cref="PooledClient"/> of its size, whose acquire
 /// timeout is the pooler's query wait timeout, whose idle timeout and lifetime are its server idle
-/// timeout and lifetime. In transaction mode a server connection goes back to the pool after each
-/// reply; in session mode, or once a client that set session state is pinned, it stays with the
-/// client until the client disconnects. Both sides are real sockets: the functions' connections end
-/// on the pooler's host, the pooler's own connections on the server's.
+/// timeout and lifetime (PgBouncer's janitor closes an idle server connection past its lifetime: a lifetime
+/// timer). In transaction mode a server connection goes back to the pool after each reply; in session
+/// mode, or once a client that set session state is pinned, it stays with the client until the client disconnects.
+/// Both sides are real sockets: the functions' connections end on the pooler's host, the pooler's own connections on
+/// the server's.
 /// </summary>
 internal sealed class Pooler : IServerSide
 {
@@ -63,7 +64,7 @@ internal sealed class Pooler : IServerSide
             {
                 Max = PoolSize, Min = Math.Min(PoolSize, _p.MinIdle(upstreamMax)), AcquireTimeout = _p.QueryWaitTimeout,
                 IdleTimeout = _p.ServerIdleTimeout,
-                MaxLifetime = _p.ServerLifetime is { } life ? new Constant(life.TotalSeconds) : null,
+                MaxLifetime = _p.ServerLifetime is { } life ? new Constant(life.TotalSeconds) : null, LifetimeRule = d.ServerLifetimeRule,
             },
         };
         var process = new PoolerProcess(spec.Name, host, connections, clock);

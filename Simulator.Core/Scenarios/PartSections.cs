@@ -217,8 +217,11 @@ internal static class PartSections
             "the library closes a connection idle this long, by a user-space timer that stops while frozen (preset default)",
             d.IdleTimeout);
         var life = r.OptionalDistribution("maxLifetime",
-            "a connection this old is closed when released or before reuse, drawn per connection "
-                + "(postgres.js: 30m to 60m; preset default)");
+            "a connection this old is closed as lifetimeRule says, drawn per connection (postgres.js: 30m to 60m; preset default)");
+        var lifeRule = r.Choice("lifetimeRule", d.LifetimeRule,
+            "how maxLifetime closes a connection: timer (a timer closes a free connection the instant its lifetime passes, a busy "
+                + "one at its release: pg, postgres.js) or use (only when released or before reuse); preset default",
+            new Dictionary<string, LifetimeRule> { ["timer"] = LifetimeRule.Timer, ["use"] = LifetimeRule.AtUse });
         var overdue = r.Choice("overdueTimers", d.OverdueTimers,
             "timers overdue at a thaw run before or after the thawed invocation's first command (undocumented: a parameter)",
             new Dictionary<string, OverdueTimers> { ["before"] = OverdueTimers.BeforeHandler, ["after"] = OverdueTimers.AfterHandler });
@@ -241,7 +244,7 @@ internal static class PartSections
         {
             Max = max, Min = min, QueueLimit = r.Has("queueLimit") ? (queueLimit > 0 ? queueLimit : null) : d.QueueLimit,
             AcquireTimeout = acquire ?? d.AcquireTimeout, IdleTimeout = idle ?? d.IdleTimeout,
-            MaxLifetime = life ?? d.MaxLifetime,
+            MaxLifetime = life ?? d.MaxLifetime, LifetimeRule = lifeRule,
             OverdueTimers = overdue, Order = order, Validate = validate,
         };
     }

@@ -29,7 +29,9 @@ internal static class PoolerSection
         var serverIdle = r.OptionalDuration("serverIdleTimeout",
             "a server connection idle this long is closed (PgBouncer server_idle_timeout: 600s; 0s: never)", d.ServerIdleTimeout);
         var lifetime = r.OptionalDuration("serverLifetime",
-            "a server connection this old is closed when released (PgBouncer server_lifetime: 3600s; 0s: never)", d.ServerLifetime);
+            "a server connection this old is closed: when idle at once (PgBouncer's janitor), when linked at its release "
+                + "(PgBouncer server_lifetime: 3600s; 0s: as PgBouncer's 0, each server connection is used once, closed when its "
+                + "client or transaction releases it)", d.ServerLifetime);
         var clientIdle = r.OptionalDuration("clientIdleTimeout",
             "a client connection idle this long after its last reply is closed (PgBouncer client_idle_timeout: 0, off; RDS Proxy "
                 + "IdleClientTimeout: 1800s; 0s: never)", d.ClientIdleTimeout);
@@ -52,7 +54,7 @@ internal static class PoolerSection
             MaxConnectionsPercent = pct ?? (r.Has("defaultPoolSize") ? null : d.MaxConnectionsPercent),
             MaxIdleConnectionsPercent = idlePct ?? d.MaxIdleConnectionsPercent,
             MaxClientConn = r.Has("maxClientConn") ? (maxClients > 0 ? maxClients : null) : d.MaxClientConn,
-            ServerIdleTimeout = Off(serverIdle, d.ServerIdleTimeout), ServerLifetime = Off(lifetime, d.ServerLifetime),
+            ServerIdleTimeout = Off(serverIdle, d.ServerIdleTimeout), ServerLifetime = lifetime ?? d.ServerLifetime,
             ClientIdleTimeout = Off(clientIdle, d.ClientIdleTimeout), QueryWaitTimeout = Off(wait, d.QueryWaitTimeout),
             PinsSessionState = pins,
         };

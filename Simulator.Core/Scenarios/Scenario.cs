@@ -246,6 +246,11 @@ public enum PoolValidation { None, PrePing }
 /// <summary>Which free connection a pool hands out: the most recently released (LIFO) or the longest free (FIFO).</summary>
 public enum PoolOrder { Lifo, Fifo }
 
+/// <summary>How a pool enforces a connection's lifetime: only when the connection is released or would be reused (AtUse),
+/// or by a timer that closes it the instant its lifetime passes if it is idle, and at its release if it is busy (Timer:
+/// pg-pool's and postgres.js's setTimeout per connection, PgBouncer's janitor).</summary>
+public enum LifetimeRule { AtUse, Timer }
+
 /// <summary>A client library's connection pool: its size, how long a command waits for a free
 /// connection, and when the library closes idle or old connections.</summary>
 public sealed record PoolSpec
@@ -262,6 +267,9 @@ public sealed record PoolSpec
 
     /// <summary>Each connection's lifetime, drawn when it opens (postgres.js draws 30 to 60 min); null: none.</summary>
     public Distribution? MaxLifetime { get; init; }
+
+    /// <summary>When <see cref="MaxLifetime"/> closes a connection: at use (the model's neutral rule) or by a timer.</summary>
+    public LifetimeRule LifetimeRule { get; init; }
     public OverdueTimers OverdueTimers { get; init; } = OverdueTimers.BeforeHandler;
     public PoolOrder Order { get; init; } = PoolOrder.Lifo;
     public PoolValidation Validate { get; init; }

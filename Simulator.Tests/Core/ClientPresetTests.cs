@@ -50,6 +50,7 @@ public class ClientPresetTests
     {
         var c = Client("{ preset: pg }");
         (c.Pool!.Max, c.Pool.IdleTimeout, c.Pool.AcquireTimeout, c.Pool.MaxLifetime).Should().Be((10, S(10), null, null));
+        c.Pool.LifetimeRule.Should().Be(LifetimeRule.Timer); // index.js:311-328, a setTimeout per client when maxLifetimeSeconds is set
         (c.ConnectTimeout, c.KeepAlive).Should().Be((null, null)); // connectionTimeoutMillis 0; client.js:95 keepAlive false
     }
 
@@ -59,6 +60,7 @@ public class ClientPresetTests
         var c = Client("{ preset: postgres.js }");
         (c.Pool!.Max, c.Pool.Order, c.Pool.IdleTimeout).Should().Be((10, PoolOrder.Fifo, null));
         c.Pool.MaxLifetime.Should().Be(new Uniform(1800, 3600)); // 60 * (30 + random * 30) s
+        c.Pool.LifetimeRule.Should().Be(LifetimeRule.Timer); // src/connection.js:76 and :371, lifeTimer
         (c.ConnectTimeout, c.KeepAlive).Should().Be((S(30), S(60)));
     }
 

@@ -52,7 +52,7 @@ public class PoolerTimeoutTests
     }
 
     [Fact]
-    public void Pgbouncer_closes_an_idle_server_connection_600_s_after_its_last_query_and_an_old_one_when_released_past_its_lifetime()
+    public void Pgbouncer_closes_an_idle_server_connection_600_s_after_its_last_query()
     {
         var (_, idle) = Run(One("{ preset: pgbouncer, mode: transaction, upstream: db }", "[0s]", "700s"));
         var query = idle.Requests.Single();
@@ -61,11 +61,43 @@ public class PoolerTimeoutTests
         // The pool's connection was released when the reply reached the pooler: 0.5 ms before the function read it.
         closedAt.Should().Be(query.T + TimeSpan.FromMilliseconds(query.LatencyMs) - TimeSpan.FromMilliseconds(0.5)
             + TimeSpan.FromSeconds(600));
+    }
+
+    /// <summary>The pooler's server connections to `db`: when each was launched (its SYN) and when the pooler sent its FIN.</summary>
+    private static (TimeSpan Launched, TimeSpan? Fin)[] ServerConnections(RunRecorder rec)
+    {
+        var proxy = rec.Transitions.Where(t => t.Host == "proxy").ToList();
+        return proxy.Where(t => t.To == TcpState.SynSent).Select(t => (t.T,
+                proxy.Where(f => f.Connection == t.Connection && f.From == TcpState.Established && f.To == TcpState.FinWait1)
+                    .Select(f => (TimeSpan?)f.T).FirstOrDefault()))
+            .ToArray();
+    }
+
+    [Fact]
+    public void Pgbouncers_janitor_closes_an_idle_server_connection_the_instant_it_is_server_lifetime_old()
+    {
+        // src/janitor.c check_unused_servers (1.25.2 :524, 1.18.0 :456): `age >= server_lifetime` from its launch, for a
+        // server connection no client holds; the model applies it at the instant (the janitor runs every 1/3 s).
         var (_, old) = Run(One("{ preset: pgbouncer, mode: transaction, serverIdleTimeout: 0s, upstream: db }", "[0s, 3700s]"));
         old.Requests.Should().OnlyContain(q => q.Ok);
-        Established(old, "db").All.Should().Be(2, "the first connection is past server_lifetime 3600 s when the query at 3700 s "
-            + "would take it: it is closed and a new one opens");
-        EstablishedAtEnd(old, "db").Should().Be(1, "the new one, 300 s old");
+        var servers = ServerConnections(old);
+        servers.Should().HaveCount(2, "the first is gone when the query at 3700 s comes: a new one opens");
+        servers[0].Fin.Should().Be(servers[0].Launched + TimeSpan.FromSeconds(3600), "closed while idle, 3600 s after its launch");
+        servers[1].Fin.Should().BeNull("the new one is 300 s old at the end");
+    }
+
+    [Fact]
+    public void Pgbouncers_server_lifetime_of_0s_uses_each_server_connection_once_closing_it_at_its_release()
+    {
+        // doc/config.md (1.18.0 :498, 1.25.2 :714): "Setting it to 0 means the connection is to be used only once, then
+        // closed"; release_server (src/objects.c) closes it as life_over holds at any age.
+        var (_, rec) = Run(One("{ preset: pgbouncer, mode: transaction, serverLifetime: 0s, upstream: db }", "[0s, 2s]", "10s"));
+        rec.Requests.Should().OnlyContain(q => q.Ok);
+        var servers = ServerConnections(rec);
+        servers.Should().HaveCount(2, "one server connection per transaction");
+        foreach (var (q, server) in rec.Requests.Zip(servers))
+            server.Fin.Should().Be(q.T + TimeSpan.FromMilliseconds(q.LatencyMs) - TimeSpan.FromMilliseconds(0.5),
+                "closed when the reply reached the pooler and the server connection was released");
     }
 
     [Fact]

@@ -150,7 +150,6 @@ public class VerifyPlanTests
 
     [Theory]
     [InlineData("servers.0.pooler.preset=rds-proxy", "*pooler preset rds-proxy (a managed proxy; PgBouncer is built*")]
-    [InlineData("servers.0.pooler.serverLifetime=0s", "*pooler serverLifetime 0s: the model's 'never' is not PgBouncer's*")]
     [InlineData("servers.0.pooler.maxClientConn=0", "*pooler maxClientConn 0 (none)*")]
     [InlineData("servers.1.preset=redis", "*a pooler in front of redis (PgBouncer speaks PostgreSQL's protocol*")]
     [InlineData("functions.0.client.server=db", "*a function that connects to db past the pooler*")]
@@ -158,6 +157,15 @@ public class VerifyPlanTests
     {
         var act = () => VerifyPlan.From(ScenarioLoader.Load(PgBouncerScenario, "verify-pgbouncer.yaml", [set]), 1);
         act.Should().Throw<VerifyException>().WithMessage(message);
+    }
+
+    [Fact]
+    public void A_server_lifetime_of_0s_is_PgBouncers_0_and_is_written_as_0()
+    {
+        var scenario = ScenarioLoader.Load(PgBouncerScenario, "verify-pgbouncer.yaml", ["servers.0.pooler.serverLifetime=0s"]);
+        var plan = VerifyPlan.From(scenario, 1);
+        plan.Scenario.Server.Pooler!.ServerLifetime.Should().Be(TimeSpan.Zero);
+        PgBouncerServer.Configuration(plan.Pooler!, plan.Database, "/tmp/users.txt").Split('\n').Should().Contain("server_lifetime = 0");
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace Zombiesim.Tests.World;
 /// </summary>
 public class PoolTests
 {
-    private static (RunOutcome Outcome, RunRecorder Records) Run(string? pool, string at, string function = "",
+    internal static (RunOutcome Outcome, RunRecorder Records) Run(string? pool, string at, string function = "",
         string server = "idleTimeout: 0s", string freeze = "5s", string client = "")
     {
         string yaml = $"""
@@ -41,7 +41,7 @@ public class PoolTests
         return Scenarios.RunYaml(yaml, "pool.yaml");
     }
 
-    private static TimeSpan S(double seconds) => TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
+    internal static TimeSpan S(double seconds) => TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
 
     [Fact]
     public void Three_commands_at_once_on_a_pool_of_two_open_two_connections_and_the_third_waits_for_the_first_released()
