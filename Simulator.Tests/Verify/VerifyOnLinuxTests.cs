@@ -249,6 +249,22 @@ public class VerifyOnLinuxTests
         Seen("api#1", "c1", "CLOSE_WAIT").Should().BeInRange(6.002, 6.45);
     }
 
+    [NamespaceFact("pgbouncer")]
+    public void A_real_PgBouncers_janitor_closes_an_idle_server_connection_past_server_lifetime_as_the_model_does()
+    {
+        // server_lifetime 4 s, no server_idle_timeout: the janitor (src/janitor.c check_unused_servers, 1.18.0 :456) closes
+        // c2, idle in the pool since 2.0 s, once it is 4 s old (launched at 0.2017 s); the model closes it at that instant,
+        // PgBouncer within its third of a second. Before the model had lifetime timers it never closed c2 (DISAGREE).
+        var real = VerifyText(VerifyPlanTests.PgBouncerScenario, "1", "servers.0.pooler.serverLifetime=4s",
+            "servers.0.pooler.serverIdleTimeout=0s");
+        Outcomes(real).Should().Equal("ok", "ok", "SERVER_ERROR");
+        double Seen(string host, string to) => real["transitions"]!.AsArray()
+            .First(t => t!["host"]!.GetValue<string>() == host && t["connection"]!.GetValue<string>() == "c2"
+                && t["to"]!.GetValue<string>() == to)!["t"]!.GetValue<double>();
+        Seen("pgbouncer", "TIME_WAIT").Should().BeInRange(4.202, 4.60, "the pooler closed it first, at the janitor's tick");
+        Seen("db", "CLOSED").Should().BeInRange(4.202, 4.60);
+    }
+
     private static string[] ServerStates(JsonNode real) => real["transitions"]!.AsArray()
         .Where(t => t!["host"]!.GetValue<string>() == "server" && t["connection"]!.GetValue<string>() == "c1")
         .Select(t => t!["to"]!.GetValue<string>()).ToArray();
