@@ -37,11 +37,11 @@ public interface INetworkObserver
 public sealed class NetworkDriver : ITcpDriver
 {
     private readonly Engine.Scheduler _engine;
-    private readonly Dictionary<uint, Softirq> _hosts = new(); // each host's kernel, by address
+    private readonly Dictionary<uint, TcpHost> _hosts = new();
     private readonly Dictionary<ulong, NetworkPath> _paths = new(); // by Between(from, to)
     private readonly Delivery _delivery;
     private readonly List<Segment> _injected = new();
-    private Softirq? _softirq; // the kernel at work on an arrival or a timer, if any
+    private readonly Softirq _softirq = new(); // the hosts' kernels against their applications
     private long _burst; // the step segments leave in: each engine event, each kernel input and each wake-up begins one
     private long _burstEvent = -1; // the engine event the burst belongs to
     private readonly Action<TcpConnection> _arm;
@@ -65,7 +65,7 @@ public sealed class NetworkDriver : ITcpDriver
     public TcpHost AddHost(string name, Sysctls? sysctls = null, NoSocketPolicy noSocket = NoSocketPolicy.Reset)
     {
         var host = new TcpHost(name, _nextAddress++, this, sysctls, noSocket);
-        _hosts.Add(host.Address, new Softirq(host));
+        _hosts.Add(host.Address, host);
         return host;
     }
 
@@ -83,7 +83,7 @@ public sealed class NetworkDriver : ITcpDriver
     private static ulong Between(uint from, uint to) => ((ulong)from << 32) | to;
 
     /// <summary>The host at <paramref name="address"/>, if there is one.</summary>
-    public TcpHost? HostAt(uint address) => _hosts.GetValueOrDefault(address)?.Host;
+    public TcpHost? HostAt(uint address) => _hosts.GetValueOrDefault(address);
 
     /// <summary>The socket from <paramref name="local"/> to <paramref name="remote"/> on the host at the local end, from its
     /// creation until it is closed; null when there is none.</summary>
@@ -126,8 +126,8 @@ public sealed class NetworkDriver : ITcpDriver
     void ITcpDriver.OnEvent(TcpConnection connection, in TcpEvent e)
     {
         Observer?.OnEvent(_engine.Now, connection, e);
-        if (_softirq is { } kernel && kernel.Host == connection.Host)
-            kernel.Hold(connection, e); // the woken application runs when the kernel is done
+        if (_softirq.Running == connection.Host)
+            _softirq.Hold(connection, e); // the woken application runs when the kernel is done
         else
             Application?.Invoke(connection, e); // raised by the application's own call: it hears at once
     }
@@ -150,8 +150,8 @@ public sealed class NetworkDriver : ITcpDriver
     /// </summary>
     void ITcpDriver.OnDeadlineChanged(TcpConnection connection, TimeSpan? deadline)
     {
-        if (_softirq is { } kernel && kernel.Host == connection.Host)
-            kernel.Moved(connection); // armed once the woken application has answered
+        if (_softirq.Running == connection.Host)
+            _softirq.Moved(connection); // armed once the woken application has answered
         else
             Arm(connection, deadline);
     }
@@ -170,11 +170,11 @@ public sealed class NetworkDriver : ITcpDriver
     private void Send(NetworkPath path, in Segment segment)
     {
         TimeSpan at = _engine.Now + path.Latency.SampleDuration(path.Choices);
-        if (!_hosts.TryGetValue(segment.Destination.Address, out var kernel))
+        if (!_hosts.ContainsKey(segment.Destination.Address))
             throw new InvalidOperationException($"no host at {segment.Destination}");
         if (_burstEvent != _engine.Executed)
             NextBurst();
-        kernel.Expect(at, _burst);
+        _softirq.Expect(segment.Destination.Address, at, _burst);
         _delivery.Schedule(_engine, at, new InFlight(segment, _burst));
     }
 
@@ -187,40 +187,39 @@ public sealed class NetworkDriver : ITcpDriver
     private void Arrive(in Segment segment, long burst)
     {
         TimeSpan now = _engine.Now;
-        var kernel = _hosts[segment.Destination.Address];
-        kernel.Arrived(now, burst);
+        var host = _hosts[segment.Destination.Address];
+        _softirq.Arrived(host.Address, now, burst);
         NextBurst();
-        var host = kernel.Host;
         if (host.Destroyed || host.Paused)
             Observer?.OnSegment(now, host.Name, segment, SegmentFate.LostAtHost);
         else
         {
             Observer?.OnSegment(now, host.Name, segment, SegmentFate.Delivered);
-            _softirq = kernel;
+            _softirq.Running = host;
             host.Deliver(now, segment);
-            _softirq = null;
+            _softirq.Running = null;
         }
-        if (kernel.Done)
-            WakeUp(kernel);
+        if (_softirq.Done(host.Address))
+            WakeUp(host);
     }
 
-    private void WakeUp(Softirq kernel)
+    private void WakeUp(TcpHost host)
     {
         NextBurst();
-        kernel.Wake(Application, _arm);
+        _softirq.Wake(host, Application, _arm);
     }
 
     /// <summary>A connection's timer fires, in its kernel: what it raises for the application waits like an arrival's.</summary>
     private void Fire(TcpConnection connection)
     {
         TimeSpan now = _engine.Now;
-        var kernel = _hosts[connection.Host.Address];
+        var host = connection.Host;
         NextBurst();
-        _softirq = kernel;
-        connection.Host.OnTimer(now, connection);
-        _softirq = null;
-        if (kernel.Done)
-            WakeUp(kernel);
+        _softirq.Running = host;
+        host.OnTimer(now, connection);
+        _softirq.Running = null;
+        if (_softirq.Done(host.Address))
+            WakeUp(host);
     }
 
     /// <summary>A segment on its way, with the burst it left in.</summary>
@@ -242,22 +241,21 @@ public sealed class NetworkDriver : ITcpDriver
 
     private sealed class ConnectionTimer(NetworkDriver network, TcpConnection connection) : EventReceiver
     {
-        private readonly Engine.Scheduler _engine = network._engine;
         public TimerHandle Handle;
         private TimeSpan _at;
 
         public void ArmNoLaterThan(TimeSpan deadline)
         {
-            if (deadline < _engine.Now)
-                deadline = _engine.Now;
-            if (_engine.IsPending(Handle))
+            if (deadline < network._engine.Now)
+                deadline = network._engine.Now;
+            if (network._engine.IsPending(Handle))
             {
                 if (_at <= deadline)
                     return;
-                _engine.Cancel(Handle);
+                network._engine.Cancel(Handle);
             }
             _at = deadline;
-            Handle = _engine.Schedule(deadline, this);
+            Handle = network._engine.Schedule(deadline, this);
         }
 
         public override void OnEvent(long arg)
@@ -266,7 +264,8 @@ public sealed class NetworkDriver : ITcpDriver
             network.Fire(connection);
             // Fired early for a deadline that moved later: wait for the real one. (A deadline still
             // due means a paused VM deferred it; its thaw fires it and reports the next one.)
-            if (connection.State != TcpState.Closed && connection.NextDeadline is { } d && d > _engine.Now && !_engine.IsPending(Handle))
+            var engine = network._engine;
+            if (connection.State != TcpState.Closed && connection.NextDeadline is { } d && d > engine.Now && !engine.IsPending(Handle))
                 ArmNoLaterThan(d);
         }
     }
