@@ -14,9 +14,10 @@ namespace Zombiesim.Core.Network;
 /// <remarks>Segments the peer sent in a later step of the same instant, in answer to what its own kernel did (a command
 /// written once connect() returned, after the ACK that completed the handshake), are not waited for: on a real machine
 /// its application needed some microseconds to answer, and the task woken here races them; the model lets the task
-/// run first. Deterministic: bursts are counted when sent; under <c>explore</c> the order of same-instant arrivals stays a
-/// choice, and the held events wait for the rest of the burst they came with. One instance serves every host of a
-/// network, so that a host costs nothing here while nothing is on its way to it.</remarks>
+/// run first. Deterministic: bursts are counted when sent. Under <c>explore</c> the order of same-instant arrivals stays a
+/// choice; a host's held events wait for the rest of the burst it took last, so a segment of another burst chosen in the
+/// middle of one ends the first one's wait (the model's insertion order never interleaves them). One instance serves
+/// every host of a network, so that a host costs nothing here while nothing is on its way to it.</remarks>
 internal sealed class Softirq
 {
     private readonly Dictionary<(uint Host, long Ticks, long Burst), int> _due = new(); // segments on their way
