@@ -69,8 +69,12 @@ public sealed class TcpConnection
 
     public TcpHost Host => _host;
 
-    /// <summary>Whatever the driver wants to attach (a label, an owner). The connection never reads it.</summary>
+    /// <summary>Whatever the driver wants to attach (a label). The connection never reads it.</summary>
     public object? Tag { get; set; }
+
+    /// <summary>Who the world hands this socket's application events to, for as long as the socket lives (an event raised
+    /// just before it closed may reach its owner after). The connection never reads it.</summary>
+    public object? Owner { get; set; }
 
     /// <summary>The driver's own state for this socket (the engine timer that serves its deadlines), apart from
     /// <see cref="Tag"/>, which the application side uses. The connection never reads it.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace Zombiesim.Cli.Verify;
@@ -34,7 +35,10 @@ internal sealed partial class ClientAgent
             // Bound first, so that its port is known and kept: a connect refused at once still names its connection
             // (an autobound port is released with the refusal).
             socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 0));
-            _ = conn.Port;
+            if (_replaying)
+                output.WriteLine(FormattableString.Invariant($"open {conn.Port} {Stopwatch.GetTimestamp()}")); // with the result
+            else
+                _ = conn.Port;
             socket.ConnectAsync(_target!, limit.Token).AsTask().GetAwaiter().GetResult();
             foreach (var step in _protocol.Opening)
             {

@@ -18,7 +18,8 @@ namespace Zombiesim.Cli.Verify;
 /// it drops a free connection the server closed or reset, as the model's library does. It speaks the server's protocol
 /// (<see cref="ClientProtocol"/>): an opening exchange on each new connection, then commands; bytes the server writes
 /// to an idle connection (an error before an idle close) are kept and read first by the next command, as a library's
-/// buffered reader does. Each invocation prints `result N OUTCOME ORIGIN LOCALPORT MICROSECONDS`; an error message from
+/// buffered reader does. Each connection it opens prints `open LOCALPORT T` (T the monotonic clock's timestamp just
+/// before its connect()), and each invocation `result N OUTCOME ORIGIN LOCALPORT MICROSECONDS`; an error message from
 /// the server is logged on stderr with its code. With the scenario's shutdown hook, SIGTERM (through a pipe its handler
 /// writes to, watched by the same poll) closes the free connections as the model's hook does (a plain close: FIN, no
 /// goodbye), prints `hook closed N T` (N connections closed, T the monotonic clock's timestamp just after) and the
@@ -33,11 +34,13 @@ internal sealed partial class ClientAgent(AgentSpec spec, TextWriter output)
     private int _max = spec.PoolMax;
     private bool _timersAfterFirstCommand; // overdueTimers after: the idle timers run once a command took a connection
     private EndPoint? _target;
+    private bool _replaying; // past the warm-up: the connections are the run's
 
     public int Run()
     {
         WarmUp();
         _target = spec.Server;
+        _replaying = true;
         int[] terminated = [-1, -1];
         using var hook = spec.ShutdownHook ? OnSigTerm(terminated) : null;
         output.WriteLine("ready");

@@ -100,7 +100,9 @@ public static class RealRun
         var results = new ConcurrentQueue<(string Env, string Line)>();
         var heard = new ConcurrentDictionary<(string Env, string Word), int>(); // lines each agent wrote, by their first word
         var closedAt = new ConcurrentDictionary<string, long>(); // when each agent's shutdown hook had closed (timestamps)
-        var readers = agents.Select(a => new Thread(() => Drain(a.Key, a.Value.Agent, results, heard, closedAt)) { IsBackground = true })
+        var opened = new ConcurrentDictionary<(string Env, int Port), long>(); // when each agent's connect() began (timestamps)
+        var readers = agents.Select(a => new Thread(() => Drain(a.Key, a.Value.Agent, results, heard, closedAt, opened))
+        { IsBackground = true })
             .ToList();
         var invoked = agents.Keys.ToDictionary(e => e, _ => 0);
         readers.ForEach(r => r.Start());
@@ -232,7 +234,9 @@ public static class RealRun
             .Where(r => r.Field is ["result", _, _, _, not "0", _])
             .Select(r => (new IPEndPoint(RealWorld.EnvironmentAddress(agents[r.Env].Index),
                     int.Parse(r.Field[4], CultureInfo.InvariantCulture)),
-                sent[(r.Env, int.Parse(r.Field[1], CultureInfo.InvariantCulture))].Dispatch)));
+                sent[(r.Env, int.Parse(r.Field[1], CultureInfo.InvariantCulture))].Dispatch)),
+            opened.ToDictionary(o => new IPEndPoint(RealWorld.EnvironmentAddress(agents[o.Key.Env].Index), o.Key.Port).ToString(),
+                o => o.Value));
         var requests = new List<RequestRecord>();
         foreach (var (env, line) in results)
             requests.Add(Record(line, env, sent, names, agents[env].Index));
@@ -297,7 +301,8 @@ public static class RealRun
     }
 
     private static void Drain(string env, AgentProcess agent, ConcurrentQueue<(string, string)> results,
-        ConcurrentDictionary<(string, string), int> heard, ConcurrentDictionary<string, long> closedAt)
+        ConcurrentDictionary<(string, string), int> heard, ConcurrentDictionary<string, long> closedAt,
+        ConcurrentDictionary<(string, int), long> opened)
     {
         Libc.RealTimeThread(); // the replay waits on what it hears (a reply before a freeze, the hook before a kill)
         while (!agent.Exited)
@@ -306,6 +311,8 @@ public static class RealRun
                 continue;
             if (line.Split(' ') is ["hook", "closed", _, var stamp])
                 closedAt[env] = long.Parse(stamp, CultureInfo.InvariantCulture);
+            else if (line.Split(' ') is ["open", var port, var began])
+                opened[(env, int.Parse(port, CultureInfo.InvariantCulture))] = long.Parse(began, CultureInfo.InvariantCulture);
             else
                 results.Enqueue((env, line));
             heard.AddOrUpdate((env, line.Split(' ')[0]), 1, (_, n) => n + 1);

@@ -18,22 +18,18 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
 {
     private readonly HashSet<Endpoint> _serverEnds = servers.ToHashSet();
     private readonly bool _wantsTransitions = observer.WantsTransitions;
-    private readonly Dictionary<TcpConnection, Action<TcpEvent>> _owners = new();
     private int _nextLabel = 1;
 
     private readonly bool _wantsSegments = observer.WantsSegments;
     private SegmentTrail? _trail; // the segments' records, made only when the observer wants them
 
-    /// <summary>Routes an application event to the socket's owner, if it still has one.</summary>
-    public void Dispatch(TcpConnection c, TcpEvent e)
-    {
-        if (_owners.TryGetValue(c, out var owner))
-            owner(e);
-    }
+    /// <summary>Routes an application event to the socket's owner, if it still has one. An event the kernel raised as the
+    /// socket closed (the error of a RST) reaches its owner after the close, when the woken application runs.</summary>
+    public void Dispatch(TcpConnection c, TcpEvent e) => (c.Owner as Action<TcpEvent>)?.Invoke(e);
 
-    public void Own(TcpConnection c, Action<TcpEvent> owner) => _owners[c] = owner;
+    public void Own(TcpConnection c, Action<TcpEvent> owner) => c.Owner = owner;
 
-    public void Disown(TcpConnection c) => _owners.Remove(c);
+    public void Disown(TcpConnection c) => c.Owner = null;
 
     public ConnectionInfo Info(TcpConnection c)
     {
@@ -89,8 +85,6 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
             observer.OnTransition(new TransitionRecord(at, c.Host.Name, Label(c), from, to, cause));
         else if (_wantsSegments)
             Label(c); // named in the same order as when transitions are recorded
-        if (to == TcpState.Closed)
-            _owners.Remove(c);
     }
 
     void INetworkObserver.OnEvent(TimeSpan at, TcpConnection connection, in TcpEvent e) { }

@@ -30,7 +30,9 @@ public interface INetworkObserver
 /// <summary>
 /// The driver of Simulator.Tcp: it owns the hosts, carries segments over paths with a latency and
 /// middleboxes, and turns each connection's deadline into an engine timer. Boxes see a segment at
-/// the instant it leaves; what they inject (RSTs) travels the same latency to its receiver.
+/// the instant it leaves; what they inject (RSTs) travels the same latency to its receiver. The
+/// application events a host's kernel raises on an arrival wait until the segments sent with it that
+/// arrive in the same instant have been processed too (<see cref="Softirq"/>).
 /// </summary>
 public sealed class NetworkDriver : ITcpDriver
 {
@@ -39,6 +41,10 @@ public sealed class NetworkDriver : ITcpDriver
     private readonly Dictionary<ulong, NetworkPath> _paths = new(); // by Between(from, to)
     private readonly Delivery _delivery;
     private readonly List<Segment> _injected = new();
+    private readonly Softirq _softirq = new(); // the hosts' kernels against their applications
+    private long _burst; // the step segments leave in: each engine event, each kernel input and each wake-up begins one
+    private long _burstEvent = -1; // the engine event the burst belongs to
+    private readonly Action<TcpConnection> _arm;
     private uint _nextAddress = 0x0A00_0001; // 10.0.0.1, 10.0.0.2, ...
 
     public NetworkDriver(Engine.Scheduler engine, INetworkObserver? observer = null)
@@ -46,6 +52,7 @@ public sealed class NetworkDriver : ITcpDriver
         _engine = engine;
         Observer = observer;
         _delivery = new Delivery(this);
+        _arm = c => Arm(c, c.NextDeadline);
     }
 
     public INetworkObserver? Observer { get; set; }
@@ -119,7 +126,10 @@ public sealed class NetworkDriver : ITcpDriver
     void ITcpDriver.OnEvent(TcpConnection connection, in TcpEvent e)
     {
         Observer?.OnEvent(_engine.Now, connection, e);
-        Application?.Invoke(connection, e);
+        if (_softirq.Running == connection.Host)
+            _softirq.Hold(connection, e); // the woken application runs when the kernel is done
+        else
+            Application?.Invoke(connection, e); // raised by the application's own call: it hears at once
     }
 
     void ITcpDriver.OnTransition(TcpConnection connection, TcpState from, TcpState to, TcpCause cause)
@@ -140,10 +150,18 @@ public sealed class NetworkDriver : ITcpDriver
     /// </summary>
     void ITcpDriver.OnDeadlineChanged(TcpConnection connection, TimeSpan? deadline)
     {
+        if (_softirq.Running == connection.Host)
+            _softirq.Moved(connection); // armed once the woken application has answered
+        else
+            Arm(connection, deadline);
+    }
+
+    private void Arm(TcpConnection connection, TimeSpan? deadline)
+    {
         if (deadline is not { } d || connection.State == TcpState.Closed)
             return;
         if (connection.DriverState is not ConnectionTimer timer)
-            connection.DriverState = timer = new ConnectionTimer(_engine, connection);
+            connection.DriverState = timer = new ConnectionTimer(this, connection);
         timer.ArmNoLaterThan(d);
     }
 
@@ -151,59 +169,102 @@ public sealed class NetworkDriver : ITcpDriver
 
     private void Send(NetworkPath path, in Segment segment)
     {
-        TimeSpan delay = path.Latency.SampleDuration(path.Choices);
-        _delivery.Schedule(_engine, _engine.Now + delay, segment);
+        TimeSpan at = _engine.Now + path.Latency.SampleDuration(path.Choices);
+        if (!_hosts.ContainsKey(segment.Destination.Address))
+            throw new InvalidOperationException($"no host at {segment.Destination}");
+        if (_burstEvent != _engine.Executed)
+            NextBurst();
+        _softirq.Expect(segment.Destination.Address, at, _burst);
+        _delivery.Schedule(_engine, at, new InFlight(segment, _burst));
     }
 
-    private void Arrive(in Segment segment)
+    private void NextBurst()
+    {
+        _burst++;
+        _burstEvent = _engine.Executed;
+    }
+
+    private void Arrive(in Segment segment, long burst)
     {
         TimeSpan now = _engine.Now;
-        if (!_hosts.TryGetValue(segment.Destination.Address, out var host))
-            throw new InvalidOperationException($"no host at {segment.Destination}");
+        var host = _hosts[segment.Destination.Address];
+        _softirq.Arrived(host.Address, now, burst);
+        NextBurst();
         if (host.Destroyed || host.Paused)
-        {
             Observer?.OnSegment(now, host.Name, segment, SegmentFate.LostAtHost);
-            return;
+        else
+        {
+            Observer?.OnSegment(now, host.Name, segment, SegmentFate.Delivered);
+            _softirq.Running = host;
+            host.Deliver(now, segment);
+            _softirq.Running = null;
         }
-        Observer?.OnSegment(now, host.Name, segment, SegmentFate.Delivered);
-        host.Deliver(now, segment);
+        if (_softirq.Done(host.Address))
+            WakeUp(host);
     }
+
+    private void WakeUp(TcpHost host)
+    {
+        NextBurst();
+        _softirq.Wake(host, Application, _arm);
+    }
+
+    /// <summary>A connection's timer fires, in its kernel: what it raises for the application waits like an arrival's.</summary>
+    private void Fire(TcpConnection connection)
+    {
+        TimeSpan now = _engine.Now;
+        var host = connection.Host;
+        NextBurst();
+        _softirq.Running = host;
+        host.OnTimer(now, connection);
+        _softirq.Running = null;
+        if (_softirq.Done(host.Address))
+            WakeUp(host);
+    }
+
+    /// <summary>A segment on its way, with the burst it left in.</summary>
+    private readonly record struct InFlight(Segment Segment, long Burst);
 
     /// <summary>Segments in flight live in a pooled array; the engine event carries the index.</summary>
     private sealed class Delivery(NetworkDriver network) : EventReceiver
     {
-        private readonly SlotPool<Segment> _inFlight = new();
+        private readonly SlotPool<InFlight> _inFlight = new();
 
-        public void Schedule(Engine.Scheduler engine, TimeSpan at, in Segment s) => engine.Schedule(at, this, _inFlight.Add(s));
+        public void Schedule(Engine.Scheduler engine, TimeSpan at, in InFlight s) => engine.Schedule(at, this, _inFlight.Add(s));
 
-        public override void OnEvent(long arg) => network.Arrive(_inFlight.Take(arg));
+        public override void OnEvent(long arg)
+        {
+            var s = _inFlight.Take(arg);
+            network.Arrive(s.Segment, s.Burst);
+        }
     }
 
-    private sealed class ConnectionTimer(Engine.Scheduler engine, TcpConnection connection) : EventReceiver
+    private sealed class ConnectionTimer(NetworkDriver network, TcpConnection connection) : EventReceiver
     {
         public TimerHandle Handle;
         private TimeSpan _at;
 
         public void ArmNoLaterThan(TimeSpan deadline)
         {
-            if (deadline < engine.Now)
-                deadline = engine.Now;
-            if (engine.IsPending(Handle))
+            if (deadline < network._engine.Now)
+                deadline = network._engine.Now;
+            if (network._engine.IsPending(Handle))
             {
                 if (_at <= deadline)
                     return;
-                engine.Cancel(Handle);
+                network._engine.Cancel(Handle);
             }
             _at = deadline;
-            Handle = engine.Schedule(deadline, this);
+            Handle = network._engine.Schedule(deadline, this);
         }
 
         public override void OnEvent(long arg)
         {
             Handle = default;
-            connection.Host.OnTimer(engine.Now, connection);
+            network.Fire(connection);
             // Fired early for a deadline that moved later: wait for the real one. (A deadline still
             // due means a paused VM deferred it; its thaw fires it and reports the next one.)
+            var engine = network._engine;
             if (connection.State != TcpState.Closed && connection.NextDeadline is { } d && d > engine.Now && !engine.IsPending(Handle))
                 ArmNoLaterThan(d);
         }

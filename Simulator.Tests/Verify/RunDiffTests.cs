@@ -123,6 +123,31 @@ public class RunDiffTests
     }
 
     [Fact]
+    public void Connections_first_seen_in_one_poll_are_named_in_the_order_their_agent_began_connect_whatever_the_pollers_order()
+    {
+        // A pool opened two connections at 12.0 s, within one poll; /proc/net/tcp listed the later one first (its hash
+        // bucket), so the poller named it first. The pooler's own connection, seen in the same poll, has no agent stamp.
+        var polled = new Dictionary<string, string>
+        {
+            ["10.200.1.2:40001"] = "c1", ["10.200.1.2:40009"] = "c2", ["10.200.1.2:40007"] = "c3", ["10.200.9.1:50000"] = "c4",
+        };
+        List<ObservedTransition> seen =
+        [
+            new(0.21, "api#1", "c1", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 0.205),
+            new(12.004, "api#1", "c2", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 12.0),
+            new(12.004, "api#1", "c3", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 12.0),
+            new(12.004, "proxy", "c4", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 12.0),
+        ];
+        var opened = new Dictionary<string, long> { ["10.200.1.2:40001"] = 100, ["10.200.1.2:40007"] = 5000, ["10.200.1.2:40009"] = 5050 };
+        var (names, transitions) = ConnectionNames.Merge(polled, seen, [], opened);
+        names.Should().Equal(new Dictionary<string, string>
+        {
+            ["10.200.1.2:40001"] = "c1", ["10.200.1.2:40007"] = "c2", ["10.200.1.2:40009"] = "c3", ["10.200.9.1:50000"] = "c4",
+        });
+        transitions.Select(t => t.Connection).Should().Equal("c1", "c3", "c2", "c4");
+    }
+
+    [Fact]
     public void A_close_by_PgBouncers_janitor_up_to_a_third_of_a_second_late_agrees_and_an_environments_own_close_does_not()
     {
         // PgBouncer checks its idle timeouts every third of a second (src/janitor.c), in a phase of its own.
