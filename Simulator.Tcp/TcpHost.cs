@@ -47,8 +47,10 @@ public sealed class TcpHost
     private uint _nextIss;
     private ushort _nextPort = FirstEphemeralPort;
 
-    public TcpHost(string name, uint address, ITcpDriver driver, Sysctls? sysctls = null, NoSocketPolicy noSocket = NoSocketPolicy.Reset)
+    public TcpHost(string name, uint address, ITcpDriver driver, Sysctls? sysctls = null, NoSocketPolicy noSocket = NoSocketPolicy.Reset,
+        TcpOutputStorage? outputs = null)
     {
+        Outputs = new TcpOutputs(outputs);
         ArgumentException.ThrowIfNullOrEmpty(name);
         Name = name;
         Address = address;
@@ -287,7 +289,7 @@ public sealed class TcpHost
     }
 
     /// <summary>What the sockets produced, waiting for <see cref="Dispatch"/>.</summary>
-    internal TcpOutputs Outputs { get; } = new();
+    internal TcpOutputs Outputs { get; }
 
     // A segment or a transition with nothing queued before it goes out at once: the driver only carries it or observes
     // it (no application code runs), so the order is the same and the queue is left for what must wait.

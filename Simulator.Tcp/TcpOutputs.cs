@@ -12,15 +12,15 @@ namespace Zombiesim.Tcp;
 /// batch that raised the event (as if the application had been woken and answered at once).</remarks>
 internal sealed class TcpOutputs
 {
-    private enum Kind : byte { Segment, Event, Transition }
+    internal enum Kind : byte { Segment, Event, Transition }
 
-    private readonly record struct Output(Kind Kind, TcpConnection? Connection, Segment Segment, TcpEvent Event,
+    internal readonly record struct Output(Kind Kind, TcpConnection? Connection, Segment Segment, TcpEvent Event,
         TcpState From, TcpState To, TcpCause Cause);
 
     /// <summary>Outputs in order, and the connections touched. A batch is drained before it is reused, so
     /// its items need no clearing: a slot handed out is simply written again later (what it still
     /// references lives on at most until then).</summary>
-    private sealed class Batch
+    internal sealed class Batch
     {
         private Output[] _items = new Output[8];
         private int _head, _tail;
@@ -53,10 +53,27 @@ internal sealed class TcpOutputs
             _head = _tail = 0;
             Touched.Clear();
         }
+
+        /// <summary>Empty, referencing nothing of the world that used it.</summary>
+        public void Reset()
+        {
+            Array.Clear(_items);
+            Clear();
+        }
     }
 
+    private readonly TcpOutputStorage? _storage;
     private readonly Stack<Batch> _free = new();
-    private Batch _current = new();
+    private Batch _current;
+
+    /// <param name="storage">Where batches come from (a thread's, reused by world after world); null: new ones.</param>
+    public TcpOutputs(TcpOutputStorage? storage = null)
+    {
+        _storage = storage;
+        _current = NewBatch();
+    }
+
+    private Batch NewBatch() => _storage?.Take() ?? new Batch();
 
     /// <summary>Nothing waits in the current batch.</summary>
     public bool Empty => !_current.HasItems;
@@ -115,7 +132,7 @@ internal sealed class TcpOutputs
                 driver.OnTransition(o.Connection!, o.From, o.To, o.Cause);
                 return;
         }
-        var answer = _free.Count > 0 ? _free.Pop() : new Batch();
+        var answer = _free.Count > 0 ? _free.Pop() : NewBatch();
         _current = answer;
         try
         {

@@ -71,7 +71,9 @@ public static class SearchBench
     private static double Measure(Scenario scenario, int runs, int workers)
     {
         long start = Stopwatch.GetTimestamp();
-        Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = workers }, i => Simulation.Run(scenario, (ulong)i + 1));
+        using var storage = new ThreadLocal<RunStorage>(() => new RunStorage()); // as a search's workers keep theirs
+        Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = workers },
+            i => Simulation.Run(scenario, (ulong)i + 1, storage.Value!));
         return runs / Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 }

@@ -5,9 +5,11 @@ namespace Zombiesim.Core.Engine;
 /// actions, and observations (which under an order hook run before the other events due at their
 /// instant, and are no choice).
 /// </summary>
-public sealed class Clock(Scheduler scheduler)
+/// <param name="scheduler">The engine.</param>
+/// <param name="actions">Where one-off actions wait (a thread's, reused by world after world); null: a table of its own.</param>
+public sealed class Clock(Scheduler scheduler, SlotPool<Action>? actions = null)
 {
-    private readonly ActionTable _actions = new();
+    private readonly ActionTable _actions = new(actions ?? new SlotPool<Action>());
 
     public TimeSpan Now => scheduler.Now;
 
@@ -40,12 +42,10 @@ public sealed class Clock(Scheduler scheduler)
         public override void OnEvent(long arg) => look();
     }
 
-    private sealed class ActionTable : EventReceiver
+    private sealed class ActionTable(SlotPool<Action> pool) : EventReceiver
     {
-        private readonly SlotPool<Action> _pool = new();
+        public long Add(Action action) => pool.Add(action);
 
-        public long Add(Action action) => _pool.Add(action);
-
-        public override void OnEvent(long arg) => _pool.Take(arg)();
+        public override void OnEvent(long arg) => pool.Take(arg)();
     }
 }

@@ -71,6 +71,19 @@ internal sealed class RadixQueue
     /// <summary>Entries held.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Empties the queue, keeping its storage: it then behaves as a new one (the same chunks in the same
+    /// order), only without growing to the size it already had.</summary>
+    public void Clear()
+    {
+        for (int b = 0; b < BucketCount; b++)
+            _buckets[b] = new Bucket { Head = -1, Tail = -1 };
+        Array.Clear(_nonEmpty);
+        _freeChunk = -1;
+        _chunksUsed = 0;
+        _floor = 0;
+        Count = 0;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Push(in QueuedEvent e)
     {

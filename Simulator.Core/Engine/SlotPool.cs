@@ -28,6 +28,14 @@ public sealed class SlotPool<T>
         return i;
     }
 
+    /// <summary>Frees every slot, keeping the array: the pool then hands out slots as a new one would.</summary>
+    public void Clear()
+    {
+        Array.Clear(_slots, 0, _used);
+        _free.Clear();
+        _used = 0;
+    }
+
     /// <summary>The value in the slot, which is freed.</summary>
     public T Take(long slot)
     {

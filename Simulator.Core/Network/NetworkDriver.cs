@@ -48,12 +48,25 @@ public sealed class NetworkDriver : ITcpDriver
     private uint _nextAddress = 0x0A00_0001; // 10.0.0.1, 10.0.0.2, ...
 
     public NetworkDriver(Engine.Scheduler engine, INetworkObserver? observer = null)
+        : this(engine, null, null, observer)
+    {
+    }
+
+    /// <param name="engine">The engine.</param>
+    /// <param name="inFlight">Where segments in flight wait, reused from an earlier world (null: a pool of its own).</param>
+    /// <param name="outputs">The hosts' output batches, reused from an earlier world (null: their own).</param>
+    /// <param name="observer">Sees every segment, transition and event.</param>
+    internal NetworkDriver(Engine.Scheduler engine, SlotPool<InFlight>? inFlight, TcpOutputStorage? outputs,
+        INetworkObserver? observer = null)
     {
         _engine = engine;
         Observer = observer;
-        _delivery = new Delivery(this);
+        _outputs = outputs;
+        _delivery = new Delivery(this, inFlight ?? new SlotPool<InFlight>());
         _arm = c => Arm(c, c.NextDeadline);
     }
+
+    private readonly TcpOutputStorage? _outputs;
 
     public INetworkObserver? Observer { get; set; }
 
@@ -64,7 +77,7 @@ public sealed class NetworkDriver : ITcpDriver
 
     public TcpHost AddHost(string name, Sysctls? sysctls = null, NoSocketPolicy noSocket = NoSocketPolicy.Reset)
     {
-        var host = new TcpHost(name, _nextAddress++, this, sysctls, noSocket);
+        var host = new TcpHost(name, _nextAddress++, this, sysctls, noSocket, _outputs);
         _hosts.Add(host.Address, host);
         return host;
     }
@@ -223,18 +236,16 @@ public sealed class NetworkDriver : ITcpDriver
     }
 
     /// <summary>A segment on its way, with the burst it left in.</summary>
-    private readonly record struct InFlight(Segment Segment, long Burst);
+    internal readonly record struct InFlight(Segment Segment, long Burst);
 
     /// <summary>Segments in flight live in a pooled array; the engine event carries the index.</summary>
-    private sealed class Delivery(NetworkDriver network) : EventReceiver
+    private sealed class Delivery(NetworkDriver network, SlotPool<InFlight> inFlight) : EventReceiver
     {
-        private readonly SlotPool<InFlight> _inFlight = new();
-
-        public void Schedule(Engine.Scheduler engine, TimeSpan at, in InFlight s) => engine.Schedule(at, this, _inFlight.Add(s));
+        public void Schedule(Engine.Scheduler engine, TimeSpan at, in InFlight s) => engine.Schedule(at, this, inFlight.Add(s));
 
         public override void OnEvent(long arg)
         {
-            var s = _inFlight.Take(arg);
+            var s = inFlight.Take(arg);
             network.Arrive(s.Segment, s.Burst);
         }
     }

@@ -23,6 +23,14 @@ public sealed class LatencyHistogram
 
     public long Count => _total;
 
+    /// <summary>Forgets every latency, keeping the buckets held (a quantile does not depend on which are held).</summary>
+    public void Clear()
+    {
+        Array.Clear(_counts);
+        _total = 0;
+        _max = 0;
+    }
+
     /// <summary>Adds every latency of <paramref name="other"/> (a group's percentiles from its members').</summary>
     public void Add(LatencyHistogram other)
     {

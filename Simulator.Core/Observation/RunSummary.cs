@@ -16,7 +16,14 @@ public sealed class RunSummary : IRunObserver
 
     public long Requests { get; private set; }
     public long Errors { get; private set; }
-    public LatencyHistogram Latency { get; } = new();
+    public LatencyHistogram Latency { get; }
+
+    public RunSummary() : this(new LatencyHistogram())
+    {
+    }
+
+    /// <summary>A summary that counts latencies into <paramref name="latency"/> (a thread's, emptied and reused run after run).</summary>
+    internal RunSummary(LatencyHistogram latency) => Latency = latency;
     /// <summary>Requests by outcome, in the order of the outcomes' names.</summary>
     public IReadOnlyDictionary<Outcome, long> Outcomes => _outcomes;
     /// <summary>Failed requests by outcome and origin, in the order of "OUTCOME (origin)".</summary>

@@ -125,7 +125,9 @@ public sealed class SeededChoices : IChoices
     private static ulong Fnv1a(string s)
     {
         ulong h = 0xCBF2_9CE4_8422_2325UL;
-        foreach (byte b in Encoding.UTF8.GetBytes(s))
+        int most = Encoding.UTF8.GetMaxByteCount(s.Length);
+        Span<byte> utf8 = most <= 256 ? stackalloc byte[256] : new byte[most]; // a name's bytes without allocating
+        foreach (byte b in utf8[..Encoding.UTF8.GetBytes(s, utf8)])
         {
             h ^= b;
             h *= 0x0000_0100_0000_01B3UL;

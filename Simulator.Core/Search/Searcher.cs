@@ -93,7 +93,7 @@ public sealed class Searcher
         using var runs = new SpeculativeRuns<RunMetrics>(n, _workers, i =>
         {
             var scenario = ScenarioLoader.Load(_yaml, _file, [.. _sets, $"{_spec.Vary[0].Path}={values[i]}"]);
-            return rep => RunOnce(scenario, _seed + (ulong)rep);
+            return (rep, storage) => RunOnce(scenario, _seed + (ulong)rep, storage);
         });
         bool Stored(int i) => _store?.TryGet([values[i]]) is not null;
         void Need(params int[] points) => runs.Need(points.Where(i => !visited.ContainsKey(i) && !Stored(i)).ToArray());
@@ -198,11 +198,12 @@ public sealed class Searcher
         var remaining = Enumerable.Repeat(n, batch.Count).ToArray(); // runs left per point of the batch
         int nextToWrite = 0;
         var gate = new object();
+        using var storage = new ThreadLocal<RunStorage>(() => new RunStorage()); // each worker's, for its runs one after another
         Parallel.For(0, runs.Length, new ParallelOptions { MaxDegreeOfParallelism = _workers }, j =>
         {
             int t = j / n, rep = j % n;
             int point = batch[t];
-            runs[j] = RunOnce(scenarios[point], _seed + (ulong)rep);
+            runs[j] = RunOnce(scenarios[point], _seed + (ulong)rep, storage.Value!);
             Interlocked.Increment(ref _runsDone);
             if (Interlocked.Decrement(ref remaining[t]) > 0)
                 return;
@@ -236,10 +237,11 @@ public sealed class Searcher
     private readonly record struct RunMetrics(bool Failed, IReadOnlyDictionary<Outcome, long> Outcomes, int PeakServer,
         double ZombieSeconds, double P99, string? Cause);
 
-    private RunMetrics RunOnce(Scenario scenario, ulong seed)
+    /// <summary>One run, on the worker's <paramref name="storage"/>: what the point needs of it is read before the next.</summary>
+    private RunMetrics RunOnce(Scenario scenario, ulong seed, RunStorage storage)
     {
         var failures = new FirstFailure(_spec.Goal);
-        var outcome = Simulation.Run(scenario, seed, failures);
+        var outcome = Simulation.Run(scenario, seed, storage, failures);
         var s = outcome.Summary;
         return new RunMetrics(failures.Failed, s.Outcomes, s.PeakServerConnections, s.ZombieSeconds, s.Latency.Quantile(0.99),
             failures.Cause);

@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Zombiesim.Core.Scenarios;
+using Zombiesim.Core.Worlds;
 
 namespace Zombiesim.Core.Search;
 
@@ -8,14 +9,15 @@ namespace Zombiesim.Core.Search;
 /// needs (<see cref="Need"/>) go first; a worker that would otherwise wait runs the points it may need
 /// next (<see cref="Speculate"/>). A run's result depends only on its point and replication, so
 /// speculation changes when a point is ready, never what it holds: a point is handed back only whole,
-/// and a speculated point that the bisection never needs is never handed back.
+/// and a speculated point that the bisection never needs is never handed back. Each worker keeps its own
+/// <see cref="RunStorage"/> for the runs it makes, one after another.
 /// </summary>
 internal sealed class SpeculativeRuns<T> : IDisposable
 {
-    private sealed class Point(int index, Func<int, T> run, int replications)
+    private sealed class Point(int index, Func<int, RunStorage, T> run, int replications)
     {
         public readonly int Index = index;
-        public readonly Func<int, T> Run = run;
+        public readonly Func<int, RunStorage, T> Run = run;
         public readonly T[] Runs = new T[replications];
         public int Next;
         public int Done;
@@ -24,7 +26,7 @@ internal sealed class SpeculativeRuns<T> : IDisposable
 
     private readonly object _gate = new();
     private readonly int _replications;
-    private readonly Func<int, Func<int, T>> _prepare;
+    private readonly Func<int, Func<int, RunStorage, T>> _prepare;
     private readonly Dictionary<int, Point> _points = new();
     private readonly List<Point> _needed = new();
     private readonly List<Point> _speculated = new();
@@ -35,8 +37,9 @@ internal sealed class SpeculativeRuns<T> : IDisposable
 
     /// <param name="replications">Runs per point.</param>
     /// <param name="workers">Threads running runs; with one, nothing is speculated.</param>
-    /// <param name="prepare">For a point, the function that makes its run of a replication (called on the caller's thread).</param>
-    public SpeculativeRuns(int replications, int workers, Func<int, Func<int, T>> prepare)
+    /// <param name="prepare">For a point, the function that makes its run of a replication on a worker's storage (called on
+    /// the caller's thread).</param>
+    public SpeculativeRuns(int replications, int workers, Func<int, Func<int, RunStorage, T>> prepare)
     {
         _replications = replications;
         _prepare = prepare;
@@ -135,6 +138,7 @@ internal sealed class SpeculativeRuns<T> : IDisposable
 
     private void Work()
     {
+        var storage = new RunStorage();
         while (true)
         {
             Point p;
@@ -153,7 +157,7 @@ internal sealed class SpeculativeRuns<T> : IDisposable
             T result;
             try
             {
-                result = p.Run(replication);
+                result = p.Run(replication, storage);
             }
             catch (Exception e)
             {

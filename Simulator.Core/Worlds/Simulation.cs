@@ -18,6 +18,12 @@ public static class Simulation
     public static RunOutcome Run(Scenario scenario, ulong? seed = null, params IRunObserver[] observers) =>
         Run(scenario, seed, null, null, observers);
 
+    /// <summary>A run on a thread's <paramref name="storage"/>, emptied first, whose records and outcome are those of
+    /// <see cref="Run(Scenario, ulong?, IRunObserver[])"/>; the summary's latencies are the storage's, so read them
+    /// before its next run.</summary>
+    public static RunOutcome Run(Scenario scenario, ulong? seed, RunStorage storage, params IRunObserver[] observers) =>
+        Run(scenario, seed, null, null, observers, storage: storage);
+
     /// <summary>A run that reports, after each thousandth of its simulated time, the instant reached and the
     /// events run so far (for a progress line); its records are those of <see cref="Run(Scenario, ulong?, IRunObserver[])"/>.</summary>
     public static RunOutcome RunWithProgress(Scenario scenario, ulong? seed, Action<TimeSpan, long> progress,
@@ -28,15 +34,23 @@ public static class Simulation
     /// <paramref name="attach"/> sees the world before it starts. Without <paramref name="sampling"/>
     /// the summary has no counts over time (peaks, zombie-seconds).</summary>
     internal static RunOutcome Run(Scenario scenario, ulong? seed, IChoices? choices, Action<World>? attach, IRunObserver[] observers,
-        bool sampling = true, Action<TimeSpan, long>? progress = null)
+        bool sampling = true, Action<TimeSpan, long>? progress = null, RunStorage? storage = null)
     {
-        var summary = new RunSummary();
-        var expectations = new Expectations(scenario);
-        var fanout = new Fanout([summary, expectations, .. observers]);
-        var world = new World(scenario, fanout, expectations, seed, choices, sampling);
-        attach?.Invoke(world);
-        world.Run(progress);
-        return new RunOutcome(scenario, world.Seed, summary, expectations.Results(), world.EventsExecuted);
+        storage?.Begin();
+        try
+        {
+            var summary = storage is null ? new RunSummary() : new RunSummary(storage.Latency);
+            var expectations = new Expectations(scenario);
+            var fanout = new Fanout([summary, expectations, .. observers]);
+            var world = new World(scenario, fanout, expectations, seed, choices, sampling, storage);
+            attach?.Invoke(world);
+            world.Run(progress);
+            return new RunOutcome(scenario, world.Seed, summary, expectations.Results(), world.EventsExecuted);
+        }
+        finally
+        {
+            storage?.End();
+        }
     }
 
     private sealed class Fanout(IRunObserver[] all) : IRunObserver

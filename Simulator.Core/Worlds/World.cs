@@ -24,7 +24,7 @@ namespace Zombiesim.Core.Worlds;
 internal sealed class World
 {
     private readonly Scenario _s;
-    private readonly Scheduler _engine = new(initialCapacity: 128); // grows as needed; most runs keep few events pending
+    private readonly Scheduler _engine;
     private readonly IRunObserver _observer;
     private readonly Expectations _expectations;
     private readonly IChoices _streams;
@@ -41,18 +41,21 @@ internal sealed class World
     /// scenario's seed (or <paramref name="seed"/>); exploration passes its own, which may also
     /// order events due at the same instant.</param>
     /// <param name="sampling">Whether to take the counts over time (exploration does without).</param>
+    /// <param name="storage">The engine and pools to use, emptied (<see cref="RunStorage.Begin"/>) for this world alone;
+    /// null: its own.</param>
     public World(Scenario scenario, IRunObserver observer, Expectations expectations, ulong? seed = null, IChoices? choices = null,
-        bool sampling = true)
+        bool sampling = true, RunStorage? storage = null)
     {
+        _engine = storage?.Engine ?? new Scheduler(initialCapacity: 128); // grows as needed; most runs keep few events pending
         _s = scenario;
         _observer = observer;
         _expectations = expectations;
         Seed = seed ?? scenario.Seed;
         _streams = choices ?? new SeededChoices(Seed);
         _engine.SameInstantOrder = choices as ISameInstantOrder;
-        Clock = new Clock(_engine);
+        Clock = new Clock(_engine, storage?.Actions);
 
-        var network = new NetworkDriver(_engine);
+        var network = new NetworkDriver(_engine, storage?.Segments, storage?.Outputs);
         // A server a failover names has a standby node, a server of its own after the scenario's.
         var named = scenario.Servers;
         var specs = scenario.ServerNodes.ToArray();

@@ -255,4 +255,38 @@ public class EngineTests
         result.EngineBytesPerEvent.Should().Be(0);
         result.Events.Should().Be(300_000);
     }
+
+    [Fact]
+    public void A_reset_scheduler_forgets_its_events_and_hands_out_the_handles_and_order_of_a_new_one()
+    {
+        static (List<TimerHandle> Handles, List<(TimeSpan, long)> Fired, long Executed) Use(Scheduler engine)
+        {
+            var r = new Recorder(engine);
+            var handles = new List<TimerHandle>();
+            for (int i = 0; i < 40; i++)
+                handles.Add(engine.Schedule(S(100 - i % 7), r, i));
+            engine.Cancel(handles[3]);
+            engine.RunUntil(S(96));
+            handles.Add(engine.ScheduleAfter(S(1), r, 99));
+            engine.RunToCompletion();
+            return (handles, r.Fired, engine.Executed);
+        }
+
+        var used = new Scheduler(4);
+        var stale = new Recorder(used);
+        for (int i = 0; i < 300; i++)
+            used.Schedule(S(50 + i % 13), stale, i); // pending when reset: grows the queue and slots beyond 4
+        used.Cancel(used.Schedule(S(60), stale, -1));
+        used.RunUntil(S(55));
+        used.Reset();
+
+        used.Now.Should().Be(TimeSpan.Zero);
+        used.Pending.Should().Be(0);
+        var again = Use(used);
+        var fresh = Use(new Scheduler(4));
+        again.Handles.Should().Equal(fresh.Handles);
+        again.Fired.Should().Equal(fresh.Fired);
+        again.Executed.Should().Be(fresh.Executed).And.Be(40);
+        stale.Fired.Should().OnlyContain(f => f.At <= S(55)); // nothing pending at the reset ran after it
+    }
 }
