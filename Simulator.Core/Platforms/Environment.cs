@@ -18,7 +18,7 @@ namespace Zombiesim.Core.Platforms;
 /// during which its kernel still answers. While its process is stopped its kernel still answers
 /// segments (or not, when the machine is paused), and the socket events wait until it runs again.
 /// </summary>
-internal sealed class Environment : IProcess
+internal sealed class Environment : IProcess, ISocketOwner
 {
     private readonly Platform _platform;
     private readonly FunctionRuntime _fn;
@@ -300,6 +300,12 @@ internal sealed class Environment : IProcess
                 (_handshakes ??= new(_clock, _connections, _fn.Spec.Memory, (s, e) => Client?.OnSocketEvent(s, e))).Begin(opened, tls);
             return opened;
         }
+        return Refuse(server, options, limit);
+    }
+
+    /// <summary>The connect() the outbound limit refuses.</summary>
+    private TcpConnection Refuse(Endpoint server, SocketOptions options, int limit)
+    {
         var socket = Host.Refused(server, Errno.EACCES, options);
         _connections.Incident(socket, new Incident(_clock.Now, IncidentKind.OutboundLimit, Limit: limit, Environment: Name));
         _clock.Schedule(_clock.Now, () =>
@@ -310,9 +316,9 @@ internal sealed class Environment : IProcess
         return socket;
     }
 
-    public void Own(TcpConnection socket) => _connections.Own(socket, e => OnSocketEvent(socket, e));
+    public void Own(TcpConnection socket) => _connections.Own(socket, this);
 
-    private void OnSocketEvent(TcpConnection socket, TcpEvent e)
+    public void OnSocketEvent(TcpConnection socket, TcpEvent e)
     {
         if (State is EnvironmentState.Destroyed or EnvironmentState.ShuttingDown)
             return;

@@ -101,10 +101,10 @@ internal sealed class ServerApp : IServerSide
             Refuse(socket, conn.Label, r);
             return;
         }
-        _connections.Own(socket, e => OnEvent(conn, e));
+        _connections.Own(socket, conn);
         _conns[socket] = conn;
         if (_spec.AcceptTime > TimeSpan.Zero)
-            _clock.Schedule(_clock.Now, () => OnEvent(conn, new TcpEvent(TcpEventKind.Readable))); // what came before accept()
+            ReadAfterAccept(conn);
         if (_spec.Tls is { } tls)
             conn.Handshake = new Tls.ServerHandshake(tls.Version);
         ArmIdle(conn);
@@ -119,7 +119,11 @@ internal sealed class ServerApp : IServerSide
         r.Apply(socket, label, Host.Name, _clock.Now, _connections, _kind.RefusesSilently, Note); // MongoDB refuses without a word
     }
 
-    private void OnEvent(ServerConnection conn, TcpEvent e)
+    /// <summary>What came before accept() is read once it returns.</summary>
+    private void ReadAfterAccept(ServerConnection conn) =>
+        _clock.Schedule(_clock.Now, () => OnEvent(conn, new TcpEvent(TcpEventKind.Readable)));
+
+    internal void OnEvent(ServerConnection conn, TcpEvent e)
     {
         switch (e.Kind)
         {
@@ -131,7 +135,7 @@ internal sealed class ServerApp : IServerSide
                 if (conn.Handshake is { } handshake)
                 {
                     conn.LastActivity = _clock.Now;
-                    bytes = handshake.Consume(bytes, n => conn.Socket.Send(_clock.Now, n));
+                    bytes = Consume(handshake, conn, bytes);
                     if (handshake.Done)
                         conn.Handshake = null;
                     if (bytes == 0)
@@ -164,6 +168,10 @@ internal sealed class ServerApp : IServerSide
                 break;
         }
     }
+
+    /// <summary>The handshake takes its part of what was read and answers it; what is left is the client's commands.</summary>
+    private int Consume(Tls.ServerHandshake handshake, ServerConnection conn, int bytes) =>
+        handshake.Consume(bytes, n => conn.Socket.Send(_clock.Now, n));
 
     private void CloseAtEof(ServerConnection conn)
     {

@@ -1,3 +1,4 @@
+using Zombiesim.Core.Connections;
 using Zombiesim.Core.Engine;
 using Zombiesim.Tcp;
 
@@ -5,8 +6,9 @@ namespace Zombiesim.Core.Servers;
 
 /// <summary>A connection the server holds: its socket, when it last did something, the commands it
 /// has yet to answer, the requests it has served and whether the client said goodbye. Also the
-/// handler of its own reply and idle events, so that a command schedules nothing that allocates.</summary>
-internal sealed class ServerConnection(ServerApp server) : EventReceiver
+/// handler of its own reply and idle events and the owner of its socket's events, so that neither a command nor
+/// a connection allocates a handler.</summary>
+internal sealed class ServerConnection(ServerApp server) : EventReceiver, ISocketOwner
 {
     public const long ReplyEvent = 0, IdleEvent = 1;
     public required TcpConnection Socket;
@@ -27,6 +29,8 @@ internal sealed class ServerConnection(ServerApp server) : EventReceiver
     public TimerHandle IdleTimer;
     /// <summary>The TLS handshake still under way on this connection; null: none (done, or plain TCP).</summary>
     public Tls.ServerHandshake? Handshake;
+
+    public void OnSocketEvent(TcpConnection socket, TcpEvent e) => server.OnEvent(this, e);
 
     public override void OnEvent(long arg)
     {
