@@ -97,10 +97,11 @@ public static class RunDiff
         var remaining = real.ToList();
         foreach (var m in model)
         {
-            var r = remaining.FirstOrDefault(x => x.Environment == m.Environment && x.Event == m.Event);
-            if (r is not null)
-                remaining.Remove(r);
-            bool ok = r is not null && Math.Abs((r.T - m.T).TotalSeconds) <= tol.Base;
+            int i = remaining.FindIndex(x => x.Environment == m.Environment && x.Event == m.Event);
+            LifecycleRecord? r = i < 0 ? null : remaining[i];
+            if (i >= 0)
+                remaining.RemoveAt(i);
+            bool ok = r is { } found && Math.Abs((found.T - m.T).TotalSeconds) <= tol.Base;
             lines.Add(new DiffLine("platform", m.Environment, m.Event.Name(), m.T.TotalSeconds, r?.T.TotalSeconds, tol.Base,
                 ok ? Verdict.Input : Verdict.Disagree, r is null ? "not done in reality" : null));
         }

@@ -30,8 +30,9 @@ public sealed record RequestRecord(
 public sealed record TransitionRecord(TimeSpan T, string Host, string Connection, TcpState From, TcpState To, TcpCause Cause);
 
 /// <summary>An execution environment's life: cold-start, frozen, thawed, destroyed (with why, and
-/// for a reaped one after how long idle).</summary>
-public sealed record LifecycleRecord(TimeSpan T, string Environment, LifecycleEvent Event, DestroyReason? Reason = null,
+/// for a reaped one after how long idle). A value: a fleet's environments freeze and thaw at every request, and
+/// most observers only count these.</summary>
+public readonly record struct LifecycleRecord(TimeSpan T, string Environment, LifecycleEvent Event, DestroyReason? Reason = null,
     TimeSpan? IdleFor = null)
 {
     /// <summary>Why it was destroyed, in words.</summary>
