@@ -103,31 +103,65 @@ internal sealed class CommandHandler : IHandler
         _clock.At(_clock.Now + work, timer, inv.Number);
     }
 
-    private void RunCommands(Invocation inv, int round)
+    /// <summary>A round of an invocation's commands waiting for their results. A library gives each command's result
+    /// once, so a round whose results are all in is kept for the next: commands allocate no callback.</summary>
+    private sealed class Round
     {
-        int parallel = _fn.Spec.Parallel, pending = parallel;
-        for (int i = 0; i < parallel && !inv.Finished; i++)
+        private readonly CommandHandler _handler;
+        public readonly Action<Result> Done;
+        public Invocation? Invocation;
+        public int Number, Pending;
+
+        public Round(CommandHandler handler)
         {
-            _client.Command(inv, r =>
-            {
-                pending--;
-                if (inv.Finished)
-                    return;
-                if (r.Outcome != Outcome.Ok)
-                    _process.Finish(inv, r);
-                else if (pending == 0 && round + 1 < _fn.Spec.Commands)
-                    WorkThen(inv, round + 1, _fn.DrawBetween());
-                else if (pending == 0 && _client.RunsAtEnd)
-                    _client.End(inv, r, last =>
-                    {
-                        if (!inv.Finished)
-                            _process.Finish(inv, last);
-                    });
-                else if (pending == 0)
-                    _process.Finish(inv, r);
-            });
+            _handler = handler;
+            Done = r => _handler.OnResult(this, r);
         }
     }
+
+    private readonly Stack<Round> _spareRounds = new();
+
+    private void RunCommands(Invocation inv, int round)
+    {
+        if (inv.Finished)
+            return;
+        int parallel = _fn.Spec.Parallel;
+        var commands = _spareRounds.Count > 0 ? _spareRounds.Pop() : new Round(this);
+        commands.Invocation = inv;
+        commands.Number = round;
+        commands.Pending = parallel;
+        for (int i = 0; i < parallel && !inv.Finished; i++)
+            _client.Command(inv, commands.Done);
+    }
+
+    private void OnResult(Round commands, Result r)
+    {
+        var inv = commands.Invocation ?? throw new InvalidOperationException("a command's result came twice");
+        int round = commands.Number, pending = --commands.Pending;
+        if (pending == 0)
+        {
+            commands.Invocation = null;
+            _spareRounds.Push(commands);
+        }
+        if (inv.Finished)
+            return;
+        if (r.Outcome != Outcome.Ok)
+            _process.Finish(inv, r);
+        else if (pending == 0 && round + 1 < _fn.Spec.Commands)
+            WorkThen(inv, round + 1, _fn.DrawBetween());
+        else if (pending == 0 && _client.RunsAtEnd)
+            EndThenFinish(inv, r);
+        else if (pending == 0)
+            _process.Finish(inv, r);
+    }
+
+    /// <summary>The library's last call (<see cref="IClientLibrary.End"/>), whose result ends the invocation.</summary>
+    private void EndThenFinish(Invocation inv, Result r) =>
+        _client.End(inv, r, last =>
+        {
+            if (!inv.Finished)
+                _process.Finish(inv, last);
+        });
 }
 
 /// <summary>Works for the drawn time, then invokes another function (the DB-proxy pattern) and
