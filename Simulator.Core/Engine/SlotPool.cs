@@ -28,6 +28,9 @@ public sealed class SlotPool<T>
         return i;
     }
 
+    /// <summary>The value in a slot still held, to change in place.</summary>
+    public ref T this[long slot] => ref _slots[(int)slot];
+
     /// <summary>Frees every slot, keeping the array: the pool then hands out slots as a new one would.</summary>
     public void Clear()
     {

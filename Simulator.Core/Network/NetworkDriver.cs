@@ -187,8 +187,10 @@ public sealed class NetworkDriver : ITcpDriver
             throw new InvalidOperationException($"no host at {segment.Destination}");
         if (_burstEvent != _engine.Executed)
             NextBurst();
-        _softirq.Expect(segment.Destination.Address, at, _burst);
-        _delivery.Schedule(_engine, at, new InFlight(segment, _burst));
+        long slot = _delivery.Schedule(_engine, at, new InFlight { Segment = segment });
+        long before = _softirq.Sent(segment.Destination.Address, at, _burst, slot);
+        if (before >= 0)
+            _delivery.Followed(before);
     }
 
     private void NextBurst()
@@ -197,11 +199,11 @@ public sealed class NetworkDriver : ITcpDriver
         _burstEvent = _engine.Executed;
     }
 
-    private void Arrive(in Segment segment, long burst)
+    private void Arrive(in Segment segment, bool followed)
     {
         TimeSpan now = _engine.Now;
         var host = _hosts[segment.Destination.Address];
-        _softirq.Arrived(host.Address, now, burst);
+        _softirq.Arrived(host.Address, followed);
         NextBurst();
         if (host.Destroyed || host.Paused)
             Observer?.OnSegment(now, host.Name, segment, SegmentFate.LostAtHost);
@@ -235,18 +237,31 @@ public sealed class NetworkDriver : ITcpDriver
             WakeUp(host);
     }
 
-    /// <summary>A segment on its way, with the burst it left in.</summary>
-    internal readonly record struct InFlight(Segment Segment, long Burst);
+    /// <summary>A segment on its way; <see cref="Followed"/> when its burst sent another to the same host for the same
+    /// instant after it.</summary>
+    internal struct InFlight
+    {
+        public Segment Segment;
+        public bool Followed;
+    }
 
     /// <summary>Segments in flight live in a pooled array; the engine event carries the index.</summary>
     private sealed class Delivery(NetworkDriver network, SlotPool<InFlight> inFlight) : EventReceiver
     {
-        public void Schedule(Engine.Scheduler engine, TimeSpan at, in InFlight s) => engine.Schedule(at, this, inFlight.Add(s));
+        /// <summary>Schedules the arrival; the slot the segment waits in.</summary>
+        public long Schedule(Engine.Scheduler engine, TimeSpan at, in InFlight s)
+        {
+            long slot = inFlight.Add(s);
+            engine.Schedule(at, this, slot);
+            return slot;
+        }
+
+        public void Followed(long slot) => inFlight[slot].Followed = true;
 
         public override void OnEvent(long arg)
         {
             var s = inFlight.Take(arg);
-            network.Arrive(s.Segment, s.Burst);
+            network.Arrive(s.Segment, s.Followed);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.Network;
@@ -20,36 +19,51 @@ namespace Zombiesim.Core.Network;
 /// every host of a network, so that a host costs nothing here while nothing is on its way to it.</remarks>
 internal sealed class Softirq
 {
-    private readonly Dictionary<(uint Host, long Ticks, long Burst), int> _due = new(); // segments on their way
-    private readonly Dictionary<uint, (long Ticks, long Burst)> _open = new(); // a burst a host has begun to take
+    private readonly List<(uint Host, long Ticks, long Slot)> _sends = new(); // this burst's last segment per host and instant
+    private long _sendsBurst = -1;
+    private readonly HashSet<uint> _open = new(); // hosts that took a segment whose burst has more due at the instant
     private readonly List<(TcpConnection Connection, TcpEvent Event)> _held = new();
     private readonly List<TcpConnection> _moved = new(); // sockets whose deadline moved meanwhile
 
     /// <summary>The host whose kernel is at work on an arrival or a timer, if any.</summary>
     public TcpHost? Running { get; set; }
 
-    /// <summary>A segment of <paramref name="burst"/> will arrive at <paramref name="host"/> at <paramref name="at"/>.</summary>
-    public void Expect(uint host, TimeSpan at, long burst) =>
-        CollectionsMarshal.GetValueRefOrAddDefault(_due, (host, at.Ticks, burst), out _)++;
-
-    /// <summary>A segment of <paramref name="burst"/> due at <paramref name="at"/> has arrived at <paramref name="host"/> (to
-    /// be processed, or lost).</summary>
-    public void Arrived(uint host, TimeSpan at, long burst)
+    /// <summary>A segment of <paramref name="burst"/>, waiting in <paramref name="slot"/>, will arrive at
+    /// <paramref name="host"/> at <paramref name="at"/>. Returns the slot of the segment its burst sent before it to the same
+    /// host for the same instant (which is then followed: it arrives just before this one), or -1.</summary>
+    public long Sent(uint host, TimeSpan at, long burst, long slot)
     {
-        var key = (host, at.Ticks, burst);
-        ref int n = ref CollectionsMarshal.GetValueRefOrNullRef(_due, key);
-        if (--n > 0)
-            _open[host] = (at.Ticks, burst);
-        else
+        if (burst != _sendsBurst)
         {
-            _due.Remove(key);
-            _open.Remove(host);
+            _sends.Clear();
+            _sendsBurst = burst;
         }
+        for (int i = 0; i < _sends.Count; i++)
+        {
+            if (_sends[i].Host == host && _sends[i].Ticks == at.Ticks)
+            {
+                long before = _sends[i].Slot;
+                _sends[i] = (host, at.Ticks, slot);
+                return before;
+            }
+        }
+        _sends.Add((host, at.Ticks, slot));
+        return -1;
+    }
+
+    /// <summary>A segment has arrived at <paramref name="host"/> (to be processed, or lost); <paramref name="followed"/>
+    /// when its burst has another due there at this instant, which the woken application waits for.</summary>
+    public void Arrived(uint host, bool followed)
+    {
+        if (followed)
+            _open.Add(host);
+        else if (_open.Count > 0)
+            _open.Remove(host);
     }
 
     /// <summary>The kernel of <paramref name="host"/> is done with what arrived: no burst it has begun to take still has
     /// segments due.</summary>
-    public bool Done(uint host) => !_open.TryGetValue(host, out var o) || !_due.ContainsKey((host, o.Ticks, o.Burst));
+    public bool Done(uint host) => _open.Count == 0 || !_open.Contains(host);
 
     /// <summary>An event for the application, raised by the running kernel: it waits for <see cref="Wake"/>.</summary>
     public void Hold(TcpConnection c, in TcpEvent e) => _held.Add((c, e));
@@ -68,7 +82,10 @@ internal sealed class Softirq
     /// nor does a destroyed machine. Then the deadlines that moved are armed. Other hosts' held events stay held.</summary>
     public void Wake(TcpHost host, Action<TcpConnection, TcpEvent>? application, Action<TcpConnection> arm)
     {
-        _open.Remove(host.Address);
+        if (_open.Count > 0)
+            _open.Remove(host.Address);
+        if (_held.Count == 0 && _moved.Count == 0)
+            return;
         // Nothing is held or moved while an application runs (no kernel is): the lists stay as they are meanwhile.
         int kept = 0;
         for (int i = 0; i < _held.Count; i++)
