@@ -50,36 +50,37 @@ public class PgBouncerTests
         Established(rec, "db").Peak.Should().Be(20);
     }
 
+    /// <summary>Two environments, one server connection: b's query arrives while a's runs for 5 s and waits 2 s.</summary>
+    internal const string QueryWaitScenario = """
+        name: wait
+        horizon: 30s
+        functions:
+          - name: a
+            memory: 1024
+            timeout: 30s
+          - name: b
+            memory: 1024
+            timeout: 30s
+            client: { setupCost: 0s }
+        servers:
+          - name: proxy
+            pooler: { preset: pgbouncer, mode: transaction, defaultPoolSize: 1, queryWaitTimeout: 2s, upstream: db }
+          - name: db
+            preset: postgres
+            responseTime: 5s
+        network:
+          latency: 0.5ms
+        traffic:
+          - function: a
+            at: [0s]
+          - function: b
+            at: [1s]
+        """;
+
     [Fact]
     public void A_query_waiting_past_query_wait_timeout_is_answered_query_wait_timeout_and_its_client_closed_at_that_instant()
     {
-        // Two environments, one server connection: b's query arrives while a's runs for 5 s and waits 2 s.
-        string yaml = """
-            name: wait
-            horizon: 30s
-            functions:
-              - name: a
-                memory: 1024
-                timeout: 30s
-              - name: b
-                memory: 1024
-                timeout: 30s
-                client: { setupCost: 0s }
-            servers:
-              - name: proxy
-                pooler: { preset: pgbouncer, mode: transaction, defaultPoolSize: 1, queryWaitTimeout: 2s, upstream: db }
-              - name: db
-                preset: postgres
-                responseTime: 5s
-            network:
-              latency: 0.5ms
-            traffic:
-              - function: a
-                at: [0s]
-              - function: b
-                at: [1s]
-            """;
-        var (_, rec) = Run(yaml);
+        var (_, rec) = Run(QueryWaitScenario);
         rec.Requests.Single(q => q.Function == "a").Ok.Should().BeTrue();
         var b = rec.Requests.Single(q => q.Function == "b");
         b.Outcome.Should().Be(Outcome.ServerError);

@@ -17,32 +17,7 @@ public class ErrorThenCloseTests
     [Fact]
     public void A_client_answered_query_wait_timeout_reads_it_in_close_wait_and_leaves_the_time_wait_to_the_pooler()
     {
-        string yaml = """
-            name: wait
-            horizon: 30s
-            functions:
-              - name: a
-                memory: 1024
-                timeout: 30s
-              - name: b
-                memory: 1024
-                timeout: 30s
-                client: { setupCost: 0s }
-            servers:
-              - name: proxy
-                pooler: { preset: pgbouncer, mode: transaction, defaultPoolSize: 1, queryWaitTimeout: 2s, upstream: db }
-              - name: db
-                preset: postgres
-                responseTime: 5s
-            network:
-              latency: 0.5ms
-            traffic:
-              - function: a
-                at: [0s]
-              - function: b
-                at: [1s]
-            """;
-        var r = Zombiesim.Tests.Poolers.PoolerWorld.Run(yaml).Records;
+        var r = Zombiesim.Tests.Poolers.PoolerWorld.Run(Zombiesim.Tests.Poolers.PgBouncerTests.QueryWaitScenario).Records;
         var b = r.Requests.Single(q => q.Function == "b");
         b.Outcome.Should().Be(Outcome.ServerError);
         var closed = S(3.2015); // the query reached the pooler at 1.2015 s and waited 2 s
