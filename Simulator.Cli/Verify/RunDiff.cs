@@ -76,7 +76,11 @@ public static class RunDiff
                     // Polling knows the change happened between the poll before (Since) and the one that saw it (T).
                     double earliest = r[j].Since ?? r[j].T;
                     bool ok = m[i].T >= earliest - allowance && m[i].T <= r[j].T + allowance;
-                    lines.Add(new DiffLine("transition", subject, what, m[i].T, r[j].T, allowance, ok ? Verdict.Agree : Verdict.Disagree));
+                    // Agreeing by the interval only (the poll that saw it is further than the allowance): say so.
+                    string? between = ok && Math.Abs(r[j].T - m[i].T) > allowance
+                        ? $"began between the polls at {earliest:0.0000} s (not yet) and {r[j].T:0.0000} s" : null;
+                    lines.Add(new DiffLine("transition", subject, what, m[i].T, r[j].T, allowance, ok ? Verdict.Agree : Verdict.Disagree,
+                        between));
                     j++;
                 }
                 else if (dwell < tol.Unobservable)

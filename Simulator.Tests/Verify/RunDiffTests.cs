@@ -45,6 +45,21 @@ public class RunDiffTests
     }
 
     [Fact]
+    public void A_polled_state_agrees_when_the_model_instant_falls_between_the_poll_before_and_the_one_that_saw_it_and_says_so()
+    {
+        // The poll at 0.100 s had not seen LISTEN, the one at 0.129 s (29 ms after the model, past the 23 ms allowance) had.
+        var model = Doc([], new DocTransition(0.1, "db", "listener", "CLOSED", "LISTEN", "passive-open"));
+        var real = Doc([], new DocTransition(0.129, "db", "listener", "CLOSED", "LISTEN", "observed", Since: 0.1));
+        var line = RunDiff.Compare(model, real, Tol).Single();
+        line.Verdict.Should().Be(Verdict.Agree);
+        line.Note.Should().Be("began between the polls at 0.1000 s (not yet) and 0.1290 s");
+        var seenLate = Doc([], new DocTransition(0.129, "db", "listener", "CLOSED", "LISTEN", "observed", Since: 0.124));
+        RunDiff.Compare(model, seenLate, Tol).Single().Verdict.Should().Be(Verdict.Disagree);
+        var seenSoon = Doc([], new DocTransition(0.11, "db", "listener", "CLOSED", "LISTEN", "observed", Since: 0.105));
+        RunDiff.Compare(model, seenSoon, Tol).Single().Note.Should().BeNull();
+    }
+
+    [Fact]
     public void A_model_state_shorter_than_a_poll_may_be_missing_but_a_long_one_may_not()
     {
         var model = Doc([],
