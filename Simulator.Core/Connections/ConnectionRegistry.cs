@@ -25,18 +25,10 @@ internal sealed class ConnectionRegistry(IRunObserver observer, IEnumerable<Endp
 
     /// <summary>Routes an application event to the socket's owner, if it still has one. An event the kernel raised as the
     /// socket closed (the error of a RST) reaches its owner after the close, when the woken application runs.</summary>
-    public void Dispatch(TcpConnection c, TcpEvent e)
-    {
-        if (c.Owner is ISocketOwner owner)
-            owner.OnSocketEvent(c, e);
-        else
-            (c.Owner as Action<TcpEvent>)?.Invoke(e);
-    }
+    public void Dispatch(TcpConnection c, TcpEvent e) => (c.Owner as ISocketOwner)?.OnSocketEvent(c, e);
 
-    /// <summary>The part the socket's events go to, which has no delegate to make (the environment, the server's connection).</summary>
+    /// <summary>The part the socket's events go to (an environment, a server's or a pooler's connection, a pooler's pool).</summary>
     public void Own(TcpConnection c, ISocketOwner owner) => c.Owner = owner;
-
-    public void Own(TcpConnection c, Action<TcpEvent> owner) => c.Owner = owner;
 
     public void Disown(TcpConnection c) => c.Owner = null;
 

@@ -104,7 +104,7 @@ internal sealed class Pooler : IServerSide
             return;
         }
         var session = new PoolerSession(this) { Socket = socket, Label = label, Session = new Invocation(_clock.Now, null) };
-        _connections.Own(socket, e => OnEvent(session, e));
+        _connections.Own(socket, session);
         _sessions[socket] = session;
         ArmIdle(session);
     }
@@ -117,7 +117,7 @@ internal sealed class Pooler : IServerSide
             .Apply(socket, label, _spec.Name, _clock.Now, _connections, silently: _words.Full is null, Note);
     }
 
-    private void OnEvent(PoolerSession session, TcpEvent e)
+    internal void OnEvent(PoolerSession session, TcpEvent e)
     {
         switch (e.Kind)
         {

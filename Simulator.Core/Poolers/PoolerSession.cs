@@ -1,3 +1,4 @@
+using Zombiesim.Core.Connections;
 using Zombiesim.Core.Engine;
 using Zombiesim.Core.Platforms;
 using Zombiesim.Tcp;
@@ -8,7 +9,7 @@ namespace Zombiesim.Core.Poolers;
 /// run (one runs at a time, as a PostgreSQL connection runs them), whether it is pinned, and its idle
 /// timer. Its <see cref="Session"/> is what the pooler's pool knows it by: a session that keeps its
 /// server connection (session pooling, or pinned) keeps it until the session finishes.</summary>
-internal sealed class PoolerSession(Pooler pooler) : EventReceiver
+internal sealed class PoolerSession(Pooler pooler) : EventReceiver, ISocketOwner
 {
     public required TcpConnection Socket;
     public required string Label;
@@ -24,4 +25,6 @@ internal sealed class PoolerSession(Pooler pooler) : EventReceiver
     public TimerHandle IdleTimer;
 
     public override void OnEvent(long arg) => pooler.ClientIdleExpired(this);
+
+    public void OnSocketEvent(TcpConnection socket, TcpEvent e) => pooler.OnEvent(this, e);
 }
