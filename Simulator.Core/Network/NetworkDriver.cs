@@ -37,15 +37,15 @@ public interface INetworkObserver
 public sealed class NetworkDriver : ITcpDriver
 {
     private readonly Engine.Scheduler _engine;
-    private readonly Dictionary<uint, TcpHost> _hosts = new();
-    private readonly Dictionary<ulong, NetworkPath> _paths = new(); // by Between(from, to)
+    private const uint FirstAddress = 0x0A00_0001; // 10.0.0.1, 10.0.0.2, ...
+    private readonly List<TcpHost> _hosts = new(); // by address, from FirstAddress on
+    private readonly List<List<NetworkPath>> _pathsOf = new(); // each host's paths, indexed as _hosts
     private readonly Delivery _delivery;
     private readonly List<Segment> _injected = new();
     private readonly Softirq _softirq = new(); // the hosts' kernels against their applications
     private long _burst; // the step segments leave in: each engine event, each kernel input and each wake-up begins one
     private long _burstEvent = -1; // the engine event the burst belongs to
     private readonly Action<TcpConnection> _arm;
-    private uint _nextAddress = 0x0A00_0001; // 10.0.0.1, 10.0.0.2, ...
 
     public NetworkDriver(Engine.Scheduler engine, INetworkObserver? observer = null)
         : this(engine, null, null, observer)
@@ -77,8 +77,9 @@ public sealed class NetworkDriver : ITcpDriver
 
     public TcpHost AddHost(string name, Sysctls? sysctls = null, NoSocketPolicy noSocket = NoSocketPolicy.Reset)
     {
-        var host = new TcpHost(name, _nextAddress++, this, sysctls, noSocket, _outputs);
-        _hosts.Add(host.Address, host);
+        var host = new TcpHost(name, FirstAddress + (uint)_hosts.Count, this, sysctls, noSocket, _outputs);
+        _hosts.Add(host);
+        _pathsOf.Add(new List<NetworkPath>());
         return host;
     }
 
@@ -88,15 +89,34 @@ public sealed class NetworkDriver : ITcpDriver
         IReadOnlyList<Middlebox>? boxes = null)
     {
         var path = new NetworkPath(inside, outside, latency, choices, boxes ?? []);
-        _paths[Between(inside.Address, outside.Address)] = path;
-        _paths[Between(outside.Address, inside.Address)] = path;
+        foreach (var end in (ReadOnlySpan<TcpHost>)[inside, outside])
+        {
+            var paths = _pathsOf[Index(end.Address)];
+            paths.RemoveAll(p => p.Joins(inside.Address, outside.Address)); // a path given anew replaces the old one
+            paths.Add(path);
+        }
         return path;
     }
 
-    private static ulong Between(uint from, uint to) => ((ulong)from << 32) | to;
+    private static int Index(uint address) => (int)(address - FirstAddress);
 
     /// <summary>The host at <paramref name="address"/>, if there is one.</summary>
-    public TcpHost? HostAt(uint address) => _hosts.GetValueOrDefault(address);
+    public TcpHost? HostAt(uint address) => address - FirstAddress < (uint)_hosts.Count ? _hosts[Index(address)] : null;
+
+    /// <summary>The path between two hosts, found among the paths of the one with fewer (a function's host has one a
+    /// server, where a server's has one a function's host: no hashing per segment).</summary>
+    private NetworkPath? PathBetween(uint a, uint b)
+    {
+        if (HostAt(a) is null || HostAt(b) is null)
+            return null;
+        var pa = _pathsOf[Index(a)];
+        var pb = _pathsOf[Index(b)];
+        var paths = pa.Count <= pb.Count ? pa : pb;
+        for (int i = 0; i < paths.Count; i++)
+            if (paths[i].Joins(a, b))
+                return paths[i];
+        return null;
+    }
 
     /// <summary>The socket from <paramref name="local"/> to <paramref name="remote"/> on the host at the local end, from its
     /// creation until it is closed; null when there is none.</summary>
@@ -108,7 +128,7 @@ public sealed class NetworkDriver : ITcpDriver
     {
         TimeSpan now = _engine.Now;
         Observer?.OnSegment(now, from.Name, segment, SegmentFate.Sent);
-        if (!_paths.TryGetValue(Between(segment.Source.Address, segment.Destination.Address), out var path))
+        if (PathBetween(segment.Source.Address, segment.Destination.Address) is not { } path)
             throw new InvalidOperationException($"{from.Name} sent {segment} but no path leads to {segment.Destination}");
         if (path.Partitioned)
         {
@@ -183,7 +203,7 @@ public sealed class NetworkDriver : ITcpDriver
     private void Send(NetworkPath path, in Segment segment)
     {
         TimeSpan at = _engine.Now + path.Latency.SampleDuration(path.Choices);
-        if (!_hosts.ContainsKey(segment.Destination.Address))
+        if (HostAt(segment.Destination.Address) is null)
             throw new InvalidOperationException($"no host at {segment.Destination}");
         if (_burstEvent != _engine.Executed)
             NextBurst();
@@ -202,7 +222,7 @@ public sealed class NetworkDriver : ITcpDriver
     private void Arrive(in Segment segment, bool followed)
     {
         TimeSpan now = _engine.Now;
-        var host = _hosts[segment.Destination.Address];
+        var host = _hosts[Index(segment.Destination.Address)];
         _softirq.Arrived(host.Address, followed);
         NextBurst();
         if (host.Destroyed || host.Paused)
@@ -305,6 +325,10 @@ public sealed class NetworkPath(TcpHost inside, TcpHost outside, Distribution la
     public Distribution Latency { get; } = latency;
     internal IChoices Choices { get; } = choices;
     public IReadOnlyList<Middlebox> Boxes { get; } = boxes;
+
+    /// <summary>Whether the path joins the hosts at <paramref name="a"/> and <paramref name="b"/>, either way round.</summary>
+    internal bool Joins(uint a, uint b) =>
+        (Inside.Address == a && Outside.Address == b) || (Inside.Address == b && Outside.Address == a);
 
     /// <summary>While true the path drops everything, in both directions.</summary>
     public bool Partitioned { get; set; }
