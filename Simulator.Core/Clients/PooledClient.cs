@@ -98,7 +98,7 @@ internal sealed partial class PooledClient : IClientLibrary
     {
         var call = new PoolCall(_clock, inv, done, _onTimer, _forget) { Query = query, Number = ++_calls };
         _inFlight.Add(call);
-        if (Holds(inv) && _bySocket.Values.FirstOrDefault(c => c.HeldBy == inv) is { } held)
+        if (Holds(inv) && HeldFor(inv) is { } held)
         {
             held.HeldBy = null;
             Send(call, held); // the transaction's next statement, on its connection
@@ -106,6 +106,16 @@ internal sealed partial class PooledClient : IClientLibrary
         }
         Acquire(call);
         return call;
+    }
+
+    /// <summary>The connection the invocation holds between its commands, if any (a loop: a lambda capturing the
+    /// invocation would allocate its closure on every command, whether the invocation holds one or not).</summary>
+    private PooledConnection? HeldFor(Invocation inv)
+    {
+        foreach (var c in _bySocket.Values)
+            if (c.HeldBy == inv)
+                return c;
+        return null;
     }
 
     /// <summary>Whether the invocation keeps its connection between commands: a transaction, or a session a proxy pinned.</summary>
