@@ -37,7 +37,8 @@ public interface INetworkObserver
 public sealed class NetworkDriver : ITcpDriver
 {
     private readonly Engine.Scheduler _engine;
-    private const uint FirstAddress = 0x0A00_0001; // 10.0.0.1, 10.0.0.2, ...
+    /// <summary>The first host's address (10.0.0.1); the others follow in the order they join.</summary>
+    internal const uint FirstAddress = 0x0A00_0001;
     private readonly List<TcpHost> _hosts = new(); // by address, from FirstAddress on
     private readonly List<List<NetworkPath>> _pathsOf = new(); // each host's paths, indexed as _hosts
     private readonly Delivery _delivery;

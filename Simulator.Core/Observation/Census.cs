@@ -69,7 +69,7 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
             {
                 if (!OnItsPort(s, c) || c.State == TcpState.Listen)
                     continue;
-                int category = ServerCategory(c);
+                int category = ServerCategory(s, c);
                 counts.Add(category);
                 if (functions is not null && c.State != TcpState.TimeWait && platform.EnvironmentAt(c.Remote.Address) is { } env)
                 {
@@ -105,14 +105,14 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
     }
 
     /// <summary>The index of a server socket's category in <see cref="Sample.ServerCategories"/>.</summary>
-    private int ServerCategory(TcpConnection c)
+    private int ServerCategory(IServerSide s, TcpConnection c)
     {
         if (c.State != TcpState.Established)
             return ServerIndex[(int)c.State];
         var env = platform.EnvironmentAt(c.Remote.Address);
         if (env is not null && env.State.Unanswering())
             return Zombie;
-        return ServerOf(c).InUse(c) ? InUse : Idle;
+        return s.InUse(c) ? InUse : Idle;
     }
 
     private IServerSide ServerOf(TcpConnection c)
@@ -128,7 +128,8 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
     {
         int n = 0;
         foreach (var c in ServerSocketsUnordered())
-            if ((server is null || c.Host.Name == server) && ServerCategory(c) == Zombie) n++; // only ESTABLISHED sockets can be zombies
+            if ((server is null || c.Host.Name == server) && ServerCategory(ServerOf(c), c) == Zombie)
+                n++; // only ESTABLISHED sockets can be zombies
         return n;
     }
 

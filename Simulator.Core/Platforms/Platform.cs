@@ -16,7 +16,7 @@ namespace Zombiesim.Core.Platforms;
 internal sealed class Platform : IPeers
 {
     private readonly Dictionary<string, FunctionRuntime> _functions = new();
-    private readonly Dictionary<uint, Environment> _byAddress = new();
+    private readonly List<Environment?> _byAddress = new(); // by host address, from NetworkDriver.FirstAddress on (servers' are null)
     private readonly Topology _topology;
     private readonly IChoices _streams;
     private readonly IReadOnlyDictionary<string, Endpoint> _servers;
@@ -66,18 +66,27 @@ internal sealed class Platform : IPeers
     public TcpHost AddHost(Environment env, Sysctls sysctls)
     {
         var host = _topology.AddClient(env.Name, sysctls);
-        _byAddress[host.Address] = env;
+        int i = (int)(host.Address - NetworkDriver.FirstAddress);
+        while (_byAddress.Count <= i)
+            _byAddress.Add(null);
+        _byAddress[i] = env;
         return host;
     }
 
-    public Environment? EnvironmentAt(uint address) => _byAddress.GetValueOrDefault(address);
+    /// <summary>The environment whose host has <paramref name="address"/> (an index, not a hash: a sample asks it of
+    /// every server socket).</summary>
+    public Environment? EnvironmentAt(uint address)
+    {
+        uint i = address - NetworkDriver.FirstAddress;
+        return i < (uint)_byAddress.Count ? _byAddress[(int)i] : null;
+    }
 
     public (string Name, EnvironmentState State)? PeerAt(uint address) => EnvironmentAt(address) is { } env ? (env.Name, env.State) : null;
 
     public uint? AddressOf(string environment)
     {
-        foreach (var (address, env) in _byAddress)
-            if (env.Name == environment) return address;
+        for (int i = 0; i < _byAddress.Count; i++)
+            if (_byAddress[i]?.Name == environment) return NetworkDriver.FirstAddress + (uint)i;
         return null;
     }
 

@@ -89,7 +89,8 @@ internal sealed class Pooler : IServerSide
     /// <summary>Server connections its pool holds now: open, connecting or idle.</summary>
     public int ServerConnections => _pool.Size;
 
-    public bool InUse(TcpConnection c) => _sessions.TryGetValue(c, out var s) && s.Busy;
+    /// <summary>Most are not busy: those are told without a lookup.</summary>
+    public bool InUse(TcpConnection c) => c.Owner is PoolerSession { Busy: true } && _sessions.ContainsKey(c);
 
     /// <summary>PgBouncer sets SO_KEEPALIVE on accepted sockets as on its own (tcp_keepalive 1, the kernel's timers:
     /// src/sbuf.c:138 and :180 at 1.25.2).</summary>

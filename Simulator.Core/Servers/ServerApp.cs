@@ -60,7 +60,8 @@ internal sealed class ServerApp : IServerSide
 
     public Endpoint Endpoint => new(Host.Address, _spec.Port);
 
-    public bool InUse(TcpConnection c) => _conns.TryGetValue(c, out var conn) && conn.Busy > 0;
+    /// <summary>Most are not busy: those are told without a lookup.</summary>
+    public bool InUse(TcpConnection c) => c.Owner is ServerConnection { Busy: > 0 } && _conns.ContainsKey(c);
 
     public void Start()
     {
