@@ -25,24 +25,25 @@ public interface ISameInstantOrder
 public readonly record struct ScheduledEvent(TimeSpan At, long Sequence, EventReceiver Handler, long Arg);
 
 /// <summary>A scheduled event that can be cancelled. The default value refers to nothing.</summary>
-public readonly record struct TimerHandle(int Slot, int Generation)
+public readonly record struct TimerHandle(int Slot, long Key)
 {
-    public bool IsNone => Generation == 0;
+    public bool IsNone => Key == 0;
 }
 
 /// <summary>
 /// The discrete-event engine: one simulated clock and a queue of events ordered by (time,
 /// insertion sequence). Time is integer ticks of 100 ns (<see cref="TimeSpan"/>).
-/// A cancelled event never runs and calls nothing: its queue entry is dropped when it reaches the
-/// front, or all at once when cancelled entries outnumber live ones (the queue is then rebuilt),
-/// so memory stays proportional to live events and a timer re-armed per segment stays cheap.
+/// A cancelled event never runs and calls nothing: its record is freed at once (the next event scheduled
+/// takes it while it is still in the cache), and its queue entry, which no longer matches the record, is
+/// dropped when it reaches the front, or all at once when such entries outnumber live ones (the queue is
+/// then rebuilt), so memory stays proportional to live events and a timer re-armed per segment stays cheap.
 /// </summary>
 public sealed class Scheduler
 {
-    // Event records live in parallel arrays indexed by slot; freed slots are reused, so the steady
-    // state allocates nothing. The queue holds 16-byte entries: the time, and a key holding the
-    // insertion sequence above the slot. A slot whose handler is null was cancelled and waits for
-    // its entry to leave.
+    // Event records live in an array indexed by slot; freed slots are reused, so the steady state
+    // allocates nothing. The queue holds 16-byte entries: the time, and a key holding the insertion
+    // sequence above the slot. An entry whose key is not its slot's (the slot was freed by a cancel,
+    // and maybe taken again since) is a cancelled event's.
     private const int SlotBits = 24;
     private const long SlotMask = (1L << SlotBits) - 1;
     private const long MaxSequence = (1L << (63 - SlotBits)) - 1;
@@ -51,16 +52,16 @@ public sealed class Scheduler
     private int _cancelledInQueue;
     private struct SlotRecord
     {
-        public EventReceiver? Handler; // null: free, or cancelled while its entry is still queued
+        public EventReceiver? Handler; // null: free
         public long Arg;
-        public int Generation;
+        public long Key; // the queue key of the event it holds (never 0: sequences start at 1)
     }
 
     private SlotRecord[] _slots;
     private int[] _freeSlots;
     private int _freeCount;
     private int _slotCount;
-    private long _nextSeq;
+    private long _nextSeq = 1; // from 1, so that no key is 0, the handle that refers to nothing
     private long _now;
     private readonly List<QueuedEvent> _ready = new();
     private ScheduledEvent[] _readyView = new ScheduledEvent[8];
@@ -84,7 +85,7 @@ public sealed class Scheduler
         _slotCount = 0;
         _freeCount = 0;
         _cancelledInQueue = 0;
-        _nextSeq = 0;
+        _nextSeq = 1;
         _now = 0;
         _ready.Clear();
         Executed = 0;
@@ -117,8 +118,9 @@ public sealed class Scheduler
         ref SlotRecord record = ref _slots[slot];
         record.Handler = handler;
         record.Arg = arg;
-        _queue.Push(new QueuedEvent { Time = t, Key = (_nextSeq++ << SlotBits) | (long)slot });
-        return new TimerHandle(slot, record.Generation);
+        record.Key = (_nextSeq++ << SlotBits) | (long)slot;
+        _queue.Push(new QueuedEvent { Time = t, Key = record.Key });
+        return new TimerHandle(slot, record.Key);
     }
 
     /// <summary>Schedules an event <paramref name="delay"/> after now.</summary>
@@ -134,7 +136,7 @@ public sealed class Scheduler
     {
         if (!IsPending(handle))
             return false;
-        _slots[handle.Slot].Handler = null;
+        FreeSlot(handle.Slot);
         _cancelledInQueue++;
         if (_cancelledInQueue > 64 && _cancelledInQueue > _queue.Count / 2)
             Compact();
@@ -144,7 +146,7 @@ public sealed class Scheduler
     /// <summary>True while the event behind <paramref name="handle"/> is still waiting.</summary>
     public bool IsPending(TimerHandle handle) =>
         !handle.IsNone && (uint)handle.Slot < (uint)_slotCount
-        && _slots[handle.Slot].Generation == handle.Generation && _slots[handle.Slot].Handler is not null;
+        && _slots[handle.Slot].Key == handle.Key && _slots[handle.Slot].Handler is not null;
 
     /// <summary>Runs the next event. Returns false when nothing is pending.</summary>
     public bool Step() => Step(long.MaxValue);
@@ -183,11 +185,10 @@ public sealed class Scheduler
             DropCancelledReady();
             if (_ready.Count == 0)
             {
-                while (_queue.Count > 0 && _slots[Slot(_queue.Min())].Handler is null)
+                while (_queue.Count > 0 && Cancelled(_queue.Min()))
                 {
-                    int dead = Slot(_queue.Pop());
+                    _queue.Pop();
                     _cancelledInQueue--;
-                    FreeSlot(dead);
                 }
                 if (_queue.Count == 0 || _queue.Min().Time > horizon)
                     return false;
@@ -226,12 +227,10 @@ public sealed class Scheduler
     {
         for (int i = _ready.Count - 1; i >= 0; i--)
         {
-            int slot = Slot(_ready[i]);
-            if (_slots[slot].Handler is null)
+            if (Cancelled(_ready[i]))
             {
                 _ready.RemoveAt(i);
                 _cancelledInQueue--;
-                FreeSlot(slot);
             }
         }
     }
@@ -242,14 +241,14 @@ public sealed class Scheduler
     {
         int slot = Slot(e);
         ref SlotRecord record = ref _slots[slot];
-        EventReceiver? handler = record.Handler;
-        long arg = record.Arg;
-        FreeSlot(slot);
-        if (handler is null)
+        if (record.Key != e.Key || record.Handler is null)
         {
-            _cancelledInQueue--;
+            _cancelledInQueue--; // its slot was freed when it was cancelled
             return false;
         }
+        EventReceiver handler = record.Handler;
+        long arg = record.Arg;
+        FreeSlot(slot);
         _now = e.Time;
         Executed++;
         // The next events' records are likely cache misses: overlap them with this handler.
@@ -274,6 +273,14 @@ public sealed class Scheduler
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Slot(in QueuedEvent e) => (int)(e.Key & SlotMask);
 
+    /// <summary>The entry is a cancelled event's: its slot was freed, and holds nothing or another event now.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Cancelled(in QueuedEvent e)
+    {
+        ref SlotRecord record = ref _slots[Slot(e)];
+        return record.Key != e.Key || record.Handler is null;
+    }
+
     private int AllocateSlot()
     {
         int slot;
@@ -293,8 +300,6 @@ public sealed class Scheduler
             }
             slot = _slotCount++;
         }
-        if (++_slots[slot].Generation == 0)
-            _slots[slot].Generation = 1; // 0 is reserved for "no timer"
         return slot;
     }
 
@@ -312,10 +317,7 @@ public sealed class Scheduler
         int kept = 0;
         for (int i = 0; i < n; i++)
         {
-            int slot = Slot(_scratch[i]);
-            if (_slots[slot].Handler is null)
-                FreeSlot(slot);
-            else
+            if (!Cancelled(_scratch[i]))
             {
                 _queue.Push(_scratch[i]);
                 kept++;

@@ -117,6 +117,23 @@ public class EngineTests
         r.Fired.Select(f => f.Arg).Should().Equal(1L, 2L);
     }
 
+
+    [Fact]
+    public void A_cancelled_event_s_slot_is_taken_at_once_and_its_entry_still_in_the_queue_never_runs()
+    {
+        var engine = new Scheduler(1);
+        var r = new Recorder(engine);
+        var cancelled = engine.Schedule(S(1), r, 1);
+        engine.Cancel(cancelled).Should().BeTrue();
+        var next = engine.Schedule(S(2), r, 2); // the slot is free before the cancelled entry leaves the queue
+        next.Slot.Should().Be(cancelled.Slot);
+        engine.Pending.Should().Be(1);
+        engine.Cancel(cancelled).Should().BeFalse();
+        engine.IsPending(next).Should().BeTrue();
+        engine.RunToCompletion();
+        r.Fired.Should().Equal((S(2), 2L)); // the entry at 1 s met a slot holding another event: dropped
+        engine.Executed.Should().Be(1);
+    }
     [Fact]
     public void Cancelling_most_events_keeps_the_rest_in_order()
     {
