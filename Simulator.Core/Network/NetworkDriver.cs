@@ -324,10 +324,18 @@ public sealed class NetworkDriver : ITcpDriver
         public override void OnEvent(long arg)
         {
             Handle = default;
+            var engine = network._engine;
+            if (!(connection.NextDeadline <= engine.Now) && !connection.Host.Paused)
+            {
+                // Early: the deadline moved later, or went, after the event was armed. The kernel would find nothing due
+                // (a paused VM's would note the socket for its thaw): no kernel work, wait for the real deadline.
+                if (connection.NextDeadline is { } later && connection.State != TcpState.Closed)
+                    ArmNoLaterThan(later);
+                return;
+            }
             network.Fire(connection);
             // Fired early for a deadline that moved later: wait for the real one. (A deadline still
             // due means a paused VM deferred it; its thaw fires it and reports the next one.)
-            var engine = network._engine;
             if (connection.State != TcpState.Closed && connection.NextDeadline is { } d && d > engine.Now && !engine.IsPending(Handle))
                 ArmNoLaterThan(d);
         }
