@@ -240,14 +240,14 @@ public sealed class Scheduler
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Fire(QueuedEvent e)
     {
-        int slot = Slot(e);
-        ref SlotRecord record = ref _slots[slot];
-        if (record.Key != e.Key || record.Handler is null)
+        if (Cancelled(e))
         {
             _cancelledInQueue--; // its slot was freed when it was cancelled
             return false;
         }
-        EventReceiver handler = record.Handler;
+        int slot = Slot(e);
+        ref SlotRecord record = ref _slots[slot];
+        EventReceiver handler = record.Handler!;
         long arg = record.Arg;
         FreeSlot(slot);
         _now = e.Time;
