@@ -90,12 +90,15 @@ public sealed class NetworkDriver : ITcpDriver
         IReadOnlyList<Middlebox>? boxes = null)
     {
         var path = new NetworkPath(inside, outside, latency, choices, boxes ?? []);
-        foreach (var end in (ReadOnlySpan<TcpHost>)[inside, outside])
+        var atInside = _pathsOf[Index(inside.Address)];
+        var atOutside = _pathsOf[Index(outside.Address)];
+        if (PathBetween(inside.Address, outside.Address) is { } old)
         {
-            var paths = _pathsOf[Index(end.Address)];
-            paths.RemoveAll(p => p.Joins(inside.Address, outside.Address)); // a path given anew replaces the old one
-            paths.Add(path);
+            atInside.Remove(old); // a path given anew replaces the old one
+            atOutside.Remove(old);
         }
+        atInside.Add(path);
+        atOutside.Add(path);
         return path;
     }
 
