@@ -236,7 +236,7 @@ public static class RealRun
                     int.Parse(r.Field[4], CultureInfo.InvariantCulture)),
                 sent[(r.Env, int.Parse(r.Field[1], CultureInfo.InvariantCulture))].Dispatch)),
             opened.ToDictionary(o => new IPEndPoint(RealWorld.EnvironmentAddress(agents[o.Key.Env].Index), o.Key.Port).ToString(),
-                o => o.Value));
+                o => (double)(o.Value - origin) / Stopwatch.Frequency));
         var requests = new List<RequestRecord>();
         foreach (var (env, line) in results)
             requests.Add(Record(line, env, sent, names, agents[env].Index));

@@ -153,13 +153,30 @@ public class RunDiffTests
             new(12.004, "api#1", "c3", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 12.0),
             new(12.004, "proxy", "c4", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 12.0),
         ];
-        var opened = new Dictionary<string, long> { ["10.200.1.2:40001"] = 100, ["10.200.1.2:40007"] = 5000, ["10.200.1.2:40009"] = 5050 };
+        var opened = new Dictionary<string, double> { ["10.200.1.2:40001"] = 0.2, ["10.200.1.2:40007"] = 12.0, ["10.200.1.2:40009"] = 12.00005 };
         var (names, transitions) = ConnectionNames.Merge(polled, seen, [], opened);
         names.Should().Equal(new Dictionary<string, string>
         {
             ["10.200.1.2:40001"] = "c1", ["10.200.1.2:40007"] = "c2", ["10.200.1.2:40009"] = "c3", ["10.200.9.1:50000"] = "c4",
         });
         transitions.Select(t => t.Connection).Should().Equal("c1", "c3", "c2", "c4");
+    }
+
+    [Fact]
+    public void A_poolers_connection_seen_a_moment_before_the_client_connection_it_serves_is_named_after_it()
+    {
+        // CI, 2026-12-03: one poll read the pooler's namespace before the client's, so the pooler's connection to the
+        // database (opened for the client's login) had the earlier sighting and took c1. The client's connect() began first.
+        var polled = new Dictionary<string, string> { ["10.200.9.1:50000"] = "c1", ["10.200.1.2:40001"] = "c2" };
+        List<ObservedTransition> seen =
+        [
+            new(0.2031, "pgbouncer", "c1", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 0.198),
+            new(0.2033, "api#1", "c2", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 0.198),
+        ];
+        var opened = new Dictionary<string, double> { ["10.200.1.2:40001"] = 0.2002 };
+        var (names, transitions) = ConnectionNames.Merge(polled, seen, [], opened);
+        names.Should().Equal(new Dictionary<string, string> { ["10.200.1.2:40001"] = "c1", ["10.200.9.1:50000"] = "c2" });
+        transitions.Select(t => t.Connection).Should().Equal("c2", "c1");
     }
 
     [Fact]
