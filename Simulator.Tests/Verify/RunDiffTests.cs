@@ -153,7 +153,10 @@ public class RunDiffTests
             new(12.004, "api#1", "c3", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 12.0),
             new(12.004, "proxy", "c4", Zombiesim.Tcp.TcpState.Closed, Zombiesim.Tcp.TcpState.Established, "observed", 12.0),
         ];
-        var opened = new Dictionary<string, double> { ["10.200.1.2:40001"] = 0.2, ["10.200.1.2:40007"] = 12.0, ["10.200.1.2:40009"] = 12.00005 };
+        var opened = new Dictionary<string, double>
+        {
+            ["10.200.1.2:40001"] = 0.2, ["10.200.1.2:40007"] = 12.0, ["10.200.1.2:40009"] = 12.00005,
+        };
         var (names, transitions) = ConnectionNames.Merge(polled, seen, [], opened);
         names.Should().Equal(new Dictionary<string, string>
         {
