@@ -18,7 +18,7 @@ public sealed record SearchBenchResult(string Scenario, int Runs, IReadOnlyList<
 public static class SearchBench
 {
     /// <summary>The scenarios, each with how many runs it gets per --runs (a 2020 run takes about 0.1 ms, a fleet run
-    /// about 70 ms: fifty times the runs give the short one a second or more a measurement, where the machine's own
+    /// about 55 ms: fifty times the runs give the short one a second or more a measurement, where the machine's own
     /// hiccups of a few milliseconds no longer decide its speed-up).</summary>
     public static IEnumerable<(string Name, string Yaml, int RunsFactor)> Scenarios()
     {
