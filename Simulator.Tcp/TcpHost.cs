@@ -246,6 +246,11 @@ public sealed class TcpHost
             c.Vanish();
         Dispatch();
         Destroyed = true;
+        // Its tables are empty now; their storage goes too (a run keeps its destroyed hosts, thousands in a fleet's day).
+        _byId.TrimExcess();
+        _connections.TrimExcess();
+        _listeners.TrimExcess();
+        _acceptQueues.TrimExcess();
         ApplicationStopped = false;
         Paused = false;
     }

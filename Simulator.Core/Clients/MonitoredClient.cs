@@ -108,6 +108,8 @@ internal sealed class MonitoredClient : IClientLibrary
 
     public void Pause() => _pool.Pause();
 
+    public void OnDestroyed() => _pool.OnDestroyed();
+
     public void Freeze()
     {
         Monitor.Freeze();

@@ -268,6 +268,7 @@ internal sealed class Environment : IProcess, ISocketOwner
         _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Destroyed, why,
             why == DestroyReason.Reaped ? _reapAfter : null));
         Host.Destroy();
+        Client?.OnDestroyed();
         _queued.Clear();
         _fn.Forget(this);
         if (Provisioned && why != DestroyReason.Reaped)
