@@ -35,7 +35,7 @@ public static class BenchCommand
     private static readonly Option<int> Environments = Flags.Int("--environments",
         "With --pool: about this many environments busy at once", "a number of environments", 1, 100_000, 1000);
     private static readonly Option<int> Runs = Flags.Int("--runs",
-        "Runs per measurement (ten times as many for the short 2020 scenario)", "a number of runs", 1, 1_000_000, 300);
+        "Runs per measurement (fifty times as many for the short 2020 scenario)", "a number of runs", 1, 1_000_000, 300);
 
     private static readonly Option<int> ExploreIterations = Flags.Int("--iterations",
         "Explore iterations per measurement (after as many to warm up)", "a number of iterations", 1, 10_000_000, 3000);
