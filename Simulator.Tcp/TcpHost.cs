@@ -246,7 +246,9 @@ public sealed class TcpHost
             c.Vanish();
         Dispatch();
         Destroyed = true;
-        // Its tables are empty now; their storage goes too (a run keeps its destroyed hosts, thousands in a fleet's day).
+        // Its tables are empty now; their storage goes too, and what its outputs still name (a run keeps its destroyed
+        // hosts, thousands in a fleet's day).
+        Outputs.Reset();
         _byId.TrimExcess();
         _connections.TrimExcess();
         _listeners.TrimExcess();

@@ -94,6 +94,14 @@ internal sealed class TcpOutputs
             _current.Touched.Add(c);
     }
 
+    /// <summary>The host is gone, its outputs handed out: its batches forget the connections their slots still name.</summary>
+    public void Reset()
+    {
+        _current.Reset();
+        foreach (var b in _free)
+            b.Reset();
+    }
+
     /// <summary>Hand the current batch to <paramref name="driver"/>: its outputs in order, then the
     /// deadlines that moved.</summary>
     public void Dispatch(TcpHost host, ITcpDriver driver)

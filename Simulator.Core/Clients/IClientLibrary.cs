@@ -37,12 +37,6 @@ internal interface IClientLibrary
     /// <summary>The environment is reused or destroyed: background work stops.</summary>
     void Pause();
 
-    /// <summary>The environment was destroyed, its sockets vanished with its kernel: nothing of the library runs
-    /// again, and it lets go of them (a day of a pooled fleet destroys thousands of environments).</summary>
-    void OnDestroyed()
-    {
-    }
-
     /// <summary>The environment is frozen: the process and its timers stop.</summary>
     void Freeze();
 

@@ -108,8 +108,6 @@ internal sealed class MonitoredClient : IClientLibrary
 
     public void Pause() => _pool.Pause();
 
-    public void OnDestroyed() => _pool.OnDestroyed();
-
     public void Freeze()
     {
         Monitor.Freeze();

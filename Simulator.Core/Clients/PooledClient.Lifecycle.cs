@@ -1,5 +1,4 @@
 using Zombiesim.Core.Scenarios;
-using Zombiesim.Tcp;
 
 namespace Zombiesim.Core.Clients;
 
@@ -32,21 +31,6 @@ internal sealed partial class PooledClient
         _waiting.Clear();
         _opening = 0;
         return label;
-    }
-
-    /// <summary>The environment is gone and its sockets with it (closed without a segment): the pool forgets them, and
-    /// what it held for them goes. Their timers still due find nothing to do, as after any destruction.</summary>
-    public void OnDestroyed()
-    {
-        foreach (var c in _bySocket.Values.Where(c => c.Socket.State == TcpState.Closed).ToArray())
-        {
-            _bySocket.Remove(c.Socket);
-            _free.Remove(c);
-        }
-        _quitting.RemoveWhere(s => s.State == TcpState.Closed);
-        _bySocket.TrimExcess();
-        _free.TrimExcess();
-        _quitting.TrimExcess();
     }
 
     /// <summary>The process stops: its timers (idle, lifetime, pings, commands') stop with it, and keep their deadlines.</summary>

@@ -188,8 +188,6 @@ internal sealed class ZombieKiller : IClientLibrary
 
     public void Pause() => _inner.Pause();
 
-    public void OnDestroyed() => _inner.OnDestroyed();
-
     public void Freeze() => _inner.Freeze();
 
     public void Thawed(bool beforeHandler) => _inner.Thawed(beforeHandler);

@@ -71,7 +71,7 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
                     continue;
                 int category = ServerCategory(s, c);
                 counts.Add(category);
-                if (functions is not null && c.State != TcpState.TimeWait && platform.EnvironmentAt(c.Remote.Address) is { } env)
+                if (functions is not null && c.State != TcpState.TimeWait && platform.PeerAt(c.Remote.Address) is { } env)
                 {
                     functions.Held[env.Function.Index]++;
                     if (category == Zombie)
@@ -109,7 +109,7 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
     {
         if (c.State != TcpState.Established)
             return ServerIndex[(int)c.State];
-        var env = platform.EnvironmentAt(c.Remote.Address);
+        var env = platform.PeerAt(c.Remote.Address);
         if (env is not null && env.State.Unanswering())
             return Zombie;
         return s.InUse(c) ? InUse : Idle;

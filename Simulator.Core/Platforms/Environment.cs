@@ -268,9 +268,9 @@ internal sealed class Environment : IProcess, ISocketOwner
         _observer.OnLifecycle(new LifecycleRecord(_clock.Now, Name, LifecycleEvent.Destroyed, why,
             why == DestroyReason.Reaped ? _reapAfter : null));
         Host.Destroy();
-        Client?.OnDestroyed();
         _queued.Clear();
         _fn.Forget(this);
+        _platform.Departed(this);
         if (Provisioned && why != DestroyReason.Reaped)
             _fn.Provision(); // provisioned concurrency is kept: a new environment is initialised in its place
     }

@@ -16,7 +16,7 @@ namespace Zombiesim.Core.Platforms;
 internal sealed class Platform : IPeers
 {
     private readonly Dictionary<string, FunctionRuntime> _functions = new();
-    private readonly List<Environment?> _byAddress = new(); // by host address, from NetworkDriver.FirstAddress on (servers' are null)
+    private readonly List<Peer?> _byAddress = new(); // by host address, from NetworkDriver.FirstAddress on (servers' are null)
     private readonly Topology _topology;
     private readonly IChoices _streams;
     private readonly IReadOnlyDictionary<string, Endpoint> _servers;
@@ -69,19 +69,19 @@ internal sealed class Platform : IPeers
         int i = (int)(host.Address - NetworkDriver.FirstAddress);
         while (_byAddress.Count <= i)
             _byAddress.Add(null);
-        _byAddress[i] = env;
+        _byAddress[i] = new Peer(env);
         return host;
     }
 
-    /// <summary>The environment whose host has <paramref name="address"/> (an index, not a hash: a sample asks it of
-    /// every server socket).</summary>
-    public Environment? EnvironmentAt(uint address)
+    /// <summary>Who is at <paramref name="address"/> (an index, not a hash: a sample asks it of every server socket).</summary>
+    public Peer? PeerAt(uint address)
     {
         uint i = address - NetworkDriver.FirstAddress;
         return i < (uint)_byAddress.Count ? _byAddress[(int)i] : null;
     }
 
-    public (string Name, EnvironmentState State)? PeerAt(uint address) => EnvironmentAt(address) is { } env ? (env.Name, env.State) : null;
+    /// <summary>The environment was destroyed: its address keeps only its name and function.</summary>
+    internal void Departed(Environment env) => PeerAt(env.Host.Address)!.Departed();
 
     public uint? AddressOf(string environment)
     {

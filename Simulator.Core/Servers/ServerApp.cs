@@ -1,6 +1,7 @@
 using Zombiesim.Core.Connections;
 using Zombiesim.Core.Engine;
 using Zombiesim.Core.Observation;
+using Zombiesim.Core.Platforms;
 using Zombiesim.Core.Random;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Tcp;
@@ -11,7 +12,7 @@ namespace Zombiesim.Core.Servers;
 /// its state (a zombie's environment is frozen or gone).</summary>
 internal interface IPeers
 {
-    (string Name, EnvironmentState State)? PeerAt(uint address);
+    Peer? PeerAt(uint address);
 }
 
 /// <summary>

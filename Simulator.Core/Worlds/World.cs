@@ -97,7 +97,7 @@ internal sealed class World
         var upstreamHost = hosts.First(h => h.Name == upstream.Name);
         _topology.AddUpstream(host, upstreamHost);
         return new Pooler(spec, host, new Endpoint(upstreamHost.Address, upstream.Port), upstream.MaxClients, Clock, connections,
-            _observer, _platform, address => _platform.EnvironmentAt(address)?.Function.Spec.SessionState ?? 0,
+            _observer, _platform, address => _platform.PeerAt(address)?.Function.Spec.SessionState ?? 0,
             _streams.Stream($"pooler/{spec.Name}/session-state"));
     }
 
