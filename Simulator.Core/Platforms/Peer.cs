@@ -3,9 +3,9 @@ using Zombiesim.Core.Observation;
 namespace Zombiesim.Core.Platforms;
 
 /// <summary>
-/// The environment at a client address, as the server's side sees it: the environment while it lives; once
-/// destroyed, only its name and function, which the server's sockets still to it (zombies) are counted and
-/// explained by for the rest of the run. The environment itself goes (a day of a pooled fleet destroys thousands).
+/// Who is at a client address, as the server's side sees it: the environment while it lives; once it is destroyed,
+/// only its name and function, by which the server's sockets still open to it (zombies) are counted and explained
+/// for the rest of the run. The environment itself goes (a day of a pooled fleet destroys thousands).
 /// </summary>
 internal sealed class Peer(Environment environment)
 {
