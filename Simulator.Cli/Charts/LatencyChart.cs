@@ -42,7 +42,7 @@ public static class LatencyChart
                 line.ConnectStyle = ConnectStyle.StepHorizontal;
                 line.Color = LineColor(series.Count / 3);
                 (line.LineWidth, line.LinePattern) = runs.Count > 1 ? RunLine(r, runs.Count) : (2, LinePattern.Solid);
-                line.LegendText = $"{name}:\np50 {Text(Quantile(sorted, 0.5))} ms, p99 {Text(Quantile(sorted, 0.99))} ms"
+                line.LegendText = $"{name}:\np50 {RunText.Ms(Quantile(sorted, 0.5))} ms, p99 {RunText.Ms(Quantile(sorted, 0.99))} ms"
                     + Count(sorted.Length, run.Successes?.GetValueOrDefault(g.Key));
                 series[name] = sorted;
                 series[name + " ECDF at"] = at;
@@ -61,20 +61,22 @@ public static class LatencyChart
         if (series.Count > 0)
             LegendOutside(p); // an outside legend with no entry leaves the whole figure blank
         return new Chart(p, "latency", series);
-
-        static string Text(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
     }
 
     /// <summary>Ticks of a log10 axis from <paramref name="min"/> to <paramref name="max"/> (ms): 1, 2 and 5 of each decade
-    /// labelled (a decade alone leaves 15 ms to guess between 10 and 100), the other whole numbers as minor ticks.</summary>
+    /// labelled (a decade alone leaves 15 ms to guess between 10 and 100), the other whole numbers as minor ticks. Over
+    /// more than four decades (a fleet's waits from 2 ms to 200,000 ms) only the powers of ten are labelled: the labels
+    /// of 1, 2 and 5 would run into each other.</summary>
     public static IEnumerable<Tick> LogTicks(double min, double max)
     {
-        for (int decade = (int)Math.Floor(Math.Log10(min)); decade <= (int)Math.Floor(Math.Log10(max)); decade++)
+        int first = (int)Math.Floor(Math.Log10(min)), last = (int)Math.Floor(Math.Log10(max));
+        bool wide = last - first + 1 > 4;
+        for (int decade = first; decade <= last; decade++)
         {
             for (int m = 1; m <= 9; m++)
             {
                 double v = m * Math.Pow(10, decade);
-                yield return m is 1 or 2 or 5
+                yield return m == 1 || (!wide && m is 2 or 5)
                     ? new Tick(Math.Log10(v), v.ToString(v < 1 ? "0.###" : "#,0", CultureInfo.InvariantCulture), true)
                     : new Tick(Math.Log10(v), "", false);
             }

@@ -101,7 +101,7 @@ public static class RunText
                 o.WriteLine("  per server   " + string.Join("; ", s.PerServer.Select(x => $"{x.Name} peak {x.Peak:N0}, final {x.Final:N0}"))
                     + " (open connections)");
             o.WriteLine($"  client final {Counts(f.Client)}");
-            o.WriteLine($"  zombies      peak {s.PeakZombies}, {s.ZombieSeconds.ToString("0.#", Inv)} zombie-seconds");
+            o.WriteLine($"  zombies      peak {s.PeakZombies:N0}, {s.ZombieSeconds.ToString("#,0.#", Inv)} zombie-seconds");
             string idle = report is null ? "" : $", closed {report.Incidents.IdleCloses:N0} idle";
             o.WriteLine($"  server       refused {f.Rejections:N0} connections, evicted {f.Evictions:N0}{idle}");
             o.WriteLine($"  platform     refused {f.Throttles:N0} invocations at its limits (THROTTLED; a request of a caller "
@@ -109,11 +109,12 @@ public static class RunText
         }
     }
 
-    internal static string Ms(double v) => v.ToString("0.###", Inv);
+    /// <summary>Milliseconds for people: to the microsecond, thousands grouped (a fleet's waits run to 100,000 ms).</summary>
+    internal static string Ms(double v) => v.ToString("#,0.###", Inv);
 
     private static string Counts(IReadOnlyDictionary<string, int> counts)
     {
-        var nonZero = counts.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}").ToList();
+        var nonZero = counts.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value:N0}").ToList();
         return nonZero.Count == 0 ? "none" : string.Join(", ", nonZero);
     }
 }

@@ -87,4 +87,21 @@ public class LatencyChartTests
         LatencyChart.LogTicks(0.05, 0.5).Where(t => t.IsMajor).Select(t => t.Label).Should()
             .Equal("0.01", "0.02", "0.05", "0.1", "0.2", "0.5");
     }
+
+    [Fact]
+    public void A_log_axis_over_more_than_four_decades_labels_only_the_powers_of_ten()
+    {
+        // A pooled fleet's waits, 2.6 ms to 160 s: six decades; 1, 2 and 5 of each would run into each other.
+        var ticks = LatencyChart.LogTicks(2.6, 160_000).ToList();
+        ticks.Where(t => t.IsMajor).Select(t => t.Label).Should().Equal("1", "10", "100", "1,000", "10,000", "100,000");
+        ticks.Should().HaveCount(54, "six decades of nine ticks, the unlabelled ones minor");
+    }
+
+    [Fact]
+    public void Long_latencies_in_the_legend_have_their_thousands_grouped()
+    {
+        var chart = LatencyChart.Draw([Requests("pooled", null, 104.02, 14_468.645, 98_199.494)]);
+        chart.Panels[0].GetPlottables<ScottPlot.Plottables.Scatter>().Single().LegendText.Should()
+            .Be("api (reuse):\np50 14,468.645 ms, p99 98,199.494 ms, n 3");
+    }
 }

@@ -28,7 +28,7 @@ public sealed class RunOutputsTests : IDisposable
         code.Should().Be(0);
         var first30 = string.Join("\n", output.Split('\n').Take(30));
         const string reserved = "replying \"FATAL 53300: remaining connection slots are reserved for roles with the SUPERUSER attribute\"";
-        first30.Should().Contain("first REJECTED (server) at 3.4535s: api request on c498 (api#50) after 3208.5 ms: at 3.453s the "
+        first30.Should().Contain("first REJECTED (server) at 3.4535s: api request on c498 (api#50) after 3,208.5 ms: at 3.453s the "
             + $"server refused the connection: max_connections less its reserved slots reached (497), {reserved}; 693 in all");
         first30.Should().Contain("limit max_connections less its reserved slots (497) of server first hit at 3.453s: c498: the server "
             + $"refused the connection: max_connections less its reserved slots reached (497), {reserved}; "
@@ -52,7 +52,7 @@ public sealed class RunOutputsTests : IDisposable
             "  scripted at 60s: server: failover: the node is gone",
             "  scripted at 90s: server-standby: failover: server-standby is promoted and listens; the name server points to it "
                 + "(answers kept 5s)",
-            "  first ETIMEDOUT (platform) at 70s: api request on c1 (api#1) after 10000 ms: the invocation ran past the function "
+            "  first ETIMEDOUT (platform) at 70s: api request on c1 (api#1) after 10,000 ms: the invocation ran past the function "
                 + "timeout of 10s; 15 in all");
         var json = CliTests.Run("run", Scenarios.File("aurora-failover-cached-connection.yaml"), "--json").Out;
         var scripted = JsonNode.Parse(json)!["summary"]!["incidents"]!["scripted"]!.AsArray();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 
@@ -19,7 +18,7 @@ public static class IncidentsText
             var r = f.Request;
             string on = r.Connection is null ? "" : $" on {r.Connection}";
             o.WriteLine($"  first {f.Kind}{TimelineLine.Said(r)} at {Instant.Format(r.End)}: {r.Function} request{on} ({r.Environment})"
-                + $" after {r.LatencyMs.ToString("0.###", CultureInfo.InvariantCulture)} ms"
+                + $" after {RunText.Ms(r.LatencyMs)} ms"
                 + (r.Cause is null ? "" : ": " + r.Cause.Text()) + $"; {f.Count:N0} in all");
         }
         foreach (var l in incidents.Limits)

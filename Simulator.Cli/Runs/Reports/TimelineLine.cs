@@ -1,4 +1,3 @@
-using System.Globalization;
 using Zombiesim.Core.Observation;
 using Zombiesim.Tcp;
 
@@ -7,7 +6,6 @@ namespace Zombiesim.Cli.Runs.Reports;
 /// <summary>A record as one line of the text timeline: "  95.000000s  hello        request FAILED ...".</summary>
 public static class TimelineLine
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>Whether the timeline shows the record (handshakes are routine; the trace has them).</summary>
     public static bool Shown(TransitionRecord t) =>
@@ -39,7 +37,7 @@ public static class TimelineLine
     private static string Request(RequestRecord r)
     {
         string on = r.Connection is null ? "" : $" on {r.Connection}";
-        string latency = r.LatencyMs.ToString("0.###", Inv);
+        string latency = RunText.Ms(r.LatencyMs);
         string what = r.Ok
             ? $"request ok in {latency} ms{on} ({r.Environment})"
             : $"request FAILED {r.Outcome.Name()} ({r.Origin?.Name()}){Said(r)} after {latency} ms{on} ({r.Environment})"
