@@ -22,7 +22,7 @@ internal sealed class TcpOutputs
     /// references lives on at most until then).</summary>
     internal sealed class Batch
     {
-        private Output[] _items = new Output[8];
+        private Output[] _items = []; // eight at the first output
         private int _head, _tail;
         public readonly List<TcpConnection> Touched = new();
 
@@ -31,7 +31,7 @@ internal sealed class TcpOutputs
         public void Add(in Output o)
         {
             if (_tail == _items.Length)
-                Array.Resize(ref _items, _items.Length * 2);
+                Array.Resize(ref _items, Math.Max(8, _items.Length * 2));
             _items[_tail++] = o;
         }
 
@@ -94,9 +94,17 @@ internal sealed class TcpOutputs
             _current.Touched.Add(c);
     }
 
-    /// <summary>The host is gone, its outputs handed out: its batches forget the connections their slots still name.</summary>
+    /// <summary>The host is gone, its outputs handed out: its batches forget the connections their slots still name, and
+    /// those it made itself go (a storage's stay with the storage, for the next world).</summary>
     public void Reset()
     {
+        if (_storage is null)
+        {
+            _current = new Batch();
+            _free.Clear();
+            _free.TrimExcess();
+            return;
+        }
         _current.Reset();
         foreach (var b in _free)
             b.Reset();
