@@ -6,7 +6,6 @@ namespace Zombiesim.Cli.Runs.Reports;
 /// <summary>A record as one line of the text timeline: "  95.000000s  hello        request FAILED ...".</summary>
 public static class TimelineLine
 {
-
     /// <summary>Whether the timeline shows the record (handshakes are routine; the trace has them).</summary>
     public static bool Shown(TransitionRecord t) =>
         t.Cause is not (TcpCause.ActiveOpen or TcpCause.PassiveOpen or TcpCause.RcvSyn or TcpCause.RcvSynAck or TcpCause.RcvAckOfSyn);
