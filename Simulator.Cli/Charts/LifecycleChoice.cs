@@ -5,9 +5,9 @@ namespace Zombiesim.Cli.Charts;
 
 /// <summary>
 /// Which connections the lifecycle chart draws and over which time windows. First the connection of the first
-/// failed request of each kind (outcome and origin, as the default trace keeps them), then the run's first client
-/// connections, up to a count, in the order they began. Each connection's window runs from its first record to
-/// its last (transitions and requests on it); connections whose windows lie close together share a panel (the
+/// failed request of each kind (outcome and origin, as the default trace keeps them), then the first a server closed,
+/// then the run's first client connections, up to a count, in the order they began. Each connection's window runs from
+/// its first record to its last (transitions and requests on it); connections whose windows lie close together share a panel (the
 /// panel's span at most <see cref="Sparseness"/> times the sum of theirs), so that a connection of a few seconds is
 /// never a sliver on a day's axis.
 /// </summary>
@@ -38,6 +38,16 @@ public static class LifecycleChoice
                 reasons.Add(Kind(r));
             else if (why.Count < count)
                 why[c] = [Kind(r)];
+        }
+        // Then the first connection a server or pooler closed (an idle timeout, an eviction): where a run without a
+        // failure shows its zombie story, a socket the client still holds and the server has let go.
+        if (run.Notes.FirstOrDefault(n => n.Kind == NoteKind.Close && n.Connection is { } c && firstSeen.ContainsKey(c)) is { } close)
+        {
+            string closed = $"closed by {close.Who}";
+            if (why.TryGetValue(close.Connection!, out var reasons))
+                reasons.Add(closed);
+            else if (why.Count < count)
+                why[close.Connection!] = [closed];
         }
         var chosen = why.Keys.ToList();
         chosen.AddRange(firstSeen.OrderBy(kv => kv.Value).Select(kv => kv.Key).Where(c => !why.ContainsKey(c))

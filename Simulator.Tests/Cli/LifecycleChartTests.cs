@@ -58,6 +58,16 @@ public class LifecycleChartTests
     }
 
     [Fact]
+    public void The_first_connection_a_server_closed_is_shown_after_the_failures_before_the_first_connections()
+    {
+        var day = Day();
+        day = day with { Notes = [new NoteRecord(TimeSpan.FromSeconds(21), "server", "closes c3: idle", NoteKind.Close, "c3")] };
+        var shown = LifecycleChoice.Connections(day, 3);
+        shown.Select(s => (s.Label, s.Why)).Should().Equal(("c1", null), ("c3", "first closed by server"),
+            ("c4", "first ETIMEDOUT (kernel-timeout)"));
+    }
+
+    [Fact]
     public void Connections_hours_apart_get_panels_whose_time_axes_fit_them()
     {
         var chart = LifecycleChart.Draw(Day());

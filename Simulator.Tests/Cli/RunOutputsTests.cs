@@ -10,6 +10,7 @@ using Zombiesim.Cli.Runs.Sampling;
 using Zombiesim.Core.Observation;
 using Zombiesim.Core.Scenarios;
 using Zombiesim.Core.Worlds;
+using Zombiesim.Tcp;
 using Zombiesim.Tests.World;
 
 namespace Zombiesim.Tests.Cli;
@@ -154,14 +155,49 @@ public sealed class RunOutputsTests : IDisposable
         rows.Should().BeLessThanOrEqualTo(RequestSample.MaxFailed + 2 * RequestSample.MaxSuccesses);
         outputs["successesWrittenOneIn"]!["cached"]!.GetValue<long>().Should().Be(46, "90,000 expected successes / 2,000");
         var traced = outputs["connectionsTraced"]!.GetValue<int>();
-        traced.Should().BeLessThanOrEqualTo(TraceSelection.ChartConnections + TraceSelection.MaxFailureConnections
-            + TraceSelection.MaxSuccessConnections);
+        traced.Should().BeLessThanOrEqualTo(TraceSelection.ChartConnections + 1 + TraceSelection.MaxFailureConnections
+            + TraceSelection.MaxSuccessConnections, "and the first a server closed");
         File.ReadLines(Path.Combine(dir, RunFiles.Trace)).Count().Should().BeLessThan(
             rows + 2 * traced * TraceSelection.MaxRecordsPerConnection + 100, "requests, then each traced connection and environment");
         File.ReadAllLines(Path.Combine(dir, RunFiles.Connections)).Length.Should().Be(1 + 1801, "a sample every second of 30 min");
         long bytes = Directory.GetFiles(dir).Sum(f => new FileInfo(f).Length);
         bytes.Should().BeLessThan(8 << 20, "a few megabytes whatever the run's length");
         output.Should().MatchRegex($"wrote 11 files, [0-9.]+ (KB|MB), to {System.Text.RegularExpressions.Regex.Escape(dir)}\n");
+    }
+
+    [Fact]
+    public void The_sampled_trace_keeps_the_first_connection_a_server_closed_from_its_open_on()
+    {
+        // c1 to c3 are the chart's first three; c4 and c5 open after them, untraced, and no request fails. The server
+        // closes c5 first: it is traced from its remembered open on; c4, closed after it, is not.
+        var sampled = new RunRecorder();
+        var trace = new TraceSelection(ScenarioLoader.LoadFile(Scenarios.File("upstash-2020-process.yaml")), TraceSpec.Sample, sampled);
+        TransitionRecord T(double s, string host, string c, TcpState from, TcpState to, TcpCause cause) =>
+            new(TimeSpan.FromSeconds(s), host, c, from, to, cause);
+        void Open(string c, string env, double at)
+        {
+            trace.OnTransition(T(at, env, c, TcpState.Closed, TcpState.SynSent, TcpCause.ActiveOpen));
+            trace.OnTransition(T(at + 0.001, "server", c, TcpState.Listen, TcpState.SynReceived, TcpCause.RcvSyn));
+            trace.OnTransition(T(at + 0.002, env, c, TcpState.SynSent, TcpState.Established, TcpCause.RcvSynAck));
+            trace.OnTransition(T(at + 0.003, "server", c, TcpState.SynReceived, TcpState.Established, TcpCause.RcvAckOfSyn));
+        }
+        void Close(string c, double at)
+        {
+            trace.OnNote(new NoteRecord(TimeSpan.FromSeconds(at), "server", $"closes {c}: idle", NoteKind.Close, c));
+            trace.OnTransition(T(at, "server", c, TcpState.Established, TcpState.FinWait1, TcpCause.Close));
+        }
+        Open("c1", "f#1", 0);
+        Open("c2", "f#2", 1);
+        Open("c3", "f#3", 2);
+        Open("c4", "f#4", 3);
+        Open("c5", "f#5", 4);
+        Close("c5", 304);
+        Close("c4", 305);
+        sampled.Transitions.Where(t => t.Connection == "c5").Select(t => (t.T.TotalSeconds, t.To)).Should().Equal(
+            (4, TcpState.SynSent), (4.001, TcpState.SynReceived), (4.002, TcpState.Established), (4.003, TcpState.Established),
+            (304, TcpState.FinWait1));
+        sampled.Notes.Should().ContainSingle().Which.Connection.Should().Be("c5");
+        sampled.Transitions.Should().NotContain(t => t.Connection == "c4", "only the first a server closed");
     }
 
     [Fact]

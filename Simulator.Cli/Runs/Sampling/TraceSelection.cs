@@ -13,7 +13,7 @@ namespace Zombiesim.Cli.Runs.Sampling;
 /// shows the close that explains it) and its environment's lifecycle comes with it. Such records are
 /// written when the connection is chosen, after records of other connections with later instants.
 /// At the default level the trace is bounded: the first <see cref="ChartConnections"/> client
-/// connections (the lifecycle chart's), the connections of the first failed request of each kind,
+/// connections and the first a server closed (the lifecycle chart's), the connections of the first failed request of each kind,
 /// of other sampled failures and of one in <see cref="SuccessConnectionEvery"/> sampled successes (at
 /// most <see cref="MaxFailureConnections"/> and <see cref="MaxSuccessConnections"/>), each with at most
 /// <see cref="MaxRecordsPerConnection"/> records and its environment with at most as many lifecycle
@@ -37,6 +37,7 @@ public sealed class TraceSelection : IRunObserver
     private readonly Dictionary<string, int> _segments = new(StringComparer.Ordinal); // segments written, by connection
     private readonly HashSet<(Outcome, Origin?)> _failureKinds = new();
     private int _chart, _failureConnections, _successConnections;
+    private bool _firstClose;
 
     public TraceSelection(Scenario scenario, TraceSpec spec, IRunObserver sink, Action<RequestRecord>? sampled = null)
     {
@@ -178,11 +179,23 @@ public sealed class TraceSelection : IRunObserver
             _sink.OnNote(n);
             return;
         }
+        if (_spec.Level == TraceLevel.Sample && n.Kind == NoteKind.Close && !_firstClose)
+        {
+            _firstClose = true; // the lifecycle chart's: the first connection a server let go of
+            if (!_connections.ContainsKey(c) && ClientOf(c) is { } environment)
+                Trace(c, environment);
+        }
         if (_connections.ContainsKey(c))
             Write(c, n);
         else
             Remember(_recentOfConnection, c, n);
     }
+
+    /// <summary>The environment of a connection not yet traced: the host of its remembered active open, if remembered.</summary>
+    private string? ClientOf(string connection) =>
+        _recentOfConnection.TryGetValue(connection, out var recent)
+            ? recent.Items().OfType<TransitionRecord>().FirstOrDefault(t => t.Cause == TcpCause.ActiveOpen)?.Host
+            : null;
 
     /// <summary>Whether a client connection seen for the first time is traced from its first record.</summary>
     private bool Chosen(TransitionRecord t) => _spec.Level switch
