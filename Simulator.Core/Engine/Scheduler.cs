@@ -146,8 +146,7 @@ public sealed class Scheduler
 
     /// <summary>True while the event behind <paramref name="handle"/> is still waiting.</summary>
     public bool IsPending(TimerHandle handle) =>
-        !handle.IsNone && (uint)handle.Slot < (uint)_slotCount
-        && _slots[handle.Slot].Key == handle.Key && _slots[handle.Slot].Handler is not null;
+        !handle.IsNone && (uint)handle.Slot < (uint)_slotCount && Holds(handle.Slot, handle.Key);
 
     /// <summary>Runs the next event. Returns false when nothing is pending.</summary>
     public bool Step() => Step(long.MaxValue);
@@ -276,10 +275,14 @@ public sealed class Scheduler
 
     /// <summary>The entry is a cancelled event's: its slot was freed, and holds nothing or another event now.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Cancelled(in QueuedEvent e)
+    private bool Cancelled(in QueuedEvent e) => !Holds(Slot(e), e.Key);
+
+    /// <summary>The slot holds the event of <paramref name="key"/>: not freed since, nor taken by another.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Holds(int slot, long key)
     {
-        ref SlotRecord record = ref _slots[Slot(e)];
-        return record.Key != e.Key || record.Handler is null;
+        ref SlotRecord record = ref _slots[slot];
+        return record.Key == key && record.Handler is not null;
     }
 
     private int AllocateSlot()

@@ -225,9 +225,7 @@ public sealed class NetworkDriver : ITcpDriver
 
     private void Send(NetworkPath path, in Segment segment)
     {
-        TimeSpan at = _engine.Now + path.Latency.SampleDuration(path.Choices);
-        if (HostAt(segment.Destination.Address) is null)
-            throw new InvalidOperationException($"no host at {segment.Destination}");
+        TimeSpan at = _engine.Now + path.Latency.SampleDuration(path.Choices); // a path joins two hosts: the destination is one
         if (_burstEvent != _engine.Executed)
             NextBurst();
         long slot = _delivery.Schedule(_engine, at, new InFlight { Segment = segment });

@@ -71,11 +71,11 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
                     continue;
                 int category = ServerCategory(s, c);
                 counts.Add(category);
-                if (functions is not null && c.State != TcpState.TimeWait && platform.PeerAt(c.Remote.Address) is { } env)
+                if (functions is not null && c.State != TcpState.TimeWait && platform.PeerAt(c.Remote.Address) is { } peer)
                 {
-                    functions.Held[env.Function.Index]++;
+                    functions.Held[peer.Function.Index]++;
                     if (category == Zombie)
-                        functions.Zombies[env.Function.Index]++;
+                        functions.Zombies[peer.Function.Index]++;
                 }
             }
         }
@@ -109,8 +109,8 @@ internal sealed class Census(IReadOnlyList<IServerSide> servers, Platform platfo
     {
         if (c.State != TcpState.Established)
             return ServerIndex[(int)c.State];
-        var env = platform.PeerAt(c.Remote.Address);
-        if (env is not null && env.State.Unanswering())
+        var peer = platform.PeerAt(c.Remote.Address);
+        if (peer is not null && peer.State.Unanswering())
             return Zombie;
         return s.InUse(c) ? InUse : Idle;
     }

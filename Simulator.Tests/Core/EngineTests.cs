@@ -117,7 +117,6 @@ public class EngineTests
         r.Fired.Select(f => f.Arg).Should().Equal(1L, 2L);
     }
 
-
     [Fact]
     public void A_cancelled_event_s_slot_is_taken_at_once_and_its_entry_still_in_the_queue_never_runs()
     {
@@ -134,6 +133,7 @@ public class EngineTests
         r.Fired.Should().Equal((S(2), 2L)); // the entry at 1 s met a slot holding another event: dropped
         engine.Executed.Should().Be(1);
     }
+
     [Fact]
     public void Cancelling_most_events_keeps_the_rest_in_order()
     {

@@ -54,11 +54,13 @@ public class DestroyedEnvironmentTests
     {
         Zombiesim.Core.Worlds.World? world = null;
         var capture = new Capture(() => world!);
-        Simulation.Run(Reaped, null, null, w => world = w, [capture]).Summary.Destroyed.Should().Be(1);
+        var rec = new RunRecorder();
+        Simulation.Run(Reaped, null, null, w => world = w, [capture, rec]).Summary.Destroyed.Should().Be(1);
 
+        rec.Transitions.Count(t => t.Host == "fn#1" && t.To == Zombiesim.Tcp.TcpState.Established).Should()
+            .Be(3, "it held three pooled connections when it was reaped (what the world must not keep)");
         var peer = capture.Peer!;
         (peer.Name, peer.Function.Spec.Name, peer.State, peer.Live).Should().Be(("fn#1", "fn", EnvironmentState.Destroyed, null));
-        capture.Environment!.Host.ConnectionCount.Should().Be(0, "its three sockets vanished with the host");
     }
 
     [Fact]
